@@ -1,0 +1,133 @@
+"""The sign-in pipeline: parse, record once, judge, format, deliver.
+
+Delivery failures are raised, never swallowed: EventBridge invokes Lambda
+asynchronously, so the raise is what makes Lambda retry and, in the end, park the event
+in the on-failure queue for `manage.py redrive`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from enum import Enum
+from typing import Any
+
+from chalicelib import logs
+from chalicelib.formatter import build_message
+from chalicelib.ledger import AlertStatus, Ledger
+from chalicelib.rules import Verdict, evaluate
+from chalicelib.settings import Settings
+from chalicelib.signin import SignIn, parse_signin
+from chalicelib.slack import DeliveryFailed, SlackNotifier
+
+
+class Outcome(str, Enum):
+    POSTED = "posted"
+    NOT_ALERTED = "not_alerted"
+    DUPLICATE = "duplicate"
+    IN_FLIGHT = "in_flight"  # another invocation holds the claim and will post it
+    FAILED = "failed"
+
+
+@dataclass(frozen=True)
+class Handled:
+    event_id: str
+    severity: str
+    outcome: Outcome
+    attempts: int = 0
+    reason: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "event_id": self.event_id,
+            "severity": self.severity,
+            "outcome": self.outcome.value,
+            "attempts": self.attempts,
+            "reason": self.reason,
+        }
+
+
+class SigninAlerter:
+    def __init__(
+        self,
+        settings: Settings,
+        ledger: Ledger,
+        notifier: Callable[[], SlackNotifier],
+        *,
+        clock: Callable[[], datetime],
+    ) -> None:
+        self._settings = settings
+        self._ledger = ledger
+        # A factory, so that a sign-in that does not alert never reads the Slack secret.
+        self._notifier_factory = notifier
+        self._notifier: SlackNotifier | None = None
+        self._clock = clock
+
+    def handle(self, event: Mapping[str, Any], *, deadline: float) -> Handled:
+        signin = parse_signin(event, received_at=self._clock())
+        verdict = evaluate(signin, self._settings)
+        recorded = self._ledger.record(signin, verdict, alert=verdict.alert)
+
+        if not recorded.first_time and recorded.status in (
+            AlertStatus.SENT,
+            AlertStatus.NOT_ALERTED,
+        ):
+            return self._log(signin, verdict, Handled(signin.event_id, verdict.severity.name,
+                                                      Outcome.DUPLICATE, reason=recorded.status.value))
+        if not verdict.alert:
+            return self._log(signin, verdict, Handled(signin.event_id, verdict.severity.name,
+                                                      Outcome.NOT_ALERTED, reason=verdict.skip_reason))
+        if not self._ledger.claim(signin.event_id):
+            return self._log(signin, verdict, Handled(signin.event_id, verdict.severity.name,
+                                                      Outcome.IN_FLIGHT))
+        return self._deliver(signin, verdict, deadline)
+
+    def _deliver(self, signin: SignIn, verdict: Verdict, deadline: float) -> Handled:
+        message = build_message(signin, verdict, self._settings)
+        channel = self._settings.slack_channel_by_severity.get(verdict.severity)
+        try:
+            if self._notifier is None:
+                self._notifier = self._notifier_factory()
+            delivered = self._notifier.post(message, deadline=deadline, channel=channel)
+        except DeliveryFailed as failure:
+            self._ledger.release(signin.event_id, attempts=failure.attempts, error=failure.reason)
+            self._log(signin, verdict, Handled(signin.event_id, verdict.severity.name,
+                                               Outcome.FAILED, failure.attempts, failure.reason))
+            raise
+        except Exception as error:  # a bad secret or setting: keep the alert retryable
+            self._ledger.release(signin.event_id, attempts=0, error=type(error).__name__)
+            self._log(signin, verdict, Handled(signin.event_id, verdict.severity.name,
+                                               Outcome.FAILED, 0, str(error)))
+            raise
+        self._ledger.mark_sent(signin.event_id, attempts=delivered.attempts,
+                               reference=delivered.reference)
+        return self._log(signin, verdict, Handled(signin.event_id, verdict.severity.name,
+                                                  Outcome.POSTED, delivered.attempts))
+
+    def _log(self, signin: SignIn, verdict: Verdict, handled: Handled) -> Handled:
+        now = self._clock()
+        logs.emit(
+            {
+                "message": "sign-in handled",
+                **handled.to_dict(),
+                "event_name": signin.event_name,
+                "principal": signin.principal_key,
+                "account_id": signin.account_id,
+                "region": signin.region,
+                "result": signin.outcome.value,
+                "mfa": signin.mfa.value,
+                "source_ip": signin.source_ip,
+                "reasons": list(verdict.reasons),
+                "problems": list(signin.problems),
+            },
+            metrics={
+                "SignIns": 1,
+                "ParseProblems": len(signin.problems),
+                "AlertsPosted": int(handled.outcome is Outcome.POSTED),
+                "DeliveryFailures": int(handled.outcome is Outcome.FAILED),
+                "Duplicates": int(handled.outcome is Outcome.DUPLICATE),
+            },
+            at_ms=int(now.timestamp() * 1000),
+        )
+        return handled

@@ -1,0 +1,96 @@
+"""Builds the app's parts once per Lambda container, each when first needed.
+
+Importing this module imports no AWS or Slack library: a cold start pays for boto3
+only when a handler first touches DynamoDB, and for slack_sdk only when it first posts.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Mapping
+from datetime import datetime, timezone
+from functools import cached_property
+from typing import Any
+
+from chalicelib.alerts import SigninAlerter
+from chalicelib.ledger import Ledger
+from chalicelib.settings import ConfigError, SecretResolver, Settings
+from chalicelib.slack import RetryPolicy, SlackNotifier, Transport, WebApiTransport, WebhookTransport
+
+# When the Lambda context cannot tell us (local runs), assume this much time is left.
+DEFAULT_REMAINING_MS = 30_000
+
+
+def utc_now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def deadline_from(context: Any) -> float:
+    """The Lambda's deadline as a `time.monotonic()` value."""
+    remaining = getattr(context, "get_remaining_time_in_millis", None)
+    remaining_ms = remaining() if callable(remaining) else DEFAULT_REMAINING_MS
+    return time.monotonic() + max(0.0, float(remaining_ms)) / 1000
+
+
+class Container:
+    def __init__(self, env: Mapping[str, str] | None = None) -> None:
+        self._env = os.environ if env is None else env
+
+    @cached_property
+    def settings(self) -> Settings:
+        return Settings.from_env(self._env)
+
+    def _client(self, service: str, region: str | None = None) -> Any:
+        import boto3
+
+        return boto3.session.Session().client(service, region_name=region)  # type: ignore[call-overload]
+
+    @cached_property
+    def dynamodb(self) -> Any:
+        return self._client("dynamodb", self.settings.ledger_region)
+
+    @cached_property
+    def secrets(self) -> SecretResolver:
+        return SecretResolver(lambda: self._client("ssm"))
+
+    @cached_property
+    def ledger(self) -> Ledger:
+        return Ledger(
+            self.dynamodb,
+            self.settings.ledger_table,
+            clock=utc_now,
+            retention_days=self.settings.ledger_retention_days,
+        )
+
+    def slack_transport(self) -> Transport:
+        settings = self.settings
+        token = self.secrets.value(
+            settings.slack_bot_token, settings.slack_bot_token_param, "SLACK_BOT_TOKEN"
+        )
+        if token:
+            if not settings.slack_channel:
+                raise ConfigError("SLACK_CHANNEL: required with SLACK_BOT_TOKEN")
+            return WebApiTransport(
+                token, settings.slack_channel, base_url=self._env.get("SLACK_API_URL") or None
+            )
+        url = self.secrets.value(
+            settings.slack_webhook_url, settings.slack_webhook_url_param, "SLACK_WEBHOOK_URL"
+        )
+        if url:
+            return WebhookTransport(url)
+        raise ConfigError(
+            "no Slack destination: set SLACK_WEBHOOK_URL(_PARAM) or SLACK_BOT_TOKEN(_PARAM) "
+            "with SLACK_CHANNEL"
+        )
+
+    def notifier(self) -> SlackNotifier:
+        policy = RetryPolicy(
+            max_attempts=self.settings.slack_max_attempts,
+            attempt_timeout=self.settings.slack_timeout_seconds,
+        )
+        return SlackNotifier(self.slack_transport(), policy=policy)
+
+    @cached_property
+    def alerter(self) -> SigninAlerter:
+        return SigninAlerter(self.settings, self.ledger, self.notifier, clock=utc_now)

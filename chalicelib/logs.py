@@ -1,0 +1,45 @@
+"""Structured logs: one JSON line per sign-in, with CloudWatch Embedded Metric Format
+counts in the same line, so problems are counted without a single extra API call."""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from collections.abc import Mapping
+from typing import Any
+
+METRIC_NAMESPACE = "SigninAlerts"
+_logger = logging.getLogger("signin_alerts")
+
+
+def _configure() -> None:
+    if not _logger.handlers:
+        handler = logging.StreamHandler(sys.stdout)
+        handler.setFormatter(logging.Formatter("%(message)s"))
+        _logger.addHandler(handler)
+        _logger.setLevel(logging.INFO)
+        _logger.propagate = False
+
+
+def emit(
+    fields: Mapping[str, Any], *, metrics: Mapping[str, int] | None = None, at_ms: int = 0
+) -> str:
+    """Write one JSON line and return it. `metrics` become CloudWatch metrics by EMF."""
+    _configure()
+    line: dict[str, Any] = dict(fields)
+    if metrics:
+        line.update(metrics)
+        line["_aws"] = {
+            "Timestamp": at_ms,
+            "CloudWatchMetrics": [
+                {
+                    "Namespace": METRIC_NAMESPACE,
+                    "Dimensions": [[]],
+                    "Metrics": [{"Name": name, "Unit": "Count"} for name in metrics],
+                }
+            ],
+        }
+    text = json.dumps(line, default=str, ensure_ascii=False)
+    _logger.info(text)
+    return text

@@ -1,0 +1,277 @@
+"""The sign-in event model: any console sign-in record in, one typed value out.
+
+CloudTrail sign-in records come in many shapes (see DESIGN.md: null blocks, missing
+ARNs, `Yes`/`YES`/`No`, Identity Center outcomes in `serviceEventDetails`). `parse_signin`
+never raises: whatever it cannot read it records in `SignIn.problems`, so a malformed
+event still alerts and the problem is logged and counted.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from enum import Enum
+from typing import Any
+
+HIDDEN_USER = "HIDDEN_DUE_TO_SECURITY_REASONS"
+UNKNOWN_USER = "unknown user"
+IDENTITY_CENTER_EVENTS = frozenset(
+    {"UserAuthentication", "CredentialChallenge", "CredentialVerification"}
+)
+# Identity Center credential types that are a second factor by themselves.
+MFA_CREDENTIAL_TYPES = frozenset({"TOTP", "SMARTCARD", "WEBAUTHN", "FIDO", "SMS", "EMAIL_OTP"})
+
+
+class PrincipalType(str, Enum):
+    ROOT = "root"
+    IAM_USER = "iam_user"
+    ASSUMED_ROLE = "assumed_role"
+    FEDERATED_USER = "federated_user"
+    IDENTITY_CENTER_USER = "identity_center_user"
+    UNKNOWN = "unknown"
+
+
+class Outcome(str, Enum):
+    SUCCESS = "success"
+    FAILURE = "failure"
+    UNKNOWN = "unknown"
+
+
+class Mfa(str, Enum):
+    YES = "yes"
+    NO = "no"
+    UNKNOWN = "unknown"
+
+
+class Federation(str, Enum):
+    NONE = "none"
+    SAML = "saml"
+    IDENTITY_CENTER = "identity_center"
+
+
+_PRINCIPAL_TYPES = {
+    "root": PrincipalType.ROOT,
+    "iamuser": PrincipalType.IAM_USER,
+    "assumedrole": PrincipalType.ASSUMED_ROLE,
+    "federateduser": PrincipalType.FEDERATED_USER,
+    "identitycenteruser": PrincipalType.IDENTITY_CENTER_USER,
+}
+_TIME_PATTERN = re.compile(
+    r"^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?\s*(Z|[+-]\d{2}:?\d{2})?$"
+)
+
+
+@dataclass(frozen=True)
+class SignIn:
+    event_id: str
+    event_time: datetime
+    event_name: str
+    account_id: str
+    region: str
+    principal_type: PrincipalType
+    display_name: str
+    arn: str
+    principal_id: str
+    role_name: str
+    source_ip: str
+    user_agent: str
+    outcome: Outcome
+    failure_reason: str
+    mfa: Mfa
+    mfa_type: str
+    federation: Federation
+    saml_provider: str
+    login_url: str
+    problems: tuple[str, ...] = ()
+
+    @property
+    def is_root(self) -> bool:
+        return self.principal_type is PrincipalType.ROOT
+
+    @property
+    def principal_key(self) -> str:
+        """A stable name for the principal: its ARN, or account/name when there is none."""
+        return self.arn or f"{self.account_id}/{self.display_name}"
+
+
+def _mapping(value: Any) -> Mapping[str, Any]:
+    return value if isinstance(value, Mapping) else {}
+
+
+def _text(value: Any) -> str:
+    """Any JSON value as a stripped string; containers and null become empty."""
+    if value is None or isinstance(value, (Mapping, list)):
+        return ""
+    return str(value).strip()
+
+
+def _is_envelope(event: Mapping[str, Any]) -> bool:
+    return isinstance(event.get("detail"), Mapping) and "eventName" not in event
+
+
+def parse_time(raw: str) -> datetime | None:
+    """CloudTrail's ISO time, with or without fractions (up to nanoseconds), or None."""
+    match = _TIME_PATTERN.match(raw.strip())
+    if not match:
+        return None
+    year, month, day, hour, minute, second, fraction, offset = match.groups()
+    micros = int((fraction or "0")[:6].ljust(6, "0"))
+    tz = timezone.utc
+    if offset and offset != "Z":
+        sign = -1 if offset[0] == "-" else 1
+        digits = offset[1:].replace(":", "")
+        from datetime import timedelta
+
+        tz = timezone(sign * timedelta(hours=int(digits[:2]), minutes=int(digits[2:])))
+    try:
+        moment = datetime(
+            int(year), int(month), int(day), int(hour), int(minute), int(second), micros, tz
+        )
+    except ValueError:
+        return None
+    return moment.astimezone(timezone.utc)
+
+
+def fingerprint(record: Mapping[str, Any]) -> str:
+    """A deterministic id for a record that lacks an eventID, so retries still dedupe."""
+    canonical = json.dumps(record, sort_keys=True, default=str, separators=(",", ":"))
+    return "sha256-" + hashlib.sha256(canonical.encode()).hexdigest()[:32]
+
+
+def _outcome(record: Mapping[str, Any], event_name: str) -> Outcome:
+    for block in ("responseElements", "serviceEventDetails"):
+        value = _text(_mapping(record.get(block)).get(event_name)).lower()
+        if value == "success":
+            return Outcome.SUCCESS
+        if value in {"failure", "failed"}:
+            return Outcome.FAILURE
+    if _text(record.get("errorMessage")) or _text(record.get("errorCode")):
+        return Outcome.FAILURE
+    return Outcome.UNKNOWN
+
+
+def _mfa(extra: Mapping[str, Any], identity: Mapping[str, Any]) -> tuple[Mfa, str]:
+    used = _text(extra.get("MFAUsed")).lower()
+    device = _text(extra.get("MFAIdentifier")) or _text(extra.get("MfaType"))
+    if used in {"yes", "true"}:
+        return Mfa.YES, device
+    if used in {"no", "false"}:
+        return Mfa.NO, device
+    credential_types = {
+        part.strip().upper() for part in _text(extra.get("CredentialType")).split(",") if part
+    }
+    if credential_types & MFA_CREDENTIAL_TYPES:
+        return Mfa.YES, ",".join(sorted(credential_types))
+    session = _mapping(_mapping(identity.get("sessionContext")).get("attributes"))
+    if _text(session.get("mfaAuthenticated")).lower() == "true":
+        return Mfa.YES, device
+    return Mfa.UNKNOWN, device or ",".join(sorted(credential_types))
+
+
+def _arn_tail(arn: str) -> str:
+    return arn.rsplit("/", 1)[-1] if "/" in arn else ""
+
+
+def _names(
+    kind: PrincipalType, identity: Mapping[str, Any], extra: Mapping[str, Any], arn: str
+) -> tuple[str, str]:
+    """(display name, role name) for the principal."""
+    user_name = _text(identity.get("userName"))
+    if user_name == HIDDEN_USER:
+        return UNKNOWN_USER, ""
+    if kind is PrincipalType.ROOT:
+        return "root", ""
+    if kind is PrincipalType.ASSUMED_ROLE:
+        issuer = _mapping(_mapping(identity.get("sessionContext")).get("sessionIssuer"))
+        role = _text(issuer.get("userName"))
+        if not role and ":assumed-role/" in arn:
+            role = arn.split(":assumed-role/", 1)[1].split("/", 1)[0]
+        return _arn_tail(arn) or user_name or role or UNKNOWN_USER, role
+    on_behalf = _mapping(identity.get("onBehalfOf"))
+    name = (
+        user_name
+        or _text(extra.get("UserName"))
+        or _arn_tail(arn)
+        or _text(on_behalf.get("userId"))
+    )
+    return name or UNKNOWN_USER, ""
+
+
+def _federation(
+    kind: PrincipalType, event_name: str, extra: Mapping[str, Any], arn: str, role: str
+) -> Federation:
+    if _text(extra.get("SamlProviderArn")):
+        return Federation.SAML
+    if (
+        kind is PrincipalType.IDENTITY_CENTER_USER
+        or event_name in IDENTITY_CENTER_EVENTS
+        or role.startswith("AWSReservedSSO_")
+        or "/aws-reserved/sso.amazonaws.com/" in arn
+    ):
+        return Federation.IDENTITY_CENTER
+    return Federation.NONE
+
+
+def parse_signin(event: Mapping[str, Any], *, received_at: datetime) -> SignIn:
+    """Parse a bare CloudTrail record or an EventBridge envelope. Never raises."""
+    problems: list[str] = []
+    if not isinstance(event, Mapping):
+        problems.append(f"event is a {type(event).__name__}, not an object")
+        event = {}
+    envelope: Mapping[str, Any] = event if _is_envelope(event) else {}
+    record = _mapping(envelope.get("detail")) if envelope else event
+    identity = _mapping(record.get("userIdentity"))
+    extra = _mapping(record.get("additionalEventData"))
+
+    event_id = _text(record.get("eventID")) or _text(envelope.get("id"))
+    if not event_id:
+        problems.append("no eventID")
+        event_id = fingerprint(event)
+
+    raw_time = _text(record.get("eventTime")) or _text(envelope.get("time"))
+    event_time = parse_time(raw_time) or parse_time(_text(envelope.get("time")))
+    if event_time is None:
+        problems.append(f"unreadable eventTime {raw_time[:40]!r}" if raw_time else "no eventTime")
+        event_time = received_at
+
+    event_name = _text(record.get("eventName"))
+    if not event_name:
+        problems.append("no eventName")
+
+    raw_type = _text(identity.get("type"))
+    kind = _PRINCIPAL_TYPES.get(raw_type.lower(), PrincipalType.UNKNOWN)
+    arn = _text(identity.get("arn"))
+    if kind is PrincipalType.UNKNOWN and arn.endswith(":root"):
+        kind = PrincipalType.ROOT
+    display_name, role_name = _names(kind, identity, extra, arn)
+    mfa, mfa_type = _mfa(extra, identity)
+
+    return SignIn(
+        event_id=event_id,
+        event_time=event_time,
+        event_name=event_name or "unknown",
+        account_id=_text(record.get("recipientAccountId"))
+        or _text(identity.get("accountId"))
+        or _text(envelope.get("account"))
+        or "unknown",
+        region=_text(record.get("awsRegion")) or _text(envelope.get("region")) or "unknown",
+        principal_type=kind,
+        display_name=display_name,
+        arn=arn,
+        principal_id=_text(identity.get("principalId")),
+        role_name=role_name,
+        source_ip=_text(record.get("sourceIPAddress")) or "unknown",
+        user_agent=_text(record.get("userAgent")),
+        outcome=_outcome(record, event_name),
+        failure_reason=_text(record.get("errorMessage")),
+        mfa=mfa,
+        mfa_type=mfa_type,
+        federation=_federation(kind, event_name, extra, arn, role_name),
+        saml_provider=_text(extra.get("SamlProviderArn")),
+        login_url=_text(extra.get("LoginTo")),
+        problems=tuple(problems),
+    )

@@ -1,0 +1,197 @@
+"""Slack delivery: an incoming webhook or the Web API, with retries inside a deadline.
+
+slack_sdk does the HTTP and the payload; this module decides what may be retried and
+how long to wait, like slack_sdk's retry handlers keep "may I retry" apart from "wait".
+Its own retry handlers are turned off because they do not know the Lambda's deadline.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from enum import Enum
+from typing import Any, Protocol
+
+log = logging.getLogger(__name__)
+
+# Errors that a later attempt can get past. Anything else Slack names is permanent.
+RETRYABLE_API_ERRORS = frozenset(
+    {"ratelimited", "internal_error", "fatal_error", "service_unavailable", "request_timeout"}
+)
+
+
+class AttemptKind(Enum):
+    OK = "ok"
+    RETRYABLE = "retryable"
+    PERMANENT = "permanent"
+
+
+@dataclass(frozen=True)
+class AttemptResult:
+    kind: AttemptKind
+    reason: str = ""
+    retry_after: float | None = None
+    reference: str = ""  # the message ts for the Web API; empty for a webhook
+
+
+@dataclass(frozen=True)
+class Delivered:
+    attempts: int
+    reference: str
+
+
+class DeliveryFailed(Exception):
+    """Slack did not take the message. Raised so Lambda's retry keeps the alert."""
+
+    def __init__(self, reason: str, *, attempts: int, permanent: bool) -> None:
+        super().__init__(f"Slack delivery failed after {attempts} attempt(s): {reason}")
+        self.reason = reason
+        self.attempts = attempts
+        self.permanent = permanent
+
+
+class Transport(Protocol):
+    def send(self, message: Mapping[str, Any], channel: str | None, timeout: float) -> AttemptResult:
+        ...
+
+
+def _retry_after(headers: Mapping[str, Any] | None) -> float | None:
+    for name, value in (headers or {}).items():
+        if name.lower() == "retry-after":
+            raw = value[0] if isinstance(value, list) and value else value
+            try:
+                return max(0.0, float(raw))
+            except (TypeError, ValueError):
+                return None
+    return None
+
+
+def _network_failure(error: Exception) -> AttemptResult:
+    return AttemptResult(AttemptKind.RETRYABLE, f"network: {type(error).__name__}")
+
+
+def classify_http(status: int, body: str, headers: Mapping[str, Any] | None) -> AttemptResult:
+    """A webhook answer: 200 `ok`, or a status with a plain-text reason."""
+    reason = (body or "").strip()[:200] or f"HTTP {status}"
+    if 200 <= status < 300:
+        return AttemptResult(AttemptKind.OK)
+    if status == 429:
+        return AttemptResult(AttemptKind.RETRYABLE, f"rate limited ({reason})", _retry_after(headers))
+    if status >= 500 or status in (408,):
+        return AttemptResult(AttemptKind.RETRYABLE, f"HTTP {status} {reason}")
+    return AttemptResult(AttemptKind.PERMANENT, f"HTTP {status} {reason}")
+
+
+class WebhookTransport:
+    def __init__(self, url: str) -> None:
+        from slack_sdk.webhook import WebhookClient
+
+        self._client = WebhookClient(url, retry_handlers=[])
+
+    def send(self, message: Mapping[str, Any], channel: str | None, timeout: float) -> AttemptResult:
+        self._client.timeout = timeout  # type: ignore[assignment]  # urllib takes floats
+        try:
+            response = self._client.send_dict(dict(message))
+        except Exception as error:  # urllib's URLError, timeouts, resets: all worth a retry
+            return _network_failure(error)
+        return classify_http(response.status_code, response.body, response.headers)
+
+
+class WebApiTransport:
+    def __init__(self, token: str, default_channel: str, base_url: str | None = None) -> None:
+        from slack_sdk import WebClient
+
+        kwargs: dict[str, Any] = {"token": token, "retry_handlers": []}
+        if base_url:
+            kwargs["base_url"] = base_url
+        self._client = WebClient(**kwargs)
+        self._default_channel = default_channel
+
+    def send(self, message: Mapping[str, Any], channel: str | None, timeout: float) -> AttemptResult:
+        from slack_sdk.errors import SlackApiError
+
+        self._client.timeout = timeout  # type: ignore[assignment]  # urllib takes floats
+        try:
+            response = self._client.chat_postMessage(
+                channel=channel or self._default_channel, **dict(message)
+            )
+        except SlackApiError as error:
+            error_name = str(error.response.get("error", "")) or f"HTTP {error.response.status_code}"
+            if error.response.status_code == 429 or error_name in RETRYABLE_API_ERRORS:
+                return AttemptResult(
+                    AttemptKind.RETRYABLE, error_name, _retry_after(error.response.headers)
+                )
+            if error.response.status_code >= 500:
+                return AttemptResult(AttemptKind.RETRYABLE, error_name)
+            return AttemptResult(AttemptKind.PERMANENT, error_name)
+        except Exception as error:
+            return _network_failure(error)
+        return AttemptResult(AttemptKind.OK, reference=str(response.get("ts", "")))
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    max_attempts: int = 5
+    base_delay: float = 0.5
+    max_delay: float = 8.0
+    attempt_timeout: float = 5.0
+    # Time kept back at the end for writing the outcome to the ledger.
+    reserve: float = 1.0
+
+    def backoff(self, attempt: int, rng: random.Random) -> float:
+        """Full jitter: a random wait up to base * 2^(attempt-1), capped."""
+        return rng.uniform(0, min(self.max_delay, self.base_delay * 2 ** (attempt - 1)))
+
+
+class SlackNotifier:
+    def __init__(
+        self,
+        transport: Transport,
+        *,
+        policy: RetryPolicy | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+        monotonic: Callable[[], float] = time.monotonic,
+        rng: random.Random | None = None,
+    ) -> None:
+        self._transport = transport
+        self._policy = policy or RetryPolicy()
+        self._sleep = sleep
+        self._monotonic = monotonic
+        self._rng = rng or random.Random()
+
+    def post(
+        self, message: Mapping[str, Any], *, deadline: float, channel: str | None = None
+    ) -> Delivered:
+        """Post, retrying what can be retried, until `deadline` (a `monotonic()` time).
+
+        Raises DeliveryFailed when Slack refuses for good or time runs out.
+        """
+        policy = self._policy
+        last = AttemptResult(AttemptKind.RETRYABLE, "no attempt made: no time left")
+        attempts = 0
+        while attempts < policy.max_attempts:
+            remaining = deadline - self._monotonic() - policy.reserve
+            if remaining <= 0.1:
+                break
+            attempts += 1
+            last = self._transport.send(message, channel, min(policy.attempt_timeout, remaining))
+            if last.kind is AttemptKind.OK:
+                return Delivered(attempts, last.reference)
+            if last.kind is AttemptKind.PERMANENT:
+                log.error("slack refused the message: %s", last.reason)
+                raise DeliveryFailed(last.reason, attempts=attempts, permanent=True)
+            wait = self._policy.backoff(attempts, self._rng)
+            if last.retry_after is not None:
+                wait = max(wait, last.retry_after)
+            if attempts >= policy.max_attempts:
+                break
+            if self._monotonic() + wait > deadline - policy.reserve:
+                last = AttemptResult(
+                    AttemptKind.RETRYABLE, f"{last.reason}; next try ({wait:.1f}s) past the deadline"
+                )
+                break
+            self._sleep(wait)
+        raise DeliveryFailed(last.reason, attempts=attempts, permanent=False)

@@ -1,0 +1,181 @@
+"""A real HTTP server on 127.0.0.1 that plays Slack.
+
+It records every request and answers as scripted: `ok`, a status with Slack's plain
+text reason, 429 with Retry-After, or a hang. It can also enforce Slack's rate limit
+(one message per second per channel, a small burst allowed) the way Slack does.
+Serves both the incoming-webhook path and the Web API's chat.postMessage/chat.update.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections import deque
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs
+
+WEBHOOK_PATH = "/services/T000/B000/XXXX"
+
+
+@dataclass(frozen=True)
+class Reply:
+    status: int = 200
+    body: str = "ok"
+    retry_after: float | None = None
+    hang_seconds: float = 0.0
+    api_error: str = ""  # Web API: answer {"ok": false, "error": api_error}
+
+
+OK = Reply()
+
+
+@dataclass
+class Received:
+    path: str
+    headers: dict[str, str]
+    body: bytes
+    at: float
+    status: int
+    ok: bool
+
+    @property
+    def json(self) -> Any:
+        if self.headers.get("content-type", "").startswith("application/x-www-form-urlencoded"):
+            return {k: v[0] for k, v in parse_qs(self.body.decode()).items()}
+        return json.loads(self.body or b"{}")
+
+
+@dataclass
+class RateLimit:
+    per_second: float = 1.0
+    burst: int = 1
+    retry_after: float = 1.0
+    _tokens: float = 0.0
+    _last: float = field(default_factory=time.monotonic)
+
+    def __post_init__(self) -> None:
+        self._tokens = float(self.burst)
+
+    def take(self) -> bool:
+        now = time.monotonic()
+        self._tokens = min(float(self.burst), self._tokens + (now - self._last) * self.per_second)
+        self._last = now
+        if self._tokens >= 1:
+            self._tokens -= 1
+            return True
+        return False
+
+
+class SlackSink:
+    def __init__(self, rate_limit: RateLimit | None = None) -> None:
+        self.requests: list[Received] = []
+        self.script: deque[Reply] = deque()
+        self.rate_limit = rate_limit
+        self._lock = threading.Lock()
+        self._ts = 0
+        sink = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args: Any) -> None:  # keep test output clean
+                pass
+
+            def do_POST(self) -> None:
+                length = int(self.headers.get("content-length") or 0)
+                body = self.rfile.read(length)
+                sink._answer(self, body)
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    # -- lifecycle -------------------------------------------------------------
+    def start(self) -> SlackSink:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+    def __enter__(self) -> SlackSink:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    @property
+    def base_url(self) -> str:
+        host, port = self._server.server_address[:2]
+        return f"http://{host}:{port}"
+
+    @property
+    def webhook_url(self) -> str:
+        return self.base_url + WEBHOOK_PATH
+
+    @property
+    def api_url(self) -> str:
+        return self.base_url + "/api/"
+
+    # -- scripting and inspection -----------------------------------------------
+    def then(self, *replies: Reply) -> SlackSink:
+        self.script.extend(replies)
+        return self
+
+    @property
+    def delivered(self) -> list[Received]:
+        return [r for r in self.requests if r.ok]
+
+    @property
+    def messages(self) -> list[Any]:
+        return [r.json for r in self.delivered]
+
+    def count(self, status: int) -> int:
+        return sum(1 for r in self.requests if r.status == status)
+
+    # -- the answer -------------------------------------------------------------
+    def _answer(self, handler: BaseHTTPRequestHandler, body: bytes) -> None:
+        with self._lock:
+            reply = self.script.popleft() if self.script else OK
+            if reply == OK and self.rate_limit is not None and not self.rate_limit.take():
+                reply = Reply(429, "rate_limited", retry_after=self.rate_limit.retry_after)
+            self._ts += 1
+            ts = f"{int(time.time())}.{self._ts:06d}"
+            self.requests.append(
+                Received(
+                    handler.path,
+                    {k.lower(): v for k, v in handler.headers.items()},
+                    body,
+                    time.monotonic(),
+                    reply.status,
+                    reply.status == 200 and not reply.api_error,
+                )
+            )
+        if reply.hang_seconds:
+            time.sleep(reply.hang_seconds)
+        api = handler.path.startswith("/api/")
+        if api:
+            if reply.status == 200 and not reply.api_error:
+                payload: dict[str, Any] = {"ok": True, "ts": ts, "channel": "C0SINK"}
+            else:
+                payload = {"ok": False, "error": reply.api_error or reply.body}
+            text = json.dumps(payload)
+            content_type = "application/json; charset=utf-8"
+        else:
+            text = reply.body
+            content_type = "text/plain; charset=utf-8"
+        data = text.encode()
+        try:
+            handler.send_response(reply.status)
+            handler.send_header("Content-Type", content_type)
+            handler.send_header("Content-Length", str(len(data)))
+            if reply.retry_after is not None:
+                handler.send_header("Retry-After", f"{reply.retry_after:g}")
+            handler.end_headers()
+            handler.wfile.write(data)
+        except (BrokenPipeError, ConnectionResetError):  # the client gave up on a hang
+            pass

@@ -1,0 +1,69 @@
+"""Shared fixtures: Slack is a real HTTP server on 127.0.0.1, AWS is moto in-process."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+from moto import mock_aws
+
+from chalicelib.ledger import create_ledger_table
+from localdev.slack_sink import SlackSink
+
+EVENTS = Path(__file__).parent / "events"
+FIXTURES = EVENTS  # copies of ../shared/fixtures, so a clone tests on its own
+TABLE = "signin-alerts-test"
+
+
+def load_event(name: str) -> dict[str, Any]:
+    data: dict[str, Any] = json.loads((EVENTS / name).read_text())
+    return data
+
+
+@pytest.fixture(autouse=True)
+def _offline_aws(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No test may reach AWS: fake credentials, a fixed region, no endpoint overrides."""
+    for name in ("AWS_PROFILE", "AWS_ENDPOINT_URL", "AWS_SESSION_TOKEN"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+
+
+@pytest.fixture
+def aws() -> Iterator[None]:
+    with mock_aws():
+        yield
+
+
+@pytest.fixture
+def dynamodb(aws: None) -> Any:
+    client = boto3.client("dynamodb", region_name="us-east-1")
+    create_ledger_table(client, TABLE)
+    return client
+
+
+@pytest.fixture
+def slack_sink() -> Iterator[SlackSink]:
+    with SlackSink() as sink:
+        yield sink
+
+
+def fixture_records() -> list[dict[str, Any]]:
+    lines = (FIXTURES / "signin-records.jsonl").read_text().splitlines()
+    return [json.loads(line) for line in lines if line.strip()]
+
+
+def slack_env(sink: SlackSink, **extra: str) -> dict[str, str]:
+    """The environment a stage would have, pointed at the local sink and moto."""
+    env = {
+        "LEDGER_TABLE": TABLE,
+        "SLACK_WEBHOOK_URL": sink.webhook_url,
+        "SLACK_TIMEOUT_SECONDS": "2",
+    }
+    env.update(extra)
+    return env
