@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from chalice import Chalice
-from chalice.app import CloudWatchEvent
+from chalice.app import Chalice, CloudWatchEvent
 
 from chalicelib.container import Container, deadline_from
 from chalicelib.events import SIGNIN_EVENT_PATTERN, AnyShapeEvent
@@ -16,7 +15,9 @@ container = Container()
 
 @app.on_cw_event(SIGNIN_EVENT_PATTERN, name="console_signin")
 def console_signin(event: CloudWatchEvent) -> dict[str, Any]:
-    return container.alerter.handle(event.to_dict(), deadline=deadline_from(event.context)).to_dict()
+    return container.alerter.handle(
+        event.to_dict(), deadline=deadline_from(event.context)
+    ).to_dict()
 
 
 # EventBridge always sends its envelope, but replays and forwarders may not: let the

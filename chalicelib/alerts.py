@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from enum import Enum
+from enum import StrEnum
 from typing import Any
 
 from chalicelib import logs
@@ -22,7 +22,7 @@ from chalicelib.signin import SignIn, parse_signin
 from chalicelib.slack import DeliveryFailed, SlackNotifier
 
 
-class Outcome(str, Enum):
+class Outcome(StrEnum):
     POSTED = "posted"
     NOT_ALERTED = "not_alerted"
     DUPLICATE = "duplicate"
@@ -73,14 +73,31 @@ class SigninAlerter:
             AlertStatus.SENT,
             AlertStatus.NOT_ALERTED,
         ):
-            return self._log(signin, verdict, Handled(signin.event_id, verdict.severity.name,
-                                                      Outcome.DUPLICATE, reason=recorded.status.value))
+            return self._log(
+                signin,
+                verdict,
+                Handled(
+                    signin.event_id,
+                    verdict.severity.name,
+                    Outcome.DUPLICATE,
+                    reason=recorded.status.value,
+                ),
+            )
         if not verdict.alert:
-            return self._log(signin, verdict, Handled(signin.event_id, verdict.severity.name,
-                                                      Outcome.NOT_ALERTED, reason=verdict.skip_reason))
+            return self._log(
+                signin,
+                verdict,
+                Handled(
+                    signin.event_id,
+                    verdict.severity.name,
+                    Outcome.NOT_ALERTED,
+                    reason=verdict.skip_reason,
+                ),
+            )
         if not self._ledger.claim(signin.event_id):
-            return self._log(signin, verdict, Handled(signin.event_id, verdict.severity.name,
-                                                      Outcome.IN_FLIGHT))
+            return self._log(
+                signin, verdict, Handled(signin.event_id, verdict.severity.name, Outcome.IN_FLIGHT)
+            )
         return self._deliver(signin, verdict, deadline)
 
     def _deliver(self, signin: SignIn, verdict: Verdict, deadline: float) -> Handled:
@@ -92,18 +109,34 @@ class SigninAlerter:
             delivered = self._notifier.post(message, deadline=deadline, channel=channel)
         except DeliveryFailed as failure:
             self._ledger.release(signin.event_id, attempts=failure.attempts, error=failure.reason)
-            self._log(signin, verdict, Handled(signin.event_id, verdict.severity.name,
-                                               Outcome.FAILED, failure.attempts, failure.reason))
+            self._log(
+                signin,
+                verdict,
+                Handled(
+                    signin.event_id,
+                    verdict.severity.name,
+                    Outcome.FAILED,
+                    failure.attempts,
+                    failure.reason,
+                ),
+            )
             raise
         except Exception as error:  # a bad secret or setting: keep the alert retryable
             self._ledger.release(signin.event_id, attempts=0, error=type(error).__name__)
-            self._log(signin, verdict, Handled(signin.event_id, verdict.severity.name,
-                                               Outcome.FAILED, 0, str(error)))
+            self._log(
+                signin,
+                verdict,
+                Handled(signin.event_id, verdict.severity.name, Outcome.FAILED, 0, str(error)),
+            )
             raise
-        self._ledger.mark_sent(signin.event_id, attempts=delivered.attempts,
-                               reference=delivered.reference)
-        return self._log(signin, verdict, Handled(signin.event_id, verdict.severity.name,
-                                                  Outcome.POSTED, delivered.attempts))
+        self._ledger.mark_sent(
+            signin.event_id, attempts=delivered.attempts, reference=delivered.reference
+        )
+        return self._log(
+            signin,
+            verdict,
+            Handled(signin.event_id, verdict.severity.name, Outcome.POSTED, delivered.attempts),
+        )
 
     def _log(self, signin: SignIn, verdict: Verdict, handled: Handled) -> Handled:
         now = self._clock()

@@ -9,21 +9,27 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Mapping
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from functools import cached_property
 from typing import Any
 
 from chalicelib.alerts import SigninAlerter
 from chalicelib.ledger import Ledger
 from chalicelib.settings import ConfigError, SecretResolver, Settings
-from chalicelib.slack import RetryPolicy, SlackNotifier, Transport, WebApiTransport, WebhookTransport
+from chalicelib.slack import (
+    RetryPolicy,
+    SlackNotifier,
+    Transport,
+    WebApiTransport,
+    WebhookTransport,
+)
 
 # When the Lambda context cannot tell us (local runs), assume this much time is left.
 DEFAULT_REMAINING_MS = 30_000
 
 
 def utc_now() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def deadline_from(context: Any) -> float:

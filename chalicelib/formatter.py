@@ -257,7 +257,11 @@ def build_message(signin: SignIn, verdict: Verdict, settings: Settings) -> dict[
         "blocks": [
             {
                 "type": "header",
-                "text": {"type": "plain_text", "text": clip(header, MAX_HEADER_TEXT), "emoji": True},
+                "text": {
+                    "type": "plain_text",
+                    "text": clip(header, MAX_HEADER_TEXT),
+                    "emoji": True,
+                },
             }
         ],
         "attachments": [{"color": SEVERITY_COLOURS[verdict.severity], "blocks": details}],

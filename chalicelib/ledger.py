@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from enum import Enum
+from enum import StrEnum
 from typing import Any
 
 from chalicelib.rules import Verdict
@@ -22,7 +22,7 @@ from chalicelib.signin import SignIn
 Clock = Callable[[], datetime]
 
 
-class AlertStatus(str, Enum):
+class AlertStatus(StrEnum):
     PENDING = "pending"
     DELIVERING = "delivering"
     SENT = "sent"
@@ -147,8 +147,7 @@ class Ledger:
                 Key=event_key(event_id),
                 UpdateExpression="SET alert_status = :delivering, lease_until = :until",
                 ConditionExpression=(
-                    "alert_status = :pending OR "
-                    "(alert_status = :delivering AND lease_until < :now)"
+                    "alert_status = :pending OR (alert_status = :delivering AND lease_until < :now)"
                 ),
                 ExpressionAttributeValues={
                     ":delivering": {"S": AlertStatus.DELIVERING.value},

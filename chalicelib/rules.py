@@ -169,7 +169,9 @@ def evaluate(signin: SignIn, settings: Settings, rules: Iterable[Rule] = RULES) 
     elif not watched and (ignored := matches_any(signin, settings.ignore_principals)):
         skip_reason = f"principal ignored ({ignored})"
     elif severity < settings.alert_min_severity:
-        skip_reason = f"{severity.name} is below ALERT_MIN_SEVERITY {settings.alert_min_severity.name}"
+        skip_reason = (
+            f"{severity.name} is below ALERT_MIN_SEVERITY {settings.alert_min_severity.name}"
+        )
 
     return Verdict(
         severity=severity,

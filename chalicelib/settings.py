@@ -11,7 +11,7 @@ import ipaddress
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import StrEnum
 from typing import Any
 
 from chalicelib.severity import Severity
@@ -21,7 +21,7 @@ class ConfigError(ValueError):
     """A setting has a value the app cannot use; the message names the setting."""
 
 
-class Language(str, Enum):
+class Language(StrEnum):
     EN = "en"
     KO = "ko"
 

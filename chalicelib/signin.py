@@ -13,8 +13,8 @@ import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime, timezone
-from enum import Enum
+from datetime import UTC, datetime, timezone
+from enum import StrEnum
 from typing import Any
 
 HIDDEN_USER = "HIDDEN_DUE_TO_SECURITY_REASONS"
@@ -26,7 +26,7 @@ IDENTITY_CENTER_EVENTS = frozenset(
 MFA_CREDENTIAL_TYPES = frozenset({"TOTP", "SMARTCARD", "WEBAUTHN", "FIDO", "SMS", "EMAIL_OTP"})
 
 
-class PrincipalType(str, Enum):
+class PrincipalType(StrEnum):
     ROOT = "root"
     IAM_USER = "iam_user"
     ASSUMED_ROLE = "assumed_role"
@@ -35,19 +35,19 @@ class PrincipalType(str, Enum):
     UNKNOWN = "unknown"
 
 
-class Outcome(str, Enum):
+class Outcome(StrEnum):
     SUCCESS = "success"
     FAILURE = "failure"
     UNKNOWN = "unknown"
 
 
-class Mfa(str, Enum):
+class Mfa(StrEnum):
     YES = "yes"
     NO = "no"
     UNKNOWN = "unknown"
 
 
-class Federation(str, Enum):
+class Federation(StrEnum):
     NONE = "none"
     SAML = "saml"
     IDENTITY_CENTER = "identity_center"
@@ -120,7 +120,7 @@ def parse_time(raw: str) -> datetime | None:
         return None
     year, month, day, hour, minute, second, fraction, offset = match.groups()
     micros = int((fraction or "0")[:6].ljust(6, "0"))
-    tz = timezone.utc
+    tz = UTC
     if offset and offset != "Z":
         sign = -1 if offset[0] == "-" else 1
         digits = offset[1:].replace(":", "")
@@ -133,7 +133,7 @@ def parse_time(raw: str) -> datetime | None:
         )
     except ValueError:
         return None
-    return moment.astimezone(timezone.utc)
+    return moment.astimezone(UTC)
 
 
 def fingerprint(record: Mapping[str, Any]) -> str:

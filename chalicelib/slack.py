@@ -54,8 +54,9 @@ class DeliveryFailed(Exception):
 
 
 class Transport(Protocol):
-    def send(self, message: Mapping[str, Any], channel: str | None, timeout: float) -> AttemptResult:
-        ...
+    def send(
+        self, message: Mapping[str, Any], channel: str | None, timeout: float
+    ) -> AttemptResult: ...
 
 
 def _retry_after(headers: Mapping[str, Any] | None) -> float | None:
@@ -79,7 +80,9 @@ def classify_http(status: int, body: str, headers: Mapping[str, Any] | None) -> 
     if 200 <= status < 300:
         return AttemptResult(AttemptKind.OK)
     if status == 429:
-        return AttemptResult(AttemptKind.RETRYABLE, f"rate limited ({reason})", _retry_after(headers))
+        return AttemptResult(
+            AttemptKind.RETRYABLE, f"rate limited ({reason})", _retry_after(headers)
+        )
     if status >= 500 or status in (408,):
         return AttemptResult(AttemptKind.RETRYABLE, f"HTTP {status} {reason}")
     return AttemptResult(AttemptKind.PERMANENT, f"HTTP {status} {reason}")
@@ -91,7 +94,9 @@ class WebhookTransport:
 
         self._client = WebhookClient(url, retry_handlers=[])
 
-    def send(self, message: Mapping[str, Any], channel: str | None, timeout: float) -> AttemptResult:
+    def send(
+        self, message: Mapping[str, Any], channel: str | None, timeout: float
+    ) -> AttemptResult:
         self._client.timeout = timeout  # type: ignore[assignment]  # urllib takes floats
         try:
             response = self._client.send_dict(dict(message))
@@ -110,7 +115,9 @@ class WebApiTransport:
         self._client = WebClient(**kwargs)
         self._default_channel = default_channel
 
-    def send(self, message: Mapping[str, Any], channel: str | None, timeout: float) -> AttemptResult:
+    def send(
+        self, message: Mapping[str, Any], channel: str | None, timeout: float
+    ) -> AttemptResult:
         from slack_sdk.errors import SlackApiError
 
         self._client.timeout = timeout  # type: ignore[assignment]  # urllib takes floats
@@ -119,7 +126,9 @@ class WebApiTransport:
                 channel=channel or self._default_channel, **dict(message)
             )
         except SlackApiError as error:
-            error_name = str(error.response.get("error", "")) or f"HTTP {error.response.status_code}"
+            error_name = (
+                str(error.response.get("error", "")) or f"HTTP {error.response.status_code}"
+            )
             if error.response.status_code == 429 or error_name in RETRYABLE_API_ERRORS:
                 return AttemptResult(
                     AttemptKind.RETRYABLE, error_name, _retry_after(error.response.headers)
@@ -190,7 +199,8 @@ class SlackNotifier:
                 break
             if self._monotonic() + wait > deadline - policy.reserve:
                 last = AttemptResult(
-                    AttemptKind.RETRYABLE, f"{last.reason}; next try ({wait:.1f}s) past the deadline"
+                    AttemptKind.RETRYABLE,
+                    f"{last.reason}; next try ({wait:.1f}s) past the deadline",
                 )
                 break
             self._sleep(wait)
