@@ -1,0 +1,1 @@
+"""Operator tooling behind manage.py. Not shipped to Lambda (chalicelib is)."""
