@@ -47,10 +47,15 @@ class Container:
     def settings(self) -> Settings:
         return Settings.from_env(self._env)
 
-    def _client(self, service: str, region: str | None = None) -> Any:
+    @cached_property
+    def _session(self) -> Any:
+        # One session per container: building one loads botocore's data files.
         import boto3
 
-        return boto3.session.Session().client(service, region_name=region)  # type: ignore[call-overload]
+        return boto3.session.Session()
+
+    def _client(self, service: str, region: str | None = None) -> Any:
+        return self._session.client(service, region_name=region)
 
     @cached_property
     def dynamodb(self) -> Any:

@@ -60,6 +60,13 @@ def is_alerting_event(signin: SignIn) -> bool:
     return False
 
 
+def _what(signin: SignIn) -> str:
+    """What kind of sign-in, for titles: 'Console sign-in' or 'Identity Center sign-in'."""
+    if signin.event_name in ("UserAuthentication", "CredentialVerification"):
+        return "Identity Center sign-in"
+    return "Console sign-in"
+
+
 def root_console_success(signin: SignIn) -> Finding | None:
     if signin.is_root and signin.event_name == CONSOLE_LOGIN and signin.outcome is Outcome.SUCCESS:
         return Finding(Severity.CRITICAL, "Root console sign-in succeeded", "root sign-in")
@@ -100,19 +107,19 @@ def success_without_mfa(signin: SignIn) -> Finding | None:
 
 def failed_signin(signin: SignIn) -> Finding | None:
     if signin.outcome is Outcome.FAILURE:
-        return Finding(Severity.MEDIUM, "Console sign-in failed", "failed sign-in")
+        return Finding(Severity.MEDIUM, f"{_what(signin)} failed", "failed sign-in")
     return None
 
 
 def successful_signin(signin: SignIn) -> Finding | None:
     if signin.outcome is Outcome.SUCCESS:
-        return Finding(Severity.INFO, "Console sign-in", "sign-in")
+        return Finding(Severity.INFO, f"{_what(signin)} succeeded", "sign-in")
     return None
 
 
 def unknown_outcome(signin: SignIn) -> Finding | None:
     if signin.outcome is Outcome.UNKNOWN:
-        return Finding(Severity.LOW, "Console sign-in with unknown result", "result unknown")
+        return Finding(Severity.LOW, f"{_what(signin)} with unknown result", "result unknown")
     return None
 
 
@@ -154,7 +161,7 @@ def evaluate(signin: SignIn, settings: Settings, rules: Iterable[Rule] = RULES) 
 
     trusted = in_trusted_network(signin, settings)
     # A failure from the office network is a typo more often than an attack.
-    if trusted and top.title == "Console sign-in failed":
+    if trusted and top.severity is Severity.MEDIUM and signin.outcome is Outcome.FAILURE:
         severity = Severity.LOW
         reasons.append("trusted network")
 

@@ -1,0 +1,111 @@
+"""GIVEN a Slack that misbehaves WHEN we post THEN retries stay inside the deadline and
+permanent errors are named."""
+
+from __future__ import annotations
+
+import random
+import time
+
+import pytest
+
+from chalicelib.slack import (
+    DeliveryFailed,
+    RetryPolicy,
+    SlackNotifier,
+    WebApiTransport,
+    WebhookTransport,
+    classify_http,
+)
+from localdev.slack_sink import Reply, SlackSink
+
+MESSAGE = {"text": "HIGH: test", "blocks": []}
+FAST = RetryPolicy(max_attempts=4, base_delay=0.05, max_delay=0.1, attempt_timeout=1, reserve=0.2)
+
+
+def webhook(sink: SlackSink, policy: RetryPolicy = FAST) -> SlackNotifier:
+    return SlackNotifier(WebhookTransport(sink.webhook_url), policy=policy, rng=random.Random(1))
+
+
+def web_api(sink: SlackSink, policy: RetryPolicy = FAST) -> SlackNotifier:
+    transport = WebApiTransport("xoxb-test", "C0DEFAULT", base_url=sink.api_url)
+    return SlackNotifier(transport, policy=policy, rng=random.Random(1))
+
+
+def soon(seconds: float = 10) -> float:
+    return time.monotonic() + seconds
+
+
+@pytest.mark.parametrize(
+    ("status", "body", "kind"),
+    [
+        (200, "ok", "ok"),
+        (429, "rate_limited", "retryable"),
+        (500, "", "retryable"),
+        (503, "", "retryable"),
+        (400, "invalid_payload", "permanent"),
+        (403, "action_prohibited", "permanent"),
+        (404, "channel_not_found", "permanent"),
+        (410, "channel_is_archived", "permanent"),
+    ],
+)
+def test_webhook_answers_are_classified(status: int, body: str, kind: str) -> None:
+    assert classify_http(status, body, {}).kind.value == kind
+
+
+def test_webhook_posts_json(slack_sink: SlackSink) -> None:
+    delivered = webhook(slack_sink).post(MESSAGE, deadline=soon())
+    assert delivered.attempts == 1
+    assert slack_sink.messages == [MESSAGE]
+
+
+def test_retry_after_is_honoured(slack_sink: SlackSink) -> None:
+    slack_sink.then(Reply(429, "rate_limited", retry_after=0.7))
+    webhook(slack_sink).post(MESSAGE, deadline=soon())
+    first, second = slack_sink.requests
+    assert second.at - first.at >= 0.7
+
+
+def test_gives_up_when_retry_after_is_past_the_deadline(slack_sink: SlackSink) -> None:
+    slack_sink.then(Reply(429, "rate_limited", retry_after=30))
+    started = time.monotonic()
+    with pytest.raises(DeliveryFailed, match="past the deadline") as failure:
+        webhook(slack_sink).post(MESSAGE, deadline=soon(3))
+    assert not failure.value.permanent
+    assert time.monotonic() - started < 1  # did not sleep 30 s into a dead Lambda
+
+
+def test_permanent_error_names_slacks_reason(slack_sink: SlackSink) -> None:
+    slack_sink.then(Reply(410, "channel_is_archived"))
+    with pytest.raises(DeliveryFailed, match="channel_is_archived") as failure:
+        webhook(slack_sink).post(MESSAGE, deadline=soon())
+    assert failure.value.permanent and failure.value.attempts == 1
+
+
+def test_connection_refused_is_retried_then_raised() -> None:
+    with SlackSink() as sink:
+        url = sink.webhook_url
+    notifier = SlackNotifier(WebhookTransport(url), policy=FAST, rng=random.Random(1))
+    with pytest.raises(DeliveryFailed, match="network") as failure:
+        notifier.post(MESSAGE, deadline=soon())
+    assert failure.value.attempts == FAST.max_attempts
+
+
+def test_web_api_posts_to_the_channel_and_returns_ts(slack_sink: SlackSink) -> None:
+    delivered = web_api(slack_sink).post(MESSAGE, deadline=soon(), channel="C0SEC")
+    [request] = slack_sink.requests
+    assert request.path == "/api/chat.postMessage"
+    assert request.headers["authorization"] == "Bearer xoxb-test"
+    assert request.json["channel"] == "C0SEC"
+    assert delivered.reference
+
+
+def test_web_api_ratelimited_then_ok(slack_sink: SlackSink) -> None:
+    slack_sink.then(Reply(429, "ratelimited", retry_after=0.3))
+    assert web_api(slack_sink).post(MESSAGE, deadline=soon()).attempts == 2
+
+
+def test_web_api_permanent_error(slack_sink: SlackSink) -> None:
+    slack_sink.then(Reply(api_error="channel_not_found"))
+    with pytest.raises(DeliveryFailed, match="channel_not_found") as failure:
+        web_api(slack_sink).post(MESSAGE, deadline=soon())
+    assert failure.value.permanent
