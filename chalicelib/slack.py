@@ -144,7 +144,7 @@ class WebApiTransport:
 @dataclass(frozen=True)
 class RetryPolicy:
     max_attempts: int = 5
-    base_delay: float = 0.5
+    base_delay: float = 0.25
     max_delay: float = 8.0
     attempt_timeout: float = 5.0
     # Time kept back at the end for writing the outcome to the ledger.
