@@ -18,7 +18,8 @@ def _configure() -> None:
         handler = logging.StreamHandler(sys.stdout)
         handler.setFormatter(logging.Formatter("%(message)s"))
         _logger.addHandler(handler)
-        _logger.setLevel(logging.INFO)
+        if _logger.level == logging.NOTSET:  # a caller (the demo) may have quietened it
+            _logger.setLevel(logging.INFO)
         _logger.propagate = False
 
 

@@ -1,0 +1,31 @@
+"""GIVEN a fresh checkout WHEN `manage.py demo` runs THEN it shows the main job offline."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_demo_replays_samples_and_shows_slack() -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    result = subprocess.run(
+        [sys.executable, "manage.py", "demo"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    out = result.stdout
+    assert "CRITICAL: Root console sign-in succeeded: root, result success, MFA no" in out
+    assert "HIGH: IAM user console sign-in without MFA: Mary_Major" in out
+    assert "posted after 2 attempts" in out
+    assert "not posted: CheckMfa is recorded, not alerted" in out
+    assert "duplicate" in out
+    assert "6 events in (5 distinct), 4 Slack messages" in out
+    assert "5 sign-ins in the ledger" in out
