@@ -94,7 +94,7 @@ class SigninAlerter:
                     reason=verdict.skip_reason,
                 ),
             )
-        if not self._ledger.claim(signin.event_id):
+        if not recorded.first_time and not self._ledger.claim(signin.event_id):
             return self._log(
                 signin, verdict, Handled(signin.event_id, verdict.severity.name, Outcome.IN_FLIGHT)
             )

@@ -4,8 +4,9 @@ It is both the history (`/recent-logins` reads it) and the idempotency record th
 makes alerting exactly-once in effect: Lambda may deliver an event twice, and a retry
 after a failed Slack post must post, while a duplicate of a posted one must not.
 
-Alert states: `pending` (should alert, not yet posted) -> `delivering` (claimed by one
-invocation until `lease_until`) -> `sent`; or `not_alerted` from the start.
+Alert states: `delivering` (claimed by one invocation until `lease_until`) -> `sent`,
+or back to `pending` when delivery failed (a retry claims it again); `not_alerted`
+from the start for sign-ins the rules do not post.
 """
 
 from __future__ import annotations
@@ -109,8 +110,11 @@ class Ledger:
 
     def record(self, signin: SignIn, verdict: Verdict, *, alert: bool) -> Recorded:
         """Write the sign-in once. A second call for the same eventID changes nothing
-        and tells the caller what happened to the first one."""
-        status = AlertStatus.PENDING if alert else AlertStatus.NOT_ALERTED
+        and tells the caller what happened to the first one. A first write with
+        `alert=True` holds the claim to post it (status `delivering`)."""
+        # An alert is claimed in the same write that records it: one call, not two.
+        status = AlertStatus.DELIVERING if alert else AlertStatus.NOT_ALERTED
+        now = self._clock()
         item = {
             **event_key(signin.event_id),
             **signin_attributes(signin),
@@ -118,9 +122,11 @@ class Ledger:
             "title": {"S": verdict.title},
             "alert_status": {"S": status.value},
             "attempts": {"N": "0"},
-            "recorded_at": {"S": self._clock().isoformat()},
+            "recorded_at": {"S": now.isoformat()},
             TTL_ATTRIBUTE: {"N": str(int((signin.event_time + self._retention).timestamp()))},
         }
+        if alert:
+            item["lease_until"] = {"S": (now + self._lease).isoformat()}
         if verdict.reasons:
             item["reasons"] = {"L": [{"S": reason} for reason in verdict.reasons]}
         if verdict.skip_reason:
