@@ -18,6 +18,10 @@ from enum import StrEnum
 from typing import Any
 
 HIDDEN_USER = "HIDDEN_DUE_TO_SECURITY_REASONS"
+# Longest text kept from any field (CloudTrail's userAgent is at most 1 KB).
+MAX_TEXT = 1024
+# Real eventIDs are UUIDs; a longer one is hashed so it can still be a DynamoDB key.
+MAX_EVENT_ID = 128
 UNKNOWN_USER = "unknown user"
 IDENTITY_CENTER_EVENTS = frozenset(
     {"UserAuthentication", "CredentialChallenge", "CredentialVerification"}
@@ -103,10 +107,11 @@ def _mapping(value: Any) -> Mapping[str, Any]:
 
 
 def _text(value: Any) -> str:
-    """Any JSON value as a stripped string; containers and null become empty."""
+    """Any JSON value as a stripped string, at most MAX_TEXT characters; containers and
+    null become empty. The cap keeps a hostile field from outgrowing a ledger item."""
     if value is None or isinstance(value, (Mapping, list)):
         return ""
-    return str(value).strip()
+    return str(value).strip()[:MAX_TEXT]
 
 
 def _is_envelope(event: Mapping[str, Any]) -> bool:
@@ -231,6 +236,9 @@ def parse_signin(event: Mapping[str, Any], *, received_at: datetime) -> SignIn:
     if not event_id:
         problems.append("no eventID")
         event_id = fingerprint(event)
+    elif len(event_id) > MAX_EVENT_ID:
+        problems.append(f"eventID longer than {MAX_EVENT_ID} characters")
+        event_id = fingerprint({"eventID": event_id})
 
     raw_time = _text(record.get("eventTime")) or _text(envelope.get("time"))
     event_time = parse_time(raw_time) or parse_time(_text(envelope.get("time")))

@@ -128,3 +128,13 @@ def test_every_fixture_parses() -> None:
     parsed = [parse_signin(record["payload"], received_at=NOW) for record in records]
     assert len(parsed) == 121
     assert all(signin.event_time.tzinfo is not None for signin in parsed)
+
+
+def test_oversized_fields_are_capped_and_a_huge_event_id_is_hashed() -> None:
+    event = load_event("iam_user_failure.json")
+    event["detail"]["eventID"] = "e" * 5000
+    event["detail"]["userIdentity"]["userName"] = "u" * 100_000
+    signin = parse_signin(event, received_at=NOW)
+    assert len(signin.display_name) == 1024
+    assert signin.event_id.startswith("sha256-") and len(signin.event_id) < 128
+    assert "eventID longer than 128 characters" in signin.problems
