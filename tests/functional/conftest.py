@@ -33,6 +33,9 @@ def configure(
 
     def build(**settings: str) -> Container:
         container = Container(slack_env(slack_sink, **settings))
+        # Warm, as a container is after its first event: the test client gives each
+        # invocation only 3 s, which should go to Slack's behaviour, not to boto3's start.
+        assert container.alerter is not None
         monkeypatch.setattr(app_module, "container", container)
         return container
 
