@@ -13,9 +13,21 @@ METRIC_NAMESPACE = "SigninAlerts"
 _logger = logging.getLogger("signin_alerts")
 
 
+class _StdoutHandler(logging.StreamHandler):  # type: ignore[type-arg]
+    """Writes to whatever sys.stdout is at the time (Lambda's, or a test's capture)."""
+
+    @property  # type: ignore[override]
+    def stream(self) -> Any:
+        return sys.stdout
+
+    @stream.setter
+    def stream(self, _: Any) -> None:
+        pass
+
+
 def _configure() -> None:
     if not _logger.handlers:
-        handler = logging.StreamHandler(sys.stdout)
+        handler = _StdoutHandler()
         handler.setFormatter(logging.Formatter("%(message)s"))
         _logger.addHandler(handler)
         if _logger.level == logging.NOTSET:  # a caller (the demo) may have quietened it

@@ -16,6 +16,9 @@ from enum import Enum
 from typing import Any, Protocol
 
 log = logging.getLogger(__name__)
+# slack_sdk logs the full webhook URL (a secret) at DEBUG: keep its logger above that.
+_sdk_log = logging.getLogger("signin_alerts.slack_sdk")
+_sdk_log.setLevel(logging.WARNING)
 
 # Errors that a later attempt can get past. Anything else Slack names is permanent.
 RETRYABLE_API_ERRORS = frozenset(
@@ -92,7 +95,7 @@ class WebhookTransport:
     def __init__(self, url: str) -> None:
         from slack_sdk.webhook import WebhookClient
 
-        self._client = WebhookClient(url, retry_handlers=[])
+        self._client = WebhookClient(url, retry_handlers=[], logger=_sdk_log)
 
     def send(
         self, message: Mapping[str, Any], channel: str | None, timeout: float
@@ -109,7 +112,7 @@ class WebApiTransport:
     def __init__(self, token: str, default_channel: str, base_url: str | None = None) -> None:
         from slack_sdk import WebClient
 
-        kwargs: dict[str, Any] = {"token": token, "retry_handlers": []}
+        kwargs: dict[str, Any] = {"token": token, "retry_handlers": [], "logger": _sdk_log}
         if base_url:
             kwargs["base_url"] = base_url
         self._client = WebClient(**kwargs)

@@ -4,6 +4,7 @@ see what a user expects, whatever Slack does."""
 from __future__ import annotations
 
 import json
+import logging
 from typing import Any
 
 import pytest
@@ -151,3 +152,40 @@ def test_a_slack_that_always_hangs_fails_inside_the_lambda_deadline(
         invoke(event)  # the test client gives the handler 3 seconds, like a Lambda timeout
 
     assert ledger_item(dynamodb, event["detail"]["eventID"])["alert_status"]["S"] == "pending"
+
+
+def test_web_api_posts_to_the_channel_for_the_severity(configure, invoke, slack_sink) -> None:
+    configure(
+        SLACK_WEBHOOK_URL="",
+        SLACK_BOT_TOKEN="xoxb-secret-token",
+        SLACK_CHANNEL="C0GENERAL",
+        SLACK_CHANNEL_BY_SEVERITY="CRITICAL=C0SECURITY",
+        SLACK_API_URL=slack_sink.api_url,
+    )
+
+    invoke(load_event("root_success_no_mfa.json"))
+    invoke(load_event("iam_user_success_mfa.json"))
+
+    channels = [request.json["channel"] for request in slack_sink.delivered]
+    assert channels == ["C0SECURITY", "C0GENERAL"]
+    assert all(r.path == "/api/chat.postMessage" for r in slack_sink.requests)
+
+
+def test_logs_are_one_json_line_per_signin_without_secrets(
+    configure, invoke, slack_sink, capsys, caplog
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    configure(SLACK_MAX_ATTEMPTS="1")
+    slack_sink.then(Reply(500, "down"))
+
+    with pytest.raises(Exception, match="Slack delivery failed"):
+        invoke(load_event("iam_user_failure.json"))
+    invoke(load_event("root_success_no_mfa.json"))
+
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert [(line["outcome"], line["attempts"]) for line in lines] == [("failed", 1), ("posted", 1)]
+    assert lines[0]["reason"] == "HTTP 500 down"
+    assert lines[1]["AlertsPosted"] == 1 and "_aws" in lines[1]
+    everything = json.dumps(lines) + caplog.text
+    assert slack_sink.webhook_url not in everything
+    assert "/services/" not in everything
