@@ -13,6 +13,10 @@ import sys
 
 COMMAND_MODULES = (
     "tools.provision",
+    "tools.policy",
+    "tools.deploy",
+    "tools.redrive",
+    "tools.audit_regions",
 )
 
 

@@ -50,6 +50,9 @@ class Container:
     def _client(self, service: str, region: str | None = None) -> Any:
         import boto3
 
+        # AWS_REGION in the settings' environment (Lambda sets it) wins over the session's
+        # default, so an operator tool can build a container for another region's stage.
+        region = region or self._env.get("AWS_REGION") or None
         return boto3.session.Session().client(service, region_name=region)  # type: ignore[call-overload]
 
     @cached_property
