@@ -208,7 +208,7 @@ def print_report(report: DeployReport) -> None:
     print(f"\n{len(changes)} change(s) besides chalice deploy" + (":" if changes else ""))
     for change in changes:
         print(f"  {change}")
-    urls = {region.slash_command_url for region in report.regions} - {None}
+    urls = {url for region in report.regions if (url := region.slash_command_url)}
     if urls:
         print(f"\nPaste into the Slack app's /recent-logins command: {sorted(urls)[0]}")
 
