@@ -76,12 +76,19 @@ class FakeAws:
                 )
 
 
+@pytest.fixture(scope="session")
+def wheelhouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return build_wheelhouse(PROJECT_DIR / "requirements.txt", tmp_path_factory.mktemp("wheels"))
+
+
+def offline_pip_env(wheelhouse: Path) -> dict[str, str]:
+    """Chalice packages requirements.txt with pip: keep pip off the internet."""
+    return {"PIP_NO_INDEX": "1", "PIP_FIND_LINKS": str(wheelhouse)}
+
+
 @pytest.fixture(scope="module")
-def fake_aws(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FakeAws]:
+def fake_aws(wheelhouse: Path) -> Iterator[FakeAws]:
     """Environment for a whole module: moto server, offline pip, fake credentials."""
-    wheelhouse = build_wheelhouse(
-        PROJECT_DIR / "requirements.txt", tmp_path_factory.mktemp("wheelhouse")
-    )
     port = _free_port()
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
     server.start()
@@ -93,8 +100,7 @@ def fake_aws(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FakeAws]:
             "AWS_ACCESS_KEY_ID": "testing",
             "AWS_SECRET_ACCESS_KEY": "testing",
             "AWS_DEFAULT_REGION": "us-east-1",
-            "PIP_NO_INDEX": "1",  # chalice packages requirements.txt with pip: stay offline
-            "PIP_FIND_LINKS": str(wheelhouse),
+            **offline_pip_env(wheelhouse),
         }.items():
             monkeypatch.setenv(name, value)
         monkeypatch.delenv("AWS_PROFILE", raising=False)
