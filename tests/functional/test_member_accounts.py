@@ -5,6 +5,7 @@ account (id and friendly name) and its region, not the account the app runs in."
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from moto.events.models import EventPattern
 
@@ -17,7 +18,7 @@ def test_member_account_signin_alerts_with_the_member_name_and_id(
     invoke, configure, slack_sink, dynamodb
 ) -> None:
     configure(ACCOUNT_NAMES="111122223333=management,444455556666=staging")
-    event = load_event("member_account_forwarded.json")
+    event: Any = load_event("member_account_forwarded.json")
     assert EventPattern.load(json.dumps(SIGNIN_EVENT_PATTERN)).matches_event(event)
 
     result = invoke(event)
