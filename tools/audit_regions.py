@@ -96,7 +96,12 @@ def logging_trails(cloudtrail: Any, region: str) -> list[str]:
     for trail in cloudtrail.describe_trails(includeShadowTrails=True)["trailList"]:
         if not (trail.get("IsMultiRegionTrail") or trail.get("HomeRegion") == region):
             continue
-        if cloudtrail.get_trail_status(Name=trail["TrailARN"]).get("IsLogging"):
+        try:
+            status = cloudtrail.get_trail_status(Name=trail["TrailARN"])
+        except Exception as error:  # e.g. another account's organisation trail: say so
+            names.append(f"{trail['Name']} (status unreadable: {type(error).__name__})")
+            continue
+        if status.get("IsLogging"):
             names.append(trail["Name"])
     return sorted(names)
 

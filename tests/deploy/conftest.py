@@ -119,6 +119,7 @@ def _point_at_fake_aws(request: pytest.FixtureRequest, monkeypatch: pytest.Monke
 
 
 def copy_project(dest: Path) -> Path:
+    dest.mkdir(parents=True, exist_ok=True)
     for name in PROJECT_FILES:
         source = PROJECT_DIR / name
         if source.is_dir():
