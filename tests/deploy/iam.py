@@ -66,10 +66,7 @@ def calls_for(service: str, operation: str, params: Mapping[str, Any], region: s
     that SSM makes on the caller's behalf)."""
     action = f"{service}:{operation}"
     if service == "dynamodb":
-        table = f"arn:aws:dynamodb:{region}:{ACCOUNT}:table/{params['TableName']}"
-        if params.get("IndexName"):
-            table += f"/index/{params['IndexName']}"
-        return [Call(action, table)]
+        return _dynamodb_calls(operation, params, region)
     if service == "ssm" and "Name" in params:
         name = str(params["Name"]).lstrip("/")
         calls = [Call(action, f"arn:aws:ssm:{region}:{ACCOUNT}:parameter/{name}")]
@@ -83,6 +80,43 @@ def calls_for(service: str, operation: str, params: Mapping[str, Any], region: s
             )
         return calls
     return [Call(action, "*")]  # any other service: only an unscoped grant would allow it
+
+
+# A transaction is authorised item by item, as the single-item action of each part.
+TRANSACT_PART_ACTIONS = {
+    "Put": "PutItem",
+    "Update": "UpdateItem",
+    "Delete": "DeleteItem",
+    "ConditionCheck": "ConditionCheckItem",
+    "Get": "GetItem",
+}
+
+
+def _table_arn(region: str, table: str, index: str | None = None) -> str:
+    arn = f"arn:aws:dynamodb:{region}:{ACCOUNT}:table/{table}"
+    return f"{arn}/index/{index}" if index else arn
+
+
+def _dynamodb_calls(operation: str, params: Mapping[str, Any], region: str) -> list[Call]:
+    if operation in ("TransactWriteItems", "TransactGetItems"):
+        return [
+            Call(f"dynamodb:{TRANSACT_PART_ACTIONS[kind]}", _table_arn(region, part["TableName"]))
+            for item in params.get("TransactItems", [])
+            for kind, part in item.items()
+        ]
+    if operation in ("BatchGetItem", "BatchWriteItem"):
+        return [
+            Call(f"dynamodb:{operation}", _table_arn(region, table))
+            for table in params.get("RequestItems", {})
+        ]
+    if "TableName" in params:
+        return [
+            Call(
+                f"dynamodb:{operation}",
+                _table_arn(region, params["TableName"], params.get("IndexName")),
+            )
+        ]
+    return [Call(f"dynamodb:{operation}", "*")]
 
 
 class CallRecorder:

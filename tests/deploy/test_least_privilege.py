@@ -98,3 +98,25 @@ def test_a_call_outside_the_policy_is_reported() -> None:
     assert allows(
         policy, Call("kms:Decrypt", key, (("kms:ViaService", "ssm.us-west-2.amazonaws.com"),))
     )
+
+
+def test_transactions_and_batches_are_checked_item_by_item() -> None:
+    from tests.deploy.iam import calls_for
+
+    table = "arn:aws:dynamodb:us-east-1:123456789012:table/signin-alerts-ledger"
+    transaction = {
+        "TransactItems": [
+            {"Put": {"TableName": "signin-alerts-ledger", "Item": {}}},
+            {"Update": {"TableName": "signin-alerts-ledger", "Key": {}}},
+        ]
+    }
+    batch: dict[str, Any] = {"RequestItems": {"signin-alerts-ledger": {"Keys": []}}}
+
+    assert calls_for("dynamodb", "TransactWriteItems", transaction, "us-east-1") == [
+        Call("dynamodb:PutItem", table),
+        Call("dynamodb:UpdateItem", table),
+    ]
+    assert calls_for("dynamodb", "BatchGetItem", batch, "us-east-1") == [
+        Call("dynamodb:BatchGetItem", table)
+    ]
+    assert not allows(stage_policy("prod-us-east-1"), Call("dynamodb:BatchGetItem", table))
