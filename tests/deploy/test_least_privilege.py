@@ -4,8 +4,12 @@ policy, and the policy grants no `*` action."""
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
+import time
 from typing import Any
+from urllib.parse import urlencode
 
 import boto3
 import pytest
@@ -21,6 +25,19 @@ from tools.policy import policy_path, render
 from tools.stages import load_stages
 
 STAGES = sorted(load_stages())
+
+
+def slack_headers(signing_secret: str, body: bytes) -> dict[str, str]:
+    """A request signed as Slack signs it (every stage secret is set to one value here)."""
+    timestamp = str(int(time.time()))
+    digest = hmac.new(
+        signing_secret.encode(), f"v0:{timestamp}:".encode() + body, hashlib.sha256
+    ).hexdigest()
+    return {
+        "Content-Type": "application/x-www-form-urlencoded",
+        "X-Slack-Request-Timestamp": timestamp,
+        "X-Slack-Signature": f"v0={digest}",
+    }
 
 
 def stage_policy(stage_name: str) -> dict[str, Any]:
@@ -52,6 +69,20 @@ def test_every_call_the_handler_makes_is_allowed_by_the_stage_policy(
                 client.lambda_.invoke("console_signin", event)
             except Exception as error:  # Slack down: the handler raises for Lambda's retry
                 assert "Slack delivery failed" in str(error)
+        for path, methods in sorted(app_module.app.routes.items()):  # e.g. /recent-logins
+            if "POST" in methods:
+                body = urlencode(
+                    {
+                        "command": "/recent-logins",
+                        "text": "",
+                        "user_id": "U0001",
+                        "team_id": "T0001",
+                        "response_url": slack_sink.webhook_url,
+                    }
+                ).encode()
+                client.http.post(
+                    path, headers=slack_headers(slack_sink.webhook_url, body), body=body
+                )
 
     assert slack_sink.messages, "the run must reach Slack through the SSM secret"
     actions = {call.action for call in recorder.calls}
