@@ -17,16 +17,20 @@ from tools.stages import APP_NAME
 
 FORWARD_TARGET_ID = "forward-signins"
 
-EVENTS_TRUST = {
-    "Version": "2012-10-17",
-    "Statement": [
-        {
-            "Effect": "Allow",
-            "Principal": {"Service": "events.amazonaws.com"},
-            "Action": "sts:AssumeRole",
-        }
-    ],
-}
+
+def events_trust(account_id: str) -> dict[str, Any]:
+    """Only EventBridge, and only on behalf of this account's rules, may use the role."""
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Principal": {"Service": "events.amazonaws.com"},
+                "Action": "sts:AssumeRole",
+                "Condition": {"StringEquals": {"aws:SourceAccount": account_id}},
+            }
+        ],
+    }
 
 
 def forward_rule_name(env: str) -> str:
@@ -45,15 +49,24 @@ def ensure_forward_role(
     iam: Any, env: str, target_region: str, account_id: str, changes: list[str]
 ) -> str:
     name = forward_role_name(env, target_region)
+    trust = events_trust(account_id)
     try:
         role = iam.get_role(RoleName=name)["Role"]
     except iam.exceptions.NoSuchEntityException:
         role = iam.create_role(
             RoleName=name,
-            AssumeRolePolicyDocument=json.dumps(EVENTS_TRUST),
+            AssumeRolePolicyDocument=json.dumps(trust),
             Description=f"{APP_NAME}: forward sign-in events to {target_region}",
         )["Role"]
         changes.append(f"created role {name}")
+    current_trust = role.get("AssumeRolePolicyDocument")
+    if isinstance(current_trust, str):
+        from urllib.parse import unquote
+
+        current_trust = json.loads(unquote(current_trust))
+    if current_trust != trust:
+        iam.update_assume_role_policy(RoleName=name, PolicyDocument=json.dumps(trust))
+        changes.append(f"role {name}: trust EventBridge for this account only")
     policy = {
         "Version": "2012-10-17",
         "Statement": [

@@ -243,6 +243,10 @@ def test_regions_without_a_stage_forward_to_the_nearest_stage(
         assert document["Statement"] == [
             {"Effect": "Allow", "Action": "events:PutEvents", "Resource": forward["Arn"]}
         ]
+        trust = fake_aws.client("iam").get_role(RoleName=role_name)["Role"]
+        [trusted] = trust["AssumeRolePolicyDocument"]["Statement"]
+        assert trusted["Principal"] == {"Service": "events.amazonaws.com"}
+        assert trusted["Condition"] == {"StringEquals": {"aws:SourceAccount": "123456789012"}}
         assert f"{source}: sign-ins forwarded to {target}" in rehearsal.first.output
     for region in REGIONS:
         rules = fake_aws.client("events", region).list_rules()["Rules"]
