@@ -190,7 +190,16 @@ def deploy(
         report.regions.append(harden_region(session, project_dir, stage, before))
     if forward_from:
         sources = enabled_regions(session) if forward_from == ["all"] else forward_from
-        forward(session, env, sources, [stage.region for stage in stages], report)
+        # Never forward from a region that has a stage of its own, even one not deployed
+        # in this run; forward to every region whose stage is deployed.
+        with_stage = regions_of(env, project_dir)
+        deployed = {stage.region for stage in stages} | {
+            region
+            for region in with_stage
+            if (project_dir / ".chalice" / "deployed" / f"{env}-{region}.json").exists()
+        }
+        sources = [region for region in sources if region not in with_stage]
+        forward(session, env, sources, sorted(deployed), report)
     return report
 
 

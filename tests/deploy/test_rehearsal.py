@@ -289,3 +289,27 @@ def test_a_region_without_a_stage_is_refused_by_name(fake_aws: FakeAws, tmp_path
 
     assert run.exit_code == 1
     assert "no stage prod-eu-west-1" in run.output
+
+
+def test_a_partial_deploy_never_forwards_from_a_region_with_its_own_stage(
+    rehearsal: Rehearsal, fake_aws: FakeAws
+) -> None:
+    run = run_manage(
+        "deploy",
+        "--env",
+        "prod",
+        "--regions",
+        "us-east-1",
+        "--forward-from",
+        "us-west-2,ca-central-1",
+        "--project-dir",
+        str(rehearsal.project),
+    )
+
+    assert run.exit_code == 0, run.output
+    west_rules = {r["Name"] for r in fake_aws.client("events", "us-west-2").list_rules()["Rules"]}
+    assert forward_rule_name("prod") not in west_rules
+    [target] = fake_aws.client("events", "ca-central-1").list_targets_by_rule(
+        Rule=forward_rule_name("prod")
+    )["Targets"]
+    assert target["Arn"] == "arn:aws:events:us-east-1:123456789012:event-bus/default"
