@@ -57,13 +57,10 @@ def ensure_failure_queue(sqs: Any, name: str, rule_arns: list[str], changes: lis
         changes.append(f"created queue {name}")
     current = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
     arn = current["QueueArn"]
-    wanted = {**QUEUE_ATTRIBUTES, "Policy": json.dumps(_queue_policy(arn, rule_arns))}
-    different = {
-        key: value
-        for key, value in wanted.items()
-        if (json.loads(current[key]) if key == "Policy" and key in current else current.get(key))
-        != (json.loads(value) if key == "Policy" else value)
-    }
+    policy = _queue_policy(arn, rule_arns)
+    different = {key: value for key, value in QUEUE_ATTRIBUTES.items() if current.get(key) != value}
+    if json.loads(current.get("Policy") or "{}") != policy:
+        different["Policy"] = json.dumps(policy)
     if different:
         sqs.set_queue_attributes(QueueUrl=url, Attributes=different)
         changes.append(f"queue {name}: set {', '.join(sorted(different))}")
@@ -82,9 +79,12 @@ def ensure_invoke_config(
         current = lambda_client.get_function_event_invoke_config(FunctionName=function_arn)
     except lambda_client.exceptions.ResourceNotFoundException:
         current = {}
-    if {key: current.get(key) for key in ("MaximumRetryAttempts", "MaximumEventAgeInSeconds")} != {
-        key: wanted[key] for key in ("MaximumRetryAttempts", "MaximumEventAgeInSeconds")
-    } or current.get("DestinationConfig", {}).get("OnFailure", {}).get("Destination") != queue_arn:
+    # Compare only what we set (Lambda adds OnSuccess: {} and timestamps).
+    if (
+        current.get("MaximumRetryAttempts") != LAMBDA_MAX_RETRIES
+        or current.get("MaximumEventAgeInSeconds") != LAMBDA_MAX_EVENT_AGE_SECONDS
+        or current.get("DestinationConfig", {}).get("OnFailure", {}).get("Destination") != queue_arn
+    ):
         lambda_client.put_function_event_invoke_config(FunctionName=function_arn, **wanted)
         changes.append(f"{function_arn.rsplit(':', 1)[-1]}: async retries and on-failure queue")
 
