@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: install test lint typecheck unit demo bench clean
+.PHONY: install test lint typecheck unit demo bench clean package package-lint
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -22,6 +22,18 @@ typecheck: $(STAMP)
 
 test: lint typecheck
 	$(PY) -m pytest
+
+# SAM template for one stage, with the retry and dead-letter settings merged in:
+# make package STAGE=prod-us-east-1  (the region comes from the stage name)
+STAGE ?= prod-us-east-1
+package: $(STAMP)
+	AWS_DEFAULT_REGION=$(patsubst $(firstword $(subst -, ,$(STAGE)))-%,%,$(STAGE)) \
+	  $(VENV)/bin/chalice package --stage $(STAGE) \
+	  --merge-template .chalice/sam-merge.json build/$(STAGE)
+
+# Every stage packaged offline and checked with cfn-lint (also part of `make test`).
+package-lint: $(STAMP)
+	$(PY) -m pytest tests/deploy/test_package.py
 
 demo: $(STAMP)
 	$(PY) manage.py demo

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 from chalice.app import Chalice, CloudWatchEvent
 
 from chalicelib.container import Container, deadline_from
 from chalicelib.events import SIGNIN_EVENT_PATTERN, AnyShapeEvent
+from chalicelib.settings import check_stage_region
+
+# Chalice imports this file with the stage's variables to deploy or package it, and
+# Lambda at cold start: a stage in the wrong region stops here, before anything is built.
+check_stage_region(os.environ)
 
 app = Chalice(app_name="signin-alerts")
 container = Container()

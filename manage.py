@@ -14,6 +14,10 @@ import sys
 COMMAND_MODULES = (
     "tools.provision",
     "tools.demo",
+    "tools.policy",
+    "tools.deploy",
+    "tools.redrive",
+    "tools.audit_regions",
 )
 
 

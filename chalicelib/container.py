@@ -55,6 +55,9 @@ class Container:
         return boto3.session.Session()
 
     def _client(self, service: str, region: str | None = None) -> Any:
+        # AWS_REGION in the settings' environment (Lambda sets it) wins over the session's
+        # default, so an operator tool can build a container for another region's stage.
+        region = region or self._env.get("AWS_REGION") or None
         return self._session.client(service, region_name=region)
 
     @cached_property

@@ -95,6 +95,23 @@ def _timezone(raw: str) -> str:
     return raw
 
 
+def check_stage_region(env: Mapping[str, str]) -> None:
+    """Refuse to run a stage outside the region its name says (`STAGE_REGION`).
+
+    Chalice has no region key: the region comes from the deployer's environment, so
+    `chalice deploy --stage prod-us-west-2` in us-east-1 would quietly build a second
+    copy there. Checked when Chalice loads the app to deploy it and at cold start.
+    """
+    wanted = env.get("STAGE_REGION", "").strip()
+    # botocore (so Chalice) reads AWS_DEFAULT_REGION; Lambda sets both to its region.
+    actual = (env.get("AWS_DEFAULT_REGION") or env.get("AWS_REGION") or "").strip()
+    if wanted and actual and wanted != actual:
+        raise ConfigError(
+            f"STAGE_REGION: this stage belongs in {wanted} but runs in {actual}; "
+            f"deploy it with AWS_DEFAULT_REGION={wanted} (or `manage.py deploy`)"
+        )
+
+
 @dataclass(frozen=True)
 class Settings:
     ledger_table: str = "signin-alerts-ledger"
@@ -119,6 +136,7 @@ class Settings:
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
         env = os.environ if env is None else env
+        check_stage_region(env)
         get: Callable[[str], str] = lambda name: env.get(name, "").strip()  # noqa: E731
         language = get("MESSAGE_LANGUAGE").lower() or "en"
         if language not in {member.value for member in Language}:

@@ -1,0 +1,131 @@
+"""A moto server on 127.0.0.1 standing in for AWS, and a throwaway copy of the project
+to deploy from (so `.chalice/deployed/` is never written into the repository)."""
+
+from __future__ import annotations
+
+import shutil
+import socket
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+from moto.apigateway.models import APIGatewayBackend
+from moto.server import ThreadedMotoServer
+
+from tests.deploy.wheelhouse import build_wheelhouse
+from tools.stages import PROJECT_DIR
+
+PROJECT_FILES = ("app.py", "chalicelib", "requirements.txt", ".chalice")
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+def as_openapi3(api_doc: dict[str, Any]) -> dict[str, Any]:
+    """moto 5.2 imports only OpenAPI 3 documents with an `info.description`; Chalice
+    sends swagger 2.0 without one. The parts moto reads are the same in both."""
+    doc = dict(api_doc)
+    if doc.pop("swagger", None) is not None:
+        doc["openapi"] = "3.0.1"
+    doc["info"] = {"description": "", **doc.get("info", {})}
+    return doc
+
+
+def _patch_moto_for_chalice_swagger(monkeypatch: pytest.MonkeyPatch) -> None:
+    original_import = APIGatewayBackend.import_rest_api
+    original_put = APIGatewayBackend.put_rest_api
+
+    def import_rest_api(self: Any, api_doc: dict[str, Any], *args: Any, **kwargs: Any) -> Any:
+        return original_import(self, as_openapi3(api_doc), *args, **kwargs)
+
+    def put_rest_api(
+        self: Any, function_id: str, api_doc: dict[str, Any], *args: Any, **kwargs: Any
+    ) -> Any:
+        return original_put(self, function_id, as_openapi3(api_doc), *args, **kwargs)
+
+    monkeypatch.setattr(APIGatewayBackend, "import_rest_api", import_rest_api)
+    monkeypatch.setattr(APIGatewayBackend, "put_rest_api", put_rest_api)
+
+
+class FakeAws:
+    """The moto server's endpoint, and clients pointed at it."""
+
+    def __init__(self, endpoint: str) -> None:
+        self.endpoint = endpoint
+
+    def client(self, service: str, region: str = "us-east-1") -> Any:
+        return boto3.client(  # type: ignore[call-overload]
+            service, region_name=region, endpoint_url=self.endpoint
+        )
+
+    def put_secrets(self, env: str, regions: list[str]) -> None:
+        for region in regions:
+            ssm = self.client("ssm", region)
+            for name in ("slack-webhook-url", "slack-signing-secret"):
+                ssm.put_parameter(
+                    Name=f"/signin-alerts/{env}/{name}",
+                    Value="https://hooks.example.invalid/placeholder",
+                    Type="SecureString",
+                    Overwrite=True,
+                )
+
+
+@pytest.fixture(scope="session")
+def wheelhouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return build_wheelhouse(PROJECT_DIR / "requirements.txt", tmp_path_factory.mktemp("wheels"))
+
+
+def offline_pip_env(wheelhouse: Path) -> dict[str, str]:
+    """Chalice packages requirements.txt with pip: keep pip off the internet."""
+    return {"PIP_NO_INDEX": "1", "PIP_FIND_LINKS": str(wheelhouse)}
+
+
+@pytest.fixture(scope="module")
+def fake_aws(wheelhouse: Path) -> Iterator[FakeAws]:
+    """Environment for a whole module: moto server, offline pip, fake credentials."""
+    port = _free_port()
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    endpoint = f"http://127.0.0.1:{port}"
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        _patch_moto_for_chalice_swagger(monkeypatch)
+        for name, value in {
+            "AWS_ENDPOINT_URL": endpoint,
+            "AWS_ACCESS_KEY_ID": "testing",
+            "AWS_SECRET_ACCESS_KEY": "testing",
+            "AWS_DEFAULT_REGION": "us-east-1",
+            **offline_pip_env(wheelhouse),
+        }.items():
+            monkeypatch.setenv(name, value)
+        monkeypatch.delenv("AWS_PROFILE", raising=False)
+        try:
+            yield FakeAws(endpoint)
+        finally:
+            server.stop()
+
+
+@pytest.fixture(autouse=True)
+def _point_at_fake_aws(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The repo-wide autouse fixture removes AWS_ENDPOINT_URL; put it back per test."""
+    if "fake_aws" in request.fixturenames:
+        fake: FakeAws = request.getfixturevalue("fake_aws")
+        monkeypatch.setenv("AWS_ENDPOINT_URL", fake.endpoint)
+
+
+def copy_project(dest: Path) -> Path:
+    dest.mkdir(parents=True, exist_ok=True)
+    for name in PROJECT_FILES:
+        source = PROJECT_DIR / name
+        if source.is_dir():
+            shutil.copytree(
+                source, dest / name, ignore=shutil.ignore_patterns("deployed", "deployments")
+            )
+        else:
+            shutil.copy2(source, dest / name)
+    return dest

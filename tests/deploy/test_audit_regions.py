@@ -1,0 +1,107 @@
+"""GIVEN an account with stages, forwarding rules and trails (moto) WHEN
+`manage.py audit-regions` runs THEN it says which regions' sign-ins go unseen and why."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+
+import boto3
+import pytest
+
+import manage
+from chalicelib.events import SIGNIN_EVENT_PATTERN
+from tools.audit_regions import audit
+from tools.deploy import DeployReport, forward
+from tools.regions import enabled_regions
+
+ACCOUNT = "123456789012"
+
+
+def add_stage(region: str) -> None:
+    events = boto3.client("events", region_name=region)
+    name = f"signin-alerts-prod-{region}-console_signin-event"
+    events.put_rule(Name=name, EventPattern=json.dumps(SIGNIN_EVENT_PATTERN), State="ENABLED")
+    function = (
+        f"arn:aws:lambda:{region}:{ACCOUNT}:function:signin-alerts-prod-{region}-console_signin"
+    )
+    events.put_targets(Rule=name, Targets=[{"Id": "1", "Arn": function}])
+
+
+def add_trail(*, logging: bool = True) -> None:
+    boto3.client("s3", region_name="us-east-1").create_bucket(Bucket="trail-logs")
+    cloudtrail = boto3.client("cloudtrail", region_name="us-east-1")
+    cloudtrail.create_trail(Name="org-trail", S3BucketName="trail-logs", IsMultiRegionTrail=True)
+    if logging:
+        cloudtrail.start_logging(Name="org-trail")
+
+
+def run_audit() -> tuple[int, str]:
+    output = io.StringIO()
+    with contextlib.redirect_stdout(output):
+        code = manage.main(["audit-regions", "--env", "prod"])
+    return code, output.getvalue()
+
+
+def line_for(output: str, region: str) -> str:
+    [line] = [line for line in output.splitlines() if line.startswith(f"{region} ")]
+    return line
+
+
+@pytest.fixture
+def two_stages(aws: None) -> None:
+    add_stage("us-east-1")
+    add_stage("us-west-2")
+
+
+def test_without_forwarding_global_signin_regions_are_reported_missed(two_stages: None) -> None:
+    add_trail()
+
+    code, output = run_audit()
+
+    assert code == 1
+    assert "yes" in line_for(output, "us-east-1").split()[1]
+    assert "stage (signin-alerts-prod-us-west-2-console_signin)" in line_for(output, "us-west-2")
+    assert line_for(output, "eu-north-1").split()[1] == "NO"
+    assert "global-endpoint sign-ins are missed in: ap-southeast-2, eu-north-1, us-east-2" in output
+    assert "--forward-from all" in output
+    assert "multi-region trails logging: 1 (org-trail)" in output
+
+
+def test_forwarded_regions_count_only_when_they_reach_a_stage(two_stages: None) -> None:
+    add_trail()
+    session = boto3.session.Session()
+    forward(session, "prod", ["us-east-2"], ["us-east-1"], DeployReport())
+    forward(session, "prod", ["eu-north-1"], ["eu-west-1"], DeployReport())  # no stage there
+
+    by_region = {entry.region: entry for entry in audit(session, "prod")}
+
+    assert by_region["us-east-2"].watched
+    assert by_region["us-east-2"].route_text == "forwarded to us-east-1"
+    assert not by_region["eu-north-1"].watched
+    assert by_region["eu-north-1"].route_text == "forwarded to eu-west-1"
+
+
+def test_a_trail_that_is_not_logging_leaves_every_region_unwatched(two_stages: None) -> None:
+    add_trail(logging=False)
+
+    code, output = run_audit()
+
+    assert code == 1
+    assert line_for(output, "us-east-1").split()[1] == "NO"
+    assert "multi-region trails logging: 0 (none)" in output
+    assert "a multi-region trail that is logging" in output
+
+
+def test_forwarding_from_all_regions_leaves_none_unwatched(two_stages: None) -> None:
+    add_trail()
+    session = boto3.session.Session()
+    forward(session, "prod", enabled_regions(session), ["us-east-1", "us-west-2"], DeployReport())
+
+    code, output = run_audit()
+
+    assert code == 0, output
+    assert f"all {len(enabled_regions(session))} enabled regions watched" in output
+    assert "forwarded to us-west-2" in line_for(output, "us-west-1")
+    assert "forwarded to us-east-1" in line_for(output, "eu-north-1")

@@ -1,0 +1,153 @@
+"""GIVEN each stage's IAM policy file WHEN the app handles real sign-ins as that stage
+(Slack up, Slack down, secrets from SSM) THEN every AWS call it makes is allowed by the
+policy, and the policy grants no `*` action."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import time
+from typing import Any
+from urllib.parse import urlencode
+
+import boto3
+import pytest
+from chalice.test import Client
+
+import app as app_module
+from chalicelib.container import Container
+from chalicelib.ledger import create_ledger_table
+from localdev.slack_sink import Reply, SlackSink
+from tests.conftest import EVENTS, load_event
+from tests.deploy.iam import Call, allows, recording_aws_calls
+from tools.policy import policy_path, render
+from tools.stages import load_stages
+
+STAGES = sorted(load_stages())
+
+
+def slack_headers(signing_secret: str, body: bytes) -> dict[str, str]:
+    """A request signed as Slack signs it (every stage secret is set to one value here)."""
+    timestamp = str(int(time.time()))
+    digest = hmac.new(
+        signing_secret.encode(), f"v0:{timestamp}:".encode() + body, hashlib.sha256
+    ).hexdigest()
+    return {
+        "Content-Type": "application/x-www-form-urlencoded",
+        "X-Slack-Request-Timestamp": timestamp,
+        "X-Slack-Signature": f"v0={digest}",
+    }
+
+
+def stage_policy(stage_name: str) -> dict[str, Any]:
+    policy: dict[str, Any] = json.loads(policy_path(load_stages()[stage_name]).read_text())
+    return policy
+
+
+@pytest.mark.parametrize("stage_name", STAGES)
+def test_every_call_the_handler_makes_is_allowed_by_the_stage_policy(
+    stage_name: str, aws: None, slack_sink: SlackSink, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    stage = load_stages()[stage_name]
+    create_ledger_table(
+        boto3.client("dynamodb", region_name=stage.ledger_region), stage.ledger_table
+    )
+    ssm = boto3.client("ssm", region_name=stage.region)
+    for name in stage.secret_parameters.values():
+        ssm.put_parameter(Name=name, Value=slack_sink.webhook_url, Type="SecureString")
+    # Exactly the stage's settings, as Lambda in the stage's region would see them.
+    env = {**stage.environment, "AWS_REGION": stage.region, "SLACK_TIMEOUT_SECONDS": "1"}
+    monkeypatch.setattr(app_module, "container", Container(env))
+    slack_sink.then(Reply(500, "down"), Reply(500, "down"), Reply(500, "down"))
+    events = [load_event(path.name) for path in sorted(EVENTS.glob("*.json"))]
+    events = [event for event in events if "detail" in event]
+
+    with recording_aws_calls(monkeypatch) as recorder, Client(app_module.app) as client:
+        for event in events + events:  # the second pass meets duplicates and retries
+            try:
+                client.lambda_.invoke("console_signin", event)
+            except Exception as error:  # Slack down: the handler raises for Lambda's retry
+                assert "Slack delivery failed" in str(error)
+        for path, methods in sorted(app_module.app.routes.items()):  # e.g. /recent-logins
+            if "POST" in methods:
+                body = urlencode(
+                    {
+                        "command": "/recent-logins",
+                        "text": "",
+                        "user_id": "U0001",
+                        "team_id": "T0001",
+                        "response_url": slack_sink.webhook_url,
+                    }
+                ).encode()
+                client.http.post(
+                    path, headers=slack_headers(slack_sink.webhook_url, body), body=body
+                )
+
+    assert slack_sink.messages, "the run must reach Slack through the SSM secret"
+    actions = {call.action for call in recorder.calls}
+    assert {"dynamodb:PutItem", "dynamodb:UpdateItem", "ssm:GetParameter"} <= actions
+    policy = stage_policy(stage_name)
+    denied = sorted({call for call in recorder.calls if not allows(policy, call)}, key=str)
+    assert denied == []
+
+
+@pytest.mark.parametrize("stage_name", STAGES)
+def test_no_policy_grants_a_wildcard_action(stage_name: str) -> None:
+    for statement in stage_policy(stage_name)["Statement"]:
+        actions = statement["Action"]
+        for action in [actions] if isinstance(actions, str) else actions:
+            service, _, name = action.partition(":")
+            assert service != "*" and name and "*" not in name, action
+
+
+@pytest.mark.parametrize("stage_name", STAGES)
+def test_policy_files_match_the_stage_settings(stage_name: str) -> None:
+    stage = load_stages()[stage_name]
+    assert policy_path(stage).read_text() == render(stage), "run `python manage.py policies`"
+
+
+def test_a_call_outside_the_policy_is_reported() -> None:
+    policy = stage_policy("prod-us-west-2")
+    table = "arn:aws:dynamodb:us-east-1:123456789012:table/signin-alerts-ledger"
+
+    assert allows(policy, Call("dynamodb:PutItem", table))
+    assert allows(policy, Call("dynamodb:Query", f"{table}/index/by-time"))
+    assert not allows(policy, Call("dynamodb:DeleteItem", table))
+    assert not allows(policy, Call("dynamodb:PutItem", table.replace("ledger", "other")))
+    assert not allows(policy, Call("dynamodb:Scan", table))
+    prod_secret = (
+        "arn:aws:ssm:us-west-2:123456789012:parameter/signin-alerts/prod/slack-webhook-url"
+    )
+    assert allows(policy, Call("ssm:GetParameter", prod_secret))
+    assert not allows(policy, Call("ssm:GetParameter", prod_secret.replace("prod", "dev")))
+    assert not allows(
+        policy, Call("ssm:GetParameter", prod_secret.replace("us-west-2", "us-east-1"))
+    )
+    key = "arn:aws:kms:us-west-2:123456789012:key/k"
+    assert not allows(policy, Call("kms:Decrypt", key))
+    assert allows(
+        policy, Call("kms:Decrypt", key, (("kms:ViaService", "ssm.us-west-2.amazonaws.com"),))
+    )
+
+
+def test_transactions_and_batches_are_checked_item_by_item() -> None:
+    from tests.deploy.iam import calls_for
+
+    table = "arn:aws:dynamodb:us-east-1:123456789012:table/signin-alerts-ledger"
+    transaction = {
+        "TransactItems": [
+            {"Put": {"TableName": "signin-alerts-ledger", "Item": {}}},
+            {"Update": {"TableName": "signin-alerts-ledger", "Key": {}}},
+        ]
+    }
+    batch: dict[str, Any] = {"RequestItems": {"signin-alerts-ledger": {"Keys": []}}}
+
+    assert calls_for("dynamodb", "TransactWriteItems", transaction, "us-east-1") == [
+        Call("dynamodb:PutItem", table),
+        Call("dynamodb:UpdateItem", table),
+    ]
+    assert calls_for("dynamodb", "BatchGetItem", batch, "us-east-1") == [
+        Call("dynamodb:BatchGetItem", table)
+    ]
+    assert not allows(stage_policy("prod-us-east-1"), Call("dynamodb:BatchGetItem", table))

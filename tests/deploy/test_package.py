@@ -1,0 +1,114 @@
+"""GIVEN each stage WHEN `chalice package --merge-template .chalice/sam-merge.json`
+builds its SAM template THEN the template carries the retry and dead-letter settings
+and passes cfn-lint (this is the `make test` check for packaging)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.deploy.conftest import copy_project, offline_pip_env
+from tools.stages import load_stages
+
+BIN = Path(sys.executable).parent
+STAGES = sorted(load_stages())
+
+
+def package(project: Path, stage: str, region: str, wheelhouse: Path) -> dict[str, Any]:
+    out = project / "out" / stage
+    completed = subprocess.run(
+        [
+            str(BIN / "chalice"),
+            "--project-dir",
+            str(project),
+            "package",
+            "--stage",
+            stage,
+            "--merge-template",
+            str(project / ".chalice" / "sam-merge.json"),
+            str(out),
+        ],
+        env={**os.environ, "AWS_DEFAULT_REGION": region, **offline_pip_env(wheelhouse)},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert completed.returncode == 0, completed.stderr
+    template: dict[str, Any] = json.loads((out / "sam.json").read_text())
+    return template
+
+
+def cfn_lint(template: Path, region: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [str(BIN / "cfn-lint"), "--regions", region, "--", str(template)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return copy_project(tmp_path_factory.mktemp("package"))
+
+
+@pytest.mark.parametrize("stage_name", STAGES)
+def test_each_stage_packages_to_a_template_that_passes_cfn_lint(
+    project: Path, wheelhouse: Path, stage_name: str
+) -> None:
+    region = load_stages()[stage_name].region
+    template = package(project, stage_name, region, wheelhouse)
+
+    function = template["Resources"]["ConsoleSignin"]["Properties"]
+    invoke = function["EventInvokeConfig"]
+    assert invoke["MaximumRetryAttempts"] == 2
+    assert invoke["DestinationConfig"]["OnFailure"]["Type"] == "SQS"
+    [event] = function["Events"].values()
+    assert event["Properties"]["Pattern"] == {"source": ["aws.signin"]}
+    assert event["Properties"]["DeadLetterConfig"]["Arn"] == {
+        "Fn::GetAtt": ["UndeliveredQueue", "Arn"]
+    }
+    assert function["Environment"]["Variables"]["STAGE_REGION"] == region
+
+    lint = cfn_lint(project / "out" / stage_name / "sam.json", region)
+    assert lint.returncode == 0, lint.stdout + lint.stderr
+
+
+def test_cfn_lint_rejects_a_queue_beyond_the_sqs_limits(project: Path, wheelhouse: Path) -> None:
+    template = package(project, "dev-us-east-1", "us-east-1", wheelhouse)
+    queue = template["Resources"]["UndeliveredQueue"]["Properties"]
+    queue["MessageRetentionPeriod"] = 15 * 24 * 3600  # SQS keeps messages 14 days at most
+    broken = project / "out" / "broken.json"
+    broken.write_text(json.dumps(template))
+
+    lint = cfn_lint(broken, "us-east-1")
+
+    assert lint.returncode != 0
+    assert "1296000 is greater than the maximum of 1209600" in lint.stdout
+
+
+def test_packaging_a_stage_in_the_wrong_region_is_refused(project: Path, wheelhouse: Path) -> None:
+    completed = subprocess.run(
+        [
+            str(BIN / "chalice"),
+            "--project-dir",
+            str(project),
+            "package",
+            "--stage",
+            "prod-us-west-2",
+            str(project / "out" / "wrong"),
+        ],
+        env={**os.environ, "AWS_DEFAULT_REGION": "us-east-1", **offline_pip_env(wheelhouse)},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+    assert completed.returncode != 0
+    assert "this stage belongs in us-west-2 but runs in us-east-1" in completed.stderr

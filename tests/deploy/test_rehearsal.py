@@ -1,0 +1,315 @@
+"""GIVEN a moto server standing in for AWS WHEN `manage.py deploy --env prod` runs for
+both regions THEN each region has what a user relies on, and a second run changes
+nothing."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from moto.events.models import EventPattern
+
+import app as app_module
+import manage
+from chalicelib.events import SIGNIN_EVENT_PATTERN
+from tests.conftest import EVENTS, load_event
+from tests.deploy.conftest import FakeAws, copy_project
+from tools.forwarding import forward_role_name, forward_rule_name
+from tools.hardening import LAMBDA_MAX_RETRIES
+
+REGIONS = ["us-east-1", "us-west-2"]
+FORWARD_FROM = ["us-east-2", "eu-north-1", "us-west-1"]
+
+
+@dataclass
+class Run:
+    exit_code: int
+    output: str
+
+
+def run_manage(*argv: str) -> Run:
+    output = io.StringIO()
+    with contextlib.redirect_stdout(output), contextlib.redirect_stderr(output):
+        code = manage.main(list(argv))
+    return Run(code, output.getvalue())
+
+
+def _without(mapping: dict[str, Any], *volatile: str) -> dict[str, Any]:
+    return {key: value for key, value in mapping.items() if key not in volatile}
+
+
+def snapshot(aws: FakeAws) -> dict[str, Any]:
+    """Everything deploy creates or configures, as AWS describes it."""
+    state: dict[str, Any] = {}
+    for region in REGIONS + FORWARD_FROM:
+        lam, events, sqs = (aws.client(name, region) for name in ("lambda", "events", "sqs"))
+        functions = {}
+        for function in lam.list_functions()["Functions"]:
+            name = function["FunctionName"]
+            try:
+                invoke_config = _without(
+                    lam.get_function_event_invoke_config(FunctionName=name),
+                    "LastModified",
+                    "ResponseMetadata",
+                )
+            except lam.exceptions.ResourceNotFoundException:
+                invoke_config = {}
+            functions[name] = {
+                "config": _without(
+                    function, "LastModified", "RevisionId", "CodeSha256", "CodeSize"
+                ),
+                "invoke_config": invoke_config,
+            }
+        rules = {
+            rule["Name"]: {
+                "rule": rule,
+                "targets": events.list_targets_by_rule(Rule=rule["Name"])["Targets"],
+            }
+            for rule in events.list_rules()["Rules"]
+        }
+        queues = {
+            url: _without(
+                sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"],
+                "ApproximateNumberOfMessages",
+                "ApproximateNumberOfMessagesNotVisible",
+                "ApproximateNumberOfMessagesDelayed",
+            )
+            for url in sqs.list_queues().get("QueueUrls", [])
+        }
+        apigateway = aws.client("apigateway", region)
+        apis = {
+            api["name"]: sorted(
+                resource["path"]
+                for resource in apigateway.get_resources(restApiId=api["id"])["items"]
+            )
+            for api in apigateway.get_rest_apis()["items"]
+        }
+        tables = aws.client("dynamodb", region).list_tables()["TableNames"]
+        state[region] = {
+            "functions": functions,
+            "rules": rules,
+            "queues": queues,
+            "apis": apis,
+            "tables": tables,
+        }
+    iam = aws.client("iam")
+    state["roles"] = {
+        role["RoleName"]: {
+            name: iam.get_role_policy(RoleName=role["RoleName"], PolicyName=name)["PolicyDocument"]
+            for name in iam.list_role_policies(RoleName=role["RoleName"])["PolicyNames"]
+        }
+        for role in iam.list_roles()["Roles"]
+    }
+    return state
+
+
+@dataclass
+class Rehearsal:
+    first: Run
+    second: Run
+    before_second: dict[str, Any]
+    after_second: dict[str, Any]
+    project: Path
+
+
+@pytest.fixture(scope="module")
+def rehearsal(fake_aws: FakeAws, tmp_path_factory: pytest.TempPathFactory) -> Rehearsal:
+    project = copy_project(tmp_path_factory.mktemp("project"))
+    fake_aws.put_secrets("prod", REGIONS)
+    argv = [
+        "deploy",
+        "--env",
+        "prod",
+        "--regions",
+        ",".join(REGIONS),
+        "--forward-from",
+        ",".join(FORWARD_FROM),
+        "--project-dir",
+        str(project),
+    ]
+    first = run_manage(*argv)
+    before = snapshot(fake_aws)
+    second = run_manage(*argv)
+    return Rehearsal(first, second, before, snapshot(fake_aws), project)
+
+
+def stage_prefix(region: str) -> str:
+    return f"signin-alerts-prod-{region}"
+
+
+@pytest.mark.parametrize("region", REGIONS)
+def test_each_region_has_the_signin_function_and_its_rule(
+    rehearsal: Rehearsal, fake_aws: FakeAws, region: str
+) -> None:
+    assert rehearsal.first.exit_code == 0, rehearsal.first.output
+    lam = fake_aws.client("lambda", region)
+    function = lam.get_function(FunctionName=f"{stage_prefix(region)}-console_signin")
+    config = function["Configuration"]
+    assert config["Environment"]["Variables"]["STAGE_REGION"] == region
+    assert config["Environment"]["Variables"]["LEDGER_REGION"] == "us-east-1"
+
+    events = fake_aws.client("events", region)
+    rule = events.describe_rule(Name=f"{stage_prefix(region)}-console_signin-event")
+    assert json.loads(rule["EventPattern"]) == SIGNIN_EVENT_PATTERN
+    pattern = EventPattern.load(rule["EventPattern"])
+    envelopes: list[Any] = [load_event(path.name) for path in sorted(EVENTS.glob("*.json"))]
+    envelopes = [event for event in envelopes if "detail" in event]
+    assert len(envelopes) >= 10
+    assert all(pattern.matches_event(event) for event in envelopes)
+    not_signin: Any = {**envelopes[0], "source": "aws.iam"}
+    assert not pattern.matches_event(not_signin)
+    [target] = events.list_targets_by_rule(Rule=rule["Name"])["Targets"]
+    assert target["Arn"] == config["FunctionArn"]
+
+
+@pytest.mark.parametrize("region", REGIONS)
+def test_failed_alerts_are_retried_then_parked_in_the_region_queue(
+    rehearsal: Rehearsal, fake_aws: FakeAws, region: str
+) -> None:
+    sqs = fake_aws.client("sqs", region)
+    queue_url = sqs.get_queue_url(QueueName=f"{stage_prefix(region)}-undelivered")["QueueUrl"]
+    attributes = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["All"])["Attributes"]
+    queue_arn = attributes["QueueArn"]
+
+    invoke_config = fake_aws.client("lambda", region).get_function_event_invoke_config(
+        FunctionName=f"{stage_prefix(region)}-console_signin"
+    )
+    assert invoke_config["MaximumRetryAttempts"] == LAMBDA_MAX_RETRIES
+    assert invoke_config["DestinationConfig"]["OnFailure"]["Destination"] == queue_arn
+
+    events = fake_aws.client("events", region)
+    rule_name = f"{stage_prefix(region)}-console_signin-event"
+    [target] = events.list_targets_by_rule(Rule=rule_name)["Targets"]
+    assert target["DeadLetterConfig"] == {"Arn": queue_arn}
+    assert target["RetryPolicy"]["MaximumRetryAttempts"] > 0
+
+    [statement] = json.loads(attributes["Policy"])["Statement"]
+    assert statement["Principal"] == {"Service": "events.amazonaws.com"}
+    assert statement["Condition"]["ArnEquals"]["aws:SourceArn"] == [
+        events.describe_rule(Name=rule_name)["Arn"]
+    ]
+    assert attributes["MessageRetentionPeriod"] == str(14 * 24 * 3600)
+
+
+@pytest.mark.parametrize("region", REGIONS)
+def test_each_region_serves_the_routes_the_app_declares(
+    rehearsal: Rehearsal, fake_aws: FakeAws, region: str
+) -> None:
+    routes = sorted(app_module.app.routes)
+    apis = fake_aws.client("apigateway", region).get_rest_apis()["items"]
+    if not routes:
+        assert apis == []
+        assert "no API (the app declares no routes)" in rehearsal.first.output
+        return
+    [api] = [api for api in apis if api["name"] == "signin-alerts"]
+    paths = {
+        resource["path"]
+        for resource in fake_aws.client("apigateway", region).get_resources(restApiId=api["id"])[
+            "items"
+        ]
+    }
+    assert set(routes) <= paths
+    if "/slack/recent-logins" in routes:
+        assert "/api/slack/recent-logins" in rehearsal.first.output
+
+
+def test_one_ledger_table_in_the_home_region(rehearsal: Rehearsal, fake_aws: FakeAws) -> None:
+    assert fake_aws.client("dynamodb", "us-east-1").list_tables()["TableNames"] == [
+        "signin-alerts-ledger"
+    ]
+    assert fake_aws.client("dynamodb", "us-west-2").list_tables()["TableNames"] == []
+
+
+def test_regions_without_a_stage_forward_to_the_nearest_stage(
+    rehearsal: Rehearsal, fake_aws: FakeAws
+) -> None:
+    expected = {"us-east-2": "us-east-1", "eu-north-1": "us-east-1", "us-west-1": "us-west-2"}
+    for source, target in expected.items():
+        events = fake_aws.client("events", source)
+        rule = events.describe_rule(Name=forward_rule_name("prod"))
+        assert json.loads(rule["EventPattern"]) == SIGNIN_EVENT_PATTERN
+        [forward] = events.list_targets_by_rule(Rule=rule["Name"])["Targets"]
+        assert forward["Arn"] == f"arn:aws:events:{target}:123456789012:event-bus/default"
+        role_name = forward_role_name("prod", target)
+        assert forward["RoleArn"].endswith(f":role/{role_name}")
+        document = fake_aws.client("iam").get_role_policy(
+            RoleName=role_name, PolicyName="put-events"
+        )["PolicyDocument"]
+        assert document["Statement"] == [
+            {"Effect": "Allow", "Action": "events:PutEvents", "Resource": forward["Arn"]}
+        ]
+        trust = fake_aws.client("iam").get_role(RoleName=role_name)["Role"]
+        [trusted] = trust["AssumeRolePolicyDocument"]["Statement"]
+        assert trusted["Principal"] == {"Service": "events.amazonaws.com"}
+        assert trusted["Condition"] == {"StringEquals": {"aws:SourceAccount": "123456789012"}}
+        assert f"{source}: sign-ins forwarded to {target}" in rehearsal.first.output
+    for region in REGIONS:
+        rules = fake_aws.client("events", region).list_rules()["Rules"]
+        assert forward_rule_name("prod") not in {rule["Name"] for rule in rules}
+
+
+def test_second_run_changes_nothing(rehearsal: Rehearsal) -> None:
+    assert rehearsal.second.exit_code == 0, rehearsal.second.output
+    assert "0 change(s) besides chalice deploy" in rehearsal.second.output
+    assert rehearsal.after_second == rehearsal.before_second
+    assert "change(s) besides chalice deploy:" in rehearsal.first.output
+
+
+def test_deploy_state_stays_in_the_copy_not_the_repository(rehearsal: Rehearsal) -> None:
+    assert (rehearsal.project / ".chalice" / "deployed" / "prod-us-west-2.json").exists()
+
+
+def test_missing_secrets_stop_the_deploy_before_anything_is_built(
+    fake_aws: FakeAws, tmp_path: Path
+) -> None:
+    project = copy_project(tmp_path)
+
+    run = run_manage("deploy", "--env", "dev", "--project-dir", str(project))
+
+    assert run.exit_code == 1
+    assert (
+        "aws ssm put-parameter --region us-west-2 --type SecureString "
+        "--name /signin-alerts/dev/slack-webhook-url" in run.output
+    )
+    names = [f["FunctionName"] for f in fake_aws.client("lambda").list_functions()["Functions"]]
+    assert not any(name.startswith("signin-alerts-dev-") for name in names)
+
+
+def test_a_region_without_a_stage_is_refused_by_name(fake_aws: FakeAws, tmp_path: Path) -> None:
+    project = copy_project(tmp_path)
+
+    run = run_manage(
+        "deploy", "--env", "prod", "--regions", "eu-west-1", "--project-dir", str(project)
+    )
+
+    assert run.exit_code == 1
+    assert "no stage prod-eu-west-1" in run.output
+
+
+def test_a_partial_deploy_never_forwards_from_a_region_with_its_own_stage(
+    rehearsal: Rehearsal, fake_aws: FakeAws
+) -> None:
+    run = run_manage(
+        "deploy",
+        "--env",
+        "prod",
+        "--regions",
+        "us-east-1",
+        "--forward-from",
+        "us-west-2,ca-central-1",
+        "--project-dir",
+        str(rehearsal.project),
+    )
+
+    assert run.exit_code == 0, run.output
+    west_rules = {r["Name"] for r in fake_aws.client("events", "us-west-2").list_rules()["Rules"]}
+    assert forward_rule_name("prod") not in west_rules
+    [target] = fake_aws.client("events", "ca-central-1").list_targets_by_rule(
+        Rule=forward_rule_name("prod")
+    )["Targets"]
+    assert target["Arn"] == "arn:aws:events:us-east-1:123456789012:event-bus/default"

@@ -1,0 +1,173 @@
+"""`manage.py audit-regions`: is any sign-in going unseen?
+
+For each region enabled in the account: whether a sign-in recorded there reaches a
+deployed stage (a stage's own rule, or a forwarding rule to a region with one), whether
+a trail is logging there (without one EventBridge gets no sign-in events), and why AWS
+may record sign-ins there. Exits 1 when any region is unwatched.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from tools.regions import GLOBAL_SIGNIN_REGIONS, enabled_regions
+from tools.stages import APP_NAME
+
+SIGNIN_SOURCE = "aws.signin"
+
+
+@dataclass(frozen=True)
+class Route:
+    rule: str
+    function: str | None = None  # a stage's sign-in function in this region
+    forwards_to: str | None = None  # or the region whose default bus gets the events
+
+
+@dataclass
+class RegionAudit:
+    region: str
+    routes: list[Route]
+    trails_logging: list[str]
+    reaches_stage: bool = False
+
+    @property
+    def recorded_by(self) -> str:
+        if self.region == "us-east-1":
+            return "root and global-endpoint sign-ins; regional endpoint"
+        if self.region in GLOBAL_SIGNIN_REGIONS:
+            return "global-endpoint sign-ins (account alias); regional endpoint"
+        return "regional endpoint"
+
+    @property
+    def watched(self) -> bool:
+        return self.reaches_stage and bool(self.trails_logging)
+
+    @property
+    def route_text(self) -> str:
+        if not self.routes:
+            return "none"
+        parts = []
+        for route in self.routes:
+            if route.function:
+                parts.append(f"stage ({route.function.rsplit(':', 1)[-1]})")
+            elif route.forwards_to:
+                parts.append(f"forwarded to {route.forwards_to}")
+            else:
+                parts.append(f"rule {route.rule} (other target)")
+        return ", ".join(parts)
+
+
+def _matches_signins(pattern_text: str | None) -> bool:
+    try:
+        pattern = json.loads(pattern_text or "{}")
+    except ValueError:
+        return False
+    source = pattern.get("source") if isinstance(pattern, dict) else None
+    return isinstance(source, list) and SIGNIN_SOURCE in source
+
+
+def signin_routes(events: Any, env: str | None) -> list[Route]:
+    routes = []
+    for page in events.get_paginator("list_rules").paginate():
+        for rule in page["Rules"]:
+            name = rule["Name"]
+            if rule.get("State") != "ENABLED" or not _matches_signins(rule.get("EventPattern")):
+                continue
+            if env and not name.startswith(f"{APP_NAME}-{env}-"):
+                continue
+            for target in events.list_targets_by_rule(Rule=name)["Targets"]:
+                arn = target["Arn"]
+                service, region = arn.split(":")[2], arn.split(":")[3]
+                if service == "lambda":
+                    routes.append(Route(name, function=arn))
+                elif service == "events" and arn.endswith(":event-bus/default"):
+                    routes.append(Route(name, forwards_to=region))
+                else:
+                    routes.append(Route(name))
+    return routes
+
+
+def logging_trails(cloudtrail: Any, region: str) -> list[str]:
+    """Trails that record this region's events and are logging now."""
+    names = []
+    for trail in cloudtrail.describe_trails(includeShadowTrails=True)["trailList"]:
+        if not (trail.get("IsMultiRegionTrail") or trail.get("HomeRegion") == region):
+            continue
+        try:
+            status = cloudtrail.get_trail_status(Name=trail["TrailARN"])
+        except Exception:  # e.g. an organisation trail seen from a member: not proof
+            continue
+        if status.get("IsLogging"):
+            names.append(trail["Name"])
+    return sorted(names)
+
+
+def audit(session: Any, env: str | None = None) -> list[RegionAudit]:
+    audits = []
+    for region in enabled_regions(session):
+        audits.append(
+            RegionAudit(
+                region,
+                signin_routes(session.client("events", region_name=region), env),
+                logging_trails(session.client("cloudtrail", region_name=region), region),
+            )
+        )
+    with_stage = {a.region for a in audits if any(r.function for r in a.routes)}
+    for entry in audits:
+        entry.reaches_stage = any(
+            route.function or route.forwards_to in with_stage for route in entry.routes
+        )
+    return audits
+
+
+def multi_region_trails_logging(session: Any) -> list[str]:
+    cloudtrail = session.client("cloudtrail", region_name="us-east-1")
+    trails = cloudtrail.describe_trails(includeShadowTrails=True)["trailList"]
+    return sorted(
+        trail["Name"]
+        for trail in trails
+        if trail.get("IsMultiRegionTrail")
+        and cloudtrail.get_trail_status(Name=trail["TrailARN"]).get("IsLogging")
+    )
+
+
+def register(commands: Any) -> None:
+    parser = commands.add_parser("audit-regions", help="find regions whose sign-ins go unseen")
+    parser.add_argument("--env", help="only count this env's stages (default: any rule)")
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    import boto3
+
+    session = boto3.session.Session()
+    audits = audit(session, args.env)
+    width = max(len(a.region) for a in audits) if audits else 10
+    print(
+        f"{'region':<{width}}  {'watched':<7}  {'sign-ins reach':<40}  {'trail logging':<24}  "
+        "AWS records sign-ins here for"
+    )
+    for entry in audits:
+        print(
+            f"{entry.region:<{width}}  {'yes' if entry.watched else 'NO':<7}  "
+            f"{entry.route_text:<40}  {', '.join(entry.trails_logging) or 'none':<24}  "
+            f"{entry.recorded_by}"
+        )
+    multi = multi_region_trails_logging(session)
+    print(f"\nmulti-region trails logging: {len(multi)} ({', '.join(multi) or 'none'})")
+    unwatched = [a for a in audits if not a.watched]
+    missed = [a.region for a in unwatched if a.region in GLOBAL_SIGNIN_REGIONS]
+    if unwatched:
+        print(f"{len(unwatched)} of {len(audits)} enabled regions unwatched")
+        if missed:
+            print(f"  global-endpoint sign-ins are missed in: {', '.join(missed)}")
+        if any(not a.reaches_stage for a in unwatched):
+            print("  fix: python manage.py deploy --env ENV --forward-from all")
+        if any(not a.trails_logging for a in unwatched):
+            print("  fix: a multi-region trail that is logging (see docs/deploy.md)")
+        return 1
+    print(f"all {len(audits)} enabled regions watched")
+    return 0

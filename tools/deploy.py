@@ -1,0 +1,259 @@
+"""`manage.py deploy --env prod`: every region's stage, hardened, in one command.
+
+Per region: check the stage's SSM parameters exist there, `chalice deploy --stage
+<env>-<region>` with that region set, then what Chalice cannot configure (async
+retries and an on-failure queue for the sign-in function, a retry policy and a
+dead-letter queue on its rule's target). Once: the ledger table in its home region.
+With `--forward-from`, regions without a stage forward sign-ins to the nearest one.
+A second run changes nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from chalicelib.ledger import create_ledger_table
+from tools.forwarding import ensure_forward_role, ensure_forward_rule, remove_forward_rule
+from tools.hardening import ensure_failure_queue, ensure_invoke_config, ensure_target_hardened
+from tools.regions import enabled_regions, nearest
+from tools.stages import PROJECT_DIR, Stage, StageError, regions_of, stage_for
+
+SIGNIN_FUNCTION = "console_signin"
+SLASH_COMMAND_PATH = "slack/recent-logins"
+
+
+class DeployError(RuntimeError):
+    """Deploying cannot go on; the message says what to do."""
+
+
+@dataclass
+class RegionDeployed:
+    stage: Stage
+    signin_function_arn: str
+    rule_name: str
+    api_url: str | None
+    queue_url: str = ""
+    changes: list[str] = field(default_factory=list)
+
+    @property
+    def slash_command_url(self) -> str | None:
+        return f"{self.api_url.rstrip('/')}/{SLASH_COMMAND_PATH}" if self.api_url else None
+
+
+@dataclass
+class DeployReport:
+    regions: list[RegionDeployed] = field(default_factory=list)
+    forwarded: dict[str, str] = field(default_factory=dict)  # source region -> target
+    changes: list[str] = field(default_factory=list)  # ledger and forwarding
+
+    @property
+    def all_changes(self) -> list[str]:
+        return self.changes + [
+            f"{region.stage.name}: {change}" for region in self.regions for change in region.changes
+        ]
+
+
+def _session() -> Any:
+    import boto3
+
+    return boto3.session.Session()
+
+
+def missing_parameters(session: Any, stage: Stage) -> list[str]:
+    ssm = session.client("ssm", region_name=stage.region)
+    missing = []
+    for name in stage.secret_parameters.values():
+        try:
+            ssm.get_parameter(Name=name, WithDecryption=False)
+        except ssm.exceptions.ParameterNotFound:
+            missing.append(name)
+    return missing
+
+
+def put_parameter_hint(stage: Stage, name: str) -> str:
+    return (
+        f"aws ssm put-parameter --region {stage.region} --type SecureString "
+        f"--name {name} --value '...'"
+    )
+
+
+def chalice_deploy(project_dir: Path, stage: Stage) -> None:
+    chalice = Path(sys.executable).parent / "chalice"
+    command = [str(chalice), "--project-dir", str(project_dir), "deploy", "--stage", stage.name]
+    print(f"$ AWS_DEFAULT_REGION={stage.region} {' '.join(command[1:])}", flush=True)
+    completed = subprocess.run(
+        command, env={**os.environ, "AWS_DEFAULT_REGION": stage.region}, check=False
+    )
+    if completed.returncode != 0:
+        raise DeployError(
+            f"chalice deploy --stage {stage.name} failed (exit {completed.returncode})"
+        )
+
+
+def deployed_resources(project_dir: Path, stage: Stage) -> dict[str, dict[str, Any]]:
+    path = project_dir / ".chalice" / "deployed" / f"{stage.name}.json"
+    return {resource["name"]: resource for resource in json.loads(path.read_text())["resources"]}
+
+
+def rule_targets_before(session: Any, project_dir: Path, stage: Stage) -> list[dict[str, Any]]:
+    """The sign-in rule's targets before `chalice deploy` re-puts them without our
+    settings, so that putting them back is not reported as a change."""
+    try:
+        rule = deployed_resources(project_dir, stage)[f"{SIGNIN_FUNCTION}-event"]["rule_name"]
+        targets: list[dict[str, Any]] = session.client(
+            "events", region_name=stage.region
+        ).list_targets_by_rule(Rule=rule)["Targets"]
+    except Exception:  # first deploy: no state file, rule or targets yet
+        return []
+    return targets
+
+
+def harden_region(
+    session: Any, project_dir: Path, stage: Stage, targets_before: list[dict[str, Any]]
+) -> RegionDeployed:
+    resources = deployed_resources(project_dir, stage)
+    function = resources[SIGNIN_FUNCTION]["lambda_arn"]
+    rule = resources[f"{SIGNIN_FUNCTION}-event"]["rule_name"]
+    api = next((r for r in resources.values() if r["resource_type"] == "rest_api"), None)
+    region = RegionDeployed(stage, function, rule, api["rest_api_url"] if api else None)
+    events = session.client("events", region_name=stage.region)
+    rule_arn = events.describe_rule(Name=rule)["Arn"]
+    queue = ensure_failure_queue(
+        session.client("sqs", region_name=stage.region),
+        stage.failure_queue,
+        [rule_arn],
+        region.changes,
+    )
+    region.queue_url = queue.url
+    ensure_invoke_config(
+        session.client("lambda", region_name=stage.region), function, queue.arn, region.changes
+    )
+    restored: list[str] = []
+    ensure_target_hardened(events, rule, function, queue.arn, restored)
+    if events.list_targets_by_rule(Rule=rule)["Targets"] != targets_before:
+        region.changes += restored
+    return region
+
+
+def forward(
+    session: Any, env: str, sources: list[str], deployed: list[str], report: DeployReport
+) -> None:
+    account = session.client("sts").get_caller_identity()["Account"]
+    iam = session.client("iam")
+    for region in deployed:  # a region that now has a stage stops forwarding
+        removed: list[str] = []
+        remove_forward_rule(session.client("events", region_name=region), env, removed)
+        report.changes += [f"{region}: {change}" for change in removed]
+    for source in sorted(set(sources) - set(deployed)):
+        target = nearest(source, deployed)
+        role = ensure_forward_role(iam, env, target, account, report.changes)
+        events = session.client("events", region_name=source)
+        changes: list[str] = []
+        ensure_forward_rule(events, env, target, account, role, changes)
+        report.changes += [f"{source}: {change}" for change in changes]
+        report.forwarded[source] = target
+
+
+def deploy(
+    env: str,
+    regions: list[str],
+    *,
+    forward_from: list[str] | None = None,
+    project_dir: Path = PROJECT_DIR,
+    session: Any = None,
+) -> DeployReport:
+    session = session or _session()
+    stages = [stage_for(env, region, project_dir) for region in regions]
+    missing = {stage.name: missing_parameters(session, stage) for stage in stages}
+    if any(missing.values()):
+        hints = [
+            put_parameter_hint(stage, name) for stage in stages for name in missing[stage.name]
+        ]
+        raise DeployError(
+            "missing SSM parameters (secrets are read from SSM in each stage's region):\n  "
+            + "\n  ".join(hints)
+        )
+    report = DeployReport()
+    for table, home in sorted({(stage.ledger_table, stage.ledger_region) for stage in stages}):
+        if create_ledger_table(session.client("dynamodb", region_name=home), table):
+            report.changes.append(f"created ledger table {table} in {home}")
+    for stage in stages:
+        before = rule_targets_before(session, project_dir, stage)
+        chalice_deploy(project_dir, stage)
+        report.regions.append(harden_region(session, project_dir, stage, before))
+    if forward_from:
+        sources = enabled_regions(session) if forward_from == ["all"] else forward_from
+        # Never forward from a region that has a stage of its own, even one not deployed
+        # in this run; forward to every region whose stage is deployed.
+        with_stage = regions_of(env, project_dir)
+        deployed = {stage.region for stage in stages} | {
+            region
+            for region in with_stage
+            if (project_dir / ".chalice" / "deployed" / f"{env}-{region}.json").exists()
+        }
+        sources = [region for region in sources if region not in with_stage]
+        forward(session, env, sources, sorted(deployed), report)
+    return report
+
+
+def print_report(report: DeployReport) -> None:
+    print()
+    for region in report.regions:
+        print(f"{region.stage.name} ({region.stage.region})")
+        print(f"  sign-in function: {region.signin_function_arn}")
+        print(f"  undelivered alerts queue: {region.queue_url}")
+        url = region.slash_command_url
+        print(f"  slash command URL: {url}" if url else "  no API (the app declares no routes)")
+    for source, target in sorted(report.forwarded.items()):
+        print(f"{source}: sign-ins forwarded to {target}")
+    changes = report.all_changes
+    print(f"\n{len(changes)} change(s) besides chalice deploy" + (":" if changes else ""))
+    for change in changes:
+        print(f"  {change}")
+    urls = {url for region in report.regions if (url := region.slash_command_url)}
+    if urls:
+        print(f"\nPaste into the Slack app's /recent-logins command: {sorted(urls)[0]}")
+
+
+def _regions(raw: str) -> list[str]:
+    return [region.strip() for region in raw.split(",") if region.strip()]
+
+
+def register(commands: Any) -> None:
+    parser = commands.add_parser("deploy", help="deploy and harden every region's stage")
+    parser.add_argument("--env", required=True, help="stage prefix: prod, dev, ...")
+    parser.add_argument(
+        "--regions",
+        type=_regions,
+        help="comma-separated (default: every region with an <env>-<region> stage)",
+    )
+    parser.add_argument(
+        "--forward-from",
+        type=_regions,
+        metavar="all|REGIONS",
+        help="forward sign-ins from these regions (all: every enabled one) to the nearest stage",
+    )
+    parser.add_argument("--project-dir", type=Path, default=PROJECT_DIR, help=argparse.SUPPRESS)
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    try:
+        regions = args.regions or regions_of(args.env, args.project_dir)
+        if not regions:
+            raise StageError(f"no {args.env}-<region> stage in .chalice/config.json")
+        report = deploy(
+            args.env, regions, forward_from=args.forward_from, project_dir=args.project_dir
+        )
+    except (DeployError, StageError) as error:
+        print(f"deploy: {error}", file=sys.stderr)
+        return 1
+    print_report(report)
+    return 0

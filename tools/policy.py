@@ -1,0 +1,104 @@
+"""`manage.py policies`: write each stage's least-privilege IAM policy file.
+
+Chalice's automatic policy does not look inside `on_cw_event` handlers, so every stage
+uses `autogen_policy: false` and the file written here. The policy is derived from the
+stage's settings (table, ledger region, SSM parameter names), so it cannot drift from
+them; `--check` fails when a committed file differs from what this module would write.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+from typing import Any
+
+from tools.stages import PROJECT_DIR, Stage, load_stages
+
+# What chalicelib calls on the ledger: Ledger.record/claim/mark_sent/release/get, and
+# Query on the table and its indexes for /recent-logins.
+LEDGER_ACTIONS = ("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:Query")
+
+
+def _ssm_arn(region: str, parameter: str) -> str:
+    return f"arn:aws:ssm:{region}:*:parameter/{parameter.lstrip('/')}"
+
+
+def stage_policy(stage: Stage) -> dict[str, Any]:
+    table = f"arn:aws:dynamodb:{stage.ledger_region}:*:table/{stage.ledger_table}"
+    statements: list[dict[str, Any]] = [
+        {
+            "Sid": "Ledger",
+            "Effect": "Allow",
+            "Action": list(LEDGER_ACTIONS),
+            "Resource": [table, f"{table}/index/*"],
+        },
+        {
+            "Sid": "OwnLogs",
+            "Effect": "Allow",
+            "Action": ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"],
+            "Resource": f"arn:aws:logs:{stage.region}:*:log-group:/aws/lambda/"
+            f"{stage.function_prefix}*",
+        },
+        {
+            # Lambda sends failed async invocations to the on-failure destination with the
+            # function's own role.
+            "Sid": "OnFailureDestination",
+            "Effect": "Allow",
+            "Action": ["sqs:SendMessage"],
+            "Resource": f"arn:aws:sqs:{stage.region}:*:{stage.failure_queue}",
+        },
+    ]
+    parameters = sorted(set(stage.secret_parameters.values()))
+    if parameters:
+        statements += [
+            {
+                "Sid": "StageSecrets",
+                "Effect": "Allow",
+                "Action": ["ssm:GetParameter"],
+                "Resource": [_ssm_arn(stage.region, name) for name in parameters],
+            },
+            {
+                # SecureStrings are decrypted with KMS, but only on SSM's behalf.
+                "Sid": "DecryptSecretsViaSsm",
+                "Effect": "Allow",
+                "Action": ["kms:Decrypt"],
+                "Resource": f"arn:aws:kms:{stage.region}:*:key/*",
+                "Condition": {
+                    "StringEquals": {"kms:ViaService": f"ssm.{stage.region}.amazonaws.com"}
+                },
+            },
+        ]
+    return {"Version": "2012-10-17", "Statement": statements}
+
+
+def policy_path(stage: Stage, project_dir: Path = PROJECT_DIR) -> Path:
+    return project_dir / ".chalice" / stage.policy_file
+
+
+def render(stage: Stage) -> str:
+    return json.dumps(stage_policy(stage), indent=2) + "\n"
+
+
+def register(commands: Any) -> None:
+    parser = commands.add_parser("policies", help="write each stage's IAM policy file")
+    parser.add_argument("--check", action="store_true", help="fail if a file is out of date")
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    stale = []
+    for stage in load_stages().values():
+        path = policy_path(stage)
+        current = path.read_text() if path.exists() else ""
+        if current == render(stage):
+            continue
+        if args.check:
+            stale.append(path.name)
+        else:
+            path.write_text(render(stage))
+            print(f"wrote {path.relative_to(PROJECT_DIR)}")
+    if stale:
+        print(f"out of date: {', '.join(stale)}; run `python manage.py policies`")
+        return 1
+    return 0
