@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from chalice.app import Chalice, CloudWatchEvent
+from chalice.app import Chalice, CloudWatchEvent, Cron
 
 from chalicelib.container import Container, deadline_from
 from chalicelib.events import SIGNIN_EVENT_PATTERN, AnyShapeEvent
@@ -23,3 +23,10 @@ def console_signin(event: CloudWatchEvent) -> dict[str, Any]:
 # EventBridge always sends its envelope, but replays and forwarders may not: let the
 # parser see any shape rather than fail in Chalice's envelope reader first.
 console_signin.event_class = AnyShapeEvent  # type: ignore[attr-defined]
+
+
+# Hourly: the digest posts once, in the hour DIGEST_HOUR_UTC names, so the hour can
+# change without a deploy. Off unless DIGEST_ENABLED: a schedule is always deployed.
+@app.schedule(Cron(5, "*", "*", "*", "?", "*"), name="daily_digest")
+def daily_digest(event: CloudWatchEvent) -> dict[str, Any]:
+    return {"digest": container.daily_digest(deadline=deadline_from(event.context))}

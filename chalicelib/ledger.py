@@ -193,6 +193,39 @@ class Ledger:
             },
         )
 
+    def revise(self, event_id: str, verdict: Verdict) -> bool:
+        """Replace a recorded verdict when storm control decides after recording: a
+        failure that opens a burst alert (pending again), or one that a burst alert
+        already tells (not_alerted, with the reason). Never touches a posted alert or
+        one being delivered; False when it did not apply."""
+        status = AlertStatus.PENDING if verdict.alert else AlertStatus.NOT_ALERTED
+        values: dict[str, Any] = {
+            ":status": {"S": status.value},
+            ":severity": {"S": verdict.severity.name},
+            ":title": {"S": verdict.title},
+            ":reasons": {"L": [{"S": reason} for reason in verdict.reasons]},
+            ":pending": {"S": AlertStatus.PENDING.value},
+            ":not_alerted": {"S": AlertStatus.NOT_ALERTED.value},
+        }
+        expression = "SET alert_status = :status, severity = :severity, title = :title, "
+        expression += "reasons = :reasons"
+        if verdict.skip_reason:
+            values[":skip"] = {"S": verdict.skip_reason[:500]}
+            expression += ", skip_reason = :skip"
+        else:
+            expression += " REMOVE skip_reason"
+        try:
+            self._db.update_item(
+                TableName=self.table_name,
+                Key=event_key(event_id),
+                UpdateExpression=expression,
+                ConditionExpression="alert_status IN (:pending, :not_alerted)",
+                ExpressionAttributeValues=values,
+            )
+        except self._db.exceptions.ConditionalCheckFailedException:
+            return False
+        return True
+
     def get(self, event_id: str) -> dict[str, Any] | None:
         response = self._db.get_item(
             TableName=self.table_name, Key=event_key(event_id), ConsistentRead=True
