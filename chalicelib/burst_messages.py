@@ -39,7 +39,7 @@ def top_ips_text(count: WindowCount) -> str:
     return "\n".join(lines)
 
 
-def burst_notification(count: WindowCount, signin: SignIn, *, failures: int | None) -> str:
+def burst_notification(count: WindowCount, signin: SignIn, title: str) -> str:
     """The top-level text: severity, story, principal, result, MFA and source IP."""
     subject = count.subject
     principal = signin.display_name
@@ -47,7 +47,7 @@ def burst_notification(count: WindowCount, signin: SignIn, *, failures: int | No
         principal = f"{principal} and others"
     ip = count.ips[0][0] if count.ips else signin.source_ip
     text = (
-        f"{Severity.HIGH.name}: {burst_title(count, failures=failures)}: {principal}, "
+        f"{Severity.HIGH.name}: {title}: {principal}, "
         f"result failure, MFA {signin.mfa.value}, IP {ip}, account {signin.account_id}"
     )
     return safe(text, MAX_NOTIFICATION_TEXT)
@@ -98,7 +98,7 @@ def burst_message(
     blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": note + "."}]})
     header = f"{SEVERITY_EMOJI[Severity.HIGH]} HIGH: {title}"
     return {
-        "text": burst_notification(count, signin, failures=failures),
+        "text": burst_notification(count, signin, title),
         "blocks": [
             {
                 "type": "header",

@@ -257,10 +257,10 @@ class SlackNotifier:
         channel: str,
         ts: str,
         deadline: float,
-        max_wait: float | None = None,
     ) -> Delivered:
-        """Edit a posted message in place (Web API only)."""
-        self._wait_for_slot(channel, deadline, max_wait)
+        """Edit a posted message in place (Web API only). chat.update is not a new
+        message: Slack limits it per method (Tier 3, about 50 a minute), not by the one
+        message a second per channel, so it does not take a send slot."""
         transport = self._transport
         return self._attempts(
             lambda timeout: transport.update(message, channel, ts, timeout), deadline

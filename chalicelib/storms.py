@@ -259,19 +259,6 @@ class StormControl:
         failures = self._spray_failures(signin, count)
         channel = self._settings.slack_channel_by_severity.get(Severity.HIGH)
         if threaded:
-            notifier.update(
-                burst_message(
-                    count,
-                    signin,
-                    self._settings,
-                    failures=failures,
-                    summary_every=self._summary_words(True),
-                ),
-                channel=burst.message_channel,
-                ts=burst.message_ts,
-                deadline=deadline,
-                max_wait=SUMMARY_MAX_WAIT_SECONDS,
-            )
             notifier.post(
                 thread_reply(count, burst, self._settings),
                 deadline=deadline,
@@ -279,6 +266,21 @@ class StormControl:
                 thread_ts=burst.message_ts,
                 max_wait=SUMMARY_MAX_WAIT_SECONDS,
             )
+            try:
+                notifier.update(
+                    burst_message(
+                        count,
+                        signin,
+                        self._settings,
+                        failures=failures,
+                        summary_every=self._summary_words(True),
+                    ),
+                    channel=burst.message_channel,
+                    ts=burst.message_ts,
+                    deadline=deadline,
+                )
+            except DeliveryFailed as error:  # the thread has the news; the next one updates
+                log.warning("burst alert not updated: %s", error)
         else:
             notifier.post(
                 burst_message(

@@ -190,3 +190,49 @@ def test_a_success_right_after_a_burst_is_critical(invoke, configure, slack_sink
     assert texts(slack_sink)[-1].startswith(
         "CRITICAL: Console sign-in succeeded right after a burst of failures"
     )
+
+
+def test_web_api_updates_the_burst_alert_in_place_and_replies_in_its_thread(
+    invoke, configure, slack_sink
+) -> None:
+    configure(
+        SLACK_WEBHOOK_URL="",
+        SLACK_BOT_TOKEN="xoxb-test",
+        SLACK_CHANNEL="#security",
+        SLACK_API_URL=slack_sink.api_url,
+        BURST_THREAD_SECONDS="2",
+    )
+    events = failures(9, every=timedelta(seconds=10))
+    for event in events[:5]:
+        invoke(event)
+    posted = [r.json["text"] for r in slack_sink.delivered]
+    assert len(posted) == 4 and "possible brute force on root" in posted[3]
+
+    time.sleep(2.1)
+    for event in events[5:]:  # the first is due a summary, the next three are not
+        invoke(event)
+
+    updates = [r for r in slack_sink.delivered if r.path.endswith("chat.update")]
+    replies = [r for r in slack_sink.delivered if r.json.get("thread_ts")]
+    assert len(updates) == 1 and len(replies) == 1
+    assert updates[0].json["channel"] == "C0SINK"
+    assert updates[0].json["ts"] == replies[0].json["thread_ts"]
+    assert updates[0].json["text"].startswith("HIGH: possible brute force on root: 6 failed")
+    assert replies[0].json["text"].startswith("+1 failed sign-ins (total 6 in")
+
+
+def test_webhook_posts_a_rolling_summary_at_most_every_interval(
+    invoke, configure, slack_sink
+) -> None:
+    configure(BURST_SUMMARY_SECONDS="3")
+    events = failures(20, every=timedelta(seconds=10))
+    for event in events[:10]:
+        invoke(event)
+    time.sleep(3.1)
+    for event in events[10:]:
+        invoke(event)
+
+    summaries = [t for t in texts(slack_sink) if "since the last message" in t]
+    assert len(summaries) == 1
+    assert summaries[0].startswith("HIGH: possible brute force on root: 11 failed sign-ins")
+    assert "(+6 since the last message)" in summaries[0]
