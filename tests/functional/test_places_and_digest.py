@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 from chalice.test import Client
@@ -18,7 +19,7 @@ T0 = datetime(2026, 11, 20, 9, 0, 0, tzinfo=UTC)
 US_1, US_2, GB = "8.8.8.8", "8.8.4.4", "81.2.69.160"
 
 
-def alice(event_id: str, ip: str, at: datetime) -> dict:
+def alice(event_id: str, ip: str, at: datetime) -> dict[str, Any]:
     return console_login(event_id, at, user="alice", ip=ip, success=True, mfa=True)
 
 
@@ -80,12 +81,12 @@ def test_a_retried_new_ip_alert_still_says_new_ip(invoke, configure, slack_sink)
     assert slack_sink.messages[-1]["text"].startswith("MEDIUM: Console sign-in (new IP)")
 
 
-def run_digest() -> dict:
+def run_digest() -> dict[str, Any]:
     with Client(app_module.app, stage_name="dev-us-east-1") as client:
         event = client.events.generate_cw_event(
             source="aws.events", detail_type="Scheduled Event", detail={}, resources=[]
         )
-        payload: dict = client.lambda_.invoke("daily_digest", event).payload
+        payload: dict[str, Any] = client.lambda_.invoke("daily_digest", event).payload
         return payload
 
 
