@@ -96,7 +96,9 @@ def burst_message(
     if summary_every:
         note += f": {summary_every}"
     blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": note + "."}]})
-    header = f"{SEVERITY_EMOJI[Severity.HIGH]} HIGH: {title}"
+    # Plain text is not escaped by Slack's rules: keep hostile names out of the header.
+    kind = "password spraying" if subject.dimension is Dimension.SPRAY else "brute force"
+    header = f"{SEVERITY_EMOJI[Severity.HIGH]} HIGH: possible {kind}"
     return {
         "text": burst_notification(count, signin, title),
         "blocks": [
