@@ -135,7 +135,12 @@ class SigninAlerter:
             except ConfigError as error:  # the burst alert itself raised this already
                 logs.emit({"message": "burst summary not posted", "error": str(error)[:300]})
             else:
-                self._storms.summarise(signin, decision.burst, notifier, deadline=deadline)
+                self._storms.summarise(
+                    decision.burst,
+                    notifier,
+                    at_epoch=int(signin.event_time.timestamp()),
+                    deadline=deadline,
+                )
         return self._log(
             signin,
             verdict,

@@ -10,7 +10,14 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from chalicelib.bursts import Burst, Dimension, WindowCount, burst_title, duration_words
+from chalicelib.bursts import (
+    Burst,
+    Dimension,
+    Opener,
+    WindowCount,
+    burst_title,
+    duration_words,
+)
 from chalicelib.formatter import (
     MAX_FIELD_TEXT,
     MAX_HEADER_TEXT,
@@ -24,7 +31,6 @@ from chalicelib.formatter import (
 from chalicelib.geo import country_of
 from chalicelib.settings import Settings
 from chalicelib.severity import Severity
-from chalicelib.signin import SignIn
 
 TOP_IPS = 5
 
@@ -39,23 +45,23 @@ def top_ips_text(count: WindowCount) -> str:
     return "\n".join(lines)
 
 
-def burst_notification(count: WindowCount, signin: SignIn, title: str) -> str:
+def burst_notification(count: WindowCount, opener: Opener, account_id: str, title: str) -> str:
     """The top-level text: severity, story, principal, result, MFA and source IP."""
     subject = count.subject
-    principal = signin.display_name
+    principal = opener.principal
     if subject.dimension in (Dimension.SPRAY, Dimension.IP):
         principal = f"{principal} and others"
-    ip = count.ips[0][0] if count.ips else signin.source_ip
+    ip = count.ips[0][0] if count.ips else opener.source_ip
     text = (
         f"{Severity.HIGH.name}: {title}: {principal}, "
-        f"result failure, MFA {signin.mfa.value}, IP {ip}, account {signin.account_id}"
+        f"result failure, MFA {opener.mfa}, IP {ip}, account {account_id}"
     )
     return safe(text, MAX_NOTIFICATION_TEXT)
 
 
 def burst_message(
     count: WindowCount,
-    signin: SignIn,
+    opener: Opener,
     settings: Settings,
     *,
     failures: int | None = None,
@@ -100,7 +106,7 @@ def burst_message(
     kind = "password spraying" if subject.dimension is Dimension.SPRAY else "brute force"
     header = f"{SEVERITY_EMOJI[Severity.HIGH]} HIGH: possible {kind}"
     return {
-        "text": burst_notification(count, signin, title),
+        "text": burst_notification(count, opener, subject.account_id, title),
         "blocks": [
             {
                 "type": "header",

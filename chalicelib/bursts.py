@@ -115,6 +115,20 @@ class WindowCount:
 
 
 @dataclass(frozen=True)
+class Opener:
+    """The failure that opened a burst: what its messages name, also for the
+    scheduled sweep that has no sign-in at hand."""
+
+    principal: str
+    mfa: str
+    source_ip: str
+
+    @classmethod
+    def of(cls, signin: SignIn) -> Opener:
+        return cls(signin.display_name, signin.mfa.value, signin.source_ip)
+
+
+@dataclass(frozen=True)
 class Burst:
     subject: Subject
     opened_epoch: int
@@ -126,6 +140,7 @@ class Burst:
     last_summary_at: float  # wall clock of the last message about this burst
     message_ts: str = ""
     message_channel: str = ""
+    opener: Opener = Opener("", "unknown", "")
 
     def covers(self, epoch: int) -> bool:
         return epoch < self.until_epoch
@@ -250,6 +265,13 @@ def _n(value: int | float) -> dict[str, str]:
 
 def burst_key(subject: Subject) -> dict[str, Any]:
     return {"pk": {"S": f"BURST#{subject.id}"}, "sk": {"S": "BURST"}}
+
+
+OPEN_BURSTS = "OPEN_BURSTS"
+
+
+def _open_index_key(subject_id: str) -> dict[str, Any]:
+    return {"pk": {"S": OPEN_BURSTS}, "sk": {"S": subject_id}}
 
 
 def _slice_key(subject: Subject, index: int) -> dict[str, Any]:
@@ -377,11 +399,12 @@ class BurstStore:
         return found
 
     def open(
-        self, count: WindowCount, *, event_id: str, epoch: int, wall_now: float
+        self, count: WindowCount, *, opener: SignIn, epoch: int, wall_now: float
     ) -> Burst | None:
         """Open a burst for this subject unless one is open: the one caller that
         succeeds posts the burst alert."""
         subject = count.subject
+        event_id = opener.event_id
         window = self._limits[subject.dimension].window_seconds
         burst = Burst(
             subject=subject,
@@ -392,6 +415,7 @@ class BurstStore:
             opened_count=count.count,
             summarised_count=count.count,
             last_summary_at=wall_now,
+            opener=Opener.of(opener),
         )
         try:
             self._db.put_item(
@@ -405,7 +429,13 @@ class BurstStore:
                     "opened_count": _n(burst.opened_count),
                     "summarised_count": _n(burst.summarised_count),
                     "last_summary_at": _n(round(wall_now, 3)),
+                    "dimension": {"S": subject.dimension.value},
+                    "account_id": {"S": subject.account_id},
+                    "subject_key": {"S": subject.key[:MAX_KEY_TEXT]},
                     "label": {"S": subject.label[:MAX_KEY_TEXT]},
+                    "opener_principal": {"S": burst.opener.principal[:MAX_KEY_TEXT]},
+                    "opener_mfa": {"S": burst.opener.mfa},
+                    "opener_ip": {"S": burst.opener.source_ip[:100]},
                     TTL_ATTRIBUTE: _n(burst.until_epoch + 86_400),
                 },
                 ConditionExpression="attribute_not_exists(pk) OR until_epoch <= :epoch",
@@ -413,7 +443,49 @@ class BurstStore:
             )
         except self._db.exceptions.ConditionalCheckFailedException:
             return None
+        # The sweep's list of bursts that may owe a summary (one small partition).
+        self._db.put_item(
+            TableName=self._table,
+            Item={
+                **_open_index_key(subject.id),
+                "until_epoch": _n(burst.until_epoch),
+                TTL_ATTRIBUTE: _n(burst.until_epoch + 86_400),
+            },
+        )
         return burst
+
+    def open_burst_ids(self) -> list[str]:
+        ids: list[str] = []
+        kwargs: dict[str, Any] = {
+            "TableName": self._table,
+            "KeyConditionExpression": "pk = :pk",
+            "ExpressionAttributeValues": {":pk": {"S": OPEN_BURSTS}},
+        }
+        while True:
+            response = self._db.query(**kwargs)
+            ids.extend(item["sk"]["S"] for item in response.get("Items", []))
+            if "LastEvaluatedKey" not in response:
+                return ids
+            kwargs["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+
+    def get(self, subject_id: str) -> Burst | None:
+        item = self._db.get_item(
+            TableName=self._table,
+            Key={"pk": {"S": f"BURST#{subject_id}"}, "sk": {"S": "BURST"}},
+            ConsistentRead=True,
+        ).get("Item")
+        if not item or "dimension" not in item:
+            return None
+        subject = Subject(
+            Dimension(item["dimension"]["S"]),
+            item["account_id"]["S"],
+            item["subject_key"]["S"],
+            item["label"]["S"],
+        )
+        return _burst(subject, item)
+
+    def forget(self, subject_id: str) -> None:
+        self._db.delete_item(TableName=self._table, Key=_open_index_key(subject_id))
 
     def remember_message(self, burst: Burst, *, ts: str, channel: str) -> None:
         if not ts:
@@ -515,4 +587,9 @@ def _burst(subject: Subject, item: Mapping[str, Any]) -> Burst:
         last_summary_at=_num(item, "last_summary_at"),
         message_ts=item.get("message_ts", {}).get("S", ""),
         message_channel=item.get("message_channel", {}).get("S", ""),
+        opener=Opener(
+            item.get("opener_principal", {}).get("S", subject.label),
+            item.get("opener_mfa", {}).get("S", "unknown"),
+            item.get("opener_ip", {}).get("S", ""),
+        ),
     )

@@ -136,6 +136,9 @@ class Container:
             self.settings, self.ledger, self.notifier, clock=utc_now, storms=self.storms
         )
 
+    def burst_summaries(self, *, deadline: float) -> dict[str, int]:
+        return self.storms.sweep(self.notifier, deadline=deadline)
+
     def daily_digest(self, *, deadline: float) -> str:
         return run_daily_digest(
             self.settings, self.day_tally, self.notifier, now=utc_now(), deadline=deadline

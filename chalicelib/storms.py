@@ -21,6 +21,7 @@ from chalicelib.bursts import (
     BurstStore,
     Decision,
     Dimension,
+    Opener,
     Subject,
     WindowCount,
     burst_title,
@@ -30,7 +31,6 @@ from chalicelib.bursts import (
     principal_subject,
     subjects_of,
     thresholds,
-    valid_ip,
 )
 from chalicelib.digest import DayTally
 from chalicelib.places import Places, PlaceStore
@@ -45,6 +45,8 @@ log = logging.getLogger(__name__)
 # A summary is optional: it waits at most this long for a send slot, else the next
 # failure in the burst tries again.
 SUMMARY_MAX_WAIT_SECONDS = 1.5
+# The sweep posts a storm's closing summary once it has been quiet this long.
+SWEEP_QUIET_SECONDS = 60
 BELOW_MIN_SEVERITY = "is below ALERT_MIN_SEVERITY"
 
 
@@ -155,7 +157,7 @@ class StormControl:
         if decision.action is Action.OPEN_BURST and decision.burst is None:
             assert decision.count is not None
             opened = self._bursts.open(
-                decision.count, event_id=signin.event_id, epoch=epoch, wall_now=self._wall()
+                decision.count, opener=signin, epoch=epoch, wall_now=self._wall()
             )
             if opened is None:  # another instance opened it a moment ago
                 return self._decide(signin, subjects, epoch)
@@ -181,7 +183,7 @@ class StormControl:
     def burst_alert(self, signin: SignIn, decision: Decision, *, can_update: bool) -> BurstAlert:
         assert decision.burst is not None and decision.count is not None
         burst, count = decision.burst, decision.count
-        failures = self._spray_failures(signin, count)
+        failures = self._spray_failures(count, _epoch(signin))
         severity = Severity.HIGH
         verdict = escalate(
             Verdict(severity, "", (), alert=True),
@@ -192,7 +194,7 @@ class StormControl:
         )
         message = burst_message(
             count,
-            signin,
+            Opener.of(signin),
             self._settings,
             failures=failures,
             summary_every=self._summary_words(can_update),
@@ -210,53 +212,67 @@ class StormControl:
             )
         return f"a rolling summary follows at most every {self._settings.burst_summary_seconds:g} s"
 
-    def _spray_failures(self, signin: SignIn, count: WindowCount) -> int | None:
+    def _spray_failures(self, count: WindowCount, epoch: int) -> int | None:
+        """A spraying burst counts user names; its message also gives the IP's failures."""
         if count.subject.dimension is not Dimension.SPRAY:
             return None
-        ip = valid_ip(signin.source_ip) or count.subject.key
+        ip = count.subject.key
         ip_subject = Subject(Dimension.IP, count.subject.account_id, ip, ip)
-        [ip_count], _ = self._bursts.read([ip_subject], _epoch(signin))
+        [ip_count], _ = self._bursts.read([ip_subject], epoch)
         return ip_count.count
 
     # -- summaries -----------------------------------------------------------------------
     def summarise(
-        self, signin: SignIn, burst: Burst, notifier: SlackNotifier, *, deadline: float
+        self,
+        burst: Burst,
+        notifier: SlackNotifier,
+        *,
+        at_epoch: int,
+        deadline: float,
+        quiet_seconds: float | None = None,
     ) -> bool:
         """Post the burst's next summary if one is due and this instance wins the claim:
         with the Web API, update the alert in place and reply in its thread; with a
-        webhook, a rolling summary. Best effort: the sign-in is recorded either way, and
-        a summary that cannot go out is left to the next failure."""
-        threaded = bool(burst.message_ts) and notifier.can_update
+        webhook, a rolling summary. Best effort: the sign-ins are recorded either way,
+        and a summary that cannot go out is left to the next failure or sweep.
+
+        `quiet_seconds` (the sweep) also makes a summary due once the burst has had no
+        new failure for that long: the closing summary of a storm that stopped."""
         settings = self._settings
+        if settings.alert_min_severity > Severity.HIGH:
+            return False  # burst alerts are HIGH: this stage does not want them
+        threaded = bool(burst.message_ts) and notifier.can_update
         interval = settings.burst_thread_seconds if threaded else settings.burst_summary_seconds
         now = self._wall()
+        [count], _ = self._bursts.read(
+            [burst.subject], at_epoch, since_epoch={burst.subject.id: burst.first_epoch}
+        )
+        if count.count <= burst.summarised_count:
+            return False
+        if quiet_seconds is not None and now - count.last_epoch >= quiet_seconds:
+            interval = 0  # the storm stopped: tell how it ended now
         if now - burst.last_summary_at < interval:
             return False
         if not self._bursts.claim_summary(burst, wall_now=now, interval=interval):
             return False
         try:
-            posted = self._post_summary(signin, burst, notifier, threaded, deadline)
+            self._post_summary(burst, count, notifier, threaded, at_epoch, deadline)
         except (DeliveryFailed, ConfigError) as error:
             log.warning("burst summary not posted: %s", error)
-            posted = False
-        if not posted:
             self._bursts.give_back_summary(burst, claimed_at=now)
-        return posted
+            return False
+        return True
 
     def _post_summary(
         self,
-        signin: SignIn,
         burst: Burst,
+        count: WindowCount,
         notifier: SlackNotifier,
         threaded: bool,
+        at_epoch: int,
         deadline: float,
-    ) -> bool:
-        [count], _ = self._bursts.read(
-            [burst.subject], _epoch(signin), since_epoch={burst.subject.id: burst.first_epoch}
-        )
-        if count.count <= burst.summarised_count:
-            return False
-        failures = self._spray_failures(signin, count)
+    ) -> None:
+        failures = self._spray_failures(count, at_epoch)
         channel = self._settings.slack_channel_by_severity.get(Severity.HIGH)
         if threaded:
             notifier.post(
@@ -270,7 +286,7 @@ class StormControl:
                 notifier.update(
                     burst_message(
                         count,
-                        signin,
+                        burst.opener,
                         self._settings,
                         failures=failures,
                         summary_every=self._summary_words(True),
@@ -285,7 +301,7 @@ class StormControl:
             notifier.post(
                 burst_message(
                     count,
-                    signin,
+                    burst.opener,
                     self._settings,
                     failures=failures,
                     summary_every=self._summary_words(False),
@@ -296,7 +312,36 @@ class StormControl:
                 max_wait=SUMMARY_MAX_WAIT_SECONDS,
             )
         self._bursts.summarised(burst, count=count.count)
-        return True
+
+    def sweep(self, notifier: Callable[[], SlackNotifier], *, deadline: float) -> dict[str, int]:
+        """The scheduled pass over open bursts: post what a storm that stopped still
+        owes (its closing summary), and forget bursts that are over and told."""
+        now = self._wall()
+        done = {"open": 0, "summarised": 0, "closed": 0}
+        for subject_id in self._bursts.open_burst_ids():
+            burst = self._bursts.get(subject_id)
+            if burst is None:
+                self._bursts.forget(subject_id)
+                done["closed"] += 1
+                continue
+            done["open"] += 1
+            at_epoch = min(int(now), burst.until_epoch - 1)
+            if self.summarise(
+                burst,
+                notifier(),
+                at_epoch=at_epoch,
+                deadline=deadline,
+                quiet_seconds=SWEEP_QUIET_SECONDS,
+            ):
+                done["summarised"] += 1
+            elif now >= burst.until_epoch + SWEEP_QUIET_SECONDS:
+                [count], _ = self._bursts.read(
+                    [burst.subject], at_epoch, since_epoch={subject_id: burst.first_epoch}
+                )
+                if count.count <= burst.summarised_count:
+                    self._bursts.forget(subject_id)
+                    done["closed"] += 1
+        return done
 
 
 def _epoch(signin: SignIn) -> int:

@@ -13,7 +13,7 @@ import pytest
 
 from chalicelib.ledger import event_key
 from localdev.events import console_login
-from localdev.slack_sink import RateLimit, SlackSink
+from localdev.slack_sink import RateLimit, Reply, SlackSink
 from tests.conftest import TABLE, honours_retry_after
 
 START = datetime(2026, 11, 20, 9, 0, 0, tzinfo=UTC)
@@ -236,3 +236,54 @@ def test_webhook_posts_a_rolling_summary_at_most_every_interval(
     assert len(summaries) == 1
     assert summaries[0].startswith("HIGH: possible brute force on root: 11 failed sign-ins")
     assert "(+6 since the last message)" in summaries[0]
+
+
+def test_a_failed_burst_alert_raises_and_the_lambda_retry_posts_it(
+    invoke, configure, slack_sink, dynamodb
+) -> None:
+    configure(SLACK_MAX_ATTEMPTS="1")
+    events = failures(5, every=timedelta(seconds=30))
+    for event in events[:4]:
+        invoke(event)
+    slack_sink.then(Reply(500, "down"))
+
+    with pytest.raises(Exception, match="Slack delivery failed"):
+        invoke(events[4])
+    retried = invoke(events[4])
+
+    assert retried["outcome"] == "posted"
+    assert texts(slack_sink)[-1].startswith("HIGH: possible brute force on root: 5 failed")
+    item = ledger_item(dynamodb, "f-4")
+    assert item is not None and item["alert_status"]["S"] == "sent"
+    assert item["title"]["S"].startswith("possible brute force on root")
+
+
+def test_a_duplicate_delivery_is_not_counted_twice(invoke, slack_sink) -> None:
+    events = failures(4, every=timedelta(seconds=30))
+
+    outcomes = [invoke(event)["outcome"] for event in [*events, events[3], events[3]]]
+
+    assert outcomes[-2:] == ["duplicate", "duplicate"]
+    assert not any("brute force" in text for text in texts(slack_sink))
+
+
+def test_the_sweep_posts_the_closing_summary_of_a_storm_that_stopped(
+    invoke, configure, slack_sink
+) -> None:
+    container = configure()
+    for event in failures(10, every=timedelta(seconds=10)):
+        invoke(event)
+    before = len(slack_sink.messages)
+
+    first = container.burst_summaries(deadline=time.monotonic() + 10)
+    second = container.burst_summaries(deadline=time.monotonic() + 10)
+    third = container.burst_summaries(deadline=time.monotonic() + 10)
+
+    assert first == {"open": 1, "summarised": 1, "closed": 0}
+    assert second == {"open": 1, "summarised": 0, "closed": 1}
+    assert third == {"open": 0, "summarised": 0, "closed": 0}
+    [closing] = texts(slack_sink)[before:]
+    assert closing.startswith(
+        "HIGH: possible brute force on root: 10 failed sign-ins in 2 minutes from 1 IP "
+        "(+5 since the last message): root, result failure"
+    )

@@ -13,6 +13,7 @@ from chalicelib.bursts import (
     Action,
     Burst,
     Dimension,
+    Opener,
     Subject,
     Threshold,
     WindowCount,
@@ -150,10 +151,9 @@ def test_aws_internal_failures_count_for_the_principal_only() -> None:
 
 def test_a_hostile_user_name_in_a_burst_message_pings_nobody() -> None:
     hostile = Subject(Dimension.PRINCIPAL, "1", "k", "<!channel> " + "<x>" * 400)
-    event = console_login("x", datetime(2026, 1, 1, tzinfo=UTC), user="<!channel>")
-    signin = parse_signin(event, received_at=datetime(2026, 1, 1, tzinfo=UTC))
+    opener = Opener("<!channel>", "no", "203.0.113.7")
 
-    message = burst_message(count(hostile, 20), signin, Settings())
+    message = burst_message(count(hostile, 20), opener, Settings())
 
     raw = json.dumps(message)
     assert "<!channel>" not in raw and "&lt;!channel&gt;" in raw
