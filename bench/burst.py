@@ -7,7 +7,7 @@ Container, all sharing one moto DynamoDB) and posted to a local Slack sink that 
 one message per event to its own rate-limited sink.
 
     .venv/bin/python -m bench.burst [--events 1000] [--seconds 60] [--workers 4]
-                                    [--transport webhook|webapi]
+                                    [--transport webhook|webapi] [--sweep-after 61]
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from bench.naive import forward
+from localdev.atomic_moto import atomic_moto
 from localdev.events import console_login
 from localdev.slack_sink import RateLimit, SlackSink
 
@@ -39,6 +40,7 @@ class Run:
     errors: list[str] = field(default_factory=list)
     ledger_records: int | None = None
     elapsed: float = 0.0
+    sweep: dict[str, int] = field(default_factory=dict)
 
     def first_message_after(self) -> float | None:
         delivered = self.sink.delivered
@@ -102,7 +104,9 @@ def replay(
     run.elapsed = time.monotonic() - start
 
 
-def ours(events: list[tuple[float, dict[str, Any]]], workers: int, transport: str) -> Run:
+def ours(
+    events: list[tuple[float, dict[str, Any]]], workers: int, transport: str, sweep_after: float
+) -> Run:
     from chalicelib.container import Container
 
     sink = SlackSink(rate_limit=RateLimit(per_second=1, burst=1)).start()
@@ -123,6 +127,11 @@ def ours(events: list[tuple[float, dict[str, Any]]], workers: int, transport: st
         containers[worker].alerter.handle(event, deadline=time.monotonic() + 60)
 
     replay(events, workers, handle, run)
+    if sweep_after > 0:
+        # The per-minute `burst_summaries` schedule, once the storm has been quiet.
+        last_event_at = run.first_event_at + events[-1][0]
+        time.sleep(max(0.0, last_event_at + sweep_after - time.monotonic()))
+        run.sweep = containers[0].burst_summaries(deadline=time.monotonic() + 60)
     ledger = containers[0].ledger
     run.ledger_records = sum(
         1 for _, event in events if ledger.get(event["detail"]["eventID"]) is not None
@@ -169,6 +178,12 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=60.0)
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--transport", choices=("webhook", "webapi"), default="webhook")
+    parser.add_argument(
+        "--sweep-after",
+        type=float,
+        default=61.0,
+        help="run the burst_summaries schedule this long after the last event (0: never)",
+    )
     args = parser.parse_args()
 
     os.environ.update(
@@ -185,13 +200,13 @@ def main() -> None:
 
     logging.getLogger("signin_alerts").disabled = True  # one JSON line per event: too many
     events = storm(args.events, args.seconds)
-    with mock_aws():
+    with mock_aws(), atomic_moto():
         create_ledger_table(boto3.client("dynamodb", region_name="us-east-1"), TABLE)
         results: dict[str, Run] = {}
         threads = [
             threading.Thread(
                 target=lambda: results.setdefault(
-                    "ours", ours(events, args.workers, args.transport)
+                    "ours", ours(events, args.workers, args.transport, args.sweep_after)
                 )
             ),
             threading.Thread(
@@ -215,9 +230,13 @@ def main() -> None:
     for key in ("ours", "naive"):
         print(row(results[key], args.events))
     print()
-    for request in results["ours"].sink.delivered:
-        text = request.json.get("text", "")
-        print(f"  {request.at - results['ours'].first_event_at:6.2f} s  {text[:150]}")
+    for request in results["ours"].sink.requests:
+        text = " ".join(request.json.get("text", "").split())
+        kind = "update" if request.path.endswith("chat.update") else "post"
+        at = request.at - results["ours"].first_event_at
+        print(f"  {at:6.2f} s  {request.status}  {kind:6} {text[:130]}")
+    if results["ours"].sweep:
+        print(f"  sweep after the storm: {results['ours'].sweep}")
     for error in sorted(set(results["ours"].errors))[:5]:
         print("  error:", error)
     for sink in (results["ours"].sink, results["naive"].sink):
