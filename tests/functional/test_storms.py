@@ -12,18 +12,22 @@ from typing import Any
 import pytest
 
 from chalicelib.ledger import event_key
+from chalicelib.settings import Settings
 from localdev.atomic_moto import atomic_moto
 from localdev.events import console_login
 from localdev.slack_sink import RateLimit, Reply, SlackSink
 from tests.conftest import TABLE, honours_retry_after
 
 START = datetime(2026, 11, 20, 9, 0, 0, tzinfo=UTC)
+PRODUCTION_INTERVAL = str(Settings.slack_min_interval_seconds)
 
 
 @pytest.fixture
-def limited_sink(slack_sink: SlackSink) -> SlackSink:
-    """Slack's pace: one message a second per channel, 429 with Retry-After beyond."""
+def limited_sink(slack_sink: SlackSink, configure) -> SlackSink:
+    """Slack's pace: one message a second per channel, 429 with Retry-After beyond; the
+    stage paces its messages for it with the production default interval."""
     slack_sink.rate_limit = RateLimit(per_second=1, burst=1)
+    configure(SLACK_MIN_INTERVAL_SECONDS=PRODUCTION_INTERVAL)
     return slack_sink
 
 
@@ -76,7 +80,7 @@ def test_300_root_failures_make_a_few_messages_and_300_ledger_records(
 def test_two_concurrent_handlers_share_one_burst(
     configure, limited_sink: SlackSink, dynamodb
 ) -> None:
-    container = configure()
+    container = configure(SLACK_MIN_INTERVAL_SECONDS=PRODUCTION_INTERVAL)
     events = failures(
         300,
         user="alice",
@@ -110,7 +114,7 @@ def test_two_concurrent_handlers_share_one_burst(
     opened, closing = [t for t in texts(limited_sink) if "possible brute force on alice" in t]
     assert opened.startswith("HIGH: possible brute force on alice: 20 failed sign-ins in")
     assert closing.startswith(  # every failure counted once, across both handlers
-        "HIGH: possible brute force on alice: 300 failed sign-ins in 1 minute from 3 IPs "
+        "HIGH: possible brute force on alice: 300 failed sign-ins in 59 seconds from 3 IPs "
         "(+280 since the last message)"
     )
 
