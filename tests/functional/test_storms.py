@@ -297,3 +297,15 @@ def test_the_sweep_posts_the_closing_summary_of_a_storm_that_stopped(
         "HIGH: possible brute force on root: 10 failed sign-ins in 2 minutes from 1 IP "
         "(+5 since the last message): root, result failure"
     )
+
+
+def test_repeated_user_names_are_not_spraying(invoke, slack_sink) -> None:
+    names = [f"user{n % 5}" for n in range(12)]  # 5 names, 12 failures, one IP
+    events = [
+        console_login(f"r-{n}", START + timedelta(seconds=20 * n), user=name, ip="198.51.100.9")
+        for n, name in enumerate(names)
+    ]
+
+    [invoke(event) for event in events]
+
+    assert not any("spraying" in text for text in texts(slack_sink))

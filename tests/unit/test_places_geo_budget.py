@@ -4,6 +4,7 @@ THEN severities, countries and send slots come out as a user expects."""
 from __future__ import annotations
 
 import threading
+import time
 from typing import Any
 
 import pytest
@@ -14,6 +15,7 @@ from chalicelib.places import Places
 from chalicelib.rules import Verdict
 from chalicelib.settings import ConfigError, Settings
 from chalicelib.severity import Severity
+from chalicelib.slack import DeliveryFailed, SlackNotifier, WebhookTransport
 from chalicelib.storms import apply_places
 from tests.conftest import TABLE
 
@@ -156,3 +158,17 @@ def test_concurrent_senders_never_share_a_slot(dynamodb: Any) -> None:
         thread.join()
 
     assert sorted(slots) == [pytest.approx(500.0 + n) for n in range(20)]  # type: ignore[type-var]
+
+
+def test_a_post_that_finds_no_send_slot_in_time_is_not_sent(dynamodb: Any) -> None:
+    from localdev.slack_sink import SlackSink
+
+    budget = SendBudget(dynamodb, TABLE, interval=5.0)
+    with SlackSink() as sink:
+        notifier = SlackNotifier(WebhookTransport(sink.webhook_url), budget=budget)
+        notifier.post({"text": "first"}, deadline=time.monotonic() + 10)
+
+        with pytest.raises(DeliveryFailed, match="no send slot"):
+            notifier.post({"text": "second"}, deadline=time.monotonic() + 10, max_wait=1.0)
+
+        assert [m["text"] for m in sink.messages] == ["first"]
