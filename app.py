@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from chalice.app import Chalice, CloudWatchEvent
+from chalice.app import Chalice, CloudWatchEvent, Cron, Rate
 
 from chalicelib.container import Container, deadline_from
 from chalicelib.events import SIGNIN_EVENT_PATTERN, AnyShapeEvent
@@ -29,3 +29,17 @@ def console_signin(event: CloudWatchEvent) -> dict[str, Any]:
 # EventBridge always sends its envelope, but replays and forwarders may not: let the
 # parser see any shape rather than fail in Chalice's envelope reader first.
 console_signin.event_class = AnyShapeEvent  # type: ignore[attr-defined]
+
+
+# Every minute: the closing summary of a storm that stopped (sign-in events trigger
+# summaries while it lasts; nothing would tell its end).
+@app.schedule(Rate(1, unit=Rate.MINUTES), name="burst_summaries")
+def burst_summaries(event: CloudWatchEvent) -> dict[str, int]:
+    return container.burst_summaries(deadline=deadline_from(event.context))
+
+
+# Hourly: the digest posts once, in the hour DIGEST_HOUR_UTC names, so the hour can
+# change without a deploy. Off unless DIGEST_ENABLED: a schedule is always deployed.
+@app.schedule(Cron(5, "*", "*", "*", "?", "*"), name="daily_digest")
+def daily_digest(event: CloudWatchEvent) -> dict[str, Any]:
+    return {"digest": container.daily_digest(deadline=deadline_from(event.context))}

@@ -8,18 +8,20 @@ in the on-failure queue for `manage.py redrive`.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
 from chalicelib import logs
+from chalicelib.bursts import Action, Decision
 from chalicelib.formatter import build_message
 from chalicelib.ledger import AlertStatus, Ledger
 from chalicelib.rules import Verdict, evaluate
-from chalicelib.settings import Settings
+from chalicelib.settings import ConfigError, Settings
 from chalicelib.signin import SignIn, parse_signin
 from chalicelib.slack import DeliveryFailed, SlackNotifier
+from chalicelib.storms import BurstAlert, StormControl
 
 
 class Outcome(StrEnum):
@@ -56,9 +58,11 @@ class SigninAlerter:
         notifier: Callable[[], SlackNotifier],
         *,
         clock: Callable[[], datetime],
+        storms: StormControl | None = None,
     ) -> None:
         self._settings = settings
         self._ledger = ledger
+        self._storms = storms
         # A factory, so that a sign-in that does not alert never reads the Slack secret.
         self._notifier_factory = notifier
         self._notifier: SlackNotifier | None = None
@@ -67,6 +71,9 @@ class SigninAlerter:
     def handle(self, event: Mapping[str, Any], *, deadline: float) -> Handled:
         signin = parse_signin(event, received_at=self._clock())
         verdict = evaluate(signin, self._settings)
+        storms = self._storms
+        if storms is not None:
+            verdict = storms.before_record(signin, verdict)
         recorded = self._ledger.record(signin, verdict, alert=verdict.alert)
 
         if not recorded.first_time and recorded.status in (
@@ -83,6 +90,23 @@ class SigninAlerter:
                     reason=recorded.status.value,
                 ),
             )
+        # A first recording of an alert holds the claim to post it (see Ledger.record).
+        claimed = recorded.first_time and recorded.status is AlertStatus.DELIVERING
+        burst_alert: BurstAlert | None = None
+        if storms is not None:
+            if recorded.first_time:
+                storms.tally(signin, verdict)
+            decision = storms.after_record(signin, first_time=recorded.first_time)
+            if decision.action in (Action.HOLD_BACK, Action.PART_OF_BURST):
+                return self._held_back(signin, verdict, decision, deadline, claimed=claimed)
+            if decision.action is Action.OPEN_BURST:
+                burst_alert = storms.burst_alert(
+                    signin, decision, can_update=self._slack_can_update()
+                )
+                verdict = burst_alert.verdict
+                self._ledger.revise(signin.event_id, verdict, claimed=claimed)
+            elif decision.reason:
+                verdict = replace(verdict, reasons=(*verdict.reasons, decision.reason))
         if not verdict.alert:
             return self._log(
                 signin,
@@ -98,15 +122,66 @@ class SigninAlerter:
             return self._log(
                 signin, verdict, Handled(signin.event_id, verdict.severity.name, Outcome.IN_FLIGHT)
             )
-        return self._deliver(signin, verdict, deadline)
+        return self._deliver(signin, verdict, deadline, burst_alert)
 
-    def _deliver(self, signin: SignIn, verdict: Verdict, deadline: float) -> Handled:
-        message = build_message(signin, verdict, self._settings)
+    def _held_back(
+        self,
+        signin: SignIn,
+        verdict: Verdict,
+        decision: Decision,
+        deadline: float,
+        *,
+        claimed: bool,
+    ) -> Handled:
+        """A failure that a burst alert tells (or will tell): recorded, not posted by
+        itself, and it does not wait on Slack, except to post a summary that is due."""
+        verdict = replace(verdict, alert=False, skip_reason=decision.reason)
+        self._ledger.revise(signin.event_id, verdict, claimed=claimed)
+        if decision.burst is not None and self._storms is not None:
+            try:
+                notifier = self._notifier_()
+            except ConfigError as error:  # the burst alert itself raised this already
+                logs.emit({"message": "burst summary not posted", "error": str(error)[:300]})
+            else:
+                self._storms.summarise(
+                    decision.burst,
+                    notifier,
+                    at_epoch=int(signin.event_time.timestamp()),
+                    deadline=deadline,
+                )
+        return self._log(
+            signin,
+            verdict,
+            Handled(
+                signin.event_id, verdict.severity.name, Outcome.NOT_ALERTED, reason=decision.reason
+            ),
+        )
+
+    def _notifier_(self) -> SlackNotifier:
+        if self._notifier is None:
+            self._notifier = self._notifier_factory()
+        return self._notifier
+
+    def _slack_can_update(self) -> bool:
+        try:
+            return self._notifier_().can_update
+        except Exception:  # a bad secret: _deliver raises it where it is handled
+            return False
+
+    def _deliver(
+        self,
+        signin: SignIn,
+        verdict: Verdict,
+        deadline: float,
+        burst_alert: BurstAlert | None = None,
+    ) -> Handled:
+        if burst_alert is not None:
+            message = burst_alert.message
+        else:
+            message = build_message(signin, verdict, self._settings)
         channel = self._settings.slack_channel_by_severity.get(verdict.severity)
         try:
-            if self._notifier is None:
-                self._notifier = self._notifier_factory()
-            delivered = self._notifier.post(message, deadline=deadline, channel=channel)
+            delivered = self._notifier_().post(message, deadline=deadline, channel=channel)
         except DeliveryFailed as failure:
             self._ledger.release(signin.event_id, attempts=failure.attempts, error=failure.reason)
             self._log(
@@ -132,6 +207,10 @@ class SigninAlerter:
         self._ledger.mark_sent(
             signin.event_id, attempts=delivered.attempts, reference=delivered.reference
         )
+        if burst_alert is not None and self._storms is not None:
+            self._storms.remember_message(
+                burst_alert.burst, ts=delivered.reference, channel=delivered.channel
+            )
         return self._log(
             signin,
             verdict,

@@ -14,7 +14,12 @@ from functools import cached_property
 from typing import Any
 
 from chalicelib.alerts import SigninAlerter
+from chalicelib.budget import SendBudget
+from chalicelib.bursts import BurstStore, thresholds
+from chalicelib.digest import DayTally, run_daily_digest
 from chalicelib.ledger import Ledger
+from chalicelib.places import PlaceStore
+from chalicelib.rules import in_trusted_network
 from chalicelib.settings import ConfigError, SecretResolver, Settings
 from chalicelib.slack import (
     RetryPolicy,
@@ -23,6 +28,7 @@ from chalicelib.slack import (
     WebApiTransport,
     WebhookTransport,
 )
+from chalicelib.storms import StormControl
 
 # When the Lambda context cannot tell us (local runs), assume this much time is left.
 DEFAULT_REMAINING_MS = 30_000
@@ -98,13 +104,50 @@ class Container:
             "with SLACK_CHANNEL"
         )
 
+    @cached_property
+    def send_budget(self) -> SendBudget:
+        return SendBudget(
+            self.dynamodb,
+            self.settings.ledger_table,
+            interval=self.settings.slack_min_interval_seconds,
+        )
+
     def notifier(self) -> SlackNotifier:
         policy = RetryPolicy(
             max_attempts=self.settings.slack_max_attempts,
             attempt_timeout=self.settings.slack_timeout_seconds,
         )
-        return SlackNotifier(self.slack_transport(), policy=policy)
+        return SlackNotifier(self.slack_transport(), policy=policy, budget=self.send_budget)
+
+    @cached_property
+    def day_tally(self) -> DayTally:
+        return DayTally(self.dynamodb, self.settings.ledger_table)
+
+    @cached_property
+    def storms(self) -> StormControl:
+        settings = self.settings
+        return StormControl(
+            settings,
+            BurstStore(self.dynamodb, settings.ledger_table, thresholds(settings)),
+            PlaceStore(
+                self.dynamodb,
+                settings.ledger_table,
+                trusted=lambda signin: in_trusted_network(signin, settings),
+                travel_minutes=settings.impossible_travel_minutes,
+            ),
+            self.day_tally,
+        )
 
     @cached_property
     def alerter(self) -> SigninAlerter:
-        return SigninAlerter(self.settings, self.ledger, self.notifier, clock=utc_now)
+        return SigninAlerter(
+            self.settings, self.ledger, self.notifier, clock=utc_now, storms=self.storms
+        )
+
+    def burst_summaries(self, *, deadline: float) -> dict[str, int]:
+        return self.storms.sweep(self.notifier, deadline=deadline)
+
+    def daily_digest(self, *, deadline: float) -> str:
+        return run_daily_digest(
+            self.settings, self.day_tally, self.notifier, now=utc_now(), deadline=deadline
+        )

@@ -199,6 +199,47 @@ class Ledger:
             },
         )
 
+    def revise(self, event_id: str, verdict: Verdict, *, claimed: bool = False) -> bool:
+        """Replace a recorded verdict when storm control decides after recording: a
+        failure that opens a burst alert, or one that a burst alert already tells
+        (not_alerted, with the reason). Never touches a posted alert, nor one that
+        another invocation is delivering (`claimed`: this invocation holds the claim
+        it took when recording). False when it did not apply."""
+        if verdict.alert:
+            status = AlertStatus.DELIVERING if claimed else AlertStatus.PENDING
+        else:
+            status = AlertStatus.NOT_ALERTED
+        revisable = [AlertStatus.PENDING, AlertStatus.NOT_ALERTED]
+        if claimed:
+            revisable.append(AlertStatus.DELIVERING)
+        values: dict[str, Any] = {
+            ":status": {"S": status.value},
+            ":severity": {"S": verdict.severity.name},
+            ":title": {"S": verdict.title},
+            ":reasons": {"L": [{"S": reason} for reason in verdict.reasons]},
+            **{f":r{i}": {"S": state.value} for i, state in enumerate(revisable)},
+        }
+        expression = "SET alert_status = :status, severity = :severity, title = :title, "
+        expression += "reasons = :reasons"
+        if verdict.skip_reason:
+            values[":skip"] = {"S": verdict.skip_reason[:500]}
+            expression += ", skip_reason = :skip"
+        else:
+            expression += " REMOVE skip_reason"
+        try:
+            self._db.update_item(
+                TableName=self.table_name,
+                Key=event_key(event_id),
+                UpdateExpression=expression,
+                ConditionExpression="alert_status IN ("
+                + ", ".join(f":r{i}" for i in range(len(revisable)))
+                + ")",
+                ExpressionAttributeValues=values,
+            )
+        except self._db.exceptions.ConditionalCheckFailedException:
+            return False
+        return True
+
     def get(self, event_id: str) -> dict[str, Any] | None:
         response = self._db.get_item(
             TableName=self.table_name, Key=event_key(event_id), ConsistentRead=True

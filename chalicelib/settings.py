@@ -85,6 +85,26 @@ def _positive_float(env: Mapping[str, str], name: str, default: float) -> float:
     return value
 
 
+def _flag(env: Mapping[str, str], name: str, default: bool) -> bool:
+    raw = env.get(name, "").strip().lower()
+    if not raw:
+        return default
+    if raw in {"1", "true", "yes", "on"}:
+        return True
+    if raw in {"0", "false", "no", "off"}:
+        return False
+    raise ConfigError(f"{name}: expected true or false, got {raw!r}")
+
+
+def _hour(env: Mapping[str, str], name: str, default: int) -> int:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    if not raw.isdigit() or not 0 <= int(raw) <= 23:
+        raise ConfigError(f"{name}: expected an hour 0-23, got {raw!r}")
+    return int(raw)
+
+
 def _timezone(raw: str) -> str:
     from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -132,6 +152,23 @@ class Settings:
     slack_channel_by_severity: dict[Severity, str] = field(default_factory=dict)
     slack_timeout_seconds: float = 5.0
     slack_max_attempts: int = 5
+    # Storm control (chalicelib/bursts.py): failures per window that open a burst alert.
+    burst_root_failures: int = 5
+    burst_root_window_minutes: int = 15
+    burst_failures: int = 20  # per principal, and per source IP
+    burst_window_minutes: int = 60
+    spray_user_names: int = 10  # distinct user names failing from one source IP
+    spray_window_minutes: int = 60
+    # Individual failure alerts per principal or IP before the burst alert takes over.
+    failure_alerts_before_burst: int = 3
+    burst_summary_seconds: float = 120.0  # webhook: rolling summary at most this often
+    burst_thread_seconds: float = 30.0  # Web API: update + thread reply at most this often
+    slack_min_interval_seconds: float = 1.1  # per channel, shared by all instances
+    new_place_alerts: bool = True
+    impossible_travel_minutes: int = 60
+    digest_enabled: bool = False
+    digest_hour_utc: int = 8
+    digest_channel: str | None = None
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -162,6 +199,21 @@ class Settings:
             slack_channel_by_severity=_severity_channels(get("SLACK_CHANNEL_BY_SEVERITY")),
             slack_timeout_seconds=_positive_float(env, "SLACK_TIMEOUT_SECONDS", 5.0),
             slack_max_attempts=_positive_int(env, "SLACK_MAX_ATTEMPTS", 5),
+            burst_root_failures=_positive_int(env, "BURST_ROOT_FAILURES", 5),
+            burst_root_window_minutes=_positive_int(env, "BURST_ROOT_WINDOW_MINUTES", 15),
+            burst_failures=_positive_int(env, "BURST_FAILURES", 20),
+            burst_window_minutes=_positive_int(env, "BURST_WINDOW_MINUTES", 60),
+            spray_user_names=_positive_int(env, "SPRAY_USER_NAMES", 10),
+            spray_window_minutes=_positive_int(env, "SPRAY_WINDOW_MINUTES", 60),
+            failure_alerts_before_burst=_positive_int(env, "FAILURE_ALERTS_BEFORE_BURST", 3),
+            burst_summary_seconds=_positive_float(env, "BURST_SUMMARY_SECONDS", 120.0),
+            burst_thread_seconds=_positive_float(env, "BURST_THREAD_SECONDS", 30.0),
+            slack_min_interval_seconds=_positive_float(env, "SLACK_MIN_INTERVAL_SECONDS", 1.1),
+            new_place_alerts=_flag(env, "NEW_PLACE_ALERTS", True),
+            impossible_travel_minutes=_positive_int(env, "IMPOSSIBLE_TRAVEL_MINUTES", 60),
+            digest_enabled=_flag(env, "DIGEST_ENABLED", False),
+            digest_hour_utc=_hour(env, "DIGEST_HOUR_UTC", 8),
+            digest_channel=get("DIGEST_CHANNEL") or None,
         )
 
     def account_label(self, account_id: str) -> str:

@@ -38,12 +38,14 @@ class AttemptResult:
     reason: str = ""
     retry_after: float | None = None
     reference: str = ""  # the message ts for the Web API; empty for a webhook
+    channel: str = ""  # the channel ID the Web API posted to (chat.update needs it)
 
 
 @dataclass(frozen=True)
 class Delivered:
     attempts: int
     reference: str
+    channel: str = ""
 
 
 class DeliveryFailed(Exception):
@@ -57,9 +59,21 @@ class DeliveryFailed(Exception):
 
 
 class Transport(Protocol):
+    # Whether `update` can edit a posted message in place (the Web API can, a webhook
+    # cannot).
+    can_update: bool
+
     def send(
         self, message: Mapping[str, Any], channel: str | None, timeout: float
     ) -> AttemptResult: ...
+
+    def update(
+        self, message: Mapping[str, Any], channel: str, ts: str, timeout: float
+    ) -> AttemptResult: ...
+
+    def destination(self, channel: str | None) -> str:
+        """Where a message goes, for the per-channel send budget."""
+        ...
 
 
 def _retry_after(headers: Mapping[str, Any] | None) -> float | None:
@@ -92,10 +106,21 @@ def classify_http(status: int, body: str, headers: Mapping[str, Any] | None) -> 
 
 
 class WebhookTransport:
+    can_update = False
+
     def __init__(self, url: str) -> None:
         from slack_sdk.webhook import WebhookClient
 
+        self._url = url
         self._client = WebhookClient(url, retry_handlers=[], logger=_sdk_log)
+
+    def destination(self, channel: str | None) -> str:
+        return self._url  # a webhook posts to its own channel whatever we ask
+
+    def update(
+        self, message: Mapping[str, Any], channel: str, ts: str, timeout: float
+    ) -> AttemptResult:
+        return AttemptResult(AttemptKind.PERMANENT, "a webhook cannot update a message")
 
     def send(
         self, message: Mapping[str, Any], channel: str | None, timeout: float
@@ -109,6 +134,8 @@ class WebhookTransport:
 
 
 class WebApiTransport:
+    can_update = True
+
     def __init__(self, token: str, default_channel: str, base_url: str | None = None) -> None:
         from slack_sdk import WebClient
 
@@ -121,27 +148,46 @@ class WebApiTransport:
     def send(
         self, message: Mapping[str, Any], channel: str | None, timeout: float
     ) -> AttemptResult:
-        from slack_sdk.errors import SlackApiError
-
         self._client.timeout = timeout  # type: ignore[assignment]  # urllib takes floats
         try:
             response = self._client.chat_postMessage(
                 channel=channel or self._default_channel, **dict(message)
             )
-        except SlackApiError as error:
-            error_name = (
-                str(error.response.get("error", "")) or f"HTTP {error.response.status_code}"
-            )
-            if error.response.status_code == 429 or error_name in RETRYABLE_API_ERRORS:
-                return AttemptResult(
-                    AttemptKind.RETRYABLE, error_name, _retry_after(error.response.headers)
-                )
-            if error.response.status_code >= 500:
-                return AttemptResult(AttemptKind.RETRYABLE, error_name)
-            return AttemptResult(AttemptKind.PERMANENT, error_name)
         except Exception as error:
-            return _network_failure(error)
-        return AttemptResult(AttemptKind.OK, reference=str(response.get("ts", "")))
+            return _api_failure(error)
+        return AttemptResult(
+            AttemptKind.OK,
+            reference=str(response.get("ts", "")),
+            channel=str(response.get("channel", "")),
+        )
+
+    def update(
+        self, message: Mapping[str, Any], channel: str, ts: str, timeout: float
+    ) -> AttemptResult:
+        self._client.timeout = timeout  # type: ignore[assignment]
+        try:
+            response = self._client.chat_update(channel=channel, ts=ts, **dict(message))
+        except Exception as error:
+            return _api_failure(error)
+        return AttemptResult(AttemptKind.OK, reference=str(response.get("ts", ts)), channel=channel)
+
+    def destination(self, channel: str | None) -> str:
+        return f"channel:{channel or self._default_channel}"
+
+
+def _api_failure(error: Exception) -> AttemptResult:
+    from slack_sdk.errors import SlackApiError
+
+    if isinstance(error, SlackApiError):
+        error_name = str(error.response.get("error", "")) or f"HTTP {error.response.status_code}"
+        if error.response.status_code == 429 or error_name in RETRYABLE_API_ERRORS:
+            return AttemptResult(
+                AttemptKind.RETRYABLE, error_name, _retry_after(error.response.headers)
+            )
+        if error.response.status_code >= 500:
+            return AttemptResult(AttemptKind.RETRYABLE, error_name)
+        return AttemptResult(AttemptKind.PERMANENT, error_name)
+    return _network_failure(error)
 
 
 @dataclass(frozen=True)
@@ -158,29 +204,92 @@ class RetryPolicy:
         return rng.uniform(0, min(self.max_delay, self.base_delay * 2 ** (attempt - 1)))
 
 
+class Budget(Protocol):
+    def reserve(self, destination: str, *, latest: float | None = None) -> float | None: ...
+
+
 class SlackNotifier:
     def __init__(
         self,
         transport: Transport,
         *,
         policy: RetryPolicy | None = None,
+        budget: Budget | None = None,
         sleep: Callable[[float], None] = time.sleep,
         monotonic: Callable[[], float] = time.monotonic,
+        wall_clock: Callable[[], float] = time.time,
         rng: random.Random | None = None,
     ) -> None:
         self._transport = transport
         self._policy = policy or RetryPolicy()
+        self._budget = budget
         self._sleep = sleep
         self._monotonic = monotonic
+        self._wall_clock = wall_clock
         self._rng = rng or random.Random()
 
+    @property
+    def can_update(self) -> bool:
+        return self._transport.can_update
+
     def post(
-        self, message: Mapping[str, Any], *, deadline: float, channel: str | None = None
+        self,
+        message: Mapping[str, Any],
+        *,
+        deadline: float,
+        channel: str | None = None,
+        thread_ts: str | None = None,
+        max_wait: float | None = None,
     ) -> Delivered:
         """Post, retrying what can be retried, until `deadline` (a `monotonic()` time).
 
-        Raises DeliveryFailed when Slack refuses for good or time runs out.
+        The first attempt waits for this channel's send slot, at most `max_wait` seconds
+        when given. Raises DeliveryFailed when Slack refuses for good, no slot is free
+        in time, or time runs out.
         """
+        if thread_ts:
+            message = {**message, "thread_ts": thread_ts}
+        self._wait_for_slot(channel, deadline, max_wait)
+        transport = self._transport
+        return self._attempts(lambda timeout: transport.send(message, channel, timeout), deadline)
+
+    def update(
+        self,
+        message: Mapping[str, Any],
+        *,
+        channel: str,
+        ts: str,
+        deadline: float,
+    ) -> Delivered:
+        """Edit a posted message in place (Web API only). chat.update is not a new
+        message: Slack limits it per method (Tier 3, about 50 a minute), not by the one
+        message a second per channel, so it does not take a send slot."""
+        transport = self._transport
+        return self._attempts(
+            lambda timeout: transport.update(message, channel, ts, timeout), deadline
+        )
+
+    def _wait_for_slot(self, channel: str | None, deadline: float, max_wait: float | None) -> None:
+        if self._budget is None:
+            return
+        usable = deadline - self._monotonic() - self._policy.reserve - 0.1
+        if max_wait is not None:
+            usable = min(usable, max_wait)
+        now = self._wall_clock()
+        slot = self._budget.reserve(self._transport.destination(channel), latest=now + usable)
+        if slot is None:
+            raise DeliveryFailed(
+                f"no send slot free within {max(usable, 0):.1f}s", attempts=0, permanent=False
+            )
+        wait = slot - self._wall_clock()
+        if wait > usable:  # the slot was handed out, but too late to use: give up on it
+            raise DeliveryFailed(
+                f"next send slot in {wait:.1f}s, past the deadline", attempts=0, permanent=False
+            )
+        if wait > 0:
+            self._sleep(wait)
+
+    def _attempts(self, send: Callable[[float], AttemptResult], deadline: float) -> Delivered:
         policy = self._policy
         last = AttemptResult(AttemptKind.RETRYABLE, "no attempt made: no time left")
         attempts = 0
@@ -189,9 +298,9 @@ class SlackNotifier:
             if remaining <= 0.1:
                 break
             attempts += 1
-            last = self._transport.send(message, channel, min(policy.attempt_timeout, remaining))
+            last = send(min(policy.attempt_timeout, remaining))
             if last.kind is AttemptKind.OK:
-                return Delivered(attempts, last.reference)
+                return Delivered(attempts, last.reference, last.channel)
             if last.kind is AttemptKind.PERMANENT:
                 log.error("slack refused the message: %s", last.reason)
                 raise DeliveryFailed(last.reason, attempts=attempts, permanent=True)

@@ -2,7 +2,8 @@
 
 It records every request and answers as scripted: `ok`, a status with Slack's plain
 text reason, 429 with Retry-After, or a hang. It can also enforce Slack's rate limit
-(one message per second per channel, a small burst allowed) the way Slack does.
+(one message per second per channel, a small burst allowed) the way Slack does;
+chat.update has its own, looser per-method limit, as in Slack.
 Serves both the incoming-webhook path and the Web API's chat.postMessage/chat.update.
 """
 
@@ -69,11 +70,21 @@ class RateLimit:
         return False
 
 
+def tier3() -> RateLimit:
+    """Slack's Tier 3 methods (chat.update): about 50 a minute, bursts allowed."""
+    return RateLimit(per_second=50 / 60, burst=20)
+
+
 class SlackSink:
-    def __init__(self, rate_limit: RateLimit | None = None) -> None:
+    def __init__(
+        self, rate_limit: RateLimit | None = None, update_rate_limit: RateLimit | None = None
+    ) -> None:
         self.requests: list[Received] = []
         self.script: deque[Reply] = deque()
+        # New messages (webhook, chat.postMessage): Slack's one a second per channel.
         self.rate_limit = rate_limit
+        # chat.update is limited per method, not per channel message.
+        self.update_rate_limit = update_rate_limit or tier3()
         self._lock = threading.Lock()
         self._ts = 0
         sink = self
@@ -141,8 +152,11 @@ class SlackSink:
     def _answer(self, handler: BaseHTTPRequestHandler, body: bytes) -> None:
         with self._lock:
             reply = self.script.popleft() if self.script else OK
-            if reply == OK and self.rate_limit is not None and not self.rate_limit.take():
-                reply = Reply(429, "rate_limited", retry_after=self.rate_limit.retry_after)
+            limit = (
+                self.update_rate_limit if handler.path.endswith("chat.update") else self.rate_limit
+            )
+            if reply == OK and limit is not None and not limit.take():
+                reply = Reply(429, "rate_limited", retry_after=limit.retry_after)
             self._ts += 1
             ts = f"{int(time.time())}.{self._ts:06d}"
             self.requests.append(

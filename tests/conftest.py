@@ -64,6 +64,22 @@ def slack_env(sink: SlackSink, **extra: str) -> dict[str, str]:
         "LEDGER_TABLE": TABLE,
         "SLACK_WEBHOOK_URL": sink.webhook_url,
         "SLACK_TIMEOUT_SECONDS": "2",
+        # The sink takes any pace unless a test gives it Slack's rate limit (and then
+        # the stage's production interval): keep unrelated tests from waiting.
+        "SLACK_MIN_INTERVAL_SECONDS": "0.02",
     }
     env.update(extra)
     return env
+
+
+def honours_retry_after(sink: SlackSink) -> bool:
+    """Every 429 is followed by a quiet channel for at least its Retry-After."""
+    requests = sorted(sink.requests, key=lambda request: request.at)
+    for index, request in enumerate(requests):
+        if request.status != 429:
+            continue
+        wait = sink.rate_limit.retry_after if sink.rate_limit else 1.0
+        later = requests[index + 1 : index + 2]
+        if later and later[0].at - request.at < wait - 0.05:
+            return False
+    return True

@@ -17,7 +17,14 @@ from tools.stages import PROJECT_DIR, Stage, load_stages
 
 # What chalicelib calls on the ledger: Ledger.record/claim/mark_sent/release/get, and
 # Query on the table and its indexes for /recent-logins.
-LEDGER_ACTIONS = ("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:Query")
+LEDGER_ACTIONS = (
+    "dynamodb:GetItem",
+    "dynamodb:BatchGetItem",
+    "dynamodb:PutItem",
+    "dynamodb:UpdateItem",
+    "dynamodb:DeleteItem",
+    "dynamodb:Query",
+)
 
 
 def _ssm_arn(region: str, parameter: str) -> str:

@@ -113,7 +113,7 @@ def test_a_call_outside_the_policy_is_reported() -> None:
 
     assert allows(policy, Call("dynamodb:PutItem", table))
     assert allows(policy, Call("dynamodb:Query", f"{table}/index/by-time"))
-    assert not allows(policy, Call("dynamodb:DeleteItem", table))
+    assert not allows(policy, Call("dynamodb:DeleteTable", table))
     assert not allows(policy, Call("dynamodb:PutItem", table.replace("ledger", "other")))
     assert not allows(policy, Call("dynamodb:Scan", table))
     prod_secret = (
@@ -150,4 +150,7 @@ def test_transactions_and_batches_are_checked_item_by_item() -> None:
     assert calls_for("dynamodb", "BatchGetItem", batch, "us-east-1") == [
         Call("dynamodb:BatchGetItem", table)
     ]
-    assert not allows(stage_policy("prod-us-east-1"), Call("dynamodb:BatchGetItem", table))
+    batch_write: dict[str, Any] = {"RequestItems": {"signin-alerts-ledger": []}}
+    [write_call] = calls_for("dynamodb", "BatchWriteItem", batch_write, "us-east-1")
+    assert write_call == Call("dynamodb:BatchWriteItem", table)
+    assert not allows(stage_policy("prod-us-east-1"), write_call)

@@ -1,0 +1,140 @@
+"""Block Kit for storms: the burst alert (posted once, then updated in place), its
+thread replies, and the webhook's rolling summary.
+
+Like formatter.py, every event-derived value is escaped and clipped: user names in a
+spraying attack are chosen by the attacker.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from chalicelib.bursts import (
+    Burst,
+    Dimension,
+    Opener,
+    WindowCount,
+    burst_title,
+    duration_words,
+)
+from chalicelib.formatter import (
+    MAX_FIELD_TEXT,
+    MAX_HEADER_TEXT,
+    MAX_NOTIFICATION_TEXT,
+    SEVERITY_COLOURS,
+    SEVERITY_EMOJI,
+    clip,
+    safe,
+    slack_date,
+)
+from chalicelib.geo import country_of
+from chalicelib.settings import Settings
+from chalicelib.severity import Severity
+
+TOP_IPS = 5
+
+
+def top_ips_text(count: WindowCount) -> str:
+    lines = []
+    for ip, n in count.ips[:TOP_IPS]:
+        country = country_of(ip)
+        lines.append(f"{ip} ×{n}" + (f" ({country})" if country else ""))
+    if len(count.ips) > TOP_IPS:
+        lines.append(f"… {len(count.ips) - TOP_IPS} more")
+    return "\n".join(lines)
+
+
+def burst_notification(count: WindowCount, opener: Opener, account_id: str, title: str) -> str:
+    """The top-level text: severity, story, principal, result, MFA and source IP."""
+    subject = count.subject
+    principal = opener.principal
+    if subject.dimension in (Dimension.SPRAY, Dimension.IP):
+        principal = f"{principal} and others"
+    ip = count.ips[0][0] if count.ips else opener.source_ip
+    text = (
+        f"{Severity.HIGH.name}: {title}: {principal}, "
+        f"result failure, MFA {opener.mfa}, IP {ip}, account {account_id}"
+    )
+    return safe(text, MAX_NOTIFICATION_TEXT)
+
+
+def burst_message(
+    count: WindowCount,
+    opener: Opener,
+    settings: Settings,
+    *,
+    failures: int | None = None,
+    summary_every: str = "",
+    continues_since: int | None = None,
+) -> dict[str, Any]:
+    """The burst alert. `failures` is the source IP's total for a spraying burst;
+    `continues_since` makes it the webhook's rolling summary (new since that count)."""
+    subject = count.subject
+    title = burst_title(count, failures=failures)
+    if continues_since is not None:
+        title = f"{title} (+{count.count - continues_since} since the last message)"
+    zone = settings.display_timezone
+    what = "User names" if subject.dimension is Dimension.SPRAY else "Failed sign-ins"
+    fields = [
+        (
+            "Target" if subject.dimension in (Dimension.ROOT, Dimension.PRINCIPAL) else "Source IP",
+            safe(subject.label, 500),
+        ),
+        ("Account", safe(settings.account_label(subject.account_id), 500)),
+        (what, str(count.count)),
+        ("First", slack_date(_dt(count.first_epoch), zone)),
+        ("Last", slack_date(_dt(count.last_epoch), zone)),
+    ]
+    if failures is not None:
+        fields.append(("Failed sign-ins", str(failures)))
+    if count.ips:
+        fields.append(("Top IPs", safe(top_ips_text(count), MAX_FIELD_TEXT - 20)))
+    blocks: list[dict[str, Any]] = [
+        {
+            "type": "section",
+            "fields": [
+                {"type": "mrkdwn", "text": f"*{label}*\n{value}"} for label, value in fields
+            ],
+        },
+    ]
+    note = "Every failure is in the ledger; later ones in this burst are not posted one by one"
+    if summary_every:
+        note += f": {summary_every}"
+    blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": note + "."}]})
+    # Plain text is not escaped by Slack's rules: keep hostile names out of the header.
+    kind = "password spraying" if subject.dimension is Dimension.SPRAY else "brute force"
+    header = f"{SEVERITY_EMOJI[Severity.HIGH]} HIGH: possible {kind}"
+    return {
+        "text": burst_notification(count, opener, subject.account_id, title),
+        "blocks": [
+            {
+                "type": "header",
+                "text": {
+                    "type": "plain_text",
+                    "text": clip(header, MAX_HEADER_TEXT),
+                    "emoji": True,
+                },
+            },
+            {"type": "section", "text": {"type": "mrkdwn", "text": safe(title, 2000)}},
+        ],
+        "attachments": [{"color": SEVERITY_COLOURS[Severity.HIGH], "blocks": blocks}],
+    }
+
+
+def thread_reply(count: WindowCount, burst: Burst, settings: Settings) -> dict[str, Any]:
+    """What happened since the last reply, in one short message in the alert's thread."""
+    new = count.count - burst.summarised_count
+    unit = "user names" if count.subject.dimension is Dimension.SPRAY else "failed sign-ins"
+    text = (
+        f"+{new} {unit} (total {count.count} in "
+        f"{duration_words(count.last_epoch - count.first_epoch)}), last at "
+        f"{slack_date(_dt(count.last_epoch), settings.display_timezone)}"
+    )
+    if count.ips:
+        text += f"\nTop IPs: {safe(top_ips_text(count).replace(chr(10), ', '), 1500)}"
+    return {"text": clip(text, 3000)}
+
+
+def _dt(epoch: int) -> datetime:
+    return datetime.fromtimestamp(epoch, UTC)

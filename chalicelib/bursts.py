@@ -1,0 +1,595 @@
+"""Storm control: count failed sign-ins in sliding windows and decide, per failure,
+whether it alerts by itself, is held back, opens a burst alert, or belongs to one.
+
+Counting is atomic across Lambda instances. Each window is cut into `SLICES` slices;
+a failure `ADD`s one to its slice item (no read-modify-write), then one consistent
+`BatchGetItem` reads the window's slices and the subjects' burst items. Which instance
+posts the burst alert is decided by a conditional put of the burst item, so exactly one
+does, even when several see the count over the threshold at once (a sliding sum can
+jump past the threshold; "who saw it cross exactly" is not reliable, the put is).
+
+The decision itself (`decide`) is a pure function of the counts and the open bursts.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ipaddress
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+from chalicelib.ledger import TTL_ATTRIBUTE
+from chalicelib.rules import is_alerting_event
+from chalicelib.settings import Settings
+from chalicelib.signin import Outcome, SignIn
+
+SLICES = 15  # a window is read as this many slices: "N in W" to within W/15
+MAX_KEY_TEXT = 200  # user names are chosen by whoever signs in: keep keys bounded
+IP_ATTRIBUTE_PREFIX = "ip_"
+BATCH_GET_LIMIT = 100
+
+
+class Dimension(StrEnum):
+    ROOT = "root"
+    PRINCIPAL = "principal"
+    SPRAY = "spray"  # distinct user names failing from one source IP
+    IP = "ip"
+
+
+# When one failure belongs to several bursts, the most specific story is told.
+PRIORITY = (Dimension.ROOT, Dimension.PRINCIPAL, Dimension.SPRAY, Dimension.IP)
+
+
+@dataclass(frozen=True)
+class Threshold:
+    limit: int
+    window_seconds: int
+
+    @property
+    def slice_seconds(self) -> int:
+        return max(1, self.window_seconds // SLICES)
+
+
+def thresholds(settings: Settings) -> dict[Dimension, Threshold]:
+    return {
+        Dimension.ROOT: Threshold(
+            settings.burst_root_failures, settings.burst_root_window_minutes * 60
+        ),
+        Dimension.PRINCIPAL: Threshold(settings.burst_failures, settings.burst_window_minutes * 60),
+        Dimension.IP: Threshold(settings.burst_failures, settings.burst_window_minutes * 60),
+        Dimension.SPRAY: Threshold(settings.spray_user_names, settings.spray_window_minutes * 60),
+    }
+
+
+@dataclass(frozen=True)
+class Subject:
+    dimension: Dimension
+    account_id: str
+    key: str  # the principal key or the source IP
+    label: str  # what a message calls it: "root", "alice", "203.0.113.5"
+
+    @property
+    def id(self) -> str:
+        return f"{self.dimension.value}#{self.account_id}#{self.key[:MAX_KEY_TEXT]}"
+
+
+def is_counted_failure(signin: SignIn) -> bool:
+    return signin.outcome is Outcome.FAILURE and is_alerting_event(signin)
+
+
+def valid_ip(raw: str) -> str | None:
+    try:
+        return str(ipaddress.ip_address(raw.strip()))
+    except ValueError:
+        return None  # "AWS Internal", service names, "unknown"
+
+
+def principal_subject(signin: SignIn) -> Subject:
+    dimension = Dimension.ROOT if signin.is_root else Dimension.PRINCIPAL
+    return Subject(dimension, signin.account_id, signin.principal_key, signin.display_name)
+
+
+def subjects_of(signin: SignIn) -> list[Subject]:
+    """What a failed sign-in counts towards."""
+    subjects = [principal_subject(signin)]
+    ip = valid_ip(signin.source_ip)
+    if ip:
+        subjects.append(Subject(Dimension.IP, signin.account_id, ip, ip))
+        subjects.append(Subject(Dimension.SPRAY, signin.account_id, ip, ip))
+    return subjects
+
+
+@dataclass(frozen=True)
+class WindowCount:
+    subject: Subject
+    count: int  # failures; for SPRAY, distinct user names
+    first_epoch: int
+    last_epoch: int
+    ips: tuple[tuple[str, int], ...] = ()  # per source IP, most first (ROOT/PRINCIPAL)
+
+    @property
+    def distinct_ips(self) -> int:
+        return len(self.ips)
+
+
+@dataclass(frozen=True)
+class Opener:
+    """The failure that opened a burst: what its messages name, also for the
+    scheduled sweep that has no sign-in at hand."""
+
+    principal: str
+    mfa: str
+    source_ip: str
+
+    @classmethod
+    def of(cls, signin: SignIn) -> Opener:
+        return cls(signin.display_name, signin.mfa.value, signin.source_ip)
+
+
+@dataclass(frozen=True)
+class Burst:
+    subject: Subject
+    opened_epoch: int
+    until_epoch: int
+    opener_event_id: str
+    first_epoch: int
+    opened_count: int
+    summarised_count: int
+    last_summary_at: float  # wall clock of the last message about this burst
+    message_ts: str = ""
+    message_channel: str = ""
+    opener: Opener = Opener("", "unknown", "")
+
+    def covers(self, epoch: int) -> bool:
+        return epoch < self.until_epoch
+
+
+class Action(StrEnum):
+    ALERT = "alert"  # alerts by itself, as before
+    HOLD_BACK = "hold_back"  # over the individual-alert cap, under the burst threshold
+    OPEN_BURST = "open_burst"  # this failure crossed a threshold: it posts the burst alert
+    PART_OF_BURST = "part_of_burst"  # a burst alert already tells this story
+
+
+@dataclass(frozen=True)
+class Decision:
+    action: Action
+    reason: str = ""
+    count: WindowCount | None = None  # the count behind the decision
+    burst: Burst | None = None
+    subjects: tuple[Subject, ...] = field(default=())
+
+
+def _priority(dimension: Dimension) -> int:
+    return PRIORITY.index(dimension)
+
+
+def describe(subject: Subject) -> str:
+    if subject.dimension is Dimension.SPRAY:
+        return f"password spraying from {subject.label}"
+    if subject.dimension is Dimension.IP:
+        return f"brute force from {subject.label}"
+    return f"brute force on {subject.label}"
+
+
+def decide(
+    event_id: str,
+    epoch: int,
+    counts: Sequence[WindowCount],
+    bursts: Mapping[str, Burst],
+    limits: Mapping[Dimension, Threshold],
+    cap: int,
+) -> Decision:
+    """What to do with one failed sign-in, given its window counts (which include it)
+    and the burst items of its subjects."""
+    ordered = sorted(counts, key=lambda count: _priority(count.subject.dimension))
+    open_bursts = [
+        bursts[count.subject.id]
+        for count in ordered
+        if count.subject.id in bursts and bursts[count.subject.id].covers(epoch)
+    ]
+    mine = [burst for burst in open_bursts if burst.opener_event_id == event_id]
+    if mine:  # a retry of the failure that opened it: post (again) what it owes
+        count = next(c for c in ordered if c.subject.id == mine[0].subject.id)
+        return Decision(Action.OPEN_BURST, describe(count.subject), count, mine[0])
+    if open_bursts:
+        burst = open_bursts[0]
+        return Decision(
+            Action.PART_OF_BURST, f"part of burst: possible {describe(burst.subject)}", burst=burst
+        )
+    crossing = [count for count in ordered if count.count >= limits[count.subject.dimension].limit]
+    if crossing:
+        return Decision(Action.OPEN_BURST, describe(crossing[0].subject), crossing[0])
+    capped = [
+        count
+        for count in ordered
+        if count.subject.dimension is not Dimension.SPRAY and count.count >= cap
+    ]
+    if capped:
+        count = capped[0]
+        limit = limits[count.subject.dimension]
+        minutes = limit.window_seconds // 60
+        what = f"{count.count} failed sign-ins {_for(count.subject)} in {minutes} min"
+        if count.count > cap:
+            return Decision(
+                Action.HOLD_BACK,
+                f"held back: {what}; a burst alert follows at {limit.limit}",
+                count,
+            )
+        return Decision(
+            Action.ALERT,
+            f"{what}: further failures are held back until {limit.limit} (burst alert)",
+            count,
+        )
+    return Decision(Action.ALERT)
+
+
+def _for(subject: Subject) -> str:
+    if subject.dimension is Dimension.IP:
+        return f"from {subject.label}"
+    return f"for {subject.label}"
+
+
+def duration_words(seconds: int) -> str:
+    seconds = max(0, seconds)
+    if seconds < 60:
+        return f"{seconds} second" + ("" if seconds == 1 else "s")
+    minutes = round(seconds / 60)
+    if minutes < 120:
+        return f"{minutes} minute" + ("" if minutes == 1 else "s")
+    return f"{round(minutes / 60)} hours"
+
+
+def burst_title(count: WindowCount, *, failures: int | None = None) -> str:
+    """ "possible brute force on root: 5 failed sign-ins in 4 minutes from 2 IPs"."""
+    subject = count.subject
+    span = duration_words(count.last_epoch - count.first_epoch)
+    if subject.dimension is Dimension.SPRAY:
+        total = f", {failures} failed sign-ins" if failures else ""
+        return f"possible {describe(subject)}: {count.count} user names{total} in {span}"
+    text = f"possible {describe(subject)}: {count.count} failed sign-ins in {span}"
+    if subject.dimension is not Dimension.IP:
+        ips = count.distinct_ips
+        text += f" from {ips} IP" + ("" if ips == 1 else "s")
+    return text
+
+
+# -- the DynamoDB side ------------------------------------------------------------------
+
+
+def _n(value: int | float) -> dict[str, str]:
+    return {"N": str(value)}
+
+
+def burst_key(subject: Subject) -> dict[str, Any]:
+    return {"pk": {"S": f"BURST#{subject.id}"}, "sk": {"S": "BURST"}}
+
+
+OPEN_BURSTS = "OPEN_BURSTS"
+
+
+def _open_index_key(subject_id: str) -> dict[str, Any]:
+    return {"pk": {"S": OPEN_BURSTS}, "sk": {"S": subject_id}}
+
+
+def _slice_key(subject: Subject, index: int) -> dict[str, Any]:
+    return {"pk": {"S": f"COUNT#{subject.id}"}, "sk": {"S": str(index)}}
+
+
+class BurstStore:
+    def __init__(self, dynamodb: Any, table_name: str, limits: Mapping[Dimension, Threshold]):
+        self._db = dynamodb
+        self._table = table_name
+        self._limits = limits
+
+    def count(self, signin: SignIn, subjects: Sequence[Subject]) -> None:
+        """Add this failure to its subjects' current slices."""
+        epoch = int(signin.event_time.timestamp())
+        ip = valid_ip(signin.source_ip)
+        for subject in subjects:
+            if subject.dimension is Dimension.SPRAY and not self._new_user_name(
+                subject, signin, epoch
+            ):
+                continue
+            self._add(
+                subject,
+                epoch,
+                ip if subject.dimension in (Dimension.ROOT, Dimension.PRINCIPAL) else None,
+            )
+
+    def _new_user_name(self, subject: Subject, signin: SignIn, epoch: int) -> bool:
+        """True when this user name has not failed from this IP within the window: only
+        then does it add to the distinct-names count (a marker item per name and IP)."""
+        window = self._limits[Dimension.SPRAY].window_seconds
+        try:
+            self._db.put_item(
+                TableName=self._table,
+                Item={
+                    "pk": {"S": f"SPRAY#{subject.id}"},
+                    "sk": {"S": f"NAME#{signin.display_name[:MAX_KEY_TEXT]}"},
+                    "seen_until": _n(epoch + window),
+                    TTL_ATTRIBUTE: _n(epoch + window + 86_400),
+                },
+                ConditionExpression="attribute_not_exists(pk) OR seen_until <= :epoch",
+                ExpressionAttributeValues={":epoch": _n(epoch)},
+            )
+        except self._db.exceptions.ConditionalCheckFailedException:
+            return False
+        return True
+
+    def _add(self, subject: Subject, epoch: int, ip: str | None) -> None:
+        limit = self._limits[subject.dimension]
+        index = epoch // limit.slice_seconds
+        names: dict[str, str] = {"#ttl": TTL_ATTRIBUTE}
+        values: dict[str, Any] = {
+            ":one": _n(1),
+            ":epoch": _n(epoch),
+            ":ttl": _n(epoch + limit.window_seconds * 2 + 86_400),
+        }
+        expression = "ADD n :one SET first_epoch = if_not_exists(first_epoch, :epoch), "
+        expression += "last_epoch = :epoch, #ttl = :ttl"
+        if ip:
+            names["#ip"] = IP_ATTRIBUTE_PREFIX + ip
+            expression = expression.replace("ADD n :one", "ADD n :one, #ip :one")
+        try:
+            self._db.update_item(
+                TableName=self._table,
+                Key=_slice_key(subject, index),
+                UpdateExpression=expression,
+                ExpressionAttributeNames=names,
+                ExpressionAttributeValues=values,
+            )
+        except self._db.exceptions.ClientError as error:
+            # A slice with thousands of distinct IPs reaches the item size limit: keep
+            # counting, without the per-IP breakdown.
+            if not ip or "size" not in str(error).lower():
+                raise
+            self._add(subject, epoch, None)
+
+    def read(
+        self,
+        subjects: Sequence[Subject],
+        epoch: int,
+        *,
+        since_epoch: Mapping[str, int] | None = None,
+    ) -> tuple[list[WindowCount], dict[str, Burst]]:
+        """The window counts at `epoch` (or from `since_epoch[subject.id]` on, for a
+        burst's summary) and the subjects' burst items, in one consistent batch read."""
+        keys: list[dict[str, Any]] = []
+        ranges: dict[str, range] = {}
+        for subject in subjects:
+            limit = self._limits[subject.dimension]
+            last = epoch // limit.slice_seconds
+            first = last - SLICES + 1
+            if since_epoch and subject.id in since_epoch:
+                first = min(first, since_epoch[subject.id] // limit.slice_seconds)
+            ranges[subject.id] = range(first, last + 1)
+            keys.extend(_slice_key(subject, index) for index in ranges[subject.id])
+            keys.append(burst_key(subject))
+        items = self._batch_get(keys)
+        counts = []
+        bursts: dict[str, Burst] = {}
+        for subject in subjects:
+            slices = [
+                items[(f"COUNT#{subject.id}", str(index))]
+                for index in ranges[subject.id]
+                if (f"COUNT#{subject.id}", str(index)) in items
+            ]
+            counts.append(_window_count(subject, slices, epoch))
+            burst_item = items.get((f"BURST#{subject.id}", "BURST"))
+            if burst_item:
+                bursts[subject.id] = _burst(subject, burst_item)
+        return counts, bursts
+
+    def _batch_get(self, keys: list[dict[str, Any]]) -> dict[tuple[str, str], dict[str, Any]]:
+        found: dict[tuple[str, str], dict[str, Any]] = {}
+        pending = list(keys)
+        while pending:
+            chunk, pending = pending[:BATCH_GET_LIMIT], pending[BATCH_GET_LIMIT:]
+            request: dict[str, Any] = {self._table: {"Keys": chunk, "ConsistentRead": True}}
+            for _ in range(8):
+                response = self._db.batch_get_item(RequestItems=request)
+                for item in response.get("Responses", {}).get(self._table, []):
+                    found[(item["pk"]["S"], item["sk"]["S"])] = item
+                request = response.get("UnprocessedKeys") or {}
+                if not request:
+                    break
+        return found
+
+    def open(
+        self, count: WindowCount, *, opener: SignIn, epoch: int, wall_now: float
+    ) -> Burst | None:
+        """Open a burst for this subject unless one is open: the one caller that
+        succeeds posts the burst alert."""
+        subject = count.subject
+        event_id = opener.event_id
+        window = self._limits[subject.dimension].window_seconds
+        burst = Burst(
+            subject=subject,
+            opened_epoch=epoch,
+            until_epoch=epoch + window,
+            opener_event_id=event_id,
+            first_epoch=count.first_epoch,
+            opened_count=count.count,
+            summarised_count=count.count,
+            last_summary_at=wall_now,
+            opener=Opener.of(opener),
+        )
+        try:
+            self._db.put_item(
+                TableName=self._table,
+                Item={
+                    **burst_key(subject),
+                    "opened_epoch": _n(burst.opened_epoch),
+                    "until_epoch": _n(burst.until_epoch),
+                    "opener_event_id": {"S": event_id},
+                    "first_epoch": _n(burst.first_epoch),
+                    "opened_count": _n(burst.opened_count),
+                    "summarised_count": _n(burst.summarised_count),
+                    "last_summary_at": _n(round(wall_now, 3)),
+                    "dimension": {"S": subject.dimension.value},
+                    "account_id": {"S": subject.account_id},
+                    "subject_key": {"S": subject.key[:MAX_KEY_TEXT]},
+                    "label": {"S": subject.label[:MAX_KEY_TEXT]},
+                    "opener_principal": {"S": burst.opener.principal[:MAX_KEY_TEXT]},
+                    "opener_mfa": {"S": burst.opener.mfa},
+                    "opener_ip": {"S": burst.opener.source_ip[:100]},
+                    TTL_ATTRIBUTE: _n(burst.until_epoch + 86_400),
+                },
+                ConditionExpression="attribute_not_exists(pk) OR until_epoch <= :epoch",
+                ExpressionAttributeValues={":epoch": _n(epoch)},
+            )
+        except self._db.exceptions.ConditionalCheckFailedException:
+            return None
+        # The sweep's list of bursts that may owe a summary (one small partition).
+        self._db.put_item(
+            TableName=self._table,
+            Item={
+                **_open_index_key(subject.id),
+                "until_epoch": _n(burst.until_epoch),
+                TTL_ATTRIBUTE: _n(burst.until_epoch + 86_400),
+            },
+        )
+        return burst
+
+    def open_burst_ids(self) -> list[str]:
+        ids: list[str] = []
+        kwargs: dict[str, Any] = {
+            "TableName": self._table,
+            "KeyConditionExpression": "pk = :pk",
+            "ExpressionAttributeValues": {":pk": {"S": OPEN_BURSTS}},
+        }
+        while True:
+            response = self._db.query(**kwargs)
+            ids.extend(item["sk"]["S"] for item in response.get("Items", []))
+            if "LastEvaluatedKey" not in response:
+                return ids
+            kwargs["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+
+    def get(self, subject_id: str) -> Burst | None:
+        item = self._db.get_item(
+            TableName=self._table,
+            Key={"pk": {"S": f"BURST#{subject_id}"}, "sk": {"S": "BURST"}},
+            ConsistentRead=True,
+        ).get("Item")
+        if not item or "dimension" not in item:
+            return None
+        subject = Subject(
+            Dimension(item["dimension"]["S"]),
+            item["account_id"]["S"],
+            item["subject_key"]["S"],
+            item["label"]["S"],
+        )
+        return _burst(subject, item)
+
+    def forget(self, subject_id: str) -> None:
+        self._db.delete_item(TableName=self._table, Key=_open_index_key(subject_id))
+
+    def remember_message(self, burst: Burst, *, ts: str, channel: str) -> None:
+        if not ts:
+            return
+        self._db.update_item(
+            TableName=self._table,
+            Key=burst_key(burst.subject),
+            UpdateExpression="SET message_ts = :ts, message_channel = :channel",
+            ConditionExpression="opener_event_id = :opener",
+            ExpressionAttributeValues={
+                ":ts": {"S": ts},
+                ":channel": {"S": channel or "-"},
+                ":opener": {"S": burst.opener_event_id},
+            },
+        )
+
+    def claim_summary(self, burst: Burst, *, wall_now: float, interval: float) -> bool:
+        """Take the right to post this burst's next summary: at most one per interval,
+        across all instances."""
+        try:
+            self._db.update_item(
+                TableName=self._table,
+                Key=burst_key(burst.subject),
+                UpdateExpression="SET last_summary_at = :now",
+                ConditionExpression="opener_event_id = :opener AND last_summary_at <= :due",
+                ExpressionAttributeValues={
+                    ":now": _n(round(wall_now, 3)),
+                    ":due": _n(round(wall_now - interval, 3)),
+                    ":opener": {"S": burst.opener_event_id},
+                },
+            )
+        except self._db.exceptions.ConditionalCheckFailedException:
+            return False
+        return True
+
+    def summarised(self, burst: Burst, *, count: int) -> None:
+        self._db.update_item(
+            TableName=self._table,
+            Key=burst_key(burst.subject),
+            UpdateExpression="SET summarised_count = :count",
+            ConditionExpression="opener_event_id = :opener",
+            ExpressionAttributeValues={
+                ":count": _n(count),
+                ":opener": {"S": burst.opener_event_id},
+            },
+        )
+
+    def give_back_summary(self, burst: Burst, *, claimed_at: float) -> None:
+        """A summary that could not go out: let the next failure try again."""
+        with contextlib.suppress(self._db.exceptions.ConditionalCheckFailedException):
+            self._db.update_item(
+                TableName=self._table,
+                Key=burst_key(burst.subject),
+                UpdateExpression="SET last_summary_at = :previous",
+                ConditionExpression="last_summary_at = :claimed",
+                ExpressionAttributeValues={
+                    ":previous": _n(round(burst.last_summary_at, 3)),
+                    ":claimed": _n(round(claimed_at, 3)),
+                },
+            )
+
+
+def _num(item: Mapping[str, Any], name: str, default: float = 0) -> float:
+    try:
+        return float(item[name]["N"])
+    except (KeyError, TypeError, ValueError):
+        return default
+
+
+def _window_count(subject: Subject, slices: Sequence[Mapping[str, Any]], epoch: int) -> WindowCount:
+    total = sum(int(_num(item, "n")) for item in slices)
+    firsts = [int(_num(item, "first_epoch", epoch)) for item in slices]
+    lasts = [int(_num(item, "last_epoch", epoch)) for item in slices]
+    per_ip: dict[str, int] = {}
+    for item in slices:
+        for name, value in item.items():
+            if name.startswith(IP_ATTRIBUTE_PREFIX):
+                ip = name[len(IP_ATTRIBUTE_PREFIX) :]
+                per_ip[ip] = per_ip.get(ip, 0) + int(value["N"])
+    ips = tuple(sorted(per_ip.items(), key=lambda pair: (-pair[1], pair[0])))
+    return WindowCount(
+        subject,
+        total,
+        min(firsts, default=epoch),
+        max(lasts, default=epoch),
+        ips,
+    )
+
+
+def _burst(subject: Subject, item: Mapping[str, Any]) -> Burst:
+    return Burst(
+        subject=subject,
+        opened_epoch=int(_num(item, "opened_epoch")),
+        until_epoch=int(_num(item, "until_epoch")),
+        opener_event_id=item.get("opener_event_id", {}).get("S", ""),
+        first_epoch=int(_num(item, "first_epoch")),
+        opened_count=int(_num(item, "opened_count")),
+        summarised_count=int(_num(item, "summarised_count")),
+        last_summary_at=_num(item, "last_summary_at"),
+        message_ts=item.get("message_ts", {}).get("S", ""),
+        message_channel=item.get("message_channel", {}).get("S", ""),
+        opener=Opener(
+            item.get("opener_principal", {}).get("S", subject.label),
+            item.get("opener_mfa", {}).get("S", "unknown"),
+            item.get("opener_ip", {}).get("S", ""),
+        ),
+    )

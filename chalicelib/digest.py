@@ -1,0 +1,282 @@
+"""The daily digest: yesterday's sign-ins in one Slack message.
+
+The ledger has no time index, and the digest must not Scan it. So when a sign-in is
+first recorded, `DayTally` adds it to per-day counter items under `DAY#YYYY-MM-DD`
+(atomic `ADD`, one item for the totals and one per principal), and a burst or a new
+place adds a line item there too. The digest is then one Query of one partition.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from chalicelib.formatter import MAX_HEADER_TEXT, MAX_SECTION_TEXT, clip, safe
+from chalicelib.ledger import TTL_ATTRIBUTE
+from chalicelib.rules import is_alerting_event
+from chalicelib.settings import Settings
+from chalicelib.signin import Mfa, Outcome, SignIn
+from chalicelib.slack import SlackNotifier
+
+DAY_ITEM_DAYS = 40
+TOP_PRINCIPALS = 5
+MAX_LINES = 10  # bursts and new places listed by name; the rest are counted
+MAX_KEY_TEXT = 400
+
+COUNTERS = (
+    "signins",
+    "success",
+    "failure",
+    "unknown",
+    "root",
+    "without_mfa",
+    "new_ip",
+    "new_country",
+    "impossible_travel",
+    "bursts",
+    "other_events",
+)
+
+
+def day_key(day: date, sort_key: str) -> dict[str, Any]:
+    return {"pk": {"S": f"DAY#{day.isoformat()}"}, "sk": {"S": sort_key[:MAX_KEY_TEXT]}}
+
+
+def _ttl(day: date) -> dict[str, str]:
+    expires = datetime(day.year, day.month, day.day) + timedelta(days=DAY_ITEM_DAYS)
+    return {"N": str(int(expires.timestamp()))}
+
+
+def counters_for(signin: SignIn, reasons: Iterable[str]) -> dict[str, int]:
+    """What one sign-in adds to its day's totals."""
+    reasons = tuple(reasons)
+    if not is_alerting_event(signin):
+        return {"other_events": 1}
+    counts = {"signins": 1, signin.outcome.value: 1}
+    if signin.is_root:
+        counts["root"] = 1
+    if signin.outcome is Outcome.SUCCESS and "no MFA" in reasons and signin.mfa is not Mfa.YES:
+        counts["without_mfa"] = 1
+    if "new IP" in reasons:
+        counts["new_ip"] = 1
+    if any(reason.startswith("new country") for reason in reasons):
+        counts["new_country"] = 1
+    if any(reason.startswith("impossible travel") for reason in reasons):
+        counts["impossible_travel"] = 1
+    return counts
+
+
+class DayTally:
+    def __init__(self, dynamodb: Any, table_name: str) -> None:
+        self._db = dynamodb
+        self._table = table_name
+
+    def add(self, signin: SignIn, reasons: Iterable[str]) -> None:
+        reasons = tuple(reasons)
+        day = signin.event_time.date()
+        counts = counters_for(signin, reasons)
+        self._add(day, "TOTALS", counts)
+        if "signins" in counts:
+            self._add(
+                day,
+                f"PRINCIPAL#{signin.account_id}#{signin.principal_key}",
+                {"n": 1, f"n_{signin.outcome.value}": 1},
+                label=f"{signin.display_name} ({signin.account_id})",
+            )
+        places = [r for r in reasons if r == "new IP" or r.startswith(("new country", "imposs"))]
+        if places:
+            self.line(
+                day,
+                f"PLACE#{signin.event_id}",
+                f"{signin.display_name} ({signin.account_id}) from {signin.source_ip}: "
+                + ", ".join(places),
+            )
+
+    def line(self, day: date, sort_key: str, text: str) -> None:
+        """A named line in the digest (a burst, a new place)."""
+        self._db.put_item(
+            TableName=self._table,
+            Item={**day_key(day, sort_key), "text": {"S": text[:1000]}, TTL_ATTRIBUTE: _ttl(day)},
+        )
+
+    def burst(self, day: date, burst_id: str, title: str) -> None:
+        self._add(day, "TOTALS", {"bursts": 1})
+        self.line(day, f"BURST#{burst_id}", title)
+
+    def _add(self, day: date, sort_key: str, counts: Mapping[str, int], label: str = "") -> None:
+        names = {f"#c{i}": name for i, name in enumerate(counts)}
+        values: dict[str, Any] = {f":c{i}": {"N": str(n)} for i, n in enumerate(counts.values())}
+        names["#ttl"] = TTL_ATTRIBUTE
+        values[":ttl"] = _ttl(day)
+        expression = "ADD " + ", ".join(f"#c{i} :c{i}" for i in range(len(counts)))
+        expression += " SET #ttl = :ttl"
+        if label:
+            names["#label"] = "label"
+            values[":label"] = {"S": label[:MAX_KEY_TEXT]}
+            expression += ", #label = :label"
+        self._db.update_item(
+            TableName=self._table,
+            Key=day_key(day, sort_key),
+            UpdateExpression=expression,
+            ExpressionAttributeNames=names,
+            ExpressionAttributeValues=values,
+        )
+
+    def read(self, day: date) -> DaySummary:
+        items: list[dict[str, Any]] = []
+        kwargs: dict[str, Any] = {
+            "TableName": self._table,
+            "KeyConditionExpression": "pk = :pk",
+            "ExpressionAttributeValues": {":pk": {"S": f"DAY#{day.isoformat()}"}},
+            "ConsistentRead": True,
+        }
+        while True:
+            response = self._db.query(**kwargs)
+            items.extend(response.get("Items", []))
+            if "LastEvaluatedKey" not in response:
+                break
+            kwargs["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+        return summarise(day, items)
+
+    def claim_digest(self, day: date) -> bool:
+        """Only one digest per day, even when the schedule fires twice."""
+        try:
+            self._db.put_item(
+                TableName=self._table,
+                Item={**day_key(day, "DIGEST"), TTL_ATTRIBUTE: _ttl(day)},
+                ConditionExpression="attribute_not_exists(pk)",
+            )
+        except self._db.exceptions.ConditionalCheckFailedException:
+            return False
+        return True
+
+    def release_digest(self, day: date) -> None:
+        self._db.delete_item(TableName=self._table, Key=day_key(day, "DIGEST"))
+
+
+@dataclass(frozen=True)
+class DaySummary:
+    day: date
+    totals: dict[str, int] = field(default_factory=dict)
+    busiest: tuple[tuple[str, int, int], ...] = ()  # (label, sign-ins, failures)
+    bursts: tuple[str, ...] = ()
+    places: tuple[str, ...] = ()
+
+
+def _int(item: Mapping[str, Any], name: str) -> int:
+    try:
+        return int(item[name]["N"])
+    except (KeyError, TypeError, ValueError):
+        return 0
+
+
+def summarise(day: date, items: Iterable[Mapping[str, Any]]) -> DaySummary:
+    totals: dict[str, int] = dict.fromkeys(COUNTERS, 0)
+    principals: list[tuple[str, int, int]] = []
+    bursts: list[str] = []
+    places: list[str] = []
+    for item in items:
+        sort_key = item["sk"]["S"]
+        if sort_key == "TOTALS":
+            totals.update({name: _int(item, name) for name in COUNTERS})
+        elif sort_key.startswith("PRINCIPAL#"):
+            label = item.get("label", {}).get("S", sort_key)
+            principals.append((label, _int(item, "n"), _int(item, "n_failure")))
+        elif sort_key.startswith("BURST#"):
+            bursts.append(item.get("text", {}).get("S", ""))
+        elif sort_key.startswith("PLACE#"):
+            places.append(item.get("text", {}).get("S", ""))
+    principals.sort(key=lambda row: (-row[1], row[0]))
+    return DaySummary(day, totals, tuple(principals[:TOP_PRINCIPALS]), tuple(bursts), tuple(places))
+
+
+def _listing(lines: tuple[str, ...]) -> str:
+    shown = [f"• {safe(line, 300)}" for line in lines[:MAX_LINES]]
+    if len(lines) > MAX_LINES:
+        shown.append(f"… and {len(lines) - MAX_LINES} more")
+    return clip("\n".join(shown), MAX_SECTION_TEXT - 40) if shown else "none"
+
+
+def digest_message(summary: DaySummary) -> dict[str, Any]:
+    t = summary.totals
+    headline = (
+        f"INFO: sign-in digest for {summary.day.isoformat()}: {t['signins']} sign-ins "
+        f"({t['success']} success, {t['failure']} failure, {t['unknown']} unknown), "
+        f"{t['root']} root, {t['without_mfa']} without MFA, {t['new_ip']} new IPs, "
+        f"{t['new_country']} new countries, {t['bursts']} bursts"
+    )
+    fields = [
+        ("Sign-ins", str(t["signins"])),
+        ("Success / failure / unknown", f"{t['success']} / {t['failure']} / {t['unknown']}"),
+        ("Root sign-ins", str(t["root"])),
+        ("Successful without MFA", str(t["without_mfa"])),
+        ("New IPs / new countries", f"{t['new_ip']} / {t['new_country']}"),
+        ("Impossible travel", str(t["impossible_travel"])),
+        ("Bursts", str(t["bursts"])),
+        ("Other sign-in events", str(t["other_events"])),
+    ]
+    busiest = [
+        f"{label}: {count} sign-ins, {failures} failed"
+        for label, count, failures in summary.busiest
+    ]
+    return {
+        "text": clip(safe(headline, 3000), 500),
+        "blocks": [
+            {
+                "type": "header",
+                "text": {
+                    "type": "plain_text",
+                    "text": clip(f"Sign-in digest for {summary.day.isoformat()}", MAX_HEADER_TEXT),
+                },
+            },
+            {
+                "type": "section",
+                "fields": [
+                    {"type": "mrkdwn", "text": f"*{label}*\n{value}"} for label, value in fields
+                ],
+            },
+            {
+                "type": "section",
+                "text": {
+                    "type": "mrkdwn",
+                    "text": "*Busiest principals*\n" + _listing(tuple(busiest)),
+                },
+            },
+            {
+                "type": "section",
+                "text": {"type": "mrkdwn", "text": "*Bursts*\n" + _listing(summary.bursts)},
+            },
+            {
+                "type": "section",
+                "text": {"type": "mrkdwn", "text": "*New places*\n" + _listing(summary.places)},
+            },
+        ],
+    }
+
+
+def run_daily_digest(
+    settings: Settings,
+    tally: DayTally,
+    notifier: Callable[[], SlackNotifier],
+    *,
+    now: datetime,
+    deadline: float,
+) -> str:
+    """What the hourly schedule calls. Posts yesterday's digest once, in the configured
+    hour; returns what it did, for the log."""
+    if not settings.digest_enabled:
+        return "disabled"
+    if now.hour != settings.digest_hour_utc:
+        return f"waiting for {settings.digest_hour_utc:02d}:00 UTC"
+    day = now.date() - timedelta(days=1)
+    if not tally.claim_digest(day):
+        return f"already posted for {day.isoformat()}"
+    try:
+        message = digest_message(tally.read(day))
+        notifier().post(message, deadline=deadline, channel=settings.digest_channel)
+    except Exception:
+        tally.release_digest(day)  # let the schedule's retry post it
+        raise
+    return f"posted for {day.isoformat()}"
