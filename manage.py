@@ -11,9 +11,7 @@ import argparse
 import importlib
 import sys
 
-COMMAND_MODULES = (
-    "tools.provision",
-)
+COMMAND_MODULES = ("tools.provision",)
 
 
 def main(argv: list[str] | None = None) -> int:

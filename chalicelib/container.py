@@ -14,7 +14,9 @@ from functools import cached_property
 from typing import Any
 
 from chalicelib.alerts import SigninAlerter
+from chalicelib.history import SigninHistory
 from chalicelib.ledger import Ledger
+from chalicelib.recent_logins import RecentLogins
 from chalicelib.settings import ConfigError, SecretResolver, Settings
 from chalicelib.slack import (
     RetryPolicy,
@@ -23,6 +25,7 @@ from chalicelib.slack import (
     WebApiTransport,
     WebhookTransport,
 )
+from chalicelib.slack_verify import RequestVerifier
 
 # When the Lambda context cannot tell us (local runs), assume this much time is left.
 DEFAULT_REMAINING_MS = 30_000
@@ -100,3 +103,32 @@ class Container:
     @cached_property
     def alerter(self) -> SigninAlerter:
         return SigninAlerter(self.settings, self.ledger, self.notifier, clock=utc_now)
+
+    @cached_property
+    def history(self) -> SigninHistory:
+        return SigninHistory(
+            self.dynamodb,
+            self.settings.ledger_table,
+            clock=utc_now,
+            retention_days=self.settings.ledger_retention_days,
+        )
+
+    def request_verifier(self) -> RequestVerifier:
+        settings = self.settings
+        secret = self.secrets.value(
+            settings.slack_signing_secret,
+            settings.slack_signing_secret_param,
+            "SLACK_SIGNING_SECRET",
+        )
+        return RequestVerifier(secret)
+
+    @cached_property
+    def recent_logins(self) -> RecentLogins:
+        # Factories: settings and the secret are read on the first request, inside the
+        # handler, so that a broken configuration is a logged 401, never a 500.
+        return RecentLogins(
+            settings=lambda: self.settings,
+            verifier=self.request_verifier,
+            history=lambda: self.history,
+            clock=utc_now,
+        )

@@ -115,6 +115,12 @@ class Settings:
     slack_channel_by_severity: dict[Severity, str] = field(default_factory=dict)
     slack_timeout_seconds: float = 5.0
     slack_max_attempts: int = 5
+    slack_signing_secret: str | None = None
+    slack_signing_secret_param: str | None = None
+    # Who may use /recent-logins: the workspace is required, users and channels optional.
+    slack_team_ids: tuple[str, ...] = ()
+    slack_allowed_user_ids: tuple[str, ...] = ()
+    slack_allowed_channel_ids: tuple[str, ...] = ()
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -144,6 +150,11 @@ class Settings:
             slack_channel_by_severity=_severity_channels(get("SLACK_CHANNEL_BY_SEVERITY")),
             slack_timeout_seconds=_positive_float(env, "SLACK_TIMEOUT_SECONDS", 5.0),
             slack_max_attempts=_positive_int(env, "SLACK_MAX_ATTEMPTS", 5),
+            slack_signing_secret=get("SLACK_SIGNING_SECRET") or None,
+            slack_signing_secret_param=get("SLACK_SIGNING_SECRET_PARAM") or None,
+            slack_team_ids=_split(get("SLACK_TEAM_ID")),
+            slack_allowed_user_ids=_split(get("SLACK_ALLOWED_USER_IDS")),
+            slack_allowed_channel_ids=_split(get("SLACK_ALLOWED_CHANNEL_IDS")),
         )
 
     def account_label(self, account_id: str) -> str:
