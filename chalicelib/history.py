@@ -268,8 +268,9 @@ class SigninHistory:
         values: dict[str, Any] = {":day": {"S": day}, ":since": {"S": _since_key(query.since)}}
         conditions = []
         for category in sorted(query.categories - {driving} if driving else query.categories):
-            names[f"#{category.value}"] = CATEGORY_DAY_ATTRIBUTES[category]
-            conditions.append(f"attribute_exists(#{category.value})")
+            names["#categories"] = "categories"
+            values[f":{category.value}"] = {"S": category.value}
+            conditions.append(f"contains(#categories, :{category.value})")
         if query.who:
             names["#who"] = "who"
             values[":who"] = {"S": query.who.lower()}

@@ -81,6 +81,7 @@ LISTING_ATTRIBUTES = (
     "mfa",
     "federation",
     "who",
+    "categories",
 )
 COUNTER_SK = "COUNT"
 TOTAL_COUNTER = "signins"
@@ -161,8 +162,12 @@ def listing_attributes(signin: SignIn) -> dict[str, Any]:
         # Lower-cased once here, so the WHO filter is a case-insensitive `contains`.
         "who": {"S": f"{signin.display_name}\n{signin.arn}".lower()[:2048]},
     }
-    for category in categories_of(signin):
+    categories = categories_of(signin)
+    for category in categories:
         item[CATEGORY_DAY_ATTRIBUTES[category]] = {"S": day}
+    if categories:
+        # Projected into every index, so any category can filter another's index.
+        item["categories"] = {"SS": sorted(category.value for category in categories)}
     return item
 
 
@@ -220,6 +225,14 @@ class Ledger:
         """Write the sign-in once. A second call for the same eventID changes nothing
         and tells the caller what happened to the first one."""
         status = AlertStatus.PENDING if alert else AlertStatus.NOT_ALERTED
+        old = self._put_first(signin, self.item_for(signin, verdict, alert=alert))
+        if old is not None:
+            return Recorded(False, AlertStatus(old["alert_status"]["S"]), _int(old, "attempts"))
+        return Recorded(True, status)
+
+    def item_for(self, signin: SignIn, verdict: Verdict, *, alert: bool) -> dict[str, Any]:
+        """The item `record` writes (bulk loaders write the same, with `counter_for`)."""
+        status = AlertStatus.PENDING if alert else AlertStatus.NOT_ALERTED
         item = {
             **event_key(signin.event_id),
             **signin_attributes(signin),
@@ -234,10 +247,7 @@ class Ledger:
             item["reasons"] = {"L": [{"S": reason} for reason in verdict.reasons]}
         if verdict.skip_reason:
             item["skip_reason"] = {"S": verdict.skip_reason}
-        old = self._put_first(signin, item)
-        if old is not None:
-            return Recorded(False, AlertStatus(old["alert_status"]["S"]), _int(old, "attempts"))
-        return Recorded(True, status)
+        return item
 
     def _put_first(self, signin: SignIn, item: dict[str, Any]) -> dict[str, Any] | None:
         """Put the item unless it exists; None when written, else the existing item.

@@ -230,7 +230,7 @@ def usage_reply(bad: BadCommand | None = None) -> dict[str, Any]:
     quoted = safe(bad.word, MAX_QUOTED_WORD)
     problem = f":warning: I did not understand `{quoted}`: {bad.why}."
     return _reply(
-        f"I did not understand “{clip(bad.word, MAX_QUOTED_WORD)}”. "
+        f"I did not understand “{quoted}”. "
         "Type /recent-logins help for usage.",
         [_section(problem), _section(USAGE)],
     )
