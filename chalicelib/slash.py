@@ -38,10 +38,11 @@ USAGE = (
     "• `account 111122223333` or `account NAME`\n"
     "Words in any order, e.g. `/recent-logins 20 failed since 24h alice`."
 )
-_DURATION = re.compile(r"^(\d{1,5})(m|h|d|w)$")
+_DURATION = re.compile(r"^([0-9]{1,5})(m|h|d|w)$")
 _UNITS = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
 _UNIT_WORDS = {"m": "minute", "h": "hour", "d": "day", "w": "week"}
-_ACCOUNT_ID = re.compile(r"^\d{12}$")
+_ACCOUNT_ID = re.compile(r"^[0-9]{12}$")
+_NUMBER = re.compile(r"^[0-9]+$")
 # What an IAM/Identity Center name or an ARN can contain; anything else is not a WHO.
 _WHO = re.compile(r"^[\w+=,.@:/-]{1,128}$")
 MAX_WORDS = 12
@@ -115,10 +116,10 @@ def parse_command(text: str, settings: Settings) -> Command:
             position += 1
         elif _ACCOUNT_ID.match(word):
             account_id = _account(word, settings, account_id)
-        elif word.isdigit():
+        elif _NUMBER.match(word):
             if limit is not None:
                 raise BadCommand(word, "give one number of entries")
-            limit = int(word)
+            limit = int(word) if len(word) <= 3 else 0  # no 4,000-digit int()
             if not 1 <= limit <= MAX_LIMIT:
                 raise BadCommand(word, f"the number of entries is 1 to {MAX_LIMIT}")
         elif _WHO.match(word):
@@ -230,8 +231,7 @@ def usage_reply(bad: BadCommand | None = None) -> dict[str, Any]:
     quoted = safe(bad.word, MAX_QUOTED_WORD)
     problem = f":warning: I did not understand `{quoted}`: {bad.why}."
     return _reply(
-        f"I did not understand “{quoted}”. "
-        "Type /recent-logins help for usage.",
+        f"I did not understand “{quoted}”. Type /recent-logins help for usage.",
         [_section(problem), _section(USAGE)],
     )
 
