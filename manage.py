@@ -11,7 +11,10 @@ import argparse
 import importlib
 import sys
 
-COMMAND_MODULES = ("tools.provision",)
+COMMAND_MODULES = (
+    "tools.provision",
+    "tools.backfill",
+)
 
 
 def main(argv: list[str] | None = None) -> int:
