@@ -12,7 +12,7 @@ The cost of a command does not depend on the size of the table:
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -20,10 +20,13 @@ from typing import Any
 from chalicelib.ledger import (
     CATEGORY_DAY_ATTRIBUTES,
     CATEGORY_INDEXES,
+    COUNTER_NAMES,
     DAY_INDEX,
     TOTAL_COUNTER,
     Category,
     counter_key,
+    counter_names,
+    hourly_name,
 )
 
 Clock = Callable[[], datetime]
@@ -41,27 +44,70 @@ class HistoryQuery:
     account_id: str = ""
 
     @property
-    def needs_filter(self) -> bool:
-        return bool(self.who or self.account_id or len(self.categories) > 1)
+    def unindexed(self) -> bool:
+        """Filters that no index or counter answers: they cost reading pages."""
+        return bool(self.who or self.account_id)
+
+
+_CATEGORY_NAMES = frozenset(category.value for category in Category)
+
+
+def _is_counter_name(name: str) -> bool:
+    return name == TOTAL_COUNTER or set(name.split("_")) <= _CATEGORY_NAMES
 
 
 @dataclass(frozen=True)
 class Counts:
-    signins: int = 0
-    failed: int = 0
-    root: int = 0
-    nomfa: int = 0
+    """Sign-in counts by counter name (see `ledger.counter_names`)."""
 
-    def of(self, category: Category | None) -> int:
-        return self.signins if category is None else int(getattr(self, category.value))
+    values: Mapping[str, int] = field(default_factory=dict)
+
+    @property
+    def signins(self) -> int:
+        return self.values.get(TOTAL_COUNTER, 0)
+
+    @property
+    def failed(self) -> int:
+        return self.values.get(Category.FAILED.value, 0)
+
+    @property
+    def root(self) -> int:
+        return self.values.get(Category.ROOT.value, 0)
+
+    @property
+    def nomfa(self) -> int:
+        return self.values.get(Category.NOMFA.value, 0)
+
+    def of(self, categories: frozenset[Category]) -> int:
+        """Sign-ins in every one of `categories` (all sign-ins for none)."""
+        if not categories:
+            return self.signins
+        if len(categories) == 1:
+            return self.values.get(next(iter(categories)).value, 0)
+        wanted = {category.value for category in categories}
+        return sum(
+            count
+            for name, count in self.values.items()
+            if "_" in name and wanted <= set(name.split("_"))
+        )
 
     def __add__(self, other: Counts) -> Counts:
-        return Counts(
-            self.signins + other.signins,
-            self.failed + other.failed,
-            self.root + other.root,
-            self.nomfa + other.nomfa,
-        )
+        total = dict(self.values)
+        for name, count in other.values.items():
+            total[name] = total.get(name, 0) + count
+        return Counts(total)
+
+    @classmethod
+    def from_values(cls, values: Mapping[str, int]) -> Counts:
+        return cls({name: count for name, count in values.items() if _is_counter_name(name)})
+
+    @classmethod
+    def tally(cls, category_sets: Iterable[frozenset[Category]]) -> Counts:
+        values: dict[str, int] = {}
+        for categories in category_sets:
+            for name in counter_names(categories):
+                values[name] = values.get(name, 0) + 1
+        return cls(values)
 
 
 @dataclass(frozen=True)
@@ -143,19 +189,19 @@ class SigninHistory:
     def recent(self, query: HistoryQuery, *, deadline: float) -> History:
         now = self._clock()
         days = _days_newest_first(query.since, now)
-        # The whole retention period's counters cost the same one call as the window's,
-        # and tell an empty ledger from a quiet week.
-        retained = _days_newest_first(min(query.since, now - self._retention), now)
-        calls = 0
-        per_day, counter_calls = self._day_counters(retained)
-        calls += counter_calls
-        window, count_calls = self._window_counts(days, per_day, query.since)
-        calls += count_calls
+        per_day, window, calls = self._window_counts(days, query.since)
 
         # The category with the fewest sign-ins drives the index; others become filters.
-        driving = min(query.categories, key=window.of) if query.categories else None
-        matched = None if query.needs_filter else window.of(driving)
-        days_with_data = [day for day in days if per_day.get(day, Counts()).of(driving) > 0]
+        driving = (
+            min(query.categories, key=lambda category: window.of(frozenset({category})))
+            if query.categories
+            else None
+        )
+        matched = None if query.unindexed else window.of(query.categories)
+        # Days whose counters say they hold a match: no call is spent on the others.
+        days_with_data = [
+            day for day in days if per_day.get(day, Counts()).of(query.categories) > 0
+        ]
 
         entries: list[Entry] = []
         complete = True
@@ -182,18 +228,74 @@ class SigninHistory:
                     searched_back_to = _start_of(day)
                 break
 
+        retained = window.signins
+        if retained == 0:
+            # A quiet window: is the ledger empty, or only this window? Rare, so only
+            # now read the rest of the retention period's counters.
+            older = [
+                day
+                for day in _days_newest_first(now - self._retention, now)
+                if day not in per_day and day < days[-1]
+            ]
+            if older:
+                rest, more_calls = self._day_counters(older, list(COUNTER_NAMES))
+                calls += more_calls
+                retained = sum(
+                    (Counts.from_values(values) for values in rest.values()), Counts()
+                ).signins
         return History(
             entries=tuple(entries[: query.limit]),
             window=window,
             matched=matched,
             complete=complete,
             searched_back_to=None if complete else searched_back_to,
-            retained=sum(per_day.values(), Counts()).signins,
+            retained=retained,
             calls=calls,
         )
 
-    def _day_counters(self, days: list[str]) -> tuple[dict[str, Counts], int]:
-        counts: dict[str, Counts] = {}
+    def _window_counts(
+        self, days: list[str], since: datetime
+    ) -> tuple[dict[str, Counts], Counts, int]:
+        """Counts per day, and for the window: whole days and hours from the counters,
+        the part of the hour the window starts in from one read of its sign-ins."""
+        first_day = days[-1]
+        boundary = since.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
+        partial_day = since != _start_of(first_day)
+        hour_names = (
+            [hourly_name(hour, name) for hour in range(boundary.hour, 24) for name in COUNTER_NAMES]
+            if partial_day
+            else []
+        )
+        raw, calls = self._day_counters(days, [*COUNTER_NAMES, *hour_names])
+        per_day = {day: Counts.from_values(values) for day, values in raw.items()}
+        total = sum((per_day.get(day, Counts()) for day in days[:-1]), Counts())
+        if not partial_day:
+            return per_day, total + per_day.get(first_day, Counts()), calls
+        first = raw.get(first_day, {})
+
+        def hour(number: int) -> Counts:
+            prefix = hourly_name(number, "")
+            return Counts.from_values(
+                {
+                    name.removeprefix(prefix): v
+                    for name, v in first.items()
+                    if name.startswith(prefix)
+                }
+            )
+
+        for number in range(boundary.hour + 1, 24):
+            total += hour(number)
+        if since == boundary or hour(boundary.hour).signins == 0:
+            return per_day, total + hour(boundary.hour), calls
+        part, tally_calls = self._tally_between(first_day, since, boundary + timedelta(hours=1))
+        return per_day, total + part, calls + tally_calls
+
+    def _day_counters(
+        self, days: list[str], names: list[str]
+    ) -> tuple[dict[str, dict[str, int]], int]:
+        placeholders = {f"#n{number}": name for number, name in enumerate(["pk", *names])}
+        projection = ", ".join(placeholders)
+        values: dict[str, dict[str, int]] = {}
         calls = 0
         for start in range(0, len(days), BATCH_GET_LIMIT):
             keys: list[dict[str, Any]] = [
@@ -204,62 +306,47 @@ class SigninHistory:
                 if not keys:
                     break
                 response = self._db.batch_get_item(
-                    RequestItems={self._table: {"Keys": keys, "ConsistentRead": False}}
+                    RequestItems={
+                        self._table: {
+                            "Keys": keys,
+                            "ProjectionExpression": projection,
+                            "ExpressionAttributeNames": placeholders,
+                        }
+                    }
                 )
                 calls += 1
                 for item in response.get("Responses", {}).get(self._table, []):
-                    counts[item["pk"]["S"].removeprefix("DAY#")] = _counts(item)
+                    values[item["pk"]["S"].removeprefix("DAY#")] = _numbers(item)
                 keys = response.get("UnprocessedKeys", {}).get(self._table, {}).get("Keys", [])
-        return counts, calls
+        return values, calls
 
-    def _window_counts(
-        self, days: list[str], per_day: dict[str, Counts], since: datetime
-    ) -> tuple[Counts, int]:
-        """Whole days from their counters; the first day, when the window starts after
-        its midnight, by COUNT queries on that day from `since` on."""
-        total = Counts()
-        for day in days[:-1]:
-            total += per_day.get(day, Counts())
-        first_day = days[-1]
-        first = per_day.get(first_day, Counts())
-        if since == _start_of(first_day) or first.signins == 0:
-            return total + first, 0
-        calls = 0
-        partial: dict[str, int] = {}
-        for category in (None, *Category):
-            if first.of(category) == 0:
-                partial[category.value if category else TOTAL_COUNTER] = 0
-                continue
-            counted, used = self._count_since(first_day, since, category)
-            partial[category.value if category else TOTAL_COUNTER] = counted
-            calls += used
-        return total + Counts(
-            partial[TOTAL_COUNTER],
-            partial[Category.FAILED.value],
-            partial[Category.ROOT.value],
-            partial[Category.NOMFA.value],
-        ), calls
-
-    def _count_since(self, day: str, since: datetime, category: Category | None) -> tuple[int, int]:
-        index, hash_attribute = _index_for(category)
+    def _tally_between(self, day: str, since: datetime, until: datetime) -> tuple[Counts, int]:
         arguments: dict[str, Any] = {
             "TableName": self._table,
-            "IndexName": index,
-            "Select": "COUNT",
-            "KeyConditionExpression": "#h = :day AND #at >= :since",
-            "ExpressionAttributeNames": {"#h": hash_attribute, "#at": "at"},
+            "IndexName": DAY_INDEX,
+            "KeyConditionExpression": "#h = :day AND #at BETWEEN :since AND :until",
+            # Only the categories come back.
+            "ProjectionExpression": "#categories",
+            "ExpressionAttributeNames": {"#h": "day", "#at": "at", "#categories": "categories"},
             "ExpressionAttributeValues": {
                 ":day": {"S": day},
                 ":since": {"S": _since_key(since)},
+                # `at` is `<epoch>#<id>`: every key of the last second sorts below `~`.
+                ":until": {"S": _since_key(until - timedelta(seconds=1)) + "~"},
             },
         }
-        count = calls = 0
+        category_sets: list[frozenset[Category]] = []
+        calls = 0
         while True:
             response = self._db.query(**arguments)
             calls += 1
-            count += int(response.get("Count", 0))
+            for item in response.get("Items", []):
+                names = item.get("categories", {}).get("SS", [])
+                category_sets.append(
+                    frozenset(Category(name) for name in names if name in _CATEGORY_NAMES)
+                )
             if "LastEvaluatedKey" not in response:
-                return count, calls
+                return Counts.tally(category_sets), calls
             arguments["ExclusiveStartKey"] = response["LastEvaluatedKey"]
 
     def _pages(self, day: str, query: HistoryQuery, driving: Category | None) -> Iterator[_Page]:
@@ -317,19 +404,15 @@ def _index_for(category: Category | None) -> tuple[str, str]:
     return CATEGORY_INDEXES[category], CATEGORY_DAY_ATTRIBUTES[category]
 
 
-def _counts(item: dict[str, Any]) -> Counts:
-    def number(name: str) -> int:
-        try:
-            return int(item.get(name, {}).get("N", "0"))
-        except (TypeError, ValueError):
-            return 0
-
-    return Counts(
-        number(TOTAL_COUNTER),
-        number(Category.FAILED.value),
-        number(Category.ROOT.value),
-        number(Category.NOMFA.value),
-    )
+def _numbers(item: Mapping[str, Any]) -> dict[str, int]:
+    numbers = {}
+    for name, value in item.items():
+        if isinstance(value, Mapping) and "N" in value:
+            try:
+                numbers[name] = int(value["N"])
+            except (TypeError, ValueError):
+                continue
+    return numbers
 
 
 def _since_key(since: datetime) -> str:

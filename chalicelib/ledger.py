@@ -12,12 +12,14 @@ item (not the steps inside one, such as CheckMfa) carries `day` (UTC date) and `
 (`<epoch>#<eventID>`, so newest first is a reverse range read) for the `by_day` index,
 and `failed_day`, `root_day` or `nomfa_day` only when it is one of those, for three
 sparse indexes. One counter item per day (`pk=DAY#<date>`, `sk=COUNT`) holds the day's
-totals, written in the same transaction as the sign-in's first record: the summary line
-costs one BatchGetItem whatever the size of the table.
+totals and hourly totals, written in the same transaction as the sign-in's first record:
+the summary line costs one BatchGetItem, plus at most one hour's sign-ins read, whatever
+the size of the table.
 """
 
 from __future__ import annotations
 
+import itertools
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -85,6 +87,37 @@ LISTING_ATTRIBUTES = (
 )
 COUNTER_SK = "COUNT"
 TOTAL_COUNTER = "signins"
+
+
+def combination_name(categories: frozenset[Category]) -> str:
+    return "_".join(sorted(category.value for category in categories))
+
+
+def counter_names(categories: frozenset[Category]) -> list[str]:
+    """The day counters one sign-in adds 1 to: the total, each of its categories and,
+    when it has two or more, their combination, so `root failed` is counted exactly."""
+    names = [TOTAL_COUNTER, *sorted(category.value for category in categories)]
+    if len(categories) > 1:
+        names.append(combination_name(categories))
+    return names
+
+
+# Every day counter there can be: the total, each category and each combination.
+COUNTER_NAMES = (
+    TOTAL_COUNTER,
+    *(category.value for category in Category),
+    *(
+        combination_name(frozenset(combination))
+        for size in range(2, len(Category) + 1)
+        for combination in itertools.combinations(Category, size)
+    ),
+)
+
+
+def hourly_name(hour: int, name: str) -> str:
+    """The counter of one hour of the day (UTC): `h07_failed`. A window that starts
+    mid-day is counted from its counters but for the part of one hour."""
+    return f"h{hour:02d}_{name}"
 
 
 def day_of(moment: datetime) -> str:
@@ -285,7 +318,8 @@ class Ledger:
         return None  # pragma: no cover - the loop returns or raises
 
     def _counter_update(self, signin: SignIn, day: str) -> dict[str, Any]:
-        names = [TOTAL_COUNTER, *(category.value for category in categories_of(signin))]
+        names = counter_names(categories_of(signin))
+        names += [hourly_name(signin.event_time.astimezone(UTC).hour, name) for name in names]
         expires = datetime.fromisoformat(day).replace(tzinfo=UTC) + self._retention
         return {
             "TableName": self.table_name,

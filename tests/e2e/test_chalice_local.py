@@ -58,7 +58,8 @@ def moto_endpoint() -> Iterator[str]:
 
 
 def aws_client(service: str, endpoint: str) -> Any:
-    return boto3.client(service, region_name="us-east-1", endpoint_url=endpoint)
+    session = boto3.session.Session()
+    return session.client(service, region_name="us-east-1", endpoint_url=endpoint)  # type: ignore[call-overload]
 
 
 @pytest.fixture

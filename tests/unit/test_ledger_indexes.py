@@ -8,7 +8,7 @@ from typing import Any
 
 import boto3
 
-from chalicelib.history import Counts, HistoryQuery, SigninHistory
+from chalicelib.history import HistoryQuery, SigninHistory
 from chalicelib.ledger import (
     Category,
     Ledger,
@@ -84,7 +84,8 @@ def test_counters_count_each_signin_once_by_category(dynamodb: Any) -> None:
         HistoryQuery(limit=10, since=NOW - timedelta(days=1)), deadline=float("inf")
     )
 
-    assert result.window == Counts(signins=3, failed=1, root=1, nomfa=1)
+    window = result.window
+    assert (window.signins, window.failed, window.root, window.nomfa) == (3, 1, 1, 1)
     assert [entry.event_id for entry in result.entries] == ["a", "b", "c"]
 
 
@@ -100,7 +101,8 @@ def test_a_window_starting_mid_day_counts_only_from_its_start(dynamodb: Any) -> 
         HistoryQuery(limit=10, since=NOW - timedelta(hours=2)), deadline=float("inf")
     )
 
-    assert result.window == Counts(signins=1, failed=1)
+    window = result.window
+    assert (window.signins, window.failed, window.root, window.nomfa) == (1, 1, 0, 0)
     assert [entry.event_id for entry in result.entries] == ["in"]
 
 
@@ -169,3 +171,45 @@ def test_the_deadline_stops_the_search_too(dynamodb: Any) -> None:
     )
 
     assert result.complete is False
+
+
+def test_a_window_starting_mid_hour_reads_only_that_hours_signins(dynamodb: Any) -> None:
+    record(
+        dynamodb,
+        Login("before", NOW - timedelta(minutes=50), kind="Root"),
+        Login("after", NOW - timedelta(minutes=20), success=False),
+        Login("earlier-hour", NOW - timedelta(hours=3)),
+    )
+    calls = operations(dynamodb)
+    history = SigninHistory(dynamodb, TABLE, clock=lambda: NOW + timedelta(minutes=30))
+
+    result = history.recent(
+        HistoryQuery(limit=10, since=NOW - timedelta(minutes=30)), deadline=float("inf")
+    )
+
+    window = result.window
+    assert (window.signins, window.failed, window.root) == (1, 1, 0)
+    assert [entry.event_id for entry in result.entries] == ["after"]
+    assert calls == ["BatchGetItem", "Query", "Query"]
+
+
+def test_combined_categories_are_counted_exactly_from_the_counters(dynamodb: Any) -> None:
+    record(
+        dynamodb,
+        Login("root-failed", NOW - timedelta(days=2), kind="Root", success=False),
+        Login("root-ok", NOW - timedelta(days=1), kind="Root"),
+        Login("failed", NOW - timedelta(days=3), success=False),
+    )
+    history = SigninHistory(dynamodb, TABLE, clock=lambda: NOW)
+
+    result = history.recent(
+        HistoryQuery(
+            limit=10,
+            since=datetime(2026, 11, 13, tzinfo=UTC),
+            categories=frozenset({Category.ROOT, Category.FAILED}),
+        ),
+        deadline=float("inf"),
+    )
+
+    assert result.matched == 1
+    assert [entry.event_id for entry in result.entries] == ["root-failed"]

@@ -1,0 +1,309 @@
+"""How fast `/recent-logins` answers, and how many DynamoDB calls it makes, with 1,000
+and with 100,000 sign-ins in the ledger (spread over 90 days), in one run.
+
+    .venv/bin/python -m bench.recent_logins [--sizes 1000 100000] [--repeat 5]
+
+The ledger lives on a moto server on 127.0.0.1 (real HTTP, like DynamoDB), loaded with
+BatchWriteItem. Each command goes through the real handler: signature verification,
+authorisation, parsing, the ledger queries and the Block Kit reply. The DynamoDB calls
+are counted with a botocore event hook on the handler's own client.
+
+moto answers every Query by looking at every item of the table, where DynamoDB reads
+only the partition asked for; so by default the bench also gives moto a per-partition
+lookup (`--emulator partitioned`, see `partition_queries`) to show the design's own
+scaling. `--emulator moto` measures moto as shipped.
+
+Targets (issue 3): no more calls at 100,000 than at 1,000; time at 100,000 within 1.5
+times that at 1,000; well under Slack's 3 seconds.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import statistics
+import sys
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from urllib.parse import urlencode
+
+import boto3
+from moto.server import ThreadedMotoServer
+
+from chalicelib.container import Container
+from chalicelib.ledger import (
+    TTL_ATTRIBUTE,
+    Ledger,
+    categories_of,
+    counter_key,
+    counter_names,
+    create_ledger_table,
+    day_of,
+    is_listed,
+)
+from chalicelib.rules import evaluate
+from chalicelib.settings import Settings
+from chalicelib.signin import parse_signin
+from chalicelib.slack_verify import sign
+from localdev.signins import spread
+
+SECRET = "bench-signing-secret"
+TEAM = "T0BENCH"
+COMMANDS = (
+    "",
+    "50",
+    "failed",
+    "root since 90d",
+    "nomfa 20",
+    "alice",
+    "account 444455556666 since 30d",
+    "root failed since 90d",
+    "bob failed since 24h",
+    "since 30m",
+    "nobody-at-all since 90d",
+)
+
+
+@dataclass(frozen=True)
+class Measure:
+    command: str
+    calls: int
+    median_ms: float
+    max_ms: float
+    entries: str
+    status: int
+
+
+class Request:
+    """What Chalice hands the route: the raw body Slack signed, and the headers."""
+
+    def __init__(self, text: str) -> None:
+        self.raw_body = urlencode(
+            {"team_id": TEAM, "user_id": "U0BENCH", "channel_id": "C0BENCH", "text": text}
+        ).encode()
+        stamp = int(time.time())
+        self.headers = {
+            "Content-Type": "application/x-www-form-urlencoded",
+            "X-Slack-Request-Timestamp": str(stamp),
+            "X-Slack-Signature": sign(SECRET, stamp, self.raw_body),
+        }
+
+
+def load(endpoint: str, table: str, count: int, now: datetime) -> float:
+    """Write `count` sign-ins and their day counters as `Ledger.record` would."""
+    client: Any = boto3.client("dynamodb", region_name="us-east-1", endpoint_url=endpoint)
+    create_ledger_table(client, table, poll_seconds=0)
+    ledger = Ledger(client, table, clock=lambda: now)
+    settings = Settings()
+    items: list[dict[str, Any]] = []
+    counters: dict[str, Counter[str]] = {}
+    for login in spread(count, days=90, now=now):
+        signin = parse_signin(login.record(), received_at=now)
+        items.append(ledger.item_for(signin, evaluate(signin, settings), alert=False))
+        if is_listed(signin):
+            tally = counters.setdefault(day_of(signin.event_time), Counter())
+            tally.update(counter_names(categories_of(signin)))
+    expires = str(int((now + timedelta(days=92)).timestamp()))
+    for day, counts in counters.items():
+        item = {**counter_key(day), TTL_ATTRIBUTE: {"N": expires}}
+        item.update({name: {"N": str(value)} for name, value in counts.items()})
+        items.append(item)
+    started = time.monotonic()
+    chunks = [items[start : start + 25] for start in range(0, len(items), 25)]
+
+    def write(chunk: list[dict[str, Any]]) -> None:
+        requests = [{"PutRequest": {"Item": item}} for item in chunk]
+        while requests:
+            response = client.batch_write_item(RequestItems={table: requests})
+            requests = response.get("UnprocessedItems", {}).get(table, [])
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        list(pool.map(write, chunks))
+    return time.monotonic() - started
+
+
+def measure(table: str, repeat: int) -> list[Measure]:
+    container = Container(
+        {
+            "LEDGER_TABLE": table,
+            "SLACK_SIGNING_SECRET": SECRET,
+            "SLACK_TEAM_ID": TEAM,
+        }
+    )
+    calls: list[str] = []
+    container.dynamodb.meta.events.register(
+        "before-call.dynamodb.*", lambda model, **_: calls.append(model.name)
+    )
+    handler = container.recent_logins
+    for command in COMMANDS:  # warm: clients built, connections open, caches filled
+        handler.handle(Request(command))
+    results = []
+    for command in COMMANDS:
+        times = []
+        counted: set[int] = set()
+        entries = ""
+        status = 0
+        for _ in range(repeat):
+            calls.clear()
+            request = Request(command)
+            started = time.perf_counter()
+            response = handler.handle(request)
+            times.append((time.perf_counter() - started) * 1000)
+            counted.add(len(calls))
+            status = response.status_code
+            body = response.body if isinstance(response.body, str) else ""
+            entries = str(body.count("<!date^") - body.count("Searched back to"))
+        results.append(
+            Measure(
+                command or "(none)",
+                max(counted),
+                statistics.median(times),
+                max(times),
+                entries,
+                status,
+            )
+        )
+    return results
+
+
+@contextmanager
+def partition_queries() -> Iterator[None]:
+    """Make moto's Query read one partition, as DynamoDB does.
+
+    moto 5 walks every item of the table for each Query and keeps those whose hash key
+    matches. This wraps `Table.query` so that the walk sees only the items whose key
+    attribute has the asked-for value, from a lookup built once per table and key
+    attribute (the bench loads first and only reads afterwards). Results are the same
+    items in the same order; only the cost of finding them changes.
+    """
+    from moto.dynamodb.models.table import Table
+
+    original_query = Table.query
+    original_all_items = Table.all_items
+    local = threading.local()
+    cache: dict[tuple[int, str], dict[Any, list[Any]]] = {}
+
+    def partition(table: Table, attribute: str, value: Any) -> list[Any]:
+        key = (id(table), attribute)
+        if key not in cache:
+            groups: dict[Any, list[Any]] = {}
+            for item in original_all_items(table):
+                found = item.attrs.get(attribute)
+                if found is not None:
+                    groups.setdefault(found, []).append(item)
+            cache[key] = groups
+        return cache[key].get(value, [])
+
+    def all_items(self: Table) -> Any:
+        wanted = getattr(local, "wanted", None)
+        if wanted is not None and wanted[0] is self:
+            return iter(partition(self, wanted[1], wanted[2]))
+        return original_all_items(self)
+
+    def query(self: Table, *args: Any, **kwargs: Any) -> Any:
+        conditions = kwargs.get("hash_key_conditions") or []
+        local.wanted = (self, *conditions[0]) if len(conditions) == 1 else None
+        try:
+            return original_query(self, *args, **kwargs)
+        finally:
+            local.wanted = None
+
+    Table.query = query  # type: ignore[method-assign]
+    Table.all_items = all_items  # type: ignore[method-assign]
+    try:
+        yield
+    finally:
+        Table.query = original_query  # type: ignore[method-assign]
+        Table.all_items = original_all_items  # type: ignore[method-assign]
+
+
+def table_lines(sizes: list[int], results: dict[int, list[Measure]]) -> list[str]:
+    small, large = sizes[0], sizes[-1]
+    header = (
+        f"{'command':<32} {'entries':>7} "
+        + " ".join(f"{f'calls@{size:,}':>13}" for size in sizes)
+        + " "
+        + " ".join(f"{f'ms@{size:,}':>11}" for size in sizes)
+        + f" {'ratio':>6} {'worst ms':>9}"
+    )
+    lines = [header, "-" * len(header)]
+    verdicts = []
+    for index, command in enumerate(COMMANDS):
+        row = {size: results[size][index] for size in sizes}
+        ratio = row[large].median_ms / row[small].median_ms
+        worst = max(measure.max_ms for measure in row.values())
+        lines.append(
+            f"{row[small].command:<32} {row[large].entries:>7} "
+            + " ".join(f"{row[size].calls:>13}" for size in sizes)
+            + " "
+            + " ".join(f"{row[size].median_ms:>11.1f}" for size in sizes)
+            + f" {ratio:>6.2f} {worst:>9.1f}"
+        )
+        verdicts.append((row[large].calls <= row[small].calls, ratio <= 1.5, worst < 3000, command))
+    calls_ok = all(ok for ok, _, _, _ in verdicts)
+    ratio_ok = all(ok for _, ok, _, _ in verdicts)
+    time_ok = all(ok for _, _, ok, _ in verdicts)
+    lines.append("")
+    lines.append(f"no more calls at {large:,} than at {small:,}: {'yes' if calls_ok else 'NO'}")
+    lines.append(
+        f"median time at {large:,} within 1.5x of {small:,}: {'yes' if ratio_ok else 'NO'}"
+    )
+    lines.append(f"every reply under 3 s: {'yes' if time_ok else 'NO'}")
+    return lines
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--sizes", type=int, nargs="+", default=[1_000, 100_000])
+    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--emulator", choices=["partitioned", "moto"], default="partitioned")
+    args = parser.parse_args(argv)
+    for name in ("AWS_PROFILE", "AWS_SESSION_TOKEN"):
+        os.environ.pop(name, None)
+    os.environ.update(
+        AWS_ACCESS_KEY_ID="bench", AWS_SECRET_ACCESS_KEY="bench", AWS_DEFAULT_REGION="us-east-1"
+    )
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)  # one line per request
+    logging.getLogger("signin_alerts").disabled = True  # the handler's own log line
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    endpoint = f"http://{host}:{port}"
+    os.environ["AWS_ENDPOINT_URL"] = endpoint
+    now = datetime.now(UTC)
+    results: dict[int, list[Measure]] = {}
+    try:
+        for size in args.sizes:
+            seconds = load(endpoint, f"bench-ledger-{size}", size, now)
+            print(f"loaded {size:,} sign-ins in {seconds:.1f} s", file=sys.stderr)
+        emulate: Callable[[], Any] = (
+            partition_queries if args.emulator == "partitioned" else _as_shipped
+        )
+        with emulate():
+            for size in args.sizes:
+                results[size] = measure(f"bench-ledger-{size}", args.repeat)
+    finally:
+        server.stop()
+    print(
+        f"/recent-logins on a moto server ({args.emulator}), {args.repeat} runs each, "
+        "median; calls = DynamoDB calls per command"
+    )
+    print("\n".join(table_lines(args.sizes, results)))
+    return 0
+
+
+@contextmanager
+def _as_shipped() -> Iterator[None]:
+    yield
+
+
+if __name__ == "__main__":
+    sys.exit(main())
