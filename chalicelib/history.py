@@ -18,8 +18,8 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from chalicelib.ledger import (
-    CATEGORY_DAY_ATTRIBUTES,
     CATEGORY_INDEXES,
+    CATEGORY_PARTITION_ATTRIBUTES,
     COUNTER_NAMES,
     DAY_INDEX,
     TOTAL_COUNTER,
@@ -167,6 +167,7 @@ class History:
     complete: bool = True
     searched_back_to: datetime | None = None
     retained: int = 0  # sign-ins in the whole retention period: 0 means an empty ledger
+    since: datetime | None = None  # where the window starts
     calls: int = field(default=0, compare=False)
 
 
@@ -198,17 +199,21 @@ class SigninHistory:
             else None
         )
         matched = None if query.unindexed else window.of(query.categories)
-        # Days whose counters say they hold a match: no call is spent on the others.
-        days_with_data = [
-            day for day in days if per_day.get(day, Counts()).of(query.categories) > 0
-        ]
+        # Partitions (days, or months for a category index) whose counters say they
+        # hold a match, newest first: no call is spent on the others.
+        partitions: list[str] = []
+        for day in days:
+            if per_day.get(day, Counts()).of(query.categories) > 0:
+                partition = day if driving is None else day[:7]
+                if partition not in partitions:
+                    partitions.append(partition)
 
         entries: list[Entry] = []
         complete = True
         searched_back_to: datetime | None = None
         listing_calls = 0
-        for day in days_with_data:
-            for page in self._pages(day, query, driving):
+        for partition in partitions:
+            for page in self._pages(partition, query, driving):
                 calls += 1
                 listing_calls += 1
                 entries.extend(Entry.from_item(item) for item in page.items)
@@ -223,9 +228,9 @@ class SigninHistory:
             if len(entries) >= query.limit or not complete:
                 break
             if listing_calls >= self._max_listing_calls or time.monotonic() >= deadline:
-                complete = day == days_with_data[-1]
+                complete = partition == partitions[-1]
                 if not complete:
-                    searched_back_to = _start_of(day)
+                    searched_back_to = _start_of(partition)
                 break
 
         retained = window.signins
@@ -250,6 +255,7 @@ class SigninHistory:
             complete=complete,
             searched_back_to=None if complete else searched_back_to,
             retained=retained,
+            since=query.since,
             calls=calls,
         )
 
@@ -349,10 +355,15 @@ class SigninHistory:
                 return Counts.tally(category_sets), calls
             arguments["ExclusiveStartKey"] = response["LastEvaluatedKey"]
 
-    def _pages(self, day: str, query: HistoryQuery, driving: Category | None) -> Iterator[_Page]:
+    def _pages(
+        self, partition: str, query: HistoryQuery, driving: Category | None
+    ) -> Iterator[_Page]:
         index, hash_attribute = _index_for(driving)
         names = {"#h": hash_attribute, "#at": "at"}
-        values: dict[str, Any] = {":day": {"S": day}, ":since": {"S": _since_key(query.since)}}
+        values: dict[str, Any] = {
+            ":partition": {"S": partition},
+            ":since": {"S": _since_key(query.since)},
+        }
         conditions = []
         for category in sorted(query.categories - {driving} if driving else query.categories):
             names["#categories"] = "categories"
@@ -369,7 +380,7 @@ class SigninHistory:
         arguments: dict[str, Any] = {
             "TableName": self._table,
             "IndexName": index,
-            "KeyConditionExpression": "#h = :day AND #at >= :since",
+            "KeyConditionExpression": "#h = :partition AND #at >= :since",
             "ExpressionAttributeNames": names,
             "ExpressionAttributeValues": values,
             "ScanIndexForward": False,  # newest first
@@ -401,7 +412,7 @@ class _Page:
 def _index_for(category: Category | None) -> tuple[str, str]:
     if category is None:
         return DAY_INDEX, "day"
-    return CATEGORY_INDEXES[category], CATEGORY_DAY_ATTRIBUTES[category]
+    return CATEGORY_INDEXES[category], CATEGORY_PARTITION_ATTRIBUTES[category]
 
 
 def _numbers(item: Mapping[str, Any]) -> dict[str, int]:
@@ -428,8 +439,11 @@ def _key_time(key: dict[str, Any] | None) -> datetime | None:
         return None
 
 
-def _start_of(day: str) -> datetime:
-    return datetime.combine(date.fromisoformat(day), datetime.min.time(), UTC)
+def _start_of(partition: str) -> datetime:
+    """The first moment of a day (`2026-11-20`) or a month (`2026-11`) partition."""
+    if len(partition) == 7:
+        partition += "-01"
+    return datetime.combine(date.fromisoformat(partition), datetime.min.time(), UTC)
 
 
 def _days_newest_first(since: datetime, now: datetime) -> list[str]:

@@ -10,8 +10,10 @@ invocation until `lease_until`) -> `sent`; or `not_alerted` from the start.
 `/recent-logins` reads it through global secondary indexes, never a Scan. A sign-in
 item (not the steps inside one, such as CheckMfa) carries `day` (UTC date) and `at`
 (`<epoch>#<eventID>`, so newest first is a reverse range read) for the `by_day` index,
-and `failed_day`, `root_day` or `nomfa_day` only when it is one of those, for three
-sparse indexes. One counter item per day (`pk=DAY#<date>`, `sk=COUNT`) holds the day's
+and `failed_month`, `root_month` or `nomfa_month` (`YYYY-MM`) only when it is one of
+those, for three sparse indexes: these sign-ins are few, so a month per partition lets
+one Query find ten of them where day partitions would need a Query per day. One counter
+item per day (`pk=DAY#<date>`, `sk=COUNT`) holds the day's
 totals and hourly totals, written in the same transaction as the sign-in's first record:
 the summary line costs one BatchGetItem, plus at most one hour's sign-ins read, whatever
 the size of the table.
@@ -63,8 +65,8 @@ class Category(StrEnum):
 
 
 DAY_INDEX = "by_day"
-CATEGORY_INDEXES = {category: f"{category.value}_by_day" for category in Category}
-CATEGORY_DAY_ATTRIBUTES = {category: f"{category.value}_day" for category in Category}
+CATEGORY_INDEXES = {category: f"{category.value}_by_month" for category in Category}
+CATEGORY_PARTITION_ATTRIBUTES = {category: f"{category.value}_month" for category in Category}
 # What a listing needs, so an index page carries many sign-ins (the user agent, up to
 # 1 KB, stays out). DynamoDB allows 100 such attributes over all indexes of a table.
 LISTING_ATTRIBUTES = (
@@ -141,13 +143,13 @@ def _index(name: str, hash_attribute: str) -> dict[str, Any]:
 
 def index_definitions() -> list[dict[str, Any]]:
     return [_index(DAY_INDEX, "day")] + [
-        _index(CATEGORY_INDEXES[category], CATEGORY_DAY_ATTRIBUTES[category])
+        _index(CATEGORY_INDEXES[category], CATEGORY_PARTITION_ATTRIBUTES[category])
         for category in Category
     ]
 
 
 def _attribute_definitions() -> list[dict[str, str]]:
-    names = ["pk", "sk", "day", "at", *CATEGORY_DAY_ATTRIBUTES.values()]
+    names = ["pk", "sk", "day", "at", *CATEGORY_PARTITION_ATTRIBUTES.values()]
     return [{"AttributeName": name, "AttributeType": "S"} for name in names]
 
 
@@ -197,7 +199,7 @@ def listing_attributes(signin: SignIn) -> dict[str, Any]:
     }
     categories = categories_of(signin)
     for category in categories:
-        item[CATEGORY_DAY_ATTRIBUTES[category]] = {"S": day}
+        item[CATEGORY_PARTITION_ATTRIBUTES[category]] = {"S": day[:7]}
     if categories:
         # Projected into every index, so any category can filter another's index.
         item["categories"] = {"SS": sorted(category.value for category in categories)}

@@ -33,7 +33,7 @@ from chalicelib.slash import (
 )
 
 # Slack waits three seconds; leave room for API Gateway, a cold start and the network.
-DEFAULT_BUDGET_SECONDS = 2.0
+DEFAULT_BUDGET_SECONDS = 1.5
 MAX_BODY_BYTES = 16_384  # a slash command is about 500 bytes; text is at most 4,000 chars
 UNAUTHORIZED = "Unauthorized"
 

@@ -74,9 +74,14 @@ class Command:
     help: bool = False
 
     def to_query(self, now: datetime) -> HistoryQuery:
+        since = now - self.window
+        if self.window % timedelta(hours=1) == timedelta(0):
+            # `since 24h`, `7d`: from the start of that hour, so the counters answer the
+            # summary alone; `since 30m` is exact to the second.
+            since = since.replace(minute=0, second=0, microsecond=0)
         return HistoryQuery(
             limit=self.limit,
-            since=now - self.window,
+            since=since,
             categories=self.categories,
             who=self.who.lower(),
             account_id=self.account_id,
@@ -321,6 +326,8 @@ def recent_reply(command: Command, history: History, settings: Settings) -> dict
     if section:
         blocks.append(_section("\n".join(section)))
     footer = "Newest first. :white_check_mark: success · :x: failure · :grey_question: unknown"
+    if history.since is not None:
+        footer = f"Since {slack_date(history.since, settings.display_timezone)}. {footer}"
     if not history.complete:
         footer = _incomplete(history, settings) + " " + footer
     blocks.append(_context(footer))

@@ -141,13 +141,11 @@ def test_a_signed_slash_command_over_http_lists_the_ledger(
     ).encode()
     stamp = int(time.time())
 
-    started = time.monotonic()
     status, reply = post(
         chalice_local,
         body,
         {"X-Slack-Request-Timestamp": str(stamp), "X-Slack-Signature": sign(SECRET, stamp, body)},
     )
-    elapsed = time.monotonic() - started
 
     assert status == 200, reply
     message = json.loads(reply)
@@ -155,7 +153,6 @@ def test_a_signed_slash_command_over_http_lists_the_ledger(
     text = json.dumps(message)
     assert "2 of 2 sign-ins in the last 24 hours: 1 failed, 1 root, 0 without MFA" in text
     assert "e2e-alice" in text
-    assert elapsed < 3.0
 
     forged, _ = post(
         chalice_local,

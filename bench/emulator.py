@@ -1,0 +1,89 @@
+"""The bench's DynamoDB: a moto server in its own process.
+
+    .venv/bin/python -m bench.emulator --port 5000 [--partitioned]
+
+Two changes to moto, both about the emulator's own speed, neither about results:
+- Loading: moto re-measures a whole item each time it sets one attribute, to enforce
+  the 400 KB item limit, which makes a 30-attribute item cost hundreds of size
+  computations. The bench's items are about 1 KB, so that check is switched off.
+- `--partitioned`: moto answers every Query by walking every item of the table and
+  keeping those whose hash key matches; DynamoDB reads only the partition asked for.
+  This gives moto's Query the one partition's items instead of the whole table. The
+  same items come back in the same order; only the cost of finding them changes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import threading
+from typing import Any
+
+from moto.server import ThreadedMotoServer
+
+
+def skip_item_size_check() -> None:
+    from moto.dynamodb.models import dynamo_type
+
+    dynamo_type.LimitedSizeDict.__setitem__ = dict.__setitem__  # type: ignore[assignment]
+
+
+def partition_queries() -> None:
+    """Make moto's Query read one partition, as DynamoDB does.
+
+    moto 5 walks every item of the table for each Query and keeps those whose hash key
+    matches. This wraps `Table.query` so that the walk sees only the items whose key
+    attribute has the asked-for value, from a lookup built once per table and key
+    attribute (the bench loads first and only reads afterwards). Results are the same
+    items in the same order; only the cost of finding them changes.
+    """
+    from moto.dynamodb.models.table import Table
+
+    original_query = Table.query
+    original_all_items = Table.all_items
+    local = threading.local()
+    cache: dict[tuple[int, str], dict[Any, list[Any]]] = {}
+
+    def partition(table: Table, attribute: str, value: Any) -> list[Any]:
+        key = (id(table), attribute)
+        if key not in cache:
+            groups: dict[Any, list[Any]] = {}
+            for item in original_all_items(table):
+                found = item.attrs.get(attribute)
+                if found is not None:
+                    groups.setdefault(found, []).append(item)
+            cache[key] = groups
+        return cache[key].get(value, [])
+
+    def all_items(self: Table) -> Any:
+        wanted = getattr(local, "wanted", None)
+        if wanted is not None and wanted[0] is self:
+            return iter(partition(self, wanted[1], wanted[2]))
+        return original_all_items(self)
+
+    def query(self: Table, *args: Any, **kwargs: Any) -> Any:
+        conditions = kwargs.get("hash_key_conditions") or []
+        local.wanted = (self, *conditions[0]) if len(conditions) == 1 else None
+        try:
+            return original_query(self, *args, **kwargs)
+        finally:
+            local.wanted = None
+
+    Table.query = query  # type: ignore[method-assign]
+    Table.all_items = all_items  # type: ignore[method-assign]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--partitioned", action="store_true")
+    args = parser.parse_args()
+    skip_item_size_check()
+    if args.partitioned:
+        partition_queries()
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=args.port, verbose=False)
+    server.start()
+    threading.Event().wait()
+
+
+if __name__ == "__main__":
+    main()
