@@ -337,6 +337,7 @@ def test_default_is_the_ten_newest_of_the_last_seven_days_with_a_summary(mixed: 
     ]
     assert "9 of 9 sign-ins in the last 7 days: 3 failed, 2 root, 2 without MFA" in reply.text
     assert "oldtimer" not in reply.text
+    assert "Since <!date^" in reply.text  # where the window starts, in the reader's zone
 
 
 def test_each_entry_shows_time_result_principal_account_ip_mfa_region(mixed: Slash) -> None:
@@ -373,6 +374,7 @@ def test_failed_root_and_nomfa_filter(mixed: Slash) -> None:
     assert entry_names(mixed("nomfa").json) == ["bob", "root"]
     assert entry_names(mixed("root failed").json) == ["root"]
     assert "2 of 2 root sign-ins in the last 7 days" in mixed("root").text
+    assert "1 of 1 failed root sign-ins in the last 7 days" in mixed("failed root").text
 
 
 def test_since_narrows_or_widens_the_window(mixed: Slash) -> None:
