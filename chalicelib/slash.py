@@ -16,6 +16,7 @@ from typing import Any
 from chalicelib.formatter import (
     MAX_SECTION_TEXT,
     clip,
+    escape,
     safe,
     slack_date,
 )
@@ -109,14 +110,14 @@ def parse_command(text: str, settings: Settings) -> Command:
             categories.add(Category(lowered))
         elif lowered == "since":
             if position >= len(words):
-                raise BadCommand(word, "needs a duration, such as `since 24h`")
+                raise BadCommand(word, "it needs a duration, such as `since 24h`")
             window = _duration(words[position], settings, window)
             position += 1
         elif _DURATION.match(lowered):
             window = _duration(word, settings, window)
         elif lowered == "account":
             if position >= len(words):
-                raise BadCommand(word, "needs an account ID or name, such as `account prod`")
+                raise BadCommand(word, "it needs an account ID or name, such as `account prod`")
             account_id = _account(words[position], settings, account_id)
             position += 1
         elif _ACCOUNT_ID.match(word):
@@ -132,7 +133,7 @@ def parse_command(text: str, settings: Settings) -> Command:
                 raise BadCommand(word, f"give one name to look for (already `{who}`)")
             who = word
         else:
-            raise BadCommand(word, "is not a name, number, filter or duration")
+            raise BadCommand(word, "it is not a name, number, filter or duration")
     delta, window_text = window or (DEFAULT_WINDOW, "7 days")
     return Command(
         limit=limit or DEFAULT_LIMIT,
@@ -151,10 +152,10 @@ def _duration(
         raise BadCommand(word, "give one `since`")
     match = _DURATION.match(word.lower())
     if not match:
-        raise BadCommand(word, "is not a duration: use minutes, hours or days, e.g. `24h`")
+        raise BadCommand(word, "it is not a duration: use minutes, hours or days, e.g. `24h`")
     amount, unit = int(match.group(1)), match.group(2)
     if amount == 0:
-        raise BadCommand(word, "must be more than zero")
+        raise BadCommand(word, "a duration must be more than zero")
     delta = timedelta(**{_UNITS[unit]: amount})
     if delta > timedelta(days=settings.ledger_retention_days):
         raise BadCommand(
@@ -173,7 +174,7 @@ def _account(word: str, settings: Settings, already: str) -> str:
         if name.lower() == word.lower():
             return account_id
     known = ", ".join(sorted(settings.account_names.values())) or "none configured"
-    raise BadCommand(word, f"is not a 12-digit account ID or a known account name ({known})")
+    raise BadCommand(word, f"it is not a 12-digit account ID or a known account name ({known})")
 
 
 # --- who may ask ---------------------------------------------------------------------
@@ -233,8 +234,9 @@ def _context(text: str) -> dict[str, Any]:
 def usage_reply(bad: BadCommand | None = None) -> dict[str, Any]:
     if bad is None:
         return _reply("How to use /recent-logins", [_section(USAGE)])
-    quoted = safe(bad.word, MAX_QUOTED_WORD)
-    problem = f":warning: I did not understand `{quoted}`: {bad.why}."
+    # A backtick would end the code span the word is shown in.
+    quoted = safe(bad.word.replace("`", "'"), MAX_QUOTED_WORD)
+    problem = f":warning: I did not understand `{quoted}`: {escape(bad.why)}."
     return _reply(
         f"I did not understand “{quoted}”. Type /recent-logins help for usage.",
         [_section(problem), _section(USAGE)],
