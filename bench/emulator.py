@@ -6,10 +6,11 @@ Two changes to moto, both about the emulator's own speed, neither about results:
 - Loading: moto re-measures a whole item each time it sets one attribute, to enforce
   the 400 KB item limit, which makes a 30-attribute item cost hundreds of size
   computations. The bench's items are about 1 KB, so that check is switched off.
-- `--partitioned`: moto answers every Query by walking every item of the table and
-  keeping those whose hash key matches; DynamoDB reads only the partition asked for.
-  This gives moto's Query the one partition's items instead of the whole table. The
-  same items come back in the same order; only the cost of finding them changes.
+- `--partitioned`: moto answers every Query by walking (and sorting) every item of the
+  table and keeping those whose keys match; DynamoDB reads only the partition asked
+  for, and in it only the sort-key range asked for. This gives moto's Query just those
+  items instead of the whole table. The same items come back in the same order; only
+  the cost of finding them changes.
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ def partition_queries() -> None:
     attribute (the bench loads first and only reads afterwards). Results are the same
     items in the same order; only the cost of finding them changes.
     """
+    from moto.dynamodb.comparisons import get_comparison_func
     from moto.dynamodb.models.table import Table
 
     original_query = Table.query
@@ -54,15 +56,26 @@ def partition_queries() -> None:
             cache[key] = groups
         return cache[key].get(value, [])
 
+    def in_range(item: Any, condition: Any) -> bool:
+        attribute, comparison, values = condition
+        found = item.attrs.get(attribute)
+        compare = get_comparison_func(comparison)
+        return found is not None and compare(found.value, *(value.value for value in values))
+
     def all_items(self: Table) -> Any:
         wanted = getattr(local, "wanted", None)
         if wanted is not None and wanted[0] is self:
-            return iter(partition(self, wanted[1], wanted[2]))
+            items = partition(self, wanted[1], wanted[2])
+            if wanted[3] is not None:  # the sort key condition, as DynamoDB's B-tree
+                items = [item for item in items if in_range(item, wanted[3])]
+            return iter(items)
         return original_all_items(self)
 
     def query(self: Table, *args: Any, **kwargs: Any) -> Any:
         conditions = kwargs.get("hash_key_conditions") or []
-        local.wanted = (self, *conditions[0]) if len(conditions) == 1 else None
+        ranges = kwargs.get("range_key_conditions") or []
+        sort_key = ranges[-1] if len(ranges) == 1 and get_comparison_func(ranges[0][1]) else None
+        local.wanted = (self, *conditions[0], sort_key) if len(conditions) == 1 else None
         try:
             return original_query(self, *args, **kwargs)
         finally:

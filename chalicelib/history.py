@@ -202,18 +202,27 @@ class SigninHistory:
         # Partitions (days, or months for a category index) whose counters say they
         # hold a match, newest first: no call is spent on the others.
         partitions: list[str] = []
+        # With a category, the counters also say from which day on there are enough
+        # matches: the Query starts there, not at the start of a month's partition.
+        start = query.since
+        found = 0
         for day in days:
-            if per_day.get(day, Counts()).of(query.categories) > 0:
+            matches = per_day.get(day, Counts()).of(query.categories)
+            if matches > 0:
                 partition = day if driving is None else day[:7]
                 if partition not in partitions:
                     partitions.append(partition)
+                found += matches
+            if driving is not None and not query.unindexed and found >= query.limit:
+                start = max(query.since, _start_of(day))
+                break
 
         entries: list[Entry] = []
         complete = True
         searched_back_to: datetime | None = None
         listing_calls = 0
         for partition in partitions:
-            for page in self._pages(partition, query, driving):
+            for page in self._pages(partition, query, driving, start):
                 calls += 1
                 listing_calls += 1
                 entries.extend(Entry.from_item(item) for item in page.items)
@@ -356,13 +365,13 @@ class SigninHistory:
             arguments["ExclusiveStartKey"] = response["LastEvaluatedKey"]
 
     def _pages(
-        self, partition: str, query: HistoryQuery, driving: Category | None
+        self, partition: str, query: HistoryQuery, driving: Category | None, start: datetime
     ) -> Iterator[_Page]:
         index, hash_attribute = _index_for(driving)
         names = {"#h": hash_attribute, "#at": "at"}
         values: dict[str, Any] = {
             ":partition": {"S": partition},
-            ":since": {"S": _since_key(query.since)},
+            ":since": {"S": _since_key(start)},
         }
         conditions = []
         for category in sorted(query.categories - {driving} if driving else query.categories):
