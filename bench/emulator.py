@@ -64,18 +64,52 @@ def partition_queries() -> None:
 
     def all_items(self: Table) -> Any:
         wanted = getattr(local, "wanted", None)
-        if wanted is not None and wanted[0] is self:
-            items = partition(self, wanted[1], wanted[2])
-            if wanted[3] is not None:  # the sort key condition, as DynamoDB's B-tree
-                items = [item for item in items if in_range(item, wanted[3])]
+        if wanted is None or wanted["table"] is not self:
+            return original_all_items(self)
+        items = partition(self, wanted["attribute"], wanted["value"])
+        sort_key = wanted["sort_key"]
+        if sort_key is None:
             return iter(items)
-        return original_all_items(self)
+        # As DynamoDB reads a partition: the sort-key range only, in order, from the
+        # page's start key, and no further than the page's Limit (one more, so that moto
+        # still sees there is a next page and returns LastEvaluatedKey).
+        name = sort_key[0]
+        items = sorted(
+            (item for item in items if in_range(item, sort_key)),
+            key=lambda item: item.attrs[name].value,
+            reverse=not wanted["forward"],
+        )
+        start = (wanted["start"] or {}).get(name, {}).get("S")
+        if start is not None:
+            items = [
+                item
+                for item in items
+                if (item.attrs[name].value > start) == bool(wanted["forward"])
+                and item.attrs[name].value != start
+            ]
+        if wanted["limit"]:
+            items = items[: wanted["limit"] + 1]
+        return iter(items)
 
     def query(self: Table, *args: Any, **kwargs: Any) -> Any:
         conditions = kwargs.get("hash_key_conditions") or []
         ranges = kwargs.get("range_key_conditions") or []
-        sort_key = ranges[-1] if len(ranges) == 1 and get_comparison_func(ranges[0][1]) else None
-        local.wanted = (self, *conditions[0], sort_key) if len(conditions) == 1 else None
+        single = len(ranges) == 1 and get_comparison_func(ranges[0][1]) is not None
+        local.wanted = (
+            {
+                "table": self,
+                "attribute": conditions[0][0],
+                "value": conditions[0][1],
+                "sort_key": ranges[0] if single else None,
+                # moto's positional order: hash_key, range_comparison, range_objs,
+                # limit, exclusive_start_key, scan_index_forward, ...
+                "limit": args[3] if len(args) > 3 else None,
+                "start": args[4] if len(args) > 4 else None,
+                "forward": args[5] if len(args) > 5 else True,
+            }
+            if len(conditions) == 1
+            else None
+        )
         try:
             return original_query(self, *args, **kwargs)
         finally:

@@ -33,6 +33,8 @@ Clock = Callable[[], datetime]
 # Query calls one command may make for its listing; the counts add one or a few more.
 MAX_LISTING_CALLS = 30
 BATCH_GET_LIMIT = 100
+FIRST_FILTERED_PAGE = 200
+MAX_FILTERED_PAGE = 3200
 
 
 @dataclass(frozen=True)
@@ -397,10 +399,16 @@ class SigninHistory:
         if conditions:
             arguments["FilterExpression"] = " AND ".join(conditions)
         collected = 0
+        # A filter no index answers reads pages of growing size: a common name is
+        # found in the first small page, a rare one still gets up to 1 MB pages.
+        page_size = FIRST_FILTERED_PAGE
         while True:
             if not conditions:
                 # Without a filter every item read is an entry: read no more than needed.
                 arguments["Limit"] = max(1, query.limit - collected)
+            elif query.unindexed:
+                arguments["Limit"] = page_size
+                page_size = min(page_size * 4, MAX_FILTERED_PAGE)
             response = self._db.query(**arguments)
             items = response.get("Items", [])
             collected += len(items)
