@@ -283,12 +283,15 @@ class SigninHistory:
             if partial_day
             else []
         )
-        raw, calls = self._day_counters(days, [*COUNTER_NAMES, *hour_names])
+        raw, calls = self._day_counters(days, list(COUNTER_NAMES))
         per_day = {day: Counts.from_values(values) for day, values in raw.items()}
         total = sum((per_day.get(day, Counts()) for day in days[:-1]), Counts())
-        if not partial_day:
+        if not partial_day or first_day not in per_day:
             return per_day, total + per_day.get(first_day, Counts()), calls
-        first = raw.get(first_day, {})
+        # Only the first day's hours are needed: one small GetItem rather than every
+        # day's hourly counters in the BatchGetItem.
+        first, hour_calls = self._counter_item(first_day, hour_names)
+        calls += hour_calls
 
         def hour(number: int) -> Counts:
             prefix = hourly_name(number, "")
@@ -306,6 +309,16 @@ class SigninHistory:
             return per_day, total + hour(boundary.hour), calls
         part, tally_calls = self._tally_between(first_day, since, boundary + timedelta(hours=1))
         return per_day, total + part, calls + tally_calls
+
+    def _counter_item(self, day: str, names: list[str]) -> tuple[dict[str, int], int]:
+        placeholders = {f"#n{number}": name for number, name in enumerate(names)}
+        response = self._db.get_item(
+            TableName=self._table,
+            Key=counter_key(day),
+            ProjectionExpression=", ".join(placeholders),
+            ExpressionAttributeNames=placeholders,
+        )
+        return _numbers(response.get("Item", {})), 1
 
     def _day_counters(
         self, days: list[str], names: list[str]

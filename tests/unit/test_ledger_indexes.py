@@ -190,7 +190,7 @@ def test_a_window_starting_mid_hour_reads_only_that_hours_signins(dynamodb: Any)
     window = result.window
     assert (window.signins, window.failed, window.root) == (1, 1, 0)
     assert [entry.event_id for entry in result.entries] == ["after"]
-    assert calls == ["BatchGetItem", "Query", "Query"]
+    assert calls == ["BatchGetItem", "GetItem", "Query", "Query"]
 
 
 def test_combined_categories_are_counted_exactly_from_the_counters(dynamodb: Any) -> None:
