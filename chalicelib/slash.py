@@ -76,7 +76,7 @@ class Command:
 
     def to_query(self, now: datetime) -> HistoryQuery:
         since = now - self.window
-        if self.window % timedelta(hours=1) == timedelta(0):
+        if not self.window_text.endswith(("minute", "minutes")):
             # `since 24h`, `7d`: from the start of that hour, so the counters answer the
             # summary alone; `since 30m` is exact to the second.
             since = since.replace(minute=0, second=0, microsecond=0)

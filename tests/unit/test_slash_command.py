@@ -103,3 +103,19 @@ def test_any_text_parses_or_names_a_bad_word(text: str) -> None:
     else:
         assert 1 <= command.limit <= 50
         assert command.window <= timedelta(days=SETTINGS.ledger_retention_days)
+
+
+def test_minute_windows_are_exact_and_longer_ones_start_on_the_hour() -> None:
+    from datetime import UTC, datetime
+
+    now = datetime(2026, 11, 20, 12, 34, 56, tzinfo=UTC)
+
+    assert parse_command("since 60m", SETTINGS).to_query(now).since == datetime(
+        2026, 11, 20, 11, 34, 56, tzinfo=UTC
+    )
+    assert parse_command("since 1h", SETTINGS).to_query(now).since == datetime(
+        2026, 11, 20, 11, 0, tzinfo=UTC
+    )
+    assert parse_command("", SETTINGS).to_query(now).since == datetime(
+        2026, 11, 13, 12, 0, tzinfo=UTC
+    )
