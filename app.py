@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from chalice.app import Chalice, CloudWatchEvent, Cron, Rate
+from chalice.app import Chalice, CloudWatchEvent, Cron, Rate, Response
 
 from chalicelib.container import Container, deadline_from
 from chalicelib.events import SIGNIN_EVENT_PATTERN, AnyShapeEvent
@@ -24,6 +24,15 @@ def console_signin(event: CloudWatchEvent) -> dict[str, Any]:
     return container.alerter.handle(
         event.to_dict(), deadline=deadline_from(event.context)
     ).to_dict()
+
+
+@app.route(
+    "/slack/recent-logins",
+    methods=["POST"],
+    content_types=["application/x-www-form-urlencoded"],
+)
+def recent_logins() -> Response:
+    return container.recent_logins.handle(app.current_request)
 
 
 # EventBridge always sends its envelope, but replays and forwarders may not: let the

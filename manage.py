@@ -18,6 +18,7 @@ COMMAND_MODULES = (
     "tools.deploy",
     "tools.redrive",
     "tools.audit_regions",
+    "tools.backfill",
 )
 
 

@@ -1,14 +1,19 @@
-"""`make bench`: every benchmark, one after another, figures on stdout."""
+"""`make bench`: every benchmark, each in its own fresh process, figures on stdout."""
 
 from __future__ import annotations
 
-import importlib
+import subprocess
+import sys
 
 BENCHMARKS = (
     "bench.pipeline",
     "bench.cold_start",
+    "bench.burst",
+    "bench.deploy_rehearsal",
 )
 
+failed = 0
 for name in BENCHMARKS:
-    print(f"== {name}")
-    importlib.import_module(name).main()
+    print(f"== {name}", flush=True)
+    failed += subprocess.run([sys.executable, "-m", name], check=False).returncode != 0
+sys.exit(1 if failed else 0)

@@ -17,8 +17,10 @@ from chalicelib.alerts import SigninAlerter
 from chalicelib.budget import SendBudget
 from chalicelib.bursts import BurstStore, thresholds
 from chalicelib.digest import DayTally, run_daily_digest
+from chalicelib.history import SigninHistory
 from chalicelib.ledger import Ledger
 from chalicelib.places import PlaceStore
+from chalicelib.recent_logins import RecentLogins
 from chalicelib.rules import in_trusted_network
 from chalicelib.settings import ConfigError, SecretResolver, Settings
 from chalicelib.slack import (
@@ -28,6 +30,7 @@ from chalicelib.slack import (
     WebApiTransport,
     WebhookTransport,
 )
+from chalicelib.slack_verify import RequestVerifier
 from chalicelib.storms import StormControl
 
 # When the Lambda context cannot tell us (local runs), assume this much time is left.
@@ -150,4 +153,33 @@ class Container:
     def daily_digest(self, *, deadline: float) -> str:
         return run_daily_digest(
             self.settings, self.day_tally, self.notifier, now=utc_now(), deadline=deadline
+        )
+
+    @cached_property
+    def history(self) -> SigninHistory:
+        return SigninHistory(
+            self.dynamodb,
+            self.settings.ledger_table,
+            clock=utc_now,
+            retention_days=self.settings.ledger_retention_days,
+        )
+
+    def request_verifier(self) -> RequestVerifier:
+        settings = self.settings
+        secret = self.secrets.value(
+            settings.slack_signing_secret,
+            settings.slack_signing_secret_param,
+            "SLACK_SIGNING_SECRET",
+        )
+        return RequestVerifier(secret)
+
+    @cached_property
+    def recent_logins(self) -> RecentLogins:
+        # Factories: settings and the secret are read on the first request, inside the
+        # handler, so that a broken configuration is a logged 401, never a 500.
+        return RecentLogins(
+            settings=lambda: self.settings,
+            verifier=self.request_verifier,
+            history=lambda: self.history,
+            clock=utc_now,
         )

@@ -7,20 +7,34 @@ after a failed Slack post must post, while a duplicate of a posted one must not.
 Alert states: `delivering` (claimed by one invocation until `lease_until`) -> `sent`,
 or back to `pending` when delivery failed (a retry claims it again); `not_alerted`
 from the start for sign-ins the rules do not post.
+
+`/recent-logins` reads it through global secondary indexes, never a Scan. A sign-in
+item (not the steps inside one, such as CheckMfa) carries `day` (UTC date) and `at`
+(`<epoch>#<eventID>`, so newest first is a reverse range read) for the `by_day` index,
+and `failed_month`, `root_month` or `nomfa_month` (`YYYY-MM`) only when it is one of
+those, for three sparse indexes: these sign-ins are few, so a month per partition lets
+one Query find ten of them where day partitions would need a Query per day. One counter
+item per day (`pk=DAY#<date>`, `sk=COUNT`) holds the day's
+totals and hourly totals, written in the same transaction as the sign-in's first record:
+the summary line costs one BatchGetItem, plus at most one hour's sign-ins read, whatever
+the size of the table.
 """
 
 from __future__ import annotations
 
+import itertools
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from chalicelib.rules import Verdict
-from chalicelib.signin import SignIn
+from chalicelib.rules import Verdict, is_alerting_event, success_without_mfa
+from chalicelib.signin import Outcome, SignIn
 
 Clock = Callable[[], datetime]
+TRANSACTION_ATTEMPTS = 4
 
 
 class AlertStatus(StrEnum):
@@ -43,20 +57,154 @@ def event_key(event_id: str) -> dict[str, Any]:
     return {"pk": {"S": f"EVENT#{event_id}"}, "sk": {"S": "EVENT"}}
 
 
+class Category(StrEnum):
+    """The sign-ins `/recent-logins` can filter on and the summary line counts."""
+
+    FAILED = "failed"
+    ROOT = "root"
+    NOMFA = "nomfa"
+
+
+DAY_INDEX = "by_day"
+CATEGORY_INDEXES = {category: f"{category.value}_by_month" for category in Category}
+CATEGORY_PARTITION_ATTRIBUTES = {category: f"{category.value}_month" for category in Category}
+# What a listing needs, so an index page carries many sign-ins (the user agent, up to
+# 1 KB, stays out). DynamoDB allows 100 such attributes over all indexes of a table.
+LISTING_ATTRIBUTES = (
+    "event_id",
+    "event_name",
+    "epoch",
+    "account_id",
+    "region",
+    "principal_type",
+    "display_name",
+    "arn",
+    "role_name",
+    "source_ip",
+    "outcome",
+    "failure_reason",
+    "mfa",
+    "federation",
+    "who",
+    "categories",
+)
+COUNTER_SK = "COUNT"
+TOTAL_COUNTER = "signins"
+
+
+def combination_name(categories: frozenset[Category]) -> str:
+    return "_".join(sorted(category.value for category in categories))
+
+
+def counter_names(categories: frozenset[Category]) -> list[str]:
+    """The day counters one sign-in adds 1 to: the total, each of its categories and,
+    when it has two or more, their combination, so `root failed` is counted exactly."""
+    names = [TOTAL_COUNTER, *sorted(category.value for category in categories)]
+    if len(categories) > 1:
+        names.append(combination_name(categories))
+    return names
+
+
+# Every day counter there can be: the total, each category and each combination.
+COUNTER_NAMES = (
+    TOTAL_COUNTER,
+    *(category.value for category in Category),
+    *(
+        combination_name(frozenset(combination))
+        for size in range(2, len(Category) + 1)
+        for combination in itertools.combinations(Category, size)
+    ),
+)
+
+
+def hourly_name(hour: int, name: str) -> str:
+    """The counter of one hour of the day (UTC): `h07_failed`. A window that starts
+    mid-day is counted from its counters but for the part of one hour."""
+    return f"h{hour:02d}_{name}"
+
+
+def day_of(moment: datetime) -> str:
+    return moment.astimezone(UTC).date().isoformat()
+
+
+def counter_key(day: str) -> dict[str, Any]:
+    return {"pk": {"S": f"DAY#{day}"}, "sk": {"S": COUNTER_SK}}
+
+
+def _index(name: str, hash_attribute: str) -> dict[str, Any]:
+    return {
+        "IndexName": name,
+        "KeySchema": [
+            {"AttributeName": hash_attribute, "KeyType": "HASH"},
+            {"AttributeName": "at", "KeyType": "RANGE"},
+        ],
+        "Projection": {"ProjectionType": "INCLUDE", "NonKeyAttributes": list(LISTING_ATTRIBUTES)},
+    }
+
+
+def index_definitions() -> list[dict[str, Any]]:
+    return [_index(DAY_INDEX, "day")] + [
+        _index(CATEGORY_INDEXES[category], CATEGORY_PARTITION_ATTRIBUTES[category])
+        for category in Category
+    ]
+
+
+def _attribute_definitions() -> list[dict[str, str]]:
+    names = ["pk", "sk", "day", "at", *CATEGORY_PARTITION_ATTRIBUTES.values()]
+    return [{"AttributeName": name, "AttributeType": "S"} for name in names]
+
+
 def table_definition(name: str) -> dict[str, Any]:
     """Arguments for `create_table`: what `manage.py provision` and the tests create."""
     return {
         "TableName": name,
         "BillingMode": "PAY_PER_REQUEST",
-        "AttributeDefinitions": [
-            {"AttributeName": "pk", "AttributeType": "S"},
-            {"AttributeName": "sk", "AttributeType": "S"},
-        ],
+        "AttributeDefinitions": _attribute_definitions(),
         "KeySchema": [
             {"AttributeName": "pk", "KeyType": "HASH"},
             {"AttributeName": "sk", "KeyType": "RANGE"},
         ],
+        "GlobalSecondaryIndexes": index_definitions(),
     }
+
+
+def is_listed(signin: SignIn) -> bool:
+    """A sign-in as a person means it: ConsoleLogin, an Identity Center authentication.
+    Steps inside one (CheckMfa) and root password recovery are recorded, not listed."""
+    return is_alerting_event(signin) and not signin.event_name.startswith("PasswordRecovery")
+
+
+def categories_of(signin: SignIn) -> frozenset[Category]:
+    found = set()
+    if signin.outcome is Outcome.FAILURE:
+        found.add(Category.FAILED)
+    if signin.is_root:
+        found.add(Category.ROOT)
+    # The alert rule's own definition, so federated sessions are never "without MFA".
+    if success_without_mfa(signin) is not None:
+        found.add(Category.NOMFA)
+    return frozenset(found)
+
+
+def listing_attributes(signin: SignIn) -> dict[str, Any]:
+    """The index keys of a listed sign-in; empty for the steps inside a sign-in."""
+    if not is_listed(signin):
+        return {}
+    day = day_of(signin.event_time)
+    epoch = max(0, int(signin.event_time.timestamp()))
+    item: dict[str, Any] = {
+        "day": {"S": day},
+        "at": {"S": f"{epoch:010d}#{signin.event_id}"},
+        # Lower-cased once here, so the WHO filter is a case-insensitive `contains`.
+        "who": {"S": f"{signin.display_name}\n{signin.arn}".lower()[:2048]},
+    }
+    categories = categories_of(signin)
+    for category in categories:
+        item[CATEGORY_PARTITION_ATTRIBUTES[category]] = {"S": day[:7]}
+    if categories:
+        # Projected into every index, so any category can filter another's index.
+        item["categories"] = {"SS": sorted(category.value for category in categories)}
+    return item
 
 
 TTL_ATTRIBUTE = "expires_at"
@@ -89,6 +237,7 @@ def signin_attributes(signin: SignIn) -> dict[str, Any]:
     item["epoch"] = {"N": str(int(signin.event_time.timestamp()))}
     if signin.problems:
         item["problems"] = {"SS": sorted(set(signin.problems))}
+    item.update(listing_attributes(signin))
     return item
 
 
@@ -112,7 +261,15 @@ class Ledger:
         """Write the sign-in once. A second call for the same eventID changes nothing
         and tells the caller what happened to the first one. A first write with
         `alert=True` holds the claim to post it (status `delivering`)."""
-        # An alert is claimed in the same write that records it: one call, not two.
+        status = AlertStatus.DELIVERING if alert else AlertStatus.NOT_ALERTED
+        old = self._put_first(signin, self.item_for(signin, verdict, alert=alert))
+        if old is not None:
+            return Recorded(False, AlertStatus(old["alert_status"]["S"]), _int(old, "attempts"))
+        return Recorded(True, status)
+
+    def item_for(self, signin: SignIn, verdict: Verdict, *, alert: bool) -> dict[str, Any]:
+        """The item `record` writes (bulk loaders write the same, with `counter_for`).
+        An alert is claimed in the same write that records it: one call, not two."""
         status = AlertStatus.DELIVERING if alert else AlertStatus.NOT_ALERTED
         now = self._clock()
         item = {
@@ -131,17 +288,59 @@ class Ledger:
             item["reasons"] = {"L": [{"S": reason} for reason in verdict.reasons]}
         if verdict.skip_reason:
             item["skip_reason"] = {"S": verdict.skip_reason}
-        try:
-            self._db.put_item(
-                TableName=self.table_name,
-                Item=item,
-                ConditionExpression="attribute_not_exists(pk)",
-                ReturnValuesOnConditionCheckFailure="ALL_OLD",
-            )
-        except self._db.exceptions.ConditionalCheckFailedException as error:
-            old = getattr(error, "response", {}).get("Item") or self._get(signin.event_id)
-            return Recorded(False, AlertStatus(old["alert_status"]["S"]), _int(old, "attempts"))
-        return Recorded(True, status)
+        return item
+
+    def _put_first(self, signin: SignIn, item: dict[str, Any]) -> dict[str, Any] | None:
+        """Put the item unless it exists; None when written, else the existing item.
+        A listed sign-in is counted in its day's counter in the same transaction, so
+        the counts match the items exactly, duplicates and backfills included."""
+        put = {
+            "TableName": self.table_name,
+            "Item": item,
+            "ConditionExpression": "attribute_not_exists(pk)",
+            "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
+        }
+        if "day" not in item:
+            try:
+                self._db.put_item(**put)
+            except self._db.exceptions.ConditionalCheckFailedException as error:
+                found: dict[str, Any] | None = getattr(error, "response", {}).get("Item")
+                return found or self._get(signin.event_id)
+            return None
+        counter = self._counter_update(signin, item["day"]["S"])
+        for attempt in range(TRANSACTION_ATTEMPTS):
+            try:
+                self._db.transact_write_items(TransactItems=[{"Put": put}, {"Update": counter}])
+            except self._db.exceptions.TransactionCanceledException as error:
+                reasons = getattr(error, "response", {}).get("CancellationReasons") or [{}]
+                if reasons[0].get("Code") == "ConditionalCheckFailed":
+                    existing: dict[str, Any] | None = reasons[0].get("Item")
+                    return existing or self._get(signin.event_id)
+                # Another sign-in of the same day updated the counter at the same
+                # moment (TransactionConflict): nothing was written, so try again.
+                if attempt == TRANSACTION_ATTEMPTS - 1:
+                    raise
+                time.sleep(0.05 * (attempt + 1))
+            else:
+                return None
+        return None  # pragma: no cover - the loop returns or raises
+
+    def _counter_update(self, signin: SignIn, day: str) -> dict[str, Any]:
+        names = counter_names(categories_of(signin))
+        names += [hourly_name(signin.event_time.astimezone(UTC).hour, name) for name in names]
+        expires = datetime.fromisoformat(day).replace(tzinfo=UTC) + self._retention
+        return {
+            "TableName": self.table_name,
+            "Key": counter_key(day),
+            "UpdateExpression": "ADD "
+            + ", ".join(f"#{name} :one" for name in names)
+            + f" SET {TTL_ATTRIBUTE} = :expires",
+            "ExpressionAttributeNames": {f"#{name}": name for name in names},
+            "ExpressionAttributeValues": {
+                ":one": {"N": "1"},
+                ":expires": {"N": str(int((expires + timedelta(days=2)).timestamp()))},
+            },
+        }
 
     def claim(self, event_id: str) -> bool:
         """Take the right to post this alert, unless it was posted or another invocation
@@ -261,14 +460,18 @@ def _int(item: Mapping[str, Any], name: str) -> int:
         return 0
 
 
-def create_ledger_table(dynamodb: Any, name: str) -> bool:
-    """Create the table and turn on TTL; True when it was created, False if it existed."""
+def create_ledger_table(dynamodb: Any, name: str, *, poll_seconds: float = 5.0) -> bool:
+    """Create the table with its indexes and turn on TTL; True when it was created,
+    False if it existed. An existing table gets whichever indexes it lacks, one at a
+    time (DynamoDB builds one per UpdateTable), waiting for each to become active."""
     created = True
     try:
         dynamodb.create_table(**table_definition(name))
     except dynamodb.exceptions.ResourceInUseException:
         created = False
     dynamodb.get_waiter("table_exists").wait(TableName=name)
+    if not created:
+        add_missing_indexes(dynamodb, name, poll_seconds=poll_seconds)
     ttl = dynamodb.describe_time_to_live(TableName=name)["TimeToLiveDescription"]
     if ttl.get("TimeToLiveStatus") not in ("ENABLED", "ENABLING"):
         dynamodb.update_time_to_live(
@@ -276,3 +479,39 @@ def create_ledger_table(dynamodb: Any, name: str) -> bool:
             TimeToLiveSpecification={"Enabled": True, "AttributeName": TTL_ATTRIBUTE},
         )
     return created
+
+
+def add_missing_indexes(dynamodb: Any, name: str, *, poll_seconds: float = 5.0) -> list[str]:
+    """The names of the indexes added; an empty list when all were there."""
+    added: list[str] = []
+    for index in index_definitions():
+        existing = _index_states(dynamodb, name)
+        if index["IndexName"] in existing:
+            continue
+        used = {attribute["AttributeName"] for attribute in index["KeySchema"]}
+        dynamodb.update_table(
+            TableName=name,
+            AttributeDefinitions=[
+                definition
+                for definition in _attribute_definitions()
+                if definition["AttributeName"] in used
+            ],
+            GlobalSecondaryIndexUpdates=[{"Create": index}],
+        )
+        added.append(index["IndexName"])
+        _wait_until_active(dynamodb, name, poll_seconds)
+    return added
+
+
+def _index_states(dynamodb: Any, name: str) -> dict[str, str]:
+    table = dynamodb.describe_table(TableName=name)["Table"]
+    return {
+        index["IndexName"]: index.get("IndexStatus", "ACTIVE")
+        for index in table.get("GlobalSecondaryIndexes", [])
+    }
+
+
+def _wait_until_active(dynamodb: Any, name: str, poll_seconds: float) -> None:
+    # Building an index on a large table takes minutes on AWS; moto's is instant.
+    while any(state != "ACTIVE" for state in _index_states(dynamodb, name).values()):
+        time.sleep(poll_seconds)

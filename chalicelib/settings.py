@@ -169,6 +169,12 @@ class Settings:
     digest_enabled: bool = False
     digest_hour_utc: int = 8
     digest_channel: str | None = None
+    slack_signing_secret: str | None = None
+    slack_signing_secret_param: str | None = None
+    # Who may use /recent-logins: the workspace is required, users and channels optional.
+    slack_team_ids: tuple[str, ...] = ()
+    slack_allowed_user_ids: tuple[str, ...] = ()
+    slack_allowed_channel_ids: tuple[str, ...] = ()
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -214,6 +220,11 @@ class Settings:
             digest_enabled=_flag(env, "DIGEST_ENABLED", False),
             digest_hour_utc=_hour(env, "DIGEST_HOUR_UTC", 8),
             digest_channel=get("DIGEST_CHANNEL") or None,
+            slack_signing_secret=get("SLACK_SIGNING_SECRET") or None,
+            slack_signing_secret_param=get("SLACK_SIGNING_SECRET_PARAM") or None,
+            slack_team_ids=_split(get("SLACK_TEAM_ID")),
+            slack_allowed_user_ids=_split(get("SLACK_ALLOWED_USER_IDS")),
+            slack_allowed_channel_ids=_split(get("SLACK_ALLOWED_CHANNEL_IDS")),
         )
 
     def account_label(self, account_id: str) -> str:

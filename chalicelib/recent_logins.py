@@ -1,0 +1,164 @@
+"""`POST /slack/recent-logins`: verify, authorise, parse, read the ledger, reply.
+
+Slack shows the user a generic error for any answer that is not a 200 within three
+seconds, so after verification every path answers 200 with an ephemeral message, even
+a bug or a DynamoDB outage. Before verification the only answer is a bare 401.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from urllib.parse import parse_qs
+
+from chalice.app import Response
+
+from chalicelib import logs
+from chalicelib.history import SigninHistory
+from chalicelib.settings import Settings
+from chalicelib.slack_verify import Refusal, RequestVerifier
+from chalicelib.slash import (
+    Access,
+    BadCommand,
+    Caller,
+    not_allowed_reply,
+    parse_command,
+    recent_reply,
+    unavailable_reply,
+    usage_reply,
+)
+
+# Slack waits three seconds; leave room for API Gateway, a cold start and the network.
+DEFAULT_BUDGET_SECONDS = 1.5
+MAX_BODY_BYTES = 16_384  # a slash command is about 500 bytes; text is at most 4,000 chars
+UNAUTHORIZED = "Unauthorized"
+
+
+@dataclass(frozen=True)
+class Outcome:
+    status: str
+    reason: str = ""
+
+
+class RecentLogins:
+    def __init__(
+        self,
+        *,
+        settings: Callable[[], Settings],
+        verifier: Callable[[], RequestVerifier],
+        history: Callable[[], SigninHistory],
+        clock: Callable[[], datetime],
+        budget_seconds: float = DEFAULT_BUDGET_SECONDS,
+    ) -> None:
+        # Factories, so that a broken setting is a logged refusal, not a 500.
+        self._settings = settings
+        self._verifier = verifier
+        self._history = history
+        self._clock = clock
+        self._budget = budget_seconds
+
+    def handle(self, request: Any) -> Response:
+        """`request` is Chalice's `app.current_request`: its `raw_body` is the exact
+        bytes Slack signed, its `headers` a case-insensitive mapping."""
+        started = time.monotonic()
+        raw = getattr(request, "raw_body", b"") or b""
+        body = raw.encode() if isinstance(raw, str) else bytes(raw)
+        headers: Mapping[str, str] = getattr(request, "headers", None) or {}
+        try:
+            verification = self._verifier().verify(body, headers)
+            refusal = verification.refusal
+        except Exception as error:  # a missing SSM parameter, a bad setting
+            refusal = Refusal.NO_SECRET
+            self._log(Outcome("refused", f"{refusal.value}: {type(error).__name__}"), started)
+            return _unauthorized()
+        if refusal is not None or len(body) > MAX_BODY_BYTES:
+            reason = refusal.value if refusal else "body too large"
+            self._log(Outcome("refused", reason), started, has_timestamp=_has_timestamp(headers))
+            return _unauthorized()
+
+        form = {
+            name: values[0]
+            for name, values in parse_qs(
+                body.decode("utf-8", errors="replace"), keep_blank_values=True
+            ).items()
+        }
+        if form.get("ssl_check") == "1":
+            self._log(Outcome("ssl_check"), started)
+            return Response(body="", status_code=200)
+        caller = Caller.from_form(form)
+        try:
+            reply, outcome = self._answer(caller, form.get("text", ""), started)
+        except Exception as error:  # never a 500 or a stack trace to Slack
+            reply, outcome = unavailable_reply(), Outcome("error", type(error).__name__)
+        self._log(outcome, started, caller=caller, text=form.get("text", ""))
+        return Response(
+            body=json.dumps(reply, ensure_ascii=False),
+            status_code=200,
+            headers={"Content-Type": "application/json"},
+        )
+
+    def _answer(self, caller: Caller, text: str, started: float) -> tuple[dict[str, Any], Outcome]:
+        settings = self._settings()
+        access = Access(
+            team_ids=frozenset(settings.slack_team_ids),
+            user_ids=frozenset(settings.slack_allowed_user_ids),
+            channel_ids=frozenset(settings.slack_allowed_channel_ids),
+        )
+        denied = access.refusal(caller)
+        if denied:
+            return not_allowed_reply(), Outcome("not_allowed", denied)
+        try:
+            command = parse_command(text, settings)
+        except BadCommand as bad:
+            return usage_reply(bad), Outcome("usage", bad.why)
+        if command.help:
+            return usage_reply(), Outcome("help")
+        try:
+            history = self._history().recent(
+                command.to_query(self._clock()), deadline=started + self._budget
+            )
+        except Exception as error:  # DynamoDB throttled or unreachable
+            return unavailable_reply(), Outcome("ledger_unavailable", type(error).__name__)
+        reason = f"{len(history.entries)} entries, {history.calls} calls"
+        if not history.complete:
+            reason += ", budget reached"
+        return recent_reply(command, history, settings), Outcome("answered", reason)
+
+    def _log(
+        self,
+        outcome: Outcome,
+        started: float,
+        *,
+        caller: Caller | None = None,
+        text: str = "",
+        has_timestamp: bool | None = None,
+    ) -> None:
+        # Never the request body: it holds the response_url, a bearer capability.
+        fields: dict[str, Any] = {
+            "message": "recent_logins",
+            "outcome": outcome.status,
+            "reason": outcome.reason,
+            "elapsed_ms": round((time.monotonic() - started) * 1000),
+        }
+        if caller is not None:
+            fields.update(
+                team_id=caller.team_id[:32],
+                user_id=caller.user_id[:32],
+                channel_id=caller.channel_id[:32],
+                text=text[:200],
+            )
+        if has_timestamp is not None:
+            fields["has_timestamp_header"] = has_timestamp
+        logs.emit(fields)
+
+
+def _unauthorized() -> Response:
+    return Response(body=UNAUTHORIZED, status_code=401, headers={"Content-Type": "text/plain"})
+
+
+def _has_timestamp(headers: Mapping[str, str]) -> bool:
+    return any(name.lower() == "x-slack-request-timestamp" for name in headers)

@@ -1,0 +1,215 @@
+"""GIVEN the ledger table WHEN provisioned or read for /recent-logins THEN the indexes
+answer every question with Query, and the counters match the items."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import boto3
+
+from chalicelib.history import HistoryQuery, SigninHistory
+from chalicelib.ledger import (
+    Category,
+    Ledger,
+    create_ledger_table,
+    index_definitions,
+)
+from chalicelib.rules import evaluate
+from chalicelib.settings import Settings
+from chalicelib.signin import parse_signin
+from localdev.signins import Login
+from tests.conftest import TABLE
+
+NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
+
+
+def record(dynamodb: Any, *logins: Login) -> Ledger:
+    ledger = Ledger(dynamodb, TABLE, clock=lambda: NOW)
+    for login in logins:
+        signin = parse_signin(login.record(), received_at=NOW)
+        ledger.record(signin, evaluate(signin, Settings()), alert=False)
+    return ledger
+
+
+def operations(client: Any) -> list[str]:
+    seen: list[str] = []
+    client.meta.events.register(
+        "before-call.dynamodb.*", lambda model, **_: seen.append(model.name)
+    )
+    return seen
+
+
+def test_an_old_table_gets_the_missing_indexes_and_keeps_its_items(aws: None) -> None:
+    client = boto3.client("dynamodb", region_name="us-east-1")
+    client.create_table(
+        TableName="old-ledger",
+        BillingMode="PAY_PER_REQUEST",
+        AttributeDefinitions=[
+            {"AttributeName": "pk", "AttributeType": "S"},
+            {"AttributeName": "sk", "AttributeType": "S"},
+        ],
+        KeySchema=[
+            {"AttributeName": "pk", "KeyType": "HASH"},
+            {"AttributeName": "sk", "KeyType": "RANGE"},
+        ],
+    )
+    client.put_item(TableName="old-ledger", Item={"pk": {"S": "SEEN#x"}, "sk": {"S": "S"}})
+
+    assert create_ledger_table(client, "old-ledger", poll_seconds=0) is False
+    again = create_ledger_table(client, "old-ledger", poll_seconds=0)
+
+    indexes = client.describe_table(TableName="old-ledger")["Table"]["GlobalSecondaryIndexes"]
+    assert again is False
+    assert sorted(index["IndexName"] for index in indexes) == sorted(
+        index["IndexName"] for index in index_definitions()
+    )
+    assert client.get_item(TableName="old-ledger", Key={"pk": {"S": "SEEN#x"}, "sk": {"S": "S"}})[
+        "Item"
+    ]
+
+
+def test_counters_count_each_signin_once_by_category(dynamodb: Any) -> None:
+    login = Login("a", NOW - timedelta(hours=1), kind="Root", mfa=False)
+    record(
+        dynamodb,
+        login,
+        login,
+        Login("b", NOW - timedelta(hours=2), success=False),
+        Login("c", NOW - timedelta(hours=3), kind="AssumedRole", mfa=False),
+    )
+    history = SigninHistory(dynamodb, TABLE, clock=lambda: NOW)
+
+    result = history.recent(
+        HistoryQuery(limit=10, since=NOW - timedelta(days=1)), deadline=float("inf")
+    )
+
+    window = result.window
+    assert (window.signins, window.failed, window.root, window.nomfa) == (3, 1, 1, 1)
+    assert [entry.event_id for entry in result.entries] == ["a", "b", "c"]
+
+
+def test_a_window_starting_mid_day_counts_only_from_its_start(dynamodb: Any) -> None:
+    record(
+        dynamodb,
+        Login("in", NOW - timedelta(hours=1), success=False),
+        Login("out", NOW - timedelta(hours=11, minutes=30), success=False),
+    )
+    history = SigninHistory(dynamodb, TABLE, clock=lambda: NOW)
+
+    result = history.recent(
+        HistoryQuery(limit=10, since=NOW - timedelta(hours=2)), deadline=float("inf")
+    )
+
+    window = result.window
+    assert (window.signins, window.failed, window.root, window.nomfa) == (1, 1, 0, 0)
+    assert [entry.event_id for entry in result.entries] == ["in"]
+
+
+def test_no_scan_and_one_query_for_the_newest_entries_of_a_busy_week(dynamodb: Any) -> None:
+    record(
+        dynamodb,
+        *(Login(f"e{n}", NOW - timedelta(hours=n * 3)) for n in range(50)),
+    )
+    calls = operations(dynamodb)
+    history = SigninHistory(dynamodb, TABLE, clock=lambda: NOW)
+
+    result = history.recent(
+        HistoryQuery(limit=5, since=NOW - timedelta(days=7)), deadline=float("inf")
+    )
+
+    assert [entry.event_id for entry in result.entries] == ["e0", "e1", "e2", "e3", "e4"]
+    assert "Scan" not in calls
+    # counters, the partial first day's total, then the newest day bucket
+    assert calls.count("Query") <= 3 and calls.count("BatchGetItem") == 1
+
+
+def test_days_without_matching_signins_are_never_read(dynamodb: Any) -> None:
+    record(
+        dynamodb,
+        *(Login(f"ok{n}", NOW - timedelta(days=n, hours=1)) for n in range(30)),
+        Login("root-old", NOW - timedelta(days=25), kind="Root"),
+    )
+    calls = operations(dynamodb)
+    history = SigninHistory(dynamodb, TABLE, clock=lambda: NOW)
+
+    result = history.recent(
+        HistoryQuery(
+            limit=5,
+            since=datetime(2026, 10, 21, tzinfo=UTC),
+            categories=frozenset({Category.ROOT}),
+        ),
+        deadline=float("inf"),
+    )
+
+    assert [entry.event_id for entry in result.entries] == ["root-old"]
+    assert calls == ["BatchGetItem", "Query"]
+
+
+def test_a_filter_no_index_answers_stops_at_its_call_budget_and_says_where(
+    dynamodb: Any,
+) -> None:
+    record(dynamodb, *(Login(f"d{n}", NOW - timedelta(days=n, hours=1)) for n in range(20)))
+    history = SigninHistory(dynamodb, TABLE, clock=lambda: NOW, max_listing_calls=3)
+
+    result = history.recent(
+        HistoryQuery(limit=5, since=datetime(2026, 11, 1, tzinfo=UTC), who="nobody"),
+        deadline=float("inf"),
+    )
+
+    assert result.entries == ()
+    assert result.complete is False
+    assert result.searched_back_to == datetime(2026, 11, 18, tzinfo=UTC)
+
+
+def test_the_deadline_stops_the_search_too(dynamodb: Any) -> None:
+    record(dynamodb, *(Login(f"d{n}", NOW - timedelta(days=n, hours=1)) for n in range(5)))
+    history = SigninHistory(dynamodb, TABLE, clock=lambda: NOW)
+
+    result = history.recent(
+        HistoryQuery(limit=5, since=NOW - timedelta(days=7), who="nobody"), deadline=0.0
+    )
+
+    assert result.complete is False
+
+
+def test_a_window_starting_mid_hour_reads_only_that_hours_signins(dynamodb: Any) -> None:
+    record(
+        dynamodb,
+        Login("before", NOW - timedelta(minutes=50), kind="Root"),
+        Login("after", NOW - timedelta(minutes=20), success=False),
+        Login("earlier-hour", NOW - timedelta(hours=3)),
+    )
+    calls = operations(dynamodb)
+    history = SigninHistory(dynamodb, TABLE, clock=lambda: NOW + timedelta(minutes=30))
+
+    result = history.recent(
+        HistoryQuery(limit=10, since=NOW - timedelta(minutes=30)), deadline=float("inf")
+    )
+
+    window = result.window
+    assert (window.signins, window.failed, window.root) == (1, 1, 0)
+    assert [entry.event_id for entry in result.entries] == ["after"]
+    assert calls == ["BatchGetItem", "GetItem", "Query", "Query"]
+
+
+def test_combined_categories_are_counted_exactly_from_the_counters(dynamodb: Any) -> None:
+    record(
+        dynamodb,
+        Login("root-failed", NOW - timedelta(days=2), kind="Root", success=False),
+        Login("root-ok", NOW - timedelta(days=1), kind="Root"),
+        Login("failed", NOW - timedelta(days=3), success=False),
+    )
+    history = SigninHistory(dynamodb, TABLE, clock=lambda: NOW)
+
+    result = history.recent(
+        HistoryQuery(
+            limit=10,
+            since=datetime(2026, 11, 13, tzinfo=UTC),
+            categories=frozenset({Category.ROOT, Category.FAILED}),
+        ),
+        deadline=float("inf"),
+    )
+
+    assert result.matched == 1
+    assert [entry.event_id for entry in result.entries] == ["root-failed"]
