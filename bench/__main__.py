@@ -9,6 +9,7 @@ BENCHMARKS = (
     "bench.pipeline",
     "bench.cold_start",
     "bench.burst",
+    "bench.recent_logins",
     "bench.deploy_rehearsal",
 )
 
