@@ -80,16 +80,7 @@ class SigninAlerter:
             AlertStatus.SENT,
             AlertStatus.NOT_ALERTED,
         ):
-            return self._log(
-                signin,
-                verdict,
-                Handled(
-                    signin.event_id,
-                    verdict.severity.name,
-                    Outcome.DUPLICATE,
-                    reason=recorded.status.value,
-                ),
-            )
+            return self._done(signin, verdict, Outcome.DUPLICATE, reason=recorded.status.value)
         # A first recording of an alert holds the claim to post it (see Ledger.record).
         claimed = recorded.first_time and recorded.status is AlertStatus.DELIVERING
         burst_alert: BurstAlert | None = None
@@ -108,20 +99,9 @@ class SigninAlerter:
             elif decision.reason:
                 verdict = replace(verdict, reasons=(*verdict.reasons, decision.reason))
         if not verdict.alert:
-            return self._log(
-                signin,
-                verdict,
-                Handled(
-                    signin.event_id,
-                    verdict.severity.name,
-                    Outcome.NOT_ALERTED,
-                    reason=verdict.skip_reason,
-                ),
-            )
+            return self._done(signin, verdict, Outcome.NOT_ALERTED, reason=verdict.skip_reason)
         if not recorded.first_time and not self._ledger.claim(signin.event_id):
-            return self._log(
-                signin, verdict, Handled(signin.event_id, verdict.severity.name, Outcome.IN_FLIGHT)
-            )
+            return self._done(signin, verdict, Outcome.IN_FLIGHT)
         return self._deliver(signin, verdict, deadline, burst_alert)
 
     def _held_back(
@@ -149,13 +129,7 @@ class SigninAlerter:
                     at_epoch=int(signin.event_time.timestamp()),
                     deadline=deadline,
                 )
-        return self._log(
-            signin,
-            verdict,
-            Handled(
-                signin.event_id, verdict.severity.name, Outcome.NOT_ALERTED, reason=decision.reason
-            ),
-        )
+        return self._done(signin, verdict, Outcome.NOT_ALERTED, reason=decision.reason)
 
     def _notifier_(self) -> SlackNotifier:
         if self._notifier is None:
@@ -184,24 +158,16 @@ class SigninAlerter:
             delivered = self._notifier_().post(message, deadline=deadline, channel=channel)
         except DeliveryFailed as failure:
             self._ledger.release(signin.event_id, attempts=failure.attempts, error=failure.reason)
-            self._log(
-                signin,
-                verdict,
-                Handled(
-                    signin.event_id,
-                    verdict.severity.name,
-                    Outcome.FAILED,
-                    failure.attempts,
-                    failure.reason,
-                ),
-            )
+            self._done(signin, verdict, Outcome.FAILED, failure.attempts, failure.reason)
             raise
         except Exception as error:  # a bad secret or setting: keep the alert retryable
             self._ledger.release(signin.event_id, attempts=0, error=type(error).__name__)
-            self._log(
+            self._done(
                 signin,
                 verdict,
-                Handled(signin.event_id, verdict.severity.name, Outcome.FAILED, 0, str(error)),
+                Outcome.FAILED,
+                0,
+                str(error),
             )
             raise
         self._ledger.mark_sent(
@@ -211,13 +177,18 @@ class SigninAlerter:
             self._storms.remember_message(
                 burst_alert.burst, ts=delivered.reference, channel=delivered.channel
             )
-        return self._log(
-            signin,
-            verdict,
-            Handled(signin.event_id, verdict.severity.name, Outcome.POSTED, delivered.attempts),
-        )
+        return self._done(signin, verdict, Outcome.POSTED, delivered.attempts)
 
-    def _log(self, signin: SignIn, verdict: Verdict, handled: Handled) -> Handled:
+    def _done(
+        self,
+        signin: SignIn,
+        verdict: Verdict,
+        outcome: Outcome,
+        attempts: int = 0,
+        reason: str = "",
+    ) -> Handled:
+        """The result of one sign-in, logged as one JSON line with its metrics."""
+        handled = Handled(signin.event_id, verdict.severity.name, outcome, attempts, reason)
         now = self._clock()
         logs.emit(
             {

@@ -20,11 +20,11 @@ from chalicelib.bursts import (
 )
 from chalicelib.formatter import (
     MAX_FIELD_TEXT,
-    MAX_HEADER_TEXT,
     MAX_NOTIFICATION_TEXT,
     SEVERITY_COLOURS,
     SEVERITY_EMOJI,
     clip,
+    header_block,
     safe,
     slack_date,
 )
@@ -108,14 +108,7 @@ def burst_message(
     return {
         "text": burst_notification(count, opener, subject.account_id, title),
         "blocks": [
-            {
-                "type": "header",
-                "text": {
-                    "type": "plain_text",
-                    "text": clip(header, MAX_HEADER_TEXT),
-                    "emoji": True,
-                },
-            },
+            header_block(header),
             {"type": "section", "text": {"type": "mrkdwn", "text": safe(title, 2000)}},
         ],
         "attachments": [{"color": SEVERITY_COLOURS[Severity.HIGH], "blocks": blocks}],

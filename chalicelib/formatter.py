@@ -184,6 +184,14 @@ def notification_text(signin: SignIn, verdict: Verdict) -> str:
     return safe(text, MAX_NOTIFICATION_TEXT)
 
 
+def header_block(text: str) -> dict[str, Any]:
+    """A header: plain text, which Slack does not parse, so only the length matters."""
+    return {
+        "type": "header",
+        "text": {"type": "plain_text", "text": clip(text, MAX_HEADER_TEXT), "emoji": True},
+    }
+
+
 def build_message(signin: SignIn, verdict: Verdict, settings: Settings) -> dict[str, Any]:
     labels = LABELS[settings.language]
     result = result_word(signin, labels)
@@ -254,15 +262,6 @@ def build_message(signin: SignIn, verdict: Verdict, settings: Settings) -> dict[
     header = f"{SEVERITY_EMOJI[verdict.severity]} {verdict.severity.name}: {verdict.title}"
     return {
         "text": notification_text(signin, verdict),
-        "blocks": [
-            {
-                "type": "header",
-                "text": {
-                    "type": "plain_text",
-                    "text": clip(header, MAX_HEADER_TEXT),
-                    "emoji": True,
-                },
-            }
-        ],
+        "blocks": [header_block(header)],
         "attachments": [{"color": SEVERITY_COLOURS[verdict.severity], "blocks": details}],
     }
