@@ -24,6 +24,7 @@ from chalicelib.ledger import Ledger
 from chalicelib.rules import evaluate
 from chalicelib.settings import Settings
 from chalicelib.signin import parse_signin
+from tools.cli import add_ledger_options
 
 # The regions the stages in .chalice/config.json run in.
 DEFAULT_REGIONS = ("us-east-1", "us-west-2")
@@ -255,16 +256,7 @@ def register(commands: Any) -> None:
         metavar="REGION",
         help="CloudTrail regions to read (default: " + " ".join(DEFAULT_REGIONS) + ")",
     )
-    parser.add_argument(
-        "--table",
-        default=os.environ.get("LEDGER_TABLE", "signin-alerts-ledger"),
-        help="ledger table (default: $LEDGER_TABLE or signin-alerts-ledger)",
-    )
-    parser.add_argument(
-        "--ledger-region",
-        default=os.environ.get("LEDGER_REGION") or None,
-        help="the ledger's region (default: $LEDGER_REGION, else the session's region)",
-    )
+    add_ledger_options(parser, region_flag="--ledger-region")
     parser.set_defaults(run=run)
 
 

@@ -3,24 +3,15 @@
 from __future__ import annotations
 
 import argparse
-import os
 from typing import Any
 
 from chalicelib.ledger import create_ledger_table
+from tools.cli import add_ledger_options
 
 
 def register(commands: Any) -> None:
     parser = commands.add_parser("provision", help="create the ledger table, idempotently")
-    parser.add_argument(
-        "--table",
-        default=os.environ.get("LEDGER_TABLE", "signin-alerts-ledger"),
-        help="table name (default: $LEDGER_TABLE or signin-alerts-ledger)",
-    )
-    parser.add_argument(
-        "--region",
-        default=os.environ.get("LEDGER_REGION") or None,
-        help="region (default: $LEDGER_REGION, else the session's region)",
-    )
+    add_ledger_options(parser)
     parser.set_defaults(run=run)
 
 
