@@ -30,7 +30,7 @@ def render(message: dict[str, Any]) -> str:
                 label, _, value = _plain(field["text"]).partition("\n")
                 lines.append(f"  ┃ {label + ':':<12} {value}")
             if "text" in block:
-                lines.append(f"  ┃ {_plain(block['text']['text']).replace(chr(10), ' ')}")
+                lines.extend(f"  ┃ {line}" for line in _plain(block["text"]["text"]).splitlines())
         elif kind == "context":
             for element in block.get("elements", []):
                 lines.append(f"  ┃ {_plain(element.get('text', ''))}")

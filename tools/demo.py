@@ -3,7 +3,8 @@
 Starts a local AWS emulator (moto server) and a local Slack sink on 127.0.0.1,
 provisions the ledger, replays bundled sample sign-ins through the real
 `console_signin` handler, and prints each Slack message as a person would read it,
-plus what was not alerted and why.
+plus what was not alerted and why; then asks `/recent-logins` through the real route
+with a request signed as Slack signs it.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import argparse
 import json
 import logging
 import os
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +24,7 @@ from tools.provision import provision
 
 EVENTS = Path(__file__).resolve().parent.parent / "tests" / "events"
 DEMO_TABLE = "signin-alerts-demo"
+DEMO_SIGNING_SECRET = "demo-signing-secret"  # local only: the sink plays Slack
 # (sample file, what it shows, Slack's behaviour for it)
 SCRIPT: list[tuple[str, str, Reply | None]] = [
     ("root_success_no_mfa.json", "root signs in without MFA", None),
@@ -42,7 +45,12 @@ def register(commands: Any) -> None:
 
 
 def _load(name: str) -> dict[str, Any]:
+    """A bundled sample, re-timed to a few minutes ago: the samples come from AWS's
+    documentation years back, and the ledger keeps only LEDGER_RETENTION_DAYS."""
     event: dict[str, Any] = json.loads((EVENTS / name).read_text())
+    minutes_ago = len(SCRIPT) - [script[0] for script in SCRIPT].index(name)
+    moment = datetime.now(UTC) - timedelta(minutes=minutes_ago)
+    event["time"] = event["detail"]["eventTime"] = moment.strftime("%Y-%m-%dT%H:%M:%SZ")
     return event
 
 
@@ -61,6 +69,8 @@ def run(args: argparse.Namespace) -> int:
                 "ACCOUNT_NAMES": "123456789112=production,123456789012=staging",
                 "DISPLAY_TIMEZONE": args.timezone,
                 "MESSAGE_LANGUAGE": args.language,
+                "SLACK_SIGNING_SECRET": DEMO_SIGNING_SECRET,
+                "SLACK_TEAM_ID": "T0DEMO",
             }
         )
         provision(DEMO_TABLE)
@@ -85,6 +95,10 @@ def run(args: argparse.Namespace) -> int:
                 print("  (already posted for this eventID: not posted again)")
             print()
 
+        print("Someone types /recent-logins in Slack (a signed request to the real route):")
+        print(render(_slash_command(app.app, "/recent-logins 5")))
+        print()
+
         ledger = app.container.ledger
         recorded = {_load(name)["detail"]["eventID"] for name, _, _ in SCRIPT}
         in_ledger = sum(1 for event_id in recorded if ledger.get(event_id) is not None)
@@ -93,3 +107,34 @@ def run(args: argparse.Namespace) -> int:
             f"messages, {sink.count(500)} Slack error retried, {in_ledger} sign-ins in the ledger."
         )
     return 0
+
+
+def _slash_command(chalice_app: Any, typed: str) -> dict[str, Any]:
+    """POST what Slack would send for `typed`, signed as Slack signs it."""
+    import time
+    from urllib.parse import urlencode
+
+    from chalice.test import Client
+
+    from chalicelib.slack_verify import sign
+
+    command, _, text = typed.partition(" ")
+    body = urlencode(
+        {
+            "team_id": "T0DEMO",
+            "user_id": "U0DEMO",
+            "channel_id": "C0DEMO",
+            "command": command,
+            "text": text,
+        }
+    ).encode()
+    timestamp = str(int(time.time()))
+    headers = {
+        "Content-Type": "application/x-www-form-urlencoded",
+        "X-Slack-Request-Timestamp": timestamp,
+        "X-Slack-Signature": sign(DEMO_SIGNING_SECRET, timestamp, body),
+    }
+    with Client(chalice_app) as client:
+        response = client.http.post("/slack/recent-logins", headers=headers, body=body)
+    reply: dict[str, Any] = json.loads(response.body)
+    return reply

@@ -29,3 +29,5 @@ def test_demo_replays_samples_and_shows_slack() -> None:
     assert "duplicate" in out
     assert "6 events in (5 distinct), 4 Slack messages" in out
     assert "5 sign-ins in the ledger" in out
+    # The history, through the real slash-command route with a signed request:
+    assert "4 of 4 sign-ins in the last 7 days: 1 failed, 1 root, 2 without MFA" in out
