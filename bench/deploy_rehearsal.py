@@ -15,16 +15,9 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from moto.server import ThreadedMotoServer
 
 import manage
-from tests.deploy.conftest import (
-    FakeAws,
-    _free_port,
-    _patch_moto_for_chalice_swagger,
-    copy_project,
-    offline_pip_env,
-)
+from tests.deploy.conftest import copy_project, rehearsal_aws
 from tests.deploy.wheelhouse import build_wheelhouse
 from tools.stages import PROJECT_DIR
 
@@ -34,21 +27,8 @@ def main() -> None:
         root = Path(scratch)
         wheelhouse = build_wheelhouse(PROJECT_DIR / "requirements.txt", root / "wheels")
         project = copy_project(root / "project")
-        port = _free_port()
-        server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
-        server.start()
-        _patch_moto_for_chalice_swagger(patch)
-        endpoint = f"http://127.0.0.1:{port}"
-        for name, value in {
-            "AWS_ENDPOINT_URL": endpoint,
-            "AWS_ACCESS_KEY_ID": "testing",
-            "AWS_SECRET_ACCESS_KEY": "testing",
-            "AWS_DEFAULT_REGION": "us-east-1",
-            **offline_pip_env(wheelhouse),
-        }.items():
-            patch.setenv(name, value)
-        try:
-            FakeAws(endpoint).put_secrets("prod", ["us-east-1", "us-west-2"])
+        with rehearsal_aws(wheelhouse, patch) as fake:
+            fake.put_secrets("prod", ["us-east-1", "us-west-2"])
             argv = ["deploy", "--env", "prod", "--project-dir", str(project)]
             for run in ("first", "second"):
                 started = time.perf_counter()
@@ -57,8 +37,6 @@ def main() -> None:
                 elapsed = time.perf_counter() - started
                 changes = [line for line in out.getvalue().splitlines() if "change(s)" in line]
                 print(f"deploy both regions, {run} run: {elapsed:.1f} s, exit {code}, {changes[0]}")
-        finally:
-            server.stop()
         [package] = (project / ".chalice" / "deployments").glob("*.zip")
         with zipfile.ZipFile(package) as archive:
             files = len(archive.namelist())

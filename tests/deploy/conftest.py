@@ -4,27 +4,20 @@ to deploy from (so `.chalice/deployed/` is never written into the repository).""
 from __future__ import annotations
 
 import shutil
-import socket
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import boto3
 import pytest
 from moto.apigateway.models import APIGatewayBackend
-from moto.server import ThreadedMotoServer
 
+from localdev.aws import LocalAws
 from tests.deploy.wheelhouse import build_wheelhouse
 from tools.stages import PROJECT_DIR
 
 PROJECT_FILES = ("app.py", "chalicelib", "requirements.txt", ".chalice")
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 def as_openapi3(api_doc: dict[str, Any]) -> dict[str, Any]:
@@ -86,28 +79,26 @@ def offline_pip_env(wheelhouse: Path) -> dict[str, str]:
     return {"PIP_NO_INDEX": "1", "PIP_FIND_LINKS": str(wheelhouse)}
 
 
+@contextmanager
+def rehearsal_aws(wheelhouse: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeAws]:
+    """A moto server that Chalice can deploy to, offline pip and fake credentials: the
+    rehearsal tests and bench/deploy_rehearsal.py run `manage.py deploy` against it."""
+    with LocalAws() as aws:
+        _patch_moto_for_chalice_swagger(monkeypatch)
+        for name, value in {**aws.env, **offline_pip_env(wheelhouse)}.items():
+            monkeypatch.setenv(name, value)
+        monkeypatch.delenv("AWS_PROFILE", raising=False)
+        yield FakeAws(aws.endpoint_url)
+
+
 @pytest.fixture(scope="module")
 def fake_aws(wheelhouse: Path) -> Iterator[FakeAws]:
     """Environment for a whole module: moto server, offline pip, fake credentials."""
-    port = _free_port()
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
-    server.start()
-    endpoint = f"http://127.0.0.1:{port}"
-    with pytest.MonkeyPatch.context() as monkeypatch:
-        _patch_moto_for_chalice_swagger(monkeypatch)
-        for name, value in {
-            "AWS_ENDPOINT_URL": endpoint,
-            "AWS_ACCESS_KEY_ID": "testing",
-            "AWS_SECRET_ACCESS_KEY": "testing",
-            "AWS_DEFAULT_REGION": "us-east-1",
-            **offline_pip_env(wheelhouse),
-        }.items():
-            monkeypatch.setenv(name, value)
-        monkeypatch.delenv("AWS_PROFILE", raising=False)
-        try:
-            yield FakeAws(endpoint)
-        finally:
-            server.stop()
+    with (
+        pytest.MonkeyPatch.context() as monkeypatch,
+        rehearsal_aws(wheelhouse, monkeypatch) as fake,
+    ):
+        yield fake
 
 
 @pytest.fixture(autouse=True)
