@@ -94,9 +94,7 @@ class Container:
         if token:
             if not settings.slack_channel:
                 raise ConfigError("SLACK_CHANNEL: required with SLACK_BOT_TOKEN")
-            return WebApiTransport(
-                token, settings.slack_channel, base_url=self._env.get("SLACK_API_URL") or None
-            )
+            return WebApiTransport(token, settings.slack_channel, base_url=settings.slack_api_url)
         url = self.secrets.value(
             settings.slack_webhook_url, settings.slack_webhook_url_param, "SLACK_WEBHOOK_URL"
         )

@@ -149,6 +149,7 @@ class Settings:
     slack_bot_token: str | None = None
     slack_bot_token_param: str | None = None
     slack_channel: str | None = None
+    slack_api_url: str | None = None  # local sinks and tests only
     slack_channel_by_severity: dict[Severity, str] = field(default_factory=dict)
     slack_timeout_seconds: float = 5.0
     slack_max_attempts: int = 5
@@ -202,6 +203,7 @@ class Settings:
             slack_bot_token=get("SLACK_BOT_TOKEN") or None,
             slack_bot_token_param=get("SLACK_BOT_TOKEN_PARAM") or None,
             slack_channel=get("SLACK_CHANNEL") or None,
+            slack_api_url=get("SLACK_API_URL") or None,
             slack_channel_by_severity=_severity_channels(get("SLACK_CHANNEL_BY_SEVERITY")),
             slack_timeout_seconds=_positive_float(env, "SLACK_TIMEOUT_SECONDS", 5.0),
             slack_max_attempts=_positive_int(env, "SLACK_MAX_ATTEMPTS", 5),
