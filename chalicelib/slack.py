@@ -273,6 +273,8 @@ class SlackNotifier:
         if self._budget is None:
             return
         usable = deadline - self._monotonic() - self._policy.reserve - 0.1
+        if usable <= 0:  # do not take a slot that nobody will use
+            raise DeliveryFailed("no time left before the deadline", attempts=0, permanent=False)
         if max_wait is not None:
             usable = min(usable, max_wait)
         now = self._wall_clock()
