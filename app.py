@@ -8,8 +8,8 @@ from typing import Any
 from chalice.app import Chalice, CloudWatchEvent, Cron, Rate, Response
 
 from chalicelib.container import Container, deadline_from
-from chalicelib.events import SIGNIN_EVENT_PATTERN, AnyShapeEvent
 from chalicelib.settings import check_stage_region
+from chalicelib.signin.pattern import SIGNIN_EVENT_PATTERN, AnyShapeEvent
 
 # Chalice imports this file with the stage's variables to deploy or package it, and
 # Lambda at cold start: a stage in the wrong region stops here, before anything is built.

@@ -196,7 +196,7 @@ def main() -> None:
     import boto3
     from moto import mock_aws
 
-    from chalicelib.ledger import create_ledger_table
+    from chalicelib.store.provision import create_ledger_table
 
     logging.getLogger("signin_alerts").disabled = True  # one JSON line per event: too many
     events = storm(args.events, args.seconds)

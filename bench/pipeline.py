@@ -11,10 +11,10 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-from chalicelib.formatter import build_message
-from chalicelib.rules import evaluate
+from chalicelib.judge.rules import evaluate
 from chalicelib.settings import Settings
-from chalicelib.signin import parse_signin
+from chalicelib.signin.parse import parse_signin
+from chalicelib.slack.alert_message import build_message
 
 RECORDS = Path(__file__).resolve().parent.parent / "tests" / "events" / "signin-records.jsonl"
 

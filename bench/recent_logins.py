@@ -39,20 +39,14 @@ from urllib.parse import urlencode
 import boto3
 
 from chalicelib.container import Container
-from chalicelib.ledger import (
-    TTL_ATTRIBUTE,
-    Ledger,
-    categories_of,
-    counter_key,
-    counter_names,
-    create_ledger_table,
-    day_of,
-    is_listed,
-)
-from chalicelib.rules import evaluate
+from chalicelib.judge.rules import evaluate
 from chalicelib.settings import Settings
-from chalicelib.signin import parse_signin
-from chalicelib.slack_verify import sign
+from chalicelib.signin.parse import parse_signin
+from chalicelib.slack.verify import sign
+from chalicelib.store.ledger import Ledger
+from chalicelib.store.listing import categories_of, counter_names, is_listed
+from chalicelib.store.provision import create_ledger_table
+from chalicelib.store.schema import TTL_ATTRIBUTE, counter_key, day_of
 from localdev.signins import spread
 
 SECRET = "bench-signing-secret"

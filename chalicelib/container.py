@@ -13,25 +13,27 @@ from datetime import UTC, datetime
 from functools import cached_property
 from typing import Any
 
-from chalicelib.alerts import SigninAlerter
-from chalicelib.budget import SendBudget
-from chalicelib.bursts import BurstStore, thresholds
-from chalicelib.digest import DayTally, run_daily_digest
-from chalicelib.history import SigninHistory
-from chalicelib.ledger import Ledger
-from chalicelib.places import PlaceStore
-from chalicelib.recent_logins import RecentLogins
-from chalicelib.rules import in_trusted_network
+from chalicelib.alerting.digest import run_daily_digest
+from chalicelib.alerting.pipeline import SigninAlerter
+from chalicelib.alerting.storms import StormControl
+from chalicelib.judge.bursts import thresholds
+from chalicelib.judge.rules import in_trusted_network
+from chalicelib.recent_logins.handler import RecentLogins
 from chalicelib.settings import ConfigError, SecretResolver, Settings
-from chalicelib.slack import (
+from chalicelib.slack.delivery import (
     RetryPolicy,
     SlackNotifier,
     Transport,
     WebApiTransport,
     WebhookTransport,
 )
-from chalicelib.slack_verify import RequestVerifier
-from chalicelib.storms import StormControl
+from chalicelib.slack.verify import RequestVerifier
+from chalicelib.store.bursts import BurstStore
+from chalicelib.store.day_tally import DayTally
+from chalicelib.store.history import SigninHistory
+from chalicelib.store.ledger import Ledger
+from chalicelib.store.places import PlaceStore
+from chalicelib.store.send_slots import SendBudget
 
 # When the Lambda context cannot tell us (local runs), assume this much time is left.
 DEFAULT_REMAINING_MS = 30_000

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from chalicelib.severity import Severity
+from chalicelib.judge.severity import Severity
 
 
 class ConfigError(ValueError):

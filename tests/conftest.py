@@ -11,7 +11,7 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from chalicelib.ledger import create_ledger_table
+from chalicelib.store.provision import create_ledger_table
 from localdev.slack_sink import SlackSink
 
 EVENTS = Path(__file__).parent / "events"

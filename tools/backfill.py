@@ -20,10 +20,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, TextIO
 
-from chalicelib.ledger import Ledger
-from chalicelib.rules import evaluate
+from chalicelib.judge.rules import evaluate
 from chalicelib.settings import Settings
-from chalicelib.signin import parse_signin
+from chalicelib.signin.parse import parse_signin
+from chalicelib.store.ledger import Ledger
 from tools.cli import add_ledger_options
 
 # The regions the stages in .chalice/config.json run in.

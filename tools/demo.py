@@ -116,7 +116,7 @@ def _slash_command(chalice_app: Any, typed: str) -> dict[str, Any]:
 
     from chalice.test import Client
 
-    from chalicelib.slack_verify import sign
+    from chalicelib.slack.verify import sign
 
     command, _, text = typed.partition(" ")
     body = urlencode(

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from chalicelib.ledger import create_ledger_table
+from chalicelib.store.provision import create_ledger_table
 from tools.forwarding import ensure_forward_role, ensure_forward_rule, remove_forward_rule
 from tools.hardening import ensure_failure_queue, ensure_invoke_config, ensure_target_hardened
 from tools.regions import enabled_regions, nearest

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from chalicelib.events import SIGNIN_EVENT_PATTERN
+from chalicelib.signin.pattern import SIGNIN_EVENT_PATTERN
 from tools.hardening import ensure_target_hardened
 from tools.stages import APP_NAME
 

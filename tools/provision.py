@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from chalicelib.ledger import create_ledger_table
+from chalicelib.store.provision import create_ledger_table
 from tools.cli import add_ledger_options
 
 

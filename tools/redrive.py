@@ -19,9 +19,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from chalicelib.alerts import Outcome
+from chalicelib.alerting.pipeline import Outcome
 from chalicelib.container import Container
-from chalicelib.slack import DeliveryFailed
+from chalicelib.slack.delivery import DeliveryFailed
 from tools.stages import Stage, StageError, regions_of, stage_for
 
 # Time a redriven alert may spend on Slack retries, as a Lambda invocation would have.

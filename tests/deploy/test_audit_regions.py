@@ -11,7 +11,7 @@ import boto3
 import pytest
 
 import manage
-from chalicelib.events import SIGNIN_EVENT_PATTERN
+from chalicelib.signin.pattern import SIGNIN_EVENT_PATTERN
 from tools.audit_regions import audit
 from tools.deploy import DeployReport, forward
 from tools.regions import enabled_regions

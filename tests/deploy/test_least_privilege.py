@@ -17,7 +17,7 @@ from chalice.test import Client
 
 import app as app_module
 from chalicelib.container import Container
-from chalicelib.ledger import create_ledger_table
+from chalicelib.store.provision import create_ledger_table
 from localdev.slack_sink import Reply, SlackSink
 from tests.conftest import EVENTS, load_event
 from tests.deploy.iam import Call, allows, recording_aws_calls

@@ -15,8 +15,9 @@ import pytest
 
 import manage
 from chalicelib.container import Container
-from chalicelib.ledger import create_ledger_table, event_key
-from chalicelib.slack import DeliveryFailed
+from chalicelib.slack.delivery import DeliveryFailed
+from chalicelib.store.provision import create_ledger_table
+from chalicelib.store.schema import event_key
 from localdev.slack_sink import Reply, SlackSink
 from tests.conftest import load_event
 from tools.redrive import redrive_stage

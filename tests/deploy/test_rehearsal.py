@@ -16,7 +16,7 @@ from moto.events.models import EventPattern
 
 import app as app_module
 import manage
-from chalicelib.events import SIGNIN_EVENT_PATTERN
+from chalicelib.signin.pattern import SIGNIN_EVENT_PATTERN
 from tests.conftest import EVENTS, load_event
 from tests.deploy.conftest import FakeAws, copy_project
 from tools.forwarding import forward_role_name, forward_rule_name

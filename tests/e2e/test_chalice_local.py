@@ -26,11 +26,12 @@ import boto3
 import pytest
 from moto.server import ThreadedMotoServer
 
-from chalicelib.ledger import Ledger, create_ledger_table
-from chalicelib.rules import evaluate
+from chalicelib.judge.rules import evaluate
 from chalicelib.settings import Settings
-from chalicelib.signin import parse_signin
-from chalicelib.slack_verify import sign
+from chalicelib.signin.parse import parse_signin
+from chalicelib.slack.verify import sign
+from chalicelib.store.ledger import Ledger
+from chalicelib.store.provision import create_ledger_table
 from localdev.signins import Login
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -16,7 +16,7 @@ from chalice.test import Client
 import app as app_module
 from chalicelib.container import Container
 from chalicelib.settings import ConfigError
-from chalicelib.slack_verify import sign
+from chalicelib.slack.verify import sign
 from localdev.slack_sink import SlackSink
 from tests.conftest import slack_env
 

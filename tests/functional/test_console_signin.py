@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from chalicelib.ledger import event_key
+from chalicelib.store.schema import event_key
 from localdev.slack_sink import Reply, SlackSink
 from tests.conftest import TABLE, fixture_records, load_event
 

@@ -9,8 +9,8 @@ from typing import Any
 
 from moto.events.models import EventPattern
 
-from chalicelib.events import SIGNIN_EVENT_PATTERN
-from chalicelib.ledger import event_key
+from chalicelib.signin.pattern import SIGNIN_EVENT_PATTERN
+from chalicelib.store.schema import event_key
 from tests.conftest import TABLE, load_event
 
 

@@ -13,9 +13,9 @@ from typing import Any
 import pytest
 
 from chalicelib import logs
-from chalicelib.formatter import MAX_BLOCKS, MAX_SECTION_TEXT
-from chalicelib.rules import evaluate
-from chalicelib.signin import parse_signin
+from chalicelib.judge.rules import evaluate
+from chalicelib.signin.parse import parse_signin
+from chalicelib.slack.blocks import MAX_BLOCKS, MAX_SECTION_TEXT
 from localdev.signins import Login
 from tests.conftest import load_event
 from tests.functional.conftest import CHANNEL_ID, SIGNING_SECRET, USER_ID, Slash
@@ -154,7 +154,7 @@ def test_a_signature_made_with_another_secret_is_refused(slash: Slash) -> None:
 def test_a_body_changed_after_signing_is_refused(slash: Slash) -> None:
     stamp = int(time.time())
     signed = slash.form("10")
-    from chalicelib.slack_verify import sign
+    from chalicelib.slack.verify import sign
 
     reply = slash.post_raw(
         slash.form("50"),
@@ -169,7 +169,7 @@ def test_a_body_changed_after_signing_is_refused(slash: Slash) -> None:
 
 @pytest.mark.parametrize("mangle", [str.upper, lambda s: s.replace("v0=", "v1="), lambda s: s[:-2]])
 def test_a_malformed_signature_is_refused(slash: Slash, mangle: Any) -> None:
-    from chalicelib.slack_verify import sign
+    from chalicelib.slack.verify import sign
 
     stamp = int(time.time())
     body = slash.form()

@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 
-from chalicelib.ledger import event_key
 from chalicelib.settings import Settings
+from chalicelib.store.schema import event_key
 from localdev.atomic_moto import atomic_moto
 from localdev.events import console_login
 from localdev.slack_sink import RateLimit, Reply, SlackSink

@@ -14,8 +14,9 @@ import pytest
 from botocore.stub import Stubber
 
 import manage
-from chalicelib.ledger import AlertStatus, Ledger, event_key
 from chalicelib.settings import Settings
+from chalicelib.store.ledger import AlertStatus, Ledger
+from chalicelib.store.schema import event_key
 from localdev.signins import Login
 from tests.conftest import TABLE, fixture_records
 from tools.backfill import Backfill, Progress, RateLimiter

@@ -8,8 +8,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from chalicelib.burst_messages import burst_message
-from chalicelib.bursts import (
+from chalicelib.judge.bursts import (
     Action,
     Burst,
     Dimension,
@@ -17,14 +16,14 @@ from chalicelib.bursts import (
     Subject,
     Threshold,
     WindowCount,
-    burst_title,
     decide,
-    duration_words,
     subjects_of,
 )
-from chalicelib.formatter import MAX_HEADER_TEXT
 from chalicelib.settings import Settings
-from chalicelib.signin import parse_signin
+from chalicelib.signin.parse import parse_signin
+from chalicelib.slack.blocks import MAX_HEADER_TEXT
+from chalicelib.slack.burst_messages import burst_message
+from chalicelib.slack.burst_titles import burst_title, duration_words
 from localdev.events import console_login
 
 LIMITS = {

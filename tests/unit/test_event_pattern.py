@@ -7,7 +7,7 @@ from typing import Any
 
 from moto.events.models import EventPattern
 
-from chalicelib.events import SIGNIN_EVENT_PATTERN
+from chalicelib.signin.pattern import SIGNIN_EVENT_PATTERN
 from tests.conftest import fixture_records, load_event
 
 

@@ -9,11 +9,12 @@ from typing import Any
 
 import pytest
 
-from chalicelib import formatter
-from chalicelib.rules import evaluate
+from chalicelib.judge.rules import evaluate
+from chalicelib.judge.severity import Severity
 from chalicelib.settings import Language, Settings
-from chalicelib.severity import Severity
-from chalicelib.signin import parse_signin
+from chalicelib.signin.parse import parse_signin
+from chalicelib.slack import alert_message
+from chalicelib.slack import blocks as kit
 from tests.conftest import load_event
 
 NOW = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
@@ -24,7 +25,7 @@ def message(name: str, settings: Settings | None = None, **detail: Any) -> dict[
     event["detail"].update(detail)
     settings = settings or Settings()
     signin = parse_signin(event, received_at=NOW)
-    return formatter.build_message(signin, evaluate(signin, settings), settings)
+    return alert_message.build_message(signin, evaluate(signin, settings), settings)
 
 
 def texts(msg: dict[str, Any]) -> list[str]:
@@ -47,17 +48,17 @@ def texts(msg: dict[str, Any]) -> list[str]:
 
 def assert_within_limits(msg: dict[str, Any]) -> None:
     blocks = msg["blocks"] + msg["attachments"][0]["blocks"]
-    assert len(blocks) <= formatter.MAX_BLOCKS
+    assert len(blocks) <= kit.MAX_BLOCKS
     for block in blocks:
         if block["type"] == "header":
-            assert len(block["text"]["text"]) <= formatter.MAX_HEADER_TEXT
+            assert len(block["text"]["text"]) <= kit.MAX_HEADER_TEXT
         if block["type"] == "section":
-            assert len(block.get("fields", [])) <= formatter.MAX_FIELDS
+            assert len(block.get("fields", [])) <= kit.MAX_FIELDS
             for field in block.get("fields", []):
-                assert len(field["text"]) <= formatter.MAX_FIELD_TEXT
+                assert len(field["text"]) <= kit.MAX_FIELD_TEXT
             if "text" in block:
-                assert len(block["text"]["text"]) <= formatter.MAX_SECTION_TEXT
-    assert len(msg["text"]) <= formatter.MAX_NOTIFICATION_TEXT
+                assert len(block["text"]["text"]) <= kit.MAX_SECTION_TEXT
+    assert len(msg["text"]) <= kit.MAX_NOTIFICATION_TEXT
 
 
 def test_top_level_text_names_severity_principal_result_mfa_and_ip() -> None:
@@ -74,7 +75,7 @@ def test_fields_show_who_where_when() -> None:
     assert fields[0] == "*Principal*\nroot"
     assert fields[1] == "*Account*\nprod (123456789112)"
     assert fields[2].startswith("*Time*\n<!date^1506249341^{date_short_pretty} {time_secs}|")
-    assert msg["attachments"][0]["color"] == formatter.SEVERITY_COLOURS[Severity.CRITICAL]
+    assert msg["attachments"][0]["color"] == kit.SEVERITY_COLOURS[Severity.CRITICAL]
     assert msg["blocks"][0]["type"] == "header"
 
 
@@ -147,11 +148,11 @@ def test_limits_hold_for_any_length(length: int) -> None:
     [(10, 9, False), (10, 10, False), (10, 11, True), (3000, 3000, False), (3000, 3001, True)],
 )
 def test_clip_on_both_sides_of_a_limit(limit: int, length: int, clipped: bool) -> None:
-    out = formatter.clip("x" * length, limit)
+    out = kit.clip("x" * length, limit)
     assert len(out) <= limit
     assert out.endswith("…") is clipped
 
 
 def test_clip_never_cuts_an_entity() -> None:
-    escaped = formatter.escape("a" * 8 + "<")  # "aaaaaaaa&lt;" (12 characters)
-    assert formatter.clip(escaped, 11) == "aaaaaaaa…"
+    escaped = kit.escape("a" * 8 + "<")  # "aaaaaaaa&lt;" (12 characters)
+    assert kit.clip(escaped, 11) == "aaaaaaaa…"

@@ -8,16 +8,14 @@ from typing import Any
 
 import boto3
 
-from chalicelib.history import HistoryQuery, SigninHistory
-from chalicelib.ledger import (
-    Category,
-    Ledger,
-    create_ledger_table,
-    index_definitions,
-)
-from chalicelib.rules import evaluate
+from chalicelib.judge.rules import evaluate
 from chalicelib.settings import Settings
-from chalicelib.signin import parse_signin
+from chalicelib.signin.parse import parse_signin
+from chalicelib.store.history import SigninHistory
+from chalicelib.store.history_query import HistoryQuery
+from chalicelib.store.ledger import Ledger
+from chalicelib.store.provision import create_ledger_table
+from chalicelib.store.schema import Category, index_definitions
 from localdev.signins import Login
 from tests.conftest import TABLE
 

@@ -9,14 +9,14 @@ from typing import Any
 
 import pytest
 
-from chalicelib.budget import SendBudget
-from chalicelib.geo import country_of
-from chalicelib.places import Places
-from chalicelib.rules import Verdict
+from chalicelib.judge.escalation import apply_places
+from chalicelib.judge.geo import country_of
+from chalicelib.judge.places import Places
+from chalicelib.judge.rules import Verdict
+from chalicelib.judge.severity import Severity
 from chalicelib.settings import ConfigError, Settings
-from chalicelib.severity import Severity
-from chalicelib.slack import DeliveryFailed, SlackNotifier, WebhookTransport
-from chalicelib.storms import apply_places
+from chalicelib.slack.delivery import DeliveryFailed, SlackNotifier, WebhookTransport
+from chalicelib.store.send_slots import SendBudget
 from localdev.atomic_moto import atomic_moto
 from tests.conftest import TABLE
 

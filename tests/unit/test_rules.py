@@ -10,10 +10,10 @@ from typing import Any
 
 import pytest
 
-from chalicelib import rules
+from chalicelib.judge import rules
+from chalicelib.judge.severity import Severity
 from chalicelib.settings import Settings
-from chalicelib.severity import Severity
-from chalicelib.signin import SignIn, parse_signin
+from chalicelib.signin.parse import SignIn, parse_signin
 from tests.conftest import EVENTS, load_event
 
 NOW = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)

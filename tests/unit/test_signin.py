@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from chalicelib.signin import (
+from chalicelib.signin.parse import (
     UNKNOWN_USER,
     Federation,
     Mfa,

@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from chalicelib.slack import (
+from chalicelib.slack.delivery import (
     DeliveryFailed,
     RetryPolicy,
     SlackNotifier,

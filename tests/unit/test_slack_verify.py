@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from chalicelib.slack_verify import Refusal, RequestVerifier, sign
+from chalicelib.slack.verify import Refusal, RequestVerifier, sign
 from tests.conftest import load_event
 
 VECTOR = load_event("slack-signature-vector.json")

@@ -9,9 +9,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from chalicelib.ledger import Category
+from chalicelib.recent_logins.command import BadCommand, Command, parse_command
 from chalicelib.settings import Settings
-from chalicelib.slash import BadCommand, Command, parse_command
+from chalicelib.store.schema import Category
 
 SETTINGS = Settings(account_names={"111122223333": "prod", "444455556666": "Staging"})
 

@@ -14,14 +14,14 @@ from enum import StrEnum
 from typing import Any
 
 from chalicelib import logs
-from chalicelib.bursts import Action, Decision
-from chalicelib.formatter import build_message
-from chalicelib.ledger import AlertStatus, Ledger
-from chalicelib.rules import Verdict, evaluate
+from chalicelib.alerting.storms import BurstAlert, StormControl
+from chalicelib.judge.bursts import Action, Decision
+from chalicelib.judge.rules import Verdict, evaluate
 from chalicelib.settings import ConfigError, Settings
-from chalicelib.signin import SignIn, parse_signin
-from chalicelib.slack import DeliveryFailed, SlackNotifier
-from chalicelib.storms import BurstAlert, StormControl
+from chalicelib.signin.parse import SignIn, parse_signin
+from chalicelib.slack.alert_message import build_message
+from chalicelib.slack.delivery import DeliveryFailed, SlackNotifier
+from chalicelib.store.ledger import AlertStatus, Ledger
 
 
 class Outcome(StrEnum):

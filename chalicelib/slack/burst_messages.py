@@ -10,15 +10,11 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from chalicelib.bursts import (
-    Burst,
-    Dimension,
-    Opener,
-    WindowCount,
-    burst_title,
-    duration_words,
-)
-from chalicelib.formatter import (
+from chalicelib.judge.bursts import Burst, Dimension, Opener, WindowCount
+from chalicelib.judge.geo import country_of
+from chalicelib.judge.severity import Severity
+from chalicelib.settings import Settings
+from chalicelib.slack.blocks import (
     MAX_FIELD_TEXT,
     MAX_NOTIFICATION_TEXT,
     SEVERITY_COLOURS,
@@ -28,9 +24,7 @@ from chalicelib.formatter import (
     safe,
     slack_date,
 )
-from chalicelib.geo import country_of
-from chalicelib.settings import Settings
-from chalicelib.severity import Severity
+from chalicelib.slack.burst_titles import burst_title, duration_words
 
 TOP_IPS = 5
 

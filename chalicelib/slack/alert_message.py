@@ -9,42 +9,25 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 from urllib.parse import quote
-from zoneinfo import ZoneInfo
 
-from chalicelib.rules import Verdict
+from chalicelib.judge.rules import Verdict
 from chalicelib.settings import Language, Settings
-from chalicelib.severity import Severity
-from chalicelib.signin import Federation, Mfa, Outcome, SignIn
+from chalicelib.signin.parse import Federation, Mfa, Outcome, SignIn
+from chalicelib.slack.blocks import (
+    MAX_FIELD_TEXT,
+    MAX_FIELDS,
+    MAX_NOTIFICATION_TEXT,
+    MAX_SECTION_TEXT,
+    SEVERITY_COLOURS,
+    SEVERITY_EMOJI,
+    header_block,
+    safe,
+    slack_date,
+)
 
-# Block Kit limits (https://api.slack.com/reference/block-kit/blocks).
-MAX_BLOCKS = 50
-MAX_HEADER_TEXT = 150
-MAX_SECTION_TEXT = 3000
-MAX_FIELDS = 10
-MAX_FIELD_TEXT = 2000
-MAX_CONTEXT_ELEMENTS = 10
-# What a phone notification shows well; Slack itself allows 40,000.
-MAX_NOTIFICATION_TEXT = 500
-
-SEVERITY_COLOURS = {
-    Severity.CRITICAL: "#B0001E",
-    Severity.HIGH: "#E8590C",
-    Severity.MEDIUM: "#F2C744",
-    Severity.LOW: "#439FE0",
-    Severity.INFO: "#9E9E9E",
-}
-SEVERITY_EMOJI = {
-    Severity.CRITICAL: ":rotating_light:",
-    Severity.HIGH: ":warning:",
-    Severity.MEDIUM: ":large_orange_diamond:",
-    Severity.LOW: ":small_blue_diamond:",
-    Severity.INFO: ":white_circle:",
-}
 _REGION = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d$")
-_PARTIAL_ENTITY = re.compile(r"&[a-z]{0,3}$")
 
 
 @dataclass(frozen=True)
@@ -116,31 +99,6 @@ LABELS = {
 }
 
 
-def escape(value: str) -> str:
-    """Slack's three control characters, as its docs require for mrkdwn text."""
-    return value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-
-def clip(text: str, limit: int) -> str:
-    """At most `limit` characters, ending with an ellipsis when cut, never mid-entity."""
-    if len(text) <= limit:
-        return text
-    cut = _PARTIAL_ENTITY.sub("", text[: limit - 1])
-    return cut + "…"
-
-
-def safe(value: str, limit: int = MAX_FIELD_TEXT) -> str:
-    return clip(escape(value), limit)
-
-
-def slack_date(moment: datetime, timezone_name: str) -> str:
-    """A date token each reader sees in their own time zone, with a fallback for
-    clients that cannot render it (notifications, email)."""
-    local = moment.astimezone(ZoneInfo(timezone_name))
-    fallback = local.strftime("%Y-%m-%d %H:%M:%S %Z")
-    return f"<!date^{int(moment.timestamp())}^{{date_short_pretty}} {{time_secs}}|{fallback}>"
-
-
 def cloudtrail_url(signin: SignIn) -> str:
     region = signin.region if _REGION.match(signin.region) else "us-east-1"
     return (
@@ -182,14 +140,6 @@ def notification_text(signin: SignIn, verdict: Verdict) -> str:
         f"IP {signin.source_ip}, account {signin.account_id}"
     )
     return safe(text, MAX_NOTIFICATION_TEXT)
-
-
-def header_block(text: str) -> dict[str, Any]:
-    """A header: plain text, which Slack does not parse, so only the length matters."""
-    return {
-        "type": "header",
-        "text": {"type": "plain_text", "text": clip(text, MAX_HEADER_TEXT), "emoji": True},
-    }
 
 
 def build_message(signin: SignIn, verdict: Verdict, settings: Settings) -> dict[str, Any]:

@@ -14,17 +14,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
 
-from chalicelib.burst_messages import burst_message, thread_reply
-from chalicelib.bursts import (
+from chalicelib.judge.bursts import (
     Action,
     Burst,
-    BurstStore,
     Decision,
     Dimension,
     Opener,
     Subject,
     WindowCount,
-    burst_title,
     decide,
     describe,
     is_counted_failure,
@@ -32,13 +29,17 @@ from chalicelib.bursts import (
     subjects_of,
     thresholds,
 )
-from chalicelib.digest import DayTally
-from chalicelib.places import Places, PlaceStore
-from chalicelib.rules import Verdict, is_alerting_event
+from chalicelib.judge.escalation import apply_places, escalate
+from chalicelib.judge.rules import Verdict, is_alerting_event
+from chalicelib.judge.severity import Severity
 from chalicelib.settings import ConfigError, Settings
-from chalicelib.severity import Severity
-from chalicelib.signin import Outcome, SignIn
-from chalicelib.slack import DeliveryFailed, SlackNotifier
+from chalicelib.signin.parse import Outcome, SignIn
+from chalicelib.slack.burst_messages import burst_message, thread_reply
+from chalicelib.slack.burst_titles import burst_title
+from chalicelib.slack.delivery import DeliveryFailed, SlackNotifier
+from chalicelib.store.bursts import BurstStore
+from chalicelib.store.day_tally import DayTally
+from chalicelib.store.places import PlaceStore
 
 log = logging.getLogger(__name__)
 
@@ -47,48 +48,6 @@ log = logging.getLogger(__name__)
 SUMMARY_MAX_WAIT_SECONDS = 1.5
 # The sweep posts a storm's closing summary once it has been quiet this long.
 SWEEP_QUIET_SECONDS = 60
-BELOW_MIN_SEVERITY = "is below ALERT_MIN_SEVERITY"
-
-
-def escalate(
-    verdict: Verdict,
-    severity: Severity,
-    title: str,
-    reasons: tuple[str, ...],
-    settings: Settings,
-) -> Verdict:
-    """A more serious verdict; an alert held back only for its severity may now go."""
-    severity = max(severity, verdict.severity)
-    skip_reason = verdict.skip_reason
-    if skip_reason and BELOW_MIN_SEVERITY in skip_reason:
-        skip_reason = ""
-    if not skip_reason and severity < settings.alert_min_severity:
-        skip_reason = f"{severity.name} {BELOW_MIN_SEVERITY} {settings.alert_min_severity.name}"
-    return replace(
-        verdict,
-        severity=severity,
-        title=title,
-        reasons=tuple(dict.fromkeys((*verdict.reasons, *reasons))),
-        alert=not skip_reason,
-        skip_reason=skip_reason,
-    )
-
-
-def apply_places(verdict: Verdict, places: Places, settings: Settings) -> Verdict:
-    """New IP or country: one level up, at least MEDIUM. Impossible travel: HIGH."""
-    if not places.reasons:
-        return verdict
-    severity = verdict.severity
-    words = []
-    if places.new_ip or places.new_country:
-        severity = max(Severity.MEDIUM, Severity(min(severity + 1, Severity.CRITICAL)))
-        words += ["new IP"] if places.new_ip else []
-        words += ["new country"] if places.new_country else []
-    if places.travel_from:
-        severity = max(severity, Severity.HIGH)
-        words.append("impossible travel")
-    title = f"{verdict.title} ({', '.join(words)})"
-    return escalate(verdict, severity, title, places.reasons, settings)
 
 
 @dataclass(frozen=True)

@@ -15,40 +15,16 @@ Lambda retry of the same event gets the same answer instead of "already seen".
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from typing import Any
 
-from chalicelib.geo import country_of, public_address
-from chalicelib.ledger import TTL_ATTRIBUTE
-from chalicelib.signin import Outcome, SignIn
+from chalicelib.judge.geo import country_of, public_address
+from chalicelib.judge.places import Places
+from chalicelib.signin.parse import Outcome, SignIn
+from chalicelib.store.schema import TTL_ATTRIBUTE
 
 MAX_KEY_TEXT = 400
 # A place not seen for this long is new again (and its item expires).
 PLACE_MEMORY_DAYS = 400
-
-
-@dataclass(frozen=True)
-class Places:
-    new_ip: bool = False
-    new_country: bool = False
-    country: str | None = None
-    baseline: bool = False  # the principal's first sign-in ever: recorded silently
-    travel_from: str | None = None  # the other country, when it is "impossible travel"
-    travel_minutes: int = 0
-
-    @property
-    def reasons(self) -> tuple[str, ...]:
-        reasons = []
-        if self.new_ip:
-            reasons.append("new IP")
-        if self.new_country:
-            reasons.append(f"new country ({self.country})")
-        if self.travel_from:
-            reasons.append(
-                f"impossible travel: {self.travel_from} then {self.country} "
-                f"within {self.travel_minutes} min"
-            )
-        return tuple(reasons)
 
 
 def _seen_key(signin: SignIn, sort_key: str) -> dict[str, Any]:

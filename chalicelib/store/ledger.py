@@ -22,7 +22,6 @@ the size of the table.
 
 from __future__ import annotations
 
-import itertools
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -30,8 +29,10 @@ from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from chalicelib.rules import Verdict, is_alerting_event, success_without_mfa
-from chalicelib.signin import Outcome, SignIn
+from chalicelib.judge.rules import Verdict
+from chalicelib.signin.parse import SignIn
+from chalicelib.store.listing import categories_of, counter_names, hourly_name, signin_attributes
+from chalicelib.store.schema import TTL_ATTRIBUTE, counter_key, event_key
 
 Clock = Callable[[], datetime]
 TRANSACTION_ATTEMPTS = 4
@@ -51,194 +52,6 @@ class Recorded:
     first_time: bool
     status: AlertStatus
     attempts: int = 0
-
-
-def event_key(event_id: str) -> dict[str, Any]:
-    return {"pk": {"S": f"EVENT#{event_id}"}, "sk": {"S": "EVENT"}}
-
-
-class Category(StrEnum):
-    """The sign-ins `/recent-logins` can filter on and the summary line counts."""
-
-    FAILED = "failed"
-    ROOT = "root"
-    NOMFA = "nomfa"
-
-
-DAY_INDEX = "by_day"
-CATEGORY_INDEXES = {category: f"{category.value}_by_month" for category in Category}
-CATEGORY_PARTITION_ATTRIBUTES = {category: f"{category.value}_month" for category in Category}
-# What a listing needs, so an index page carries many sign-ins (the user agent, up to
-# 1 KB, stays out). DynamoDB allows 100 such attributes over all indexes of a table.
-LISTING_ATTRIBUTES = (
-    "event_id",
-    "event_name",
-    "epoch",
-    "account_id",
-    "region",
-    "principal_type",
-    "display_name",
-    "arn",
-    "role_name",
-    "source_ip",
-    "outcome",
-    "failure_reason",
-    "mfa",
-    "federation",
-    "who",
-    "categories",
-)
-COUNTER_SK = "COUNT"
-TOTAL_COUNTER = "signins"
-
-
-def combination_name(categories: frozenset[Category]) -> str:
-    return "_".join(sorted(category.value for category in categories))
-
-
-def counter_names(categories: frozenset[Category]) -> list[str]:
-    """The day counters one sign-in adds 1 to: the total, each of its categories and,
-    when it has two or more, their combination, so `root failed` is counted exactly."""
-    names = [TOTAL_COUNTER, *sorted(category.value for category in categories)]
-    if len(categories) > 1:
-        names.append(combination_name(categories))
-    return names
-
-
-# Every day counter there can be: the total, each category and each combination.
-COUNTER_NAMES = (
-    TOTAL_COUNTER,
-    *(category.value for category in Category),
-    *(
-        combination_name(frozenset(combination))
-        for size in range(2, len(Category) + 1)
-        for combination in itertools.combinations(Category, size)
-    ),
-)
-
-
-def hourly_name(hour: int, name: str) -> str:
-    """The counter of one hour of the day (UTC): `h07_failed`. A window that starts
-    mid-day is counted from its counters but for the part of one hour."""
-    return f"h{hour:02d}_{name}"
-
-
-def day_of(moment: datetime) -> str:
-    return moment.astimezone(UTC).date().isoformat()
-
-
-def counter_key(day: str) -> dict[str, Any]:
-    return {"pk": {"S": f"DAY#{day}"}, "sk": {"S": COUNTER_SK}}
-
-
-def _index(name: str, hash_attribute: str) -> dict[str, Any]:
-    return {
-        "IndexName": name,
-        "KeySchema": [
-            {"AttributeName": hash_attribute, "KeyType": "HASH"},
-            {"AttributeName": "at", "KeyType": "RANGE"},
-        ],
-        "Projection": {"ProjectionType": "INCLUDE", "NonKeyAttributes": list(LISTING_ATTRIBUTES)},
-    }
-
-
-def index_definitions() -> list[dict[str, Any]]:
-    return [_index(DAY_INDEX, "day")] + [
-        _index(CATEGORY_INDEXES[category], CATEGORY_PARTITION_ATTRIBUTES[category])
-        for category in Category
-    ]
-
-
-def _attribute_definitions() -> list[dict[str, str]]:
-    names = ["pk", "sk", "day", "at", *CATEGORY_PARTITION_ATTRIBUTES.values()]
-    return [{"AttributeName": name, "AttributeType": "S"} for name in names]
-
-
-def table_definition(name: str) -> dict[str, Any]:
-    """Arguments for `create_table`: what `manage.py provision` and the tests create."""
-    return {
-        "TableName": name,
-        "BillingMode": "PAY_PER_REQUEST",
-        "AttributeDefinitions": _attribute_definitions(),
-        "KeySchema": [
-            {"AttributeName": "pk", "KeyType": "HASH"},
-            {"AttributeName": "sk", "KeyType": "RANGE"},
-        ],
-        "GlobalSecondaryIndexes": index_definitions(),
-    }
-
-
-def is_listed(signin: SignIn) -> bool:
-    """A sign-in as a person means it: ConsoleLogin, an Identity Center authentication.
-    Steps inside one (CheckMfa) and root password recovery are recorded, not listed."""
-    return is_alerting_event(signin) and not signin.event_name.startswith("PasswordRecovery")
-
-
-def categories_of(signin: SignIn) -> frozenset[Category]:
-    found = set()
-    if signin.outcome is Outcome.FAILURE:
-        found.add(Category.FAILED)
-    if signin.is_root:
-        found.add(Category.ROOT)
-    # The alert rule's own definition, so federated sessions are never "without MFA".
-    if success_without_mfa(signin) is not None:
-        found.add(Category.NOMFA)
-    return frozenset(found)
-
-
-def listing_attributes(signin: SignIn) -> dict[str, Any]:
-    """The index keys of a listed sign-in; empty for the steps inside a sign-in."""
-    if not is_listed(signin):
-        return {}
-    day = day_of(signin.event_time)
-    epoch = max(0, int(signin.event_time.timestamp()))
-    item: dict[str, Any] = {
-        "day": {"S": day},
-        "at": {"S": f"{epoch:010d}#{signin.event_id}"},
-        # Lower-cased once here, so the WHO filter is a case-insensitive `contains`.
-        "who": {"S": f"{signin.display_name}\n{signin.arn}".lower()[:2048]},
-    }
-    categories = categories_of(signin)
-    for category in categories:
-        item[CATEGORY_PARTITION_ATTRIBUTES[category]] = {"S": day[:7]}
-    if categories:
-        # Projected into every index, so any category can filter another's index.
-        item["categories"] = {"SS": sorted(category.value for category in categories)}
-    return item
-
-
-TTL_ATTRIBUTE = "expires_at"
-
-
-def signin_attributes(signin: SignIn) -> dict[str, Any]:
-    """The sign-in as plain DynamoDB attribute values (strings and numbers only)."""
-    values = {
-        "event_id": signin.event_id,
-        "event_time": signin.event_time.isoformat(),
-        "event_name": signin.event_name,
-        "account_id": signin.account_id,
-        "region": signin.region,
-        "principal_type": signin.principal_type.value,
-        "display_name": signin.display_name,
-        "arn": signin.arn,
-        "principal_id": signin.principal_id,
-        "role_name": signin.role_name,
-        "source_ip": signin.source_ip,
-        "user_agent": signin.user_agent[:1024],
-        "outcome": signin.outcome.value,
-        "failure_reason": signin.failure_reason,
-        "mfa": signin.mfa.value,
-        "mfa_type": signin.mfa_type,
-        "federation": signin.federation.value,
-        "saml_provider": signin.saml_provider,
-        "login_url": signin.login_url[:512],
-    }
-    item: dict[str, Any] = {name: {"S": value} for name, value in values.items() if value}
-    item["epoch"] = {"N": str(int(signin.event_time.timestamp()))}
-    if signin.problems:
-        item["problems"] = {"SS": sorted(set(signin.problems))}
-    item.update(listing_attributes(signin))
-    return item
 
 
 class Ledger:
@@ -458,60 +271,3 @@ def _int(item: Mapping[str, Any], name: str) -> int:
         return int(item[name]["N"])
     except (KeyError, TypeError, ValueError):
         return 0
-
-
-def create_ledger_table(dynamodb: Any, name: str, *, poll_seconds: float = 5.0) -> bool:
-    """Create the table with its indexes and turn on TTL; True when it was created,
-    False if it existed. An existing table gets whichever indexes it lacks, one at a
-    time (DynamoDB builds one per UpdateTable), waiting for each to become active."""
-    created = True
-    try:
-        dynamodb.create_table(**table_definition(name))
-    except dynamodb.exceptions.ResourceInUseException:
-        created = False
-    dynamodb.get_waiter("table_exists").wait(TableName=name)
-    if not created:
-        add_missing_indexes(dynamodb, name, poll_seconds=poll_seconds)
-    ttl = dynamodb.describe_time_to_live(TableName=name)["TimeToLiveDescription"]
-    if ttl.get("TimeToLiveStatus") not in ("ENABLED", "ENABLING"):
-        dynamodb.update_time_to_live(
-            TableName=name,
-            TimeToLiveSpecification={"Enabled": True, "AttributeName": TTL_ATTRIBUTE},
-        )
-    return created
-
-
-def add_missing_indexes(dynamodb: Any, name: str, *, poll_seconds: float = 5.0) -> list[str]:
-    """The names of the indexes added; an empty list when all were there."""
-    added: list[str] = []
-    for index in index_definitions():
-        existing = _index_states(dynamodb, name)
-        if index["IndexName"] in existing:
-            continue
-        used = {attribute["AttributeName"] for attribute in index["KeySchema"]}
-        dynamodb.update_table(
-            TableName=name,
-            AttributeDefinitions=[
-                definition
-                for definition in _attribute_definitions()
-                if definition["AttributeName"] in used
-            ],
-            GlobalSecondaryIndexUpdates=[{"Create": index}],
-        )
-        added.append(index["IndexName"])
-        _wait_until_active(dynamodb, name, poll_seconds)
-    return added
-
-
-def _index_states(dynamodb: Any, name: str) -> dict[str, str]:
-    table = dynamodb.describe_table(TableName=name)["Table"]
-    return {
-        index["IndexName"]: index.get("IndexStatus", "ACTIVE")
-        for index in table.get("GlobalSecondaryIndexes", [])
-    }
-
-
-def _wait_until_active(dynamodb: Any, name: str, poll_seconds: float) -> None:
-    # Building an index on a large table takes minutes on AWS; moto's is instant.
-    while any(state != "ACTIVE" for state in _index_states(dynamodb, name).values()):
-        time.sleep(poll_seconds)

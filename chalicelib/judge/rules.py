@@ -13,9 +13,9 @@ import ipaddress
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
+from chalicelib.judge.severity import Severity
 from chalicelib.settings import Settings
-from chalicelib.severity import Severity
-from chalicelib.signin import Federation, Mfa, Outcome, PrincipalType, SignIn
+from chalicelib.signin.parse import Federation, Mfa, Outcome, PrincipalType, SignIn
 
 CONSOLE_LOGIN = "ConsoleLogin"
 ROOT_PASSWORD_RECOVERY = frozenset({"PasswordRecoveryRequested", "PasswordRecoveryCompleted"})

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
-from chalicelib.ledger import TTL_ATTRIBUTE
+from chalicelib.store.schema import TTL_ATTRIBUTE
 
 # Idle channels' items go away a day after their last message.
 RATE_ITEM_TTL_SECONDS = 86_400

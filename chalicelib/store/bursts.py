@@ -1,262 +1,28 @@
-"""Storm control: count failed sign-ins in sliding windows and decide, per failure,
-whether it alerts by itself, is held back, opens a burst alert, or belongs to one.
-
-Counting is atomic across Lambda instances. Each window is cut into `SLICES` slices;
-a failure `ADD`s one to its slice item (no read-modify-write), then one consistent
-`BatchGetItem` reads the window's slices and the subjects' burst items. Which instance
-posts the burst alert is decided by a conditional put of the burst item, so exactly one
-does, even when several see the count over the threshold at once (a sliding sum can
-jump past the threshold; "who saw it cross exactly" is not reliable, the put is).
-
-The decision itself (`decide`) is a pure function of the counts and the open bursts.
+"""Burst windows and burst items in DynamoDB: atomic slice counters, one consistent
+read of a window, and the conditional put that lets exactly one instance open a burst.
 """
 
 from __future__ import annotations
 
 import contextlib
-import ipaddress
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
-from enum import StrEnum
 from typing import Any
 
-from chalicelib.ledger import TTL_ATTRIBUTE
-from chalicelib.rules import is_alerting_event
-from chalicelib.settings import Settings
-from chalicelib.signin import Outcome, SignIn
-
-SLICES = 15  # a window is read as this many slices: "N in W" to within W/15
-MAX_KEY_TEXT = 200  # user names are chosen by whoever signs in: keep keys bounded
-IP_ATTRIBUTE_PREFIX = "ip_"
-BATCH_GET_LIMIT = 100
-
-
-class Dimension(StrEnum):
-    ROOT = "root"
-    PRINCIPAL = "principal"
-    SPRAY = "spray"  # distinct user names failing from one source IP
-    IP = "ip"
-
-
-# When one failure belongs to several bursts, the most specific story is told.
-PRIORITY = (Dimension.ROOT, Dimension.PRINCIPAL, Dimension.SPRAY, Dimension.IP)
-
-
-@dataclass(frozen=True)
-class Threshold:
-    limit: int
-    window_seconds: int
-
-    @property
-    def slice_seconds(self) -> int:
-        return max(1, self.window_seconds // SLICES)
-
-
-def thresholds(settings: Settings) -> dict[Dimension, Threshold]:
-    return {
-        Dimension.ROOT: Threshold(
-            settings.burst_root_failures, settings.burst_root_window_minutes * 60
-        ),
-        Dimension.PRINCIPAL: Threshold(settings.burst_failures, settings.burst_window_minutes * 60),
-        Dimension.IP: Threshold(settings.burst_failures, settings.burst_window_minutes * 60),
-        Dimension.SPRAY: Threshold(settings.spray_user_names, settings.spray_window_minutes * 60),
-    }
-
-
-@dataclass(frozen=True)
-class Subject:
-    dimension: Dimension
-    account_id: str
-    key: str  # the principal key or the source IP
-    label: str  # what a message calls it: "root", "alice", "203.0.113.5"
-
-    @property
-    def id(self) -> str:
-        return f"{self.dimension.value}#{self.account_id}#{self.key[:MAX_KEY_TEXT]}"
-
-
-def is_counted_failure(signin: SignIn) -> bool:
-    return signin.outcome is Outcome.FAILURE and is_alerting_event(signin)
-
-
-def valid_ip(raw: str) -> str | None:
-    try:
-        return str(ipaddress.ip_address(raw.strip()))
-    except ValueError:
-        return None  # "AWS Internal", service names, "unknown"
-
-
-def principal_subject(signin: SignIn) -> Subject:
-    dimension = Dimension.ROOT if signin.is_root else Dimension.PRINCIPAL
-    return Subject(dimension, signin.account_id, signin.principal_key, signin.display_name)
-
-
-def subjects_of(signin: SignIn) -> list[Subject]:
-    """What a failed sign-in counts towards."""
-    subjects = [principal_subject(signin)]
-    ip = valid_ip(signin.source_ip)
-    if ip:
-        subjects.append(Subject(Dimension.IP, signin.account_id, ip, ip))
-        subjects.append(Subject(Dimension.SPRAY, signin.account_id, ip, ip))
-    return subjects
-
-
-@dataclass(frozen=True)
-class WindowCount:
-    subject: Subject
-    count: int  # failures; for SPRAY, distinct user names
-    first_epoch: int
-    last_epoch: int
-    ips: tuple[tuple[str, int], ...] = ()  # per source IP, most first (ROOT/PRINCIPAL)
-
-    @property
-    def distinct_ips(self) -> int:
-        return len(self.ips)
-
-
-@dataclass(frozen=True)
-class Opener:
-    """The failure that opened a burst: what its messages name, also for the
-    scheduled sweep that has no sign-in at hand."""
-
-    principal: str
-    mfa: str
-    source_ip: str
-
-    @classmethod
-    def of(cls, signin: SignIn) -> Opener:
-        return cls(signin.display_name, signin.mfa.value, signin.source_ip)
-
-
-@dataclass(frozen=True)
-class Burst:
-    subject: Subject
-    opened_epoch: int
-    until_epoch: int
-    opener_event_id: str
-    first_epoch: int
-    opened_count: int
-    summarised_count: int
-    last_summary_at: float  # wall clock of the last message about this burst
-    message_ts: str = ""
-    message_channel: str = ""
-    opener: Opener = Opener("", "unknown", "")
-
-    def covers(self, epoch: int) -> bool:
-        return epoch < self.until_epoch
-
-
-class Action(StrEnum):
-    ALERT = "alert"  # alerts by itself, as before
-    HOLD_BACK = "hold_back"  # over the individual-alert cap, under the burst threshold
-    OPEN_BURST = "open_burst"  # this failure crossed a threshold: it posts the burst alert
-    PART_OF_BURST = "part_of_burst"  # a burst alert already tells this story
-
-
-@dataclass(frozen=True)
-class Decision:
-    action: Action
-    reason: str = ""
-    count: WindowCount | None = None  # the count behind the decision
-    burst: Burst | None = None
-    subjects: tuple[Subject, ...] = field(default=())
-
-
-def _priority(dimension: Dimension) -> int:
-    return PRIORITY.index(dimension)
-
-
-def describe(subject: Subject) -> str:
-    if subject.dimension is Dimension.SPRAY:
-        return f"password spraying from {subject.label}"
-    if subject.dimension is Dimension.IP:
-        return f"brute force from {subject.label}"
-    return f"brute force on {subject.label}"
-
-
-def decide(
-    event_id: str,
-    epoch: int,
-    counts: Sequence[WindowCount],
-    bursts: Mapping[str, Burst],
-    limits: Mapping[Dimension, Threshold],
-    cap: int,
-) -> Decision:
-    """What to do with one failed sign-in, given its window counts (which include it)
-    and the burst items of its subjects."""
-    ordered = sorted(counts, key=lambda count: _priority(count.subject.dimension))
-    open_bursts = [
-        bursts[count.subject.id]
-        for count in ordered
-        if count.subject.id in bursts and bursts[count.subject.id].covers(epoch)
-    ]
-    mine = [burst for burst in open_bursts if burst.opener_event_id == event_id]
-    if mine:  # a retry of the failure that opened it: post (again) what it owes
-        count = next(c for c in ordered if c.subject.id == mine[0].subject.id)
-        return Decision(Action.OPEN_BURST, describe(count.subject), count, mine[0])
-    if open_bursts:
-        burst = open_bursts[0]
-        return Decision(
-            Action.PART_OF_BURST, f"part of burst: possible {describe(burst.subject)}", burst=burst
-        )
-    crossing = [count for count in ordered if count.count >= limits[count.subject.dimension].limit]
-    if crossing:
-        return Decision(Action.OPEN_BURST, describe(crossing[0].subject), crossing[0])
-    capped = [
-        count
-        for count in ordered
-        if count.subject.dimension is not Dimension.SPRAY and count.count >= cap
-    ]
-    if capped:
-        count = capped[0]
-        limit = limits[count.subject.dimension]
-        minutes = limit.window_seconds // 60
-        what = f"{count.count} failed sign-ins {_for(count.subject)} in {minutes} min"
-        if count.count > cap:
-            return Decision(
-                Action.HOLD_BACK,
-                f"held back: {what}; a burst alert follows at {limit.limit}",
-                count,
-            )
-        return Decision(
-            Action.ALERT,
-            f"{what}: further failures are held back until {limit.limit} (burst alert)",
-            count,
-        )
-    return Decision(Action.ALERT)
-
-
-def _for(subject: Subject) -> str:
-    if subject.dimension is Dimension.IP:
-        return f"from {subject.label}"
-    return f"for {subject.label}"
-
-
-def duration_words(seconds: int) -> str:
-    seconds = max(0, seconds)
-    if seconds < 60:
-        return f"{seconds} second" + ("" if seconds == 1 else "s")
-    minutes = round(seconds / 60)
-    if minutes < 120:
-        return f"{minutes} minute" + ("" if minutes == 1 else "s")
-    return f"{round(minutes / 60)} hours"
-
-
-def burst_title(count: WindowCount, *, failures: int | None = None) -> str:
-    """ "possible brute force on root: 5 failed sign-ins in 4 minutes from 2 IPs"."""
-    subject = count.subject
-    span = duration_words(count.last_epoch - count.first_epoch)
-    if subject.dimension is Dimension.SPRAY:
-        total = f", {failures} failed sign-ins" if failures else ""
-        return f"possible {describe(subject)}: {count.count} user names{total} in {span}"
-    text = f"possible {describe(subject)}: {count.count} failed sign-ins in {span}"
-    if subject.dimension is not Dimension.IP:
-        ips = count.distinct_ips
-        text += f" from {ips} IP" + ("" if ips == 1 else "s")
-    return text
-
-
-# -- the DynamoDB side ------------------------------------------------------------------
+from chalicelib.judge.bursts import (
+    BATCH_GET_LIMIT,
+    IP_ATTRIBUTE_PREFIX,
+    MAX_KEY_TEXT,
+    SLICES,
+    Burst,
+    Dimension,
+    Opener,
+    Subject,
+    Threshold,
+    WindowCount,
+    valid_ip,
+)
+from chalicelib.signin.parse import SignIn
+from chalicelib.store.schema import TTL_ATTRIBUTE
 
 
 def _n(value: int | float) -> dict[str, str]:

@@ -1,28 +1,21 @@
-"""The daily digest: yesterday's sign-ins in one Slack message.
-
-The ledger has no time index, and the digest must not Scan it. So when a sign-in is
-first recorded, `DayTally` adds it to per-day counter items under `DAY#YYYY-MM-DD`
-(atomic `ADD`, one item for the totals and one per principal), and a burst or a new
-place adds a line item there too. The digest is then one Query of one partition.
+"""Per-day tallies for the daily digest: counters under `DAY#YYYY-MM-DD` (atomic `ADD`,
+one item for the totals and one per principal) and a line item per burst or new place,
+so the digest reads one partition, never a Scan.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from chalicelib.formatter import MAX_HEADER_TEXT, MAX_SECTION_TEXT, clip, safe
-from chalicelib.ledger import TTL_ATTRIBUTE
-from chalicelib.rules import is_alerting_event
-from chalicelib.settings import Settings
-from chalicelib.signin import Mfa, Outcome, SignIn
-from chalicelib.slack import SlackNotifier
+from chalicelib.judge.rules import is_alerting_event
+from chalicelib.signin.parse import Mfa, Outcome, SignIn
+from chalicelib.store.schema import TTL_ATTRIBUTE
 
 DAY_ITEM_DAYS = 40
 TOP_PRINCIPALS = 5
-MAX_LINES = 10  # bursts and new places listed by name; the rest are counted
 MAX_KEY_TEXT = 400
 
 COUNTERS = (
@@ -190,93 +183,3 @@ def summarise(day: date, items: Iterable[Mapping[str, Any]]) -> DaySummary:
             places.append(item.get("text", {}).get("S", ""))
     principals.sort(key=lambda row: (-row[1], row[0]))
     return DaySummary(day, totals, tuple(principals[:TOP_PRINCIPALS]), tuple(bursts), tuple(places))
-
-
-def _listing(lines: tuple[str, ...]) -> str:
-    shown = [f"• {safe(line, 300)}" for line in lines[:MAX_LINES]]
-    if len(lines) > MAX_LINES:
-        shown.append(f"… and {len(lines) - MAX_LINES} more")
-    return clip("\n".join(shown), MAX_SECTION_TEXT - 40) if shown else "none"
-
-
-def digest_message(summary: DaySummary) -> dict[str, Any]:
-    t = summary.totals
-    headline = (
-        f"INFO: sign-in digest for {summary.day.isoformat()}: {t['signins']} sign-ins "
-        f"({t['success']} success, {t['failure']} failure, {t['unknown']} unknown), "
-        f"{t['root']} root, {t['without_mfa']} without MFA, {t['new_ip']} new IPs, "
-        f"{t['new_country']} new countries, {t['bursts']} bursts"
-    )
-    fields = [
-        ("Sign-ins", str(t["signins"])),
-        ("Success / failure / unknown", f"{t['success']} / {t['failure']} / {t['unknown']}"),
-        ("Root sign-ins", str(t["root"])),
-        ("Successful without MFA", str(t["without_mfa"])),
-        ("New IPs / new countries", f"{t['new_ip']} / {t['new_country']}"),
-        ("Impossible travel", str(t["impossible_travel"])),
-        ("Bursts", str(t["bursts"])),
-        ("Other sign-in events", str(t["other_events"])),
-    ]
-    busiest = [
-        f"{label}: {count} sign-ins, {failures} failed"
-        for label, count, failures in summary.busiest
-    ]
-    return {
-        "text": clip(safe(headline, 3000), 500),
-        "blocks": [
-            {
-                "type": "header",
-                "text": {
-                    "type": "plain_text",
-                    "text": clip(f"Sign-in digest for {summary.day.isoformat()}", MAX_HEADER_TEXT),
-                },
-            },
-            {
-                "type": "section",
-                "fields": [
-                    {"type": "mrkdwn", "text": f"*{label}*\n{value}"} for label, value in fields
-                ],
-            },
-            {
-                "type": "section",
-                "text": {
-                    "type": "mrkdwn",
-                    "text": "*Busiest principals*\n" + _listing(tuple(busiest)),
-                },
-            },
-            {
-                "type": "section",
-                "text": {"type": "mrkdwn", "text": "*Bursts*\n" + _listing(summary.bursts)},
-            },
-            {
-                "type": "section",
-                "text": {"type": "mrkdwn", "text": "*New places*\n" + _listing(summary.places)},
-            },
-        ],
-    }
-
-
-def run_daily_digest(
-    settings: Settings,
-    tally: DayTally,
-    notifier: Callable[[], SlackNotifier],
-    *,
-    now: datetime,
-    deadline: float,
-) -> str:
-    """What the hourly schedule calls. Posts yesterday's digest once, in the configured
-    hour; returns what it did, for the log."""
-    if not settings.digest_enabled:
-        return "disabled"
-    if now.hour != settings.digest_hour_utc:
-        return f"waiting for {settings.digest_hour_utc:02d}:00 UTC"
-    day = now.date() - timedelta(days=1)
-    if not tally.claim_digest(day):
-        return f"already posted for {day.isoformat()}"
-    try:
-        message = digest_message(tally.read(day))
-        notifier().post(message, deadline=deadline, channel=settings.digest_channel)
-    except Exception:
-        tally.release_digest(day)  # let the schedule's retry post it
-        raise
-    return f"posted for {day.isoformat()}"

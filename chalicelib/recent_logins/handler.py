@@ -18,19 +18,17 @@ from urllib.parse import parse_qs
 from chalice.app import Response
 
 from chalicelib import logs
-from chalicelib.history import SigninHistory
-from chalicelib.settings import Settings
-from chalicelib.slack_verify import Refusal, RequestVerifier
-from chalicelib.slash import (
-    Access,
-    BadCommand,
-    Caller,
+from chalicelib.recent_logins.access import Access, Caller
+from chalicelib.recent_logins.command import BadCommand, parse_command
+from chalicelib.recent_logins.replies import (
     not_allowed_reply,
-    parse_command,
     recent_reply,
     unavailable_reply,
     usage_reply,
 )
+from chalicelib.settings import Settings
+from chalicelib.slack.verify import Refusal, RequestVerifier
+from chalicelib.store.history import SigninHistory
 
 # Slack waits three seconds; leave room for API Gateway, a cold start and the network.
 DEFAULT_BUDGET_SECONDS = 1.5

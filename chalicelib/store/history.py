@@ -12,21 +12,19 @@ The cost of a command does not depend on the size of the table:
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from chalicelib.ledger import (
+from chalicelib.store.history_query import _CATEGORY_NAMES, Counts, Entry, History, HistoryQuery
+from chalicelib.store.listing import COUNTER_NAMES, hourly_name
+from chalicelib.store.schema import (
     CATEGORY_INDEXES,
     CATEGORY_PARTITION_ATTRIBUTES,
-    COUNTER_NAMES,
     DAY_INDEX,
-    TOTAL_COUNTER,
     Category,
     counter_key,
-    counter_names,
-    hourly_name,
 )
 
 Clock = Callable[[], datetime]
@@ -35,142 +33,6 @@ MAX_LISTING_CALLS = 30
 BATCH_GET_LIMIT = 100
 FIRST_FILTERED_PAGE = 200
 MAX_FILTERED_PAGE = 3200
-
-
-@dataclass(frozen=True)
-class HistoryQuery:
-    limit: int
-    since: datetime
-    categories: frozenset[Category] = frozenset()
-    who: str = ""  # case-insensitive substring of the display name or ARN
-    account_id: str = ""
-
-    @property
-    def unindexed(self) -> bool:
-        """Filters that no index or counter answers: they cost reading pages."""
-        return bool(self.who or self.account_id)
-
-
-_CATEGORY_NAMES = frozenset(category.value for category in Category)
-
-
-def _is_counter_name(name: str) -> bool:
-    return name == TOTAL_COUNTER or set(name.split("_")) <= _CATEGORY_NAMES
-
-
-@dataclass(frozen=True)
-class Counts:
-    """Sign-in counts by counter name (see `ledger.counter_names`)."""
-
-    values: Mapping[str, int] = field(default_factory=dict)
-
-    @property
-    def signins(self) -> int:
-        return self.values.get(TOTAL_COUNTER, 0)
-
-    @property
-    def failed(self) -> int:
-        return self.values.get(Category.FAILED.value, 0)
-
-    @property
-    def root(self) -> int:
-        return self.values.get(Category.ROOT.value, 0)
-
-    @property
-    def nomfa(self) -> int:
-        return self.values.get(Category.NOMFA.value, 0)
-
-    def of(self, categories: frozenset[Category]) -> int:
-        """Sign-ins in every one of `categories` (all sign-ins for none)."""
-        if not categories:
-            return self.signins
-        if len(categories) == 1:
-            return self.values.get(next(iter(categories)).value, 0)
-        wanted = {category.value for category in categories}
-        return sum(
-            count
-            for name, count in self.values.items()
-            if "_" in name and wanted <= set(name.split("_"))
-        )
-
-    def __add__(self, other: Counts) -> Counts:
-        total = dict(self.values)
-        for name, count in other.values.items():
-            total[name] = total.get(name, 0) + count
-        return Counts(total)
-
-    @classmethod
-    def from_values(cls, values: Mapping[str, int]) -> Counts:
-        return cls({name: count for name, count in values.items() if _is_counter_name(name)})
-
-    @classmethod
-    def tally(cls, category_sets: Iterable[frozenset[Category]]) -> Counts:
-        values: dict[str, int] = {}
-        for categories in category_sets:
-            for name in counter_names(categories):
-                values[name] = values.get(name, 0) + 1
-        return cls(values)
-
-
-@dataclass(frozen=True)
-class Entry:
-    """One listed sign-in, as the index projects it. Every text is event-derived."""
-
-    event_id: str
-    event_time: datetime
-    account_id: str
-    region: str
-    principal_type: str
-    display_name: str
-    arn: str
-    role_name: str
-    source_ip: str
-    outcome: str
-    failure_reason: str
-    mfa: str
-    federation: str
-
-    @classmethod
-    def from_item(cls, item: dict[str, Any]) -> Entry:
-        def text(name: str) -> str:
-            value = item.get(name, {}).get("S", "")
-            return value if isinstance(value, str) else ""
-
-        try:
-            epoch = int(item["epoch"]["N"])
-        except (KeyError, TypeError, ValueError):
-            epoch = int(text("at").split("#", 1)[0] or 0)
-        return cls(
-            event_id=text("event_id"),
-            event_time=datetime.fromtimestamp(epoch, UTC),
-            account_id=text("account_id") or "unknown",
-            region=text("region") or "unknown",
-            principal_type=text("principal_type") or "unknown",
-            display_name=text("display_name") or "unknown user",
-            arn=text("arn"),
-            role_name=text("role_name"),
-            source_ip=text("source_ip") or "unknown",
-            outcome=text("outcome") or "unknown",
-            failure_reason=text("failure_reason"),
-            mfa=text("mfa") or "unknown",
-            federation=text("federation") or "none",
-        )
-
-
-@dataclass(frozen=True)
-class History:
-    entries: tuple[Entry, ...]
-    window: Counts  # every sign-in in the window, whatever the filters
-    # How many sign-ins match the query in the window, when the counters tell exactly
-    # (no WHO or account filter, at most one category); None otherwise.
-    matched: int | None
-    # False when the call budget or the deadline stopped the search before it had both
-    # enough entries and the whole window; `searched_back_to` says how far it got.
-    complete: bool = True
-    searched_back_to: datetime | None = None
-    retained: int = 0  # sign-ins in the whole retention period: 0 means an empty ledger
-    since: datetime | None = None  # where the window starts
-    calls: int = field(default=0, compare=False)
 
 
 class SigninHistory:

@@ -1,0 +1,53 @@
+"""Raising a verdict after the single-event rules: new places, bursts."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from chalicelib.judge.places import Places
+from chalicelib.judge.rules import Verdict
+from chalicelib.judge.severity import Severity
+from chalicelib.settings import Settings
+
+BELOW_MIN_SEVERITY = "is below ALERT_MIN_SEVERITY"
+
+
+def escalate(
+    verdict: Verdict,
+    severity: Severity,
+    title: str,
+    reasons: tuple[str, ...],
+    settings: Settings,
+) -> Verdict:
+    """A more serious verdict; an alert held back only for its severity may now go."""
+    severity = max(severity, verdict.severity)
+    skip_reason = verdict.skip_reason
+    if skip_reason and BELOW_MIN_SEVERITY in skip_reason:
+        skip_reason = ""
+    if not skip_reason and severity < settings.alert_min_severity:
+        skip_reason = f"{severity.name} {BELOW_MIN_SEVERITY} {settings.alert_min_severity.name}"
+    return replace(
+        verdict,
+        severity=severity,
+        title=title,
+        reasons=tuple(dict.fromkeys((*verdict.reasons, *reasons))),
+        alert=not skip_reason,
+        skip_reason=skip_reason,
+    )
+
+
+def apply_places(verdict: Verdict, places: Places, settings: Settings) -> Verdict:
+    """New IP or country: one level up, at least MEDIUM. Impossible travel: HIGH."""
+    if not places.reasons:
+        return verdict
+    severity = verdict.severity
+    words = []
+    if places.new_ip or places.new_country:
+        severity = max(Severity.MEDIUM, Severity(min(severity + 1, Severity.CRITICAL)))
+        words += ["new IP"] if places.new_ip else []
+        words += ["new country"] if places.new_country else []
+    if places.travel_from:
+        severity = max(severity, Severity.HIGH)
+        words.append("impossible travel")
+    title = f"{verdict.title} ({', '.join(words)})"
+    return escalate(verdict, severity, title, places.reasons, settings)

@@ -1,0 +1,45 @@
+"""Who may use `/recent-logins`: the Slack team and user allow-lists."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Caller:
+    team_id: str
+    user_id: str
+    channel_id: str
+
+    @classmethod
+    def from_form(cls, form: Mapping[str, str]) -> Caller:
+        return cls(
+            form.get("team_id", "").strip(),
+            form.get("user_id", "").strip(),
+            form.get("channel_id", "").strip(),
+        )
+
+
+@dataclass(frozen=True)
+class Access:
+    """Who may see sign-ins: the workspace (required), and optionally users, channels."""
+
+    team_ids: frozenset[str]
+    user_ids: frozenset[str] = field(default_factory=frozenset)
+    channel_ids: frozenset[str] = field(default_factory=frozenset)
+
+    def refusal(self, caller: Caller) -> str | None:
+        """Why the caller may not see sign-ins, for the log; None when they may."""
+        if not self.team_ids:
+            return "SLACK_TEAM_ID is not configured"
+        if caller.team_id not in self.team_ids:
+            return "workspace not allowed"
+        if self.user_ids and caller.user_id not in self.user_ids:
+            return "user not allowed"
+        if self.channel_ids and caller.channel_id not in self.channel_ids:
+            return "channel not allowed"
+        return None
+
+
+# --- replies -------------------------------------------------------------------------

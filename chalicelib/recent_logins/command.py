@@ -1,0 +1,168 @@
+"""The `/recent-logins` command: its words, who may use it, and its Block Kit replies.
+
+Pure functions and values only: no AWS, no HTTP. Every reply is ephemeral (only the
+person who typed the command sees it), and every event-derived text in it is escaped
+and clipped so that any ledger content stays within Slack's limits.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from chalicelib.settings import Settings
+from chalicelib.store.history_query import HistoryQuery
+from chalicelib.store.schema import Category
+
+DEFAULT_LIMIT = 10
+MAX_LIMIT = 50
+DEFAULT_WINDOW = timedelta(days=7)
+USAGE = (
+    "*Usage:* `/recent-logins [N] [WHO] [failed|root|nomfa] [since DURATION] "
+    "[account ID|NAME]`\n"
+    "• `N`: how many, 1 to 50 (default 10)\n"
+    "• `WHO`: part of a user name or ARN, any case\n"
+    "• `failed`, `root`, `nomfa`: only failed sign-ins, root sign-ins, or successful "
+    "IAM user or root sign-ins without MFA (SAML and Identity Center sessions are never "
+    "counted: CloudTrail cannot see their MFA)\n"
+    "• `since 30m`, `since 24h`, `since 7d` (default 7d)\n"
+    "• `account 111122223333` or `account NAME`\n"
+    "Words in any order, e.g. `/recent-logins 20 failed since 24h alice`."
+)
+_DURATION = re.compile(r"^([0-9]{1,5})(m|h|d|w)$")
+_UNITS = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
+_UNIT_WORDS = {"m": "minute", "h": "hour", "d": "day", "w": "week"}
+_ACCOUNT_ID = re.compile(r"^[0-9]{12}$")
+_NUMBER = re.compile(r"^[0-9]+$")
+# What an IAM/Identity Center name or an ARN can contain; anything else is not a WHO.
+_WHO = re.compile(r"^[\w+=,.@:/-]{1,128}$")
+MAX_WORDS = 12
+MAX_QUOTED_WORD = 60
+
+
+class BadCommand(ValueError):
+    """A word the command does not understand; the reply quotes it."""
+
+    def __init__(self, word: str, why: str) -> None:
+        super().__init__(f"{word!r}: {why}")
+        self.word = word
+        self.why = why
+
+
+@dataclass(frozen=True)
+class Command:
+    """What the user asked for, in the user's terms (the window as they wrote it)."""
+
+    limit: int = DEFAULT_LIMIT
+    who: str = ""
+    categories: frozenset[Category] = frozenset()
+    window: timedelta = DEFAULT_WINDOW
+    window_text: str = "7 days"
+    account_id: str = ""
+    help: bool = False
+
+    def to_query(self, now: datetime) -> HistoryQuery:
+        since = now - self.window
+        if not self.window_text.endswith(("minute", "minutes")):
+            # `since 24h`, `7d`: from the start of that hour, so the counters answer the
+            # summary alone; `since 30m` is exact to the second.
+            since = since.replace(minute=0, second=0, microsecond=0)
+        return HistoryQuery(
+            limit=self.limit,
+            since=since,
+            categories=self.categories,
+            who=self.who.lower(),
+            account_id=self.account_id,
+        )
+
+
+def parse_command(text: str, settings: Settings) -> Command:
+    """Words in any order. Raises `BadCommand` naming the first word it cannot use."""
+    words = text.split()
+    if len(words) > MAX_WORDS:
+        raise BadCommand(words[MAX_WORDS], f"at most {MAX_WORDS} words")
+    limit: int | None = None
+    who = ""
+    categories: set[Category] = set()
+    window: tuple[timedelta, str] | None = None
+    account_id = ""
+    position = 0
+    while position < len(words):
+        word = words[position]
+        lowered = word.lower()
+        position += 1
+        if lowered in ("help", "-h", "--help", "?"):
+            return Command(help=True)
+        if lowered in {category.value for category in Category}:
+            categories.add(Category(lowered))
+        elif lowered == "since":
+            if position >= len(words):
+                raise BadCommand(word, "it needs a duration, such as `since 24h`")
+            window = _duration(words[position], settings, window)
+            position += 1
+        elif _DURATION.match(lowered):
+            window = _duration(word, settings, window)
+        elif lowered == "account":
+            if position >= len(words):
+                raise BadCommand(word, "it needs an account ID or name, such as `account prod`")
+            account_id = _account(words[position], settings, account_id)
+            position += 1
+        elif _ACCOUNT_ID.match(word):
+            account_id = _account(word, settings, account_id)
+        elif _NUMBER.match(word):
+            if limit is not None:
+                raise BadCommand(word, "give one number of entries")
+            limit = int(word) if len(word) <= 3 else 0  # no 4,000-digit int()
+            if not 1 <= limit <= MAX_LIMIT:
+                raise BadCommand(word, f"the number of entries is 1 to {MAX_LIMIT}")
+        elif _WHO.match(word):
+            if who:
+                raise BadCommand(word, f"give one name to look for (already `{who}`)")
+            who = word
+        else:
+            raise BadCommand(word, "it is not a name, number, filter or duration")
+    delta, window_text = window or (DEFAULT_WINDOW, "7 days")
+    return Command(
+        limit=limit or DEFAULT_LIMIT,
+        who=who,
+        categories=frozenset(categories),
+        window=delta,
+        window_text=window_text,
+        account_id=account_id,
+    )
+
+
+def _duration(
+    word: str, settings: Settings, already: tuple[timedelta, str] | None
+) -> tuple[timedelta, str]:
+    if already is not None:
+        raise BadCommand(word, "give one `since`")
+    match = _DURATION.match(word.lower())
+    if not match:
+        raise BadCommand(word, "it is not a duration: use minutes, hours or days, e.g. `24h`")
+    amount, unit = int(match.group(1)), match.group(2)
+    if amount == 0:
+        raise BadCommand(word, "a duration must be more than zero")
+    delta = timedelta(**{_UNITS[unit]: amount})
+    if delta > timedelta(days=settings.ledger_retention_days):
+        raise BadCommand(
+            word, f"the ledger keeps {settings.ledger_retention_days} days of sign-ins"
+        )
+    noun = _UNIT_WORDS[unit] + ("" if amount == 1 else "s")
+    return delta, f"{amount} {noun}"
+
+
+def _account(word: str, settings: Settings, already: str) -> str:
+    if already:
+        raise BadCommand(word, "give one account")
+    if _ACCOUNT_ID.match(word):
+        return word
+    for account_id, name in settings.account_names.items():
+        if name.lower() == word.lower():
+            return account_id
+    known = ", ".join(sorted(settings.account_names.values())) or "none configured"
+    raise BadCommand(word, f"it is not a 12-digit account ID or a known account name ({known})")
+
+
+# --- who may ask ---------------------------------------------------------------------

@@ -1,0 +1,167 @@
+"""Block Kit replies to `/recent-logins`: the listing, usage, refusals."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from chalicelib.recent_logins.command import MAX_QUOTED_WORD, USAGE, BadCommand, Command
+from chalicelib.settings import Settings
+from chalicelib.slack.blocks import MAX_SECTION_TEXT, clip, escape, safe, slack_date
+from chalicelib.store.history_query import Entry, History
+from chalicelib.store.schema import Category
+
+# One listed sign-in's line stays under this, so five fit in a section and fifty
+# entries never need more than ten sections.
+MAX_ENTRY_TEXT = 560
+
+
+def _reply(text: str, blocks: list[dict[str, Any]]) -> dict[str, Any]:
+    return {"response_type": "ephemeral", "text": clip(text, 3000), "blocks": blocks}
+
+
+def _section(text: str) -> dict[str, Any]:
+    return {"type": "section", "text": {"type": "mrkdwn", "text": clip(text, MAX_SECTION_TEXT)}}
+
+
+def _context(text: str) -> dict[str, Any]:
+    return {"type": "context", "elements": [{"type": "mrkdwn", "text": clip(text, 2000)}]}
+
+
+def usage_reply(bad: BadCommand | None = None) -> dict[str, Any]:
+    if bad is None:
+        return _reply("How to use /recent-logins", [_section(USAGE)])
+    # A backtick would end the code span the word is shown in.
+    quoted = safe(bad.word.replace("`", "'"), MAX_QUOTED_WORD)
+    problem = f":warning: I did not understand `{quoted}`: {escape(bad.why)}."
+    return _reply(
+        f"I did not understand “{quoted}”. Type /recent-logins help for usage.",
+        [_section(problem), _section(USAGE)],
+    )
+
+
+def not_allowed_reply() -> dict[str, Any]:
+    text = (
+        ":no_entry: You are not allowed to see sign-ins here. Ask the team that runs "
+        "signin-alerts to add you or this channel."
+    )
+    return _reply("You are not allowed to see sign-ins here.", [_section(text)])
+
+
+def unavailable_reply() -> dict[str, Any]:
+    text = ":hourglass: The sign-in ledger could not be read just now. Try again shortly."
+    return _reply("The sign-in ledger could not be read just now.", [_section(text)])
+
+
+def _plural(count: int, noun: str) -> str:
+    return f"{count:,} {noun}{'' if count == 1 else 's'}"
+
+
+def describe(command: Command, settings: Settings) -> str:
+    """`failed root sign-ins matching “alice” in account prod (1111…)`, escaped."""
+    words = [
+        category.value for category in sorted(command.categories) if category is not Category.NOMFA
+    ]
+    noun = " ".join([*words, "sign-ins"])
+    if Category.NOMFA in command.categories:
+        noun += " without MFA"
+    if command.who:
+        noun += f" matching “{safe(command.who, 128)}”"
+    if command.account_id:
+        noun += f" in account {safe(settings.account_label(command.account_id), 200)}"
+    return noun
+
+
+def recent_reply(command: Command, history: History, settings: Settings) -> dict[str, Any]:
+    window = f"in the last {command.window_text}"
+    counts = history.window
+    breakdown = (
+        f"{_plural(counts.signins, 'sign-in')} {window}: {counts.failed:,} failed, "
+        f"{counts.root:,} root, {counts.nomfa:,} without MFA"
+    )
+    if history.retained == 0:
+        text = (
+            ":open_file_folder: The sign-in ledger is empty: no sign-ins have been "
+            "recorded yet. New sign-ins appear here as they happen; to import the past "
+            "90 days from CloudTrail, an operator runs `python manage.py backfill`."
+        )
+        return _reply("The sign-in ledger is empty.", [_section(text)])
+
+    filtered = bool(command.categories or command.who or command.account_id)
+    shown = len(history.entries)
+    if not filtered:
+        headline = f"{shown:,} of {breakdown}"
+    elif history.matched is not None:
+        headline = f"{shown:,} of {history.matched:,} {describe(command, settings)} {window}"
+    else:
+        headline = f"{shown:,} newest {describe(command, settings)} {window}"
+
+    if not history.entries:
+        nothing = f":mag: No {describe(command, settings)} {window}."
+        hint = (
+            f"{breakdown}."
+            if filtered
+            else f"The ledger holds {_plural(history.retained, 'sign-in')} "
+            f"in the last {settings.ledger_retention_days} days: try `since "
+            f"{settings.ledger_retention_days}d`."
+        )
+        empty_blocks = [_section(nothing), _context(hint)]
+        if not history.complete:
+            empty_blocks.append(_context(_incomplete(history, settings)))
+        return _reply(f"No {describe(command, settings)} {window}.", empty_blocks)
+
+    blocks: list[dict[str, Any]] = [_section(f"*{headline}*")]
+    if filtered:
+        blocks.append(_context(breakdown))
+    lines = [entry_line(entry, settings) for entry in history.entries]
+    # Whole lines packed into sections: at most five lines of MAX_ENTRY_TEXT fit in one,
+    # so fifty entries take ten sections, far below MAX_BLOCKS, and no entry is cut.
+    section: list[str] = []
+    for line in lines:
+        if section and len("\n".join([*section, line])) > MAX_SECTION_TEXT:
+            blocks.append(_section("\n".join(section)))
+            section = []
+        section.append(line)
+    if section:
+        blocks.append(_section("\n".join(section)))
+    footer = "Newest first. :white_check_mark: success · :x: failure · :grey_question: unknown"
+    if history.since is not None:
+        footer = f"Since {slack_date(history.since, settings.display_timezone)}. {footer}"
+    if not history.complete:
+        footer = _incomplete(history, settings) + " " + footer
+    blocks.append(_context(footer))
+    return _reply(clip(headline.replace("*", ""), 500), blocks)
+
+
+def _incomplete(history: History, settings: Settings) -> str:
+    reached = history.searched_back_to
+    where = f" back to {slack_date(reached, settings.display_timezone)}" if reached else ""
+    return (
+        f":hourglass: Searched{where} only, to answer within Slack's time limit: "
+        "narrow it with `since`, a category or an account."
+    )
+
+
+_MARKS = {"success": ":white_check_mark:", "failure": ":x:"}
+
+
+def entry_line(entry: Entry, settings: Settings) -> str:
+    """One sign-in: time, result mark, principal, account, source IP, MFA, region."""
+    principal = entry.display_name
+    if entry.role_name and entry.role_name != entry.display_name:
+        principal = f"{principal} ({entry.role_name})"
+    if entry.principal_type == "root":
+        principal = f"{principal} (root)" if principal != "root" else principal
+    mfa = {"yes": "MFA yes", "no": "MFA no"}.get(entry.mfa, "MFA unknown")
+    if entry.federation in ("saml", "identity_center") and entry.mfa != "yes":
+        mfa = "MFA at the identity provider"
+    result = _MARKS.get(entry.outcome, ":grey_question:")
+    if entry.outcome == "failure" and entry.failure_reason:
+        reason = f" _{safe(entry.failure_reason, 80)}_"
+    else:
+        reason = ""
+    line = (
+        f"{slack_date(entry.event_time, settings.display_timezone)} {result} "
+        f"*{safe(principal, 120)}*{reason} · {safe(settings.account_label(entry.account_id), 90)}"
+        f" · {safe(entry.source_ip, 64)} · {mfa} · {safe(entry.region, 32)}"
+    )
+    return clip(line, MAX_ENTRY_TEXT)

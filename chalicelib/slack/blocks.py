@@ -1,0 +1,73 @@
+"""Block Kit's limits and the helpers every message uses to stay inside them.
+
+Everything that comes from an event is hostile text chosen by whoever signs in: it is
+escaped for mrkdwn (so `<!channel>` pings nobody and `<https://evil|AWS>` links nowhere)
+and clipped to Slack's limits after escaping, never inside an entity.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from chalicelib.judge.severity import Severity
+
+# Block Kit limits (https://api.slack.com/reference/block-kit/blocks).
+MAX_BLOCKS = 50
+MAX_HEADER_TEXT = 150
+MAX_SECTION_TEXT = 3000
+MAX_FIELDS = 10
+MAX_FIELD_TEXT = 2000
+# What a phone notification shows well; Slack itself allows 40,000.
+MAX_NOTIFICATION_TEXT = 500
+
+SEVERITY_COLOURS = {
+    Severity.CRITICAL: "#B0001E",
+    Severity.HIGH: "#E8590C",
+    Severity.MEDIUM: "#F2C744",
+    Severity.LOW: "#439FE0",
+    Severity.INFO: "#9E9E9E",
+}
+SEVERITY_EMOJI = {
+    Severity.CRITICAL: ":rotating_light:",
+    Severity.HIGH: ":warning:",
+    Severity.MEDIUM: ":large_orange_diamond:",
+    Severity.LOW: ":small_blue_diamond:",
+    Severity.INFO: ":white_circle:",
+}
+_PARTIAL_ENTITY = re.compile(r"&[a-z]{0,3}$")
+
+
+def escape(value: str) -> str:
+    """Slack's three control characters, as its docs require for mrkdwn text."""
+    return value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def clip(text: str, limit: int) -> str:
+    """At most `limit` characters, ending with an ellipsis when cut, never mid-entity."""
+    if len(text) <= limit:
+        return text
+    cut = _PARTIAL_ENTITY.sub("", text[: limit - 1])
+    return cut + "…"
+
+
+def safe(value: str, limit: int = MAX_FIELD_TEXT) -> str:
+    return clip(escape(value), limit)
+
+
+def slack_date(moment: datetime, timezone_name: str) -> str:
+    """A date token each reader sees in their own time zone, with a fallback for
+    clients that cannot render it (notifications, email)."""
+    local = moment.astimezone(ZoneInfo(timezone_name))
+    fallback = local.strftime("%Y-%m-%d %H:%M:%S %Z")
+    return f"<!date^{int(moment.timestamp())}^{{date_short_pretty}} {{time_secs}}|{fallback}>"
+
+
+def header_block(text: str) -> dict[str, Any]:
+    """A header: plain text, which Slack does not parse, so only the length matters."""
+    return {
+        "type": "header",
+        "text": {"type": "plain_text", "text": clip(text, MAX_HEADER_TEXT), "emoji": True},
+    }

@@ -1,0 +1,32 @@
+"""Words for a burst: its title and how long it lasted."""
+
+from __future__ import annotations
+
+from chalicelib.judge.bursts import Dimension, WindowCount, describe
+
+
+def duration_words(seconds: int) -> str:
+    seconds = max(0, seconds)
+    if seconds < 60:
+        return f"{seconds} second" + ("" if seconds == 1 else "s")
+    minutes = round(seconds / 60)
+    if minutes < 120:
+        return f"{minutes} minute" + ("" if minutes == 1 else "s")
+    return f"{round(minutes / 60)} hours"
+
+
+def burst_title(count: WindowCount, *, failures: int | None = None) -> str:
+    """ "possible brute force on root: 5 failed sign-ins in 4 minutes from 2 IPs"."""
+    subject = count.subject
+    span = duration_words(count.last_epoch - count.first_epoch)
+    if subject.dimension is Dimension.SPRAY:
+        total = f", {failures} failed sign-ins" if failures else ""
+        return f"possible {describe(subject)}: {count.count} user names{total} in {span}"
+    text = f"possible {describe(subject)}: {count.count} failed sign-ins in {span}"
+    if subject.dimension is not Dimension.IP:
+        ips = count.distinct_ips
+        text += f" from {ips} IP" + ("" if ips == 1 else "s")
+    return text
+
+
+# -- the DynamoDB side ------------------------------------------------------------------

@@ -1,0 +1,74 @@
+"""Block Kit for the daily digest."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from chalicelib.slack.blocks import MAX_HEADER_TEXT, MAX_SECTION_TEXT, clip, safe
+from chalicelib.store.day_tally import DaySummary
+
+MAX_LINES = 10  # bursts and new places listed by name; the rest are counted
+
+
+def _listing(lines: tuple[str, ...]) -> str:
+    shown = [f"• {safe(line, 300)}" for line in lines[:MAX_LINES]]
+    if len(lines) > MAX_LINES:
+        shown.append(f"… and {len(lines) - MAX_LINES} more")
+    return clip("\n".join(shown), MAX_SECTION_TEXT - 40) if shown else "none"
+
+
+def digest_message(summary: DaySummary) -> dict[str, Any]:
+    t = summary.totals
+    headline = (
+        f"INFO: sign-in digest for {summary.day.isoformat()}: {t['signins']} sign-ins "
+        f"({t['success']} success, {t['failure']} failure, {t['unknown']} unknown), "
+        f"{t['root']} root, {t['without_mfa']} without MFA, {t['new_ip']} new IPs, "
+        f"{t['new_country']} new countries, {t['bursts']} bursts"
+    )
+    fields = [
+        ("Sign-ins", str(t["signins"])),
+        ("Success / failure / unknown", f"{t['success']} / {t['failure']} / {t['unknown']}"),
+        ("Root sign-ins", str(t["root"])),
+        ("Successful without MFA", str(t["without_mfa"])),
+        ("New IPs / new countries", f"{t['new_ip']} / {t['new_country']}"),
+        ("Impossible travel", str(t["impossible_travel"])),
+        ("Bursts", str(t["bursts"])),
+        ("Other sign-in events", str(t["other_events"])),
+    ]
+    busiest = [
+        f"{label}: {count} sign-ins, {failures} failed"
+        for label, count, failures in summary.busiest
+    ]
+    return {
+        "text": clip(safe(headline, 3000), 500),
+        "blocks": [
+            {
+                "type": "header",
+                "text": {
+                    "type": "plain_text",
+                    "text": clip(f"Sign-in digest for {summary.day.isoformat()}", MAX_HEADER_TEXT),
+                },
+            },
+            {
+                "type": "section",
+                "fields": [
+                    {"type": "mrkdwn", "text": f"*{label}*\n{value}"} for label, value in fields
+                ],
+            },
+            {
+                "type": "section",
+                "text": {
+                    "type": "mrkdwn",
+                    "text": "*Busiest principals*\n" + _listing(tuple(busiest)),
+                },
+            },
+            {
+                "type": "section",
+                "text": {"type": "mrkdwn", "text": "*Bursts*\n" + _listing(summary.bursts)},
+            },
+            {
+                "type": "section",
+                "text": {"type": "mrkdwn", "text": "*New places*\n" + _listing(summary.places)},
+            },
+        ],
+    }
