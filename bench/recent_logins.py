@@ -46,7 +46,7 @@ from chalicelib.slack.verify import sign
 from chalicelib.store.ledger import Ledger
 from chalicelib.store.listing import categories_of, counter_names, is_listed
 from chalicelib.store.provision import create_ledger_table
-from chalicelib.store.schema import TTL_ATTRIBUTE, counter_key, day_of
+from chalicelib.store.schema import TTL_ATTRIBUTE, day_counter_key, day_of
 from localdev.signins import spread
 
 SECRET = "bench-signing-secret"
@@ -107,7 +107,7 @@ def load(endpoint: str, table: str, count: int, now: datetime) -> float:
             tally.update(counter_names(categories_of(signin)))
     expires = str(int((now + timedelta(days=92)).timestamp()))
     for day, counts in counters.items():
-        item = {**counter_key(day), TTL_ATTRIBUTE: {"N": expires}}
+        item = {**day_counter_key(day), TTL_ATTRIBUTE: {"N": expires}}
         item.update({name: {"N": str(value)} for name, value in counts.items()})
         items.append(item)
     started = time.monotonic()

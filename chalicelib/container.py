@@ -9,13 +9,13 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Mapping
-from datetime import UTC, datetime
 from functools import cached_property
 from typing import Any
 
 from chalicelib.alerting.digest import run_daily_digest
 from chalicelib.alerting.pipeline import SigninAlerter
 from chalicelib.alerting.storms import StormControl
+from chalicelib.clock import utc_now
 from chalicelib.judge.bursts import thresholds
 from chalicelib.judge.rules import in_trusted_network
 from chalicelib.recent_logins.handler import RecentLogins
@@ -33,14 +33,10 @@ from chalicelib.store.day_tally import DayTally
 from chalicelib.store.history import SigninHistory
 from chalicelib.store.ledger import Ledger
 from chalicelib.store.places import PlaceStore
-from chalicelib.store.send_slots import SendBudget
+from chalicelib.store.send_slots import SendSlots
 
 # When the Lambda context cannot tell us (local runs), assume this much time is left.
 DEFAULT_REMAINING_MS = 30_000
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 def deadline_from(context: Any) -> float:
@@ -108,8 +104,8 @@ class Container:
         )
 
     @cached_property
-    def send_budget(self) -> SendBudget:
-        return SendBudget(
+    def send_slots(self) -> SendSlots:
+        return SendSlots(
             self.dynamodb,
             self.settings.ledger_table,
             interval=self.settings.slack_min_interval_seconds,
@@ -120,7 +116,7 @@ class Container:
             max_attempts=self.settings.slack_max_attempts,
             attempt_timeout=self.settings.slack_timeout_seconds,
         )
-        return SlackNotifier(self.slack_transport(), policy=policy, budget=self.send_budget)
+        return SlackNotifier(self.slack_transport(), policy=policy, slots=self.send_slots)
 
     @cached_property
     def day_tally(self) -> DayTally:

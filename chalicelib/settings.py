@@ -153,7 +153,7 @@ class Settings:
     slack_channel_by_severity: dict[Severity, str] = field(default_factory=dict)
     slack_timeout_seconds: float = 5.0
     slack_max_attempts: int = 5
-    # Storm control (chalicelib/bursts.py): failures per window that open a burst alert.
+    # Storm control (judge/bursts.py): failures per window that open a burst alert.
     burst_root_failures: int = 5
     burst_root_window_minutes: int = 15
     burst_failures: int = 20  # per principal, and per source IP

@@ -19,7 +19,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from chalicelib.alerting.pipeline import Outcome
+from chalicelib.alerting.pipeline import Disposition
 from chalicelib.container import Container
 from chalicelib.slack.delivery import DeliveryFailed
 from tools.stages import Stage, StageError, regions_of, stage_for
@@ -27,7 +27,7 @@ from tools.stages import Stage, StageError, regions_of, stage_for
 # Time a redriven alert may spend on Slack retries, as a Lambda invocation would have.
 DEADLINE_SECONDS = 60
 VISIBILITY_SECONDS = 120
-DONE = {Outcome.POSTED, Outcome.DUPLICATE, Outcome.NOT_ALERTED}
+DONE = {Disposition.POSTED, Disposition.DUPLICATE, Disposition.NOT_ALERTED}
 
 
 @dataclass

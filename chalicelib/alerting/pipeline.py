@@ -24,7 +24,7 @@ from chalicelib.slack.delivery import DeliveryFailed, SlackNotifier
 from chalicelib.store.ledger import AlertStatus, Ledger
 
 
-class Outcome(StrEnum):
+class Disposition(StrEnum):
     POSTED = "posted"
     NOT_ALERTED = "not_alerted"
     DUPLICATE = "duplicate"
@@ -36,7 +36,7 @@ class Outcome(StrEnum):
 class Handled:
     event_id: str
     severity: str
-    outcome: Outcome
+    outcome: Disposition
     attempts: int = 0
     reason: str = ""
 
@@ -80,7 +80,7 @@ class SigninAlerter:
             AlertStatus.SENT,
             AlertStatus.NOT_ALERTED,
         ):
-            return self._done(signin, verdict, Outcome.DUPLICATE, reason=recorded.status.value)
+            return self._done(signin, verdict, Disposition.DUPLICATE, reason=recorded.status.value)
         # A first recording of an alert holds the claim to post it (see Ledger.record).
         claimed = recorded.first_time and recorded.status is AlertStatus.DELIVERING
         burst_alert: BurstAlert | None = None
@@ -99,9 +99,9 @@ class SigninAlerter:
             elif decision.reason:
                 verdict = replace(verdict, reasons=(*verdict.reasons, decision.reason))
         if not verdict.alert:
-            return self._done(signin, verdict, Outcome.NOT_ALERTED, reason=verdict.skip_reason)
+            return self._done(signin, verdict, Disposition.NOT_ALERTED, reason=verdict.skip_reason)
         if not recorded.first_time and not self._ledger.claim(signin.event_id):
-            return self._done(signin, verdict, Outcome.IN_FLIGHT)
+            return self._done(signin, verdict, Disposition.IN_FLIGHT)
         return self._deliver(signin, verdict, deadline, burst_alert)
 
     def _held_back(
@@ -119,26 +119,26 @@ class SigninAlerter:
         self._ledger.revise(signin.event_id, verdict, claimed=claimed)
         if decision.burst is not None and self._storms is not None:
             try:
-                notifier = self._notifier_()
+                notifier = self._slack()
             except ConfigError as error:  # the burst alert itself raised this already
                 logs.emit({"message": "burst summary not posted", "error": str(error)[:300]})
             else:
-                self._storms.summarise(
+                self._storms.post_summary_if_due(
                     decision.burst,
                     notifier,
                     at_epoch=int(signin.event_time.timestamp()),
                     deadline=deadline,
                 )
-        return self._done(signin, verdict, Outcome.NOT_ALERTED, reason=decision.reason)
+        return self._done(signin, verdict, Disposition.NOT_ALERTED, reason=decision.reason)
 
-    def _notifier_(self) -> SlackNotifier:
+    def _slack(self) -> SlackNotifier:
         if self._notifier is None:
             self._notifier = self._notifier_factory()
         return self._notifier
 
     def _slack_can_update(self) -> bool:
         try:
-            return self._notifier_().can_update
+            return self._slack().can_update
         except Exception:  # a bad secret: _deliver raises it where it is handled
             return False
 
@@ -155,17 +155,17 @@ class SigninAlerter:
             message = build_message(signin, verdict, self._settings)
         channel = self._settings.slack_channel_by_severity.get(verdict.severity)
         try:
-            delivered = self._notifier_().post(message, deadline=deadline, channel=channel)
+            delivered = self._slack().post(message, deadline=deadline, channel=channel)
         except DeliveryFailed as failure:
             self._ledger.release(signin.event_id, attempts=failure.attempts, error=failure.reason)
-            self._done(signin, verdict, Outcome.FAILED, failure.attempts, failure.reason)
+            self._done(signin, verdict, Disposition.FAILED, failure.attempts, failure.reason)
             raise
         except Exception as error:  # a bad secret or setting: keep the alert retryable
             self._ledger.release(signin.event_id, attempts=0, error=type(error).__name__)
             self._done(
                 signin,
                 verdict,
-                Outcome.FAILED,
+                Disposition.FAILED,
                 0,
                 str(error),
             )
@@ -177,13 +177,13 @@ class SigninAlerter:
             self._storms.remember_message(
                 burst_alert.burst, ts=delivered.reference, channel=delivered.channel
             )
-        return self._done(signin, verdict, Outcome.POSTED, delivered.attempts)
+        return self._done(signin, verdict, Disposition.POSTED, delivered.attempts)
 
     def _done(
         self,
         signin: SignIn,
         verdict: Verdict,
-        outcome: Outcome,
+        outcome: Disposition,
         attempts: int = 0,
         reason: str = "",
     ) -> Handled:
@@ -207,9 +207,9 @@ class SigninAlerter:
             metrics={
                 "SignIns": 1,
                 "ParseProblems": len(signin.problems),
-                "AlertsPosted": int(handled.outcome is Outcome.POSTED),
-                "DeliveryFailures": int(handled.outcome is Outcome.FAILED),
-                "Duplicates": int(handled.outcome is Outcome.DUPLICATE),
+                "AlertsPosted": int(handled.outcome is Disposition.POSTED),
+                "DeliveryFailures": int(handled.outcome is Disposition.FAILED),
+                "Duplicates": int(handled.outcome is Disposition.DUPLICATE),
             },
             at_ms=int(now.timestamp() * 1000),
         )

@@ -3,7 +3,7 @@ sign-in is recorded, burst counting and decisions after, burst summaries.
 
 `SigninAlerter` calls `before_record` (idempotent: conditional puts that remember the
 event), records the sign-in, then `after_record` (counts a failure once, on its first
-recording) and, for a failure inside an open burst, `summarise`.
+recording) and, for a failure inside an open burst, `post_summary_if_due`.
 """
 
 from __future__ import annotations
@@ -23,9 +23,9 @@ from chalicelib.judge.bursts import (
     Subject,
     WindowCount,
     decide,
-    describe,
     is_counted_failure,
     principal_subject,
+    subject_words,
     subjects_of,
     thresholds,
 )
@@ -33,7 +33,7 @@ from chalicelib.judge.escalation import apply_places, escalate
 from chalicelib.judge.rules import Verdict, is_alerting_event
 from chalicelib.judge.severity import Severity
 from chalicelib.settings import ConfigError, Settings
-from chalicelib.signin.parse import Outcome, SignIn
+from chalicelib.signin.parse import Result, SignIn
 from chalicelib.slack.burst_messages import burst_message, thread_reply
 from chalicelib.slack.burst_titles import burst_title
 from chalicelib.slack.delivery import DeliveryFailed, SlackNotifier
@@ -78,7 +78,7 @@ class StormControl:
 
     # -- before the sign-in is recorded ----------------------------------------------
     def before_record(self, signin: SignIn, verdict: Verdict) -> Verdict:
-        if not is_alerting_event(signin) or signin.outcome is not Outcome.SUCCESS:
+        if not is_alerting_event(signin) or signin.outcome is not Result.SUCCESS:
             return verdict
         if self._settings.new_place_alerts:
             verdict = apply_places(verdict, self._places.check(signin), self._settings)
@@ -96,7 +96,7 @@ class StormControl:
             verdict,
             Severity.CRITICAL,
             "Console sign-in succeeded right after a burst of failures",
-            (f"success after burst: possible {describe(burst.subject)}",),
+            (f"success after burst: possible {subject_words(burst.subject)}",),
             self._settings,
         )
 
@@ -148,7 +148,7 @@ class StormControl:
             Verdict(severity, "", (), alert=True),
             severity,
             burst_title(count, failures=failures),
-            (f"possible {describe(count.subject)}",),
+            (f"possible {subject_words(count.subject)}",),
             self._settings,
         )
         message = burst_message(
@@ -181,7 +181,7 @@ class StormControl:
         return ip_count.count
 
     # -- summaries -----------------------------------------------------------------------
-    def summarise(
+    def post_summary_if_due(
         self,
         burst: Burst,
         notifier: SlackNotifier,
@@ -285,7 +285,7 @@ class StormControl:
                 continue
             done["open"] += 1
             at_epoch = min(int(now), burst.until_epoch - 1)
-            if self.summarise(
+            if self.post_summary_if_due(
                 burst,
                 notifier(),
                 at_epoch=at_epoch,

@@ -15,17 +15,15 @@ from __future__ import annotations
 
 import ipaddress
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import StrEnum
 
 from chalicelib.judge.rules import is_alerting_event
 from chalicelib.settings import Settings
-from chalicelib.signin.parse import Outcome, SignIn
+from chalicelib.signin.parse import Result, SignIn
 
 SLICES = 15  # a window is read as this many slices: "N in W" to within W/15
-MAX_KEY_TEXT = 200  # user names are chosen by whoever signs in: keep keys bounded
 IP_ATTRIBUTE_PREFIX = "ip_"
-BATCH_GET_LIMIT = 100
 
 
 class Dimension(StrEnum):
@@ -69,11 +67,11 @@ class Subject:
 
     @property
     def id(self) -> str:
-        return f"{self.dimension.value}#{self.account_id}#{self.key[:MAX_KEY_TEXT]}"
+        return f"{self.dimension.value}#{self.account_id}#{self.key}"
 
 
 def is_counted_failure(signin: SignIn) -> bool:
-    return signin.outcome is Outcome.FAILURE and is_alerting_event(signin)
+    return signin.outcome is Result.FAILURE and is_alerting_event(signin)
 
 
 def valid_ip(raw: str) -> str | None:
@@ -128,11 +126,9 @@ class Opener:
 @dataclass(frozen=True)
 class Burst:
     subject: Subject
-    opened_epoch: int
     until_epoch: int
     opener_event_id: str
     first_epoch: int
-    opened_count: int
     summarised_count: int
     last_summary_at: float  # wall clock of the last message about this burst
     message_ts: str = ""
@@ -156,14 +152,13 @@ class Decision:
     reason: str = ""
     count: WindowCount | None = None  # the count behind the decision
     burst: Burst | None = None
-    subjects: tuple[Subject, ...] = field(default=())
 
 
 def _priority(dimension: Dimension) -> int:
     return PRIORITY.index(dimension)
 
 
-def describe(subject: Subject) -> str:
+def subject_words(subject: Subject) -> str:
     if subject.dimension is Dimension.SPRAY:
         return f"password spraying from {subject.label}"
     if subject.dimension is Dimension.IP:
@@ -190,15 +185,17 @@ def decide(
     mine = [burst for burst in open_bursts if burst.opener_event_id == event_id]
     if mine:  # a retry of the failure that opened it: post (again) what it owes
         count = next(c for c in ordered if c.subject.id == mine[0].subject.id)
-        return Decision(Action.OPEN_BURST, describe(count.subject), count, mine[0])
+        return Decision(Action.OPEN_BURST, subject_words(count.subject), count, mine[0])
     if open_bursts:
         burst = open_bursts[0]
         return Decision(
-            Action.PART_OF_BURST, f"part of burst: possible {describe(burst.subject)}", burst=burst
+            Action.PART_OF_BURST,
+            f"part of burst: possible {subject_words(burst.subject)}",
+            burst=burst,
         )
     crossing = [count for count in ordered if count.count >= limits[count.subject.dimension].limit]
     if crossing:
-        return Decision(Action.OPEN_BURST, describe(crossing[0].subject), crossing[0])
+        return Decision(Action.OPEN_BURST, subject_words(crossing[0].subject), crossing[0])
     capped = [
         count
         for count in ordered

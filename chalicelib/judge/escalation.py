@@ -43,7 +43,7 @@ def apply_places(verdict: Verdict, places: Places, settings: Settings) -> Verdic
     severity = verdict.severity
     words = []
     if places.new_ip or places.new_country:
-        severity = max(Severity.MEDIUM, Severity(min(severity + 1, Severity.CRITICAL)))
+        severity = max(Severity.MEDIUM, severity.raised())
         words += ["new IP"] if places.new_ip else []
         words += ["new country"] if places.new_country else []
     if places.travel_from:

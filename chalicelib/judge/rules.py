@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from chalicelib.judge.severity import Severity
 from chalicelib.settings import Settings
-from chalicelib.signin.parse import Federation, Mfa, Outcome, PrincipalType, SignIn
+from chalicelib.signin.parse import Federation, Mfa, PrincipalType, Result, SignIn
 
 CONSOLE_LOGIN = "ConsoleLogin"
 ROOT_PASSWORD_RECOVERY = frozenset({"PasswordRecoveryRequested", "PasswordRecoveryCompleted"})
@@ -56,7 +56,7 @@ def is_alerting_event(signin: SignIn) -> bool:
     if name == "UserAuthentication":
         return True
     if name == "CredentialVerification":
-        return signin.outcome is Outcome.FAILURE
+        return signin.outcome is Result.FAILURE
     return False
 
 
@@ -68,7 +68,7 @@ def _what(signin: SignIn) -> str:
 
 
 def root_console_success(signin: SignIn) -> Finding | None:
-    if signin.is_root and signin.event_name == CONSOLE_LOGIN and signin.outcome is Outcome.SUCCESS:
+    if signin.is_root and signin.event_name == CONSOLE_LOGIN and signin.outcome is Result.SUCCESS:
         return Finding(Severity.CRITICAL, "Root console sign-in succeeded", "root sign-in")
     return None
 
@@ -85,7 +85,7 @@ def root_password_recovery(signin: SignIn) -> Finding | None:
 
 
 def root_console_failure(signin: SignIn) -> Finding | None:
-    if signin.is_root and signin.event_name == CONSOLE_LOGIN and signin.outcome is Outcome.FAILURE:
+    if signin.is_root and signin.event_name == CONSOLE_LOGIN and signin.outcome is Result.FAILURE:
         return Finding(Severity.HIGH, "Root console sign-in failed", "failed root sign-in")
     return None
 
@@ -95,7 +95,7 @@ def success_without_mfa(signin: SignIn) -> Finding | None:
     identity provider's MFA, so those sessions always read `MFAUsed: No`."""
     if (
         signin.event_name == CONSOLE_LOGIN
-        and signin.outcome is Outcome.SUCCESS
+        and signin.outcome is Result.SUCCESS
         and signin.principal_type in (PrincipalType.IAM_USER, PrincipalType.ROOT)
         and signin.federation is Federation.NONE
         and signin.mfa is not Mfa.YES
@@ -106,19 +106,19 @@ def success_without_mfa(signin: SignIn) -> Finding | None:
 
 
 def failed_signin(signin: SignIn) -> Finding | None:
-    if signin.outcome is Outcome.FAILURE:
+    if signin.outcome is Result.FAILURE:
         return Finding(Severity.MEDIUM, f"{_what(signin)} failed", "failed sign-in")
     return None
 
 
 def successful_signin(signin: SignIn) -> Finding | None:
-    if signin.outcome is Outcome.SUCCESS:
+    if signin.outcome is Result.SUCCESS:
         return Finding(Severity.INFO, f"{_what(signin)} succeeded", "sign-in")
     return None
 
 
 def unknown_outcome(signin: SignIn) -> Finding | None:
-    if signin.outcome is Outcome.UNKNOWN:
+    if signin.outcome is Result.UNKNOWN:
         return Finding(Severity.LOW, f"{_what(signin)} with unknown result", "result unknown")
     return None
 
@@ -161,7 +161,7 @@ def evaluate(signin: SignIn, settings: Settings, rules: Iterable[Rule] = RULES) 
 
     trusted = in_trusted_network(signin, settings)
     # A failure from the office network is a typo more often than an attack.
-    if trusted and top.severity is Severity.MEDIUM and signin.outcome is Outcome.FAILURE:
+    if trusted and top.severity is Severity.MEDIUM and signin.outcome is Result.FAILURE:
         severity = Severity.LOW
         reasons.append("trusted network")
 

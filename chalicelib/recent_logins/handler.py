@@ -31,13 +31,13 @@ from chalicelib.slack.verify import Refusal, RequestVerifier
 from chalicelib.store.history import SigninHistory
 
 # Slack waits three seconds; leave room for API Gateway, a cold start and the network.
-DEFAULT_BUDGET_SECONDS = 1.5
+DEFAULT_TIME_LIMIT_SECONDS = 1.5
 MAX_BODY_BYTES = 16_384  # a slash command is about 500 bytes; text is at most 4,000 chars
 UNAUTHORIZED = "Unauthorized"
 
 
 @dataclass(frozen=True)
-class Outcome:
+class Answer:
     status: str
     reason: str = ""
 
@@ -50,14 +50,14 @@ class RecentLogins:
         verifier: Callable[[], RequestVerifier],
         history: Callable[[], SigninHistory],
         clock: Callable[[], datetime],
-        budget_seconds: float = DEFAULT_BUDGET_SECONDS,
+        time_limit_seconds: float = DEFAULT_TIME_LIMIT_SECONDS,
     ) -> None:
         # Factories, so that a broken setting is a logged refusal, not a 500.
         self._settings = settings
         self._verifier = verifier
         self._history = history
         self._clock = clock
-        self._budget = budget_seconds
+        self._time_limit = time_limit_seconds
 
     def handle(self, request: Any) -> Response:
         """`request` is Chalice's `app.current_request`: its `raw_body` is the exact
@@ -71,11 +71,11 @@ class RecentLogins:
             refusal = verification.refusal
         except Exception as error:  # a missing SSM parameter, a bad setting
             refusal = Refusal.NO_SECRET
-            self._log(Outcome("refused", f"{refusal.value}: {type(error).__name__}"), started)
+            self._log(Answer("refused", f"{refusal.value}: {type(error).__name__}"), started)
             return _unauthorized()
         if refusal is not None or len(body) > MAX_BODY_BYTES:
             reason = refusal.value if refusal else "body too large"
-            self._log(Outcome("refused", reason), started, has_timestamp=_has_timestamp(headers))
+            self._log(Answer("refused", reason), started, has_timestamp=_has_timestamp(headers))
             return _unauthorized()
 
         form = {
@@ -85,13 +85,13 @@ class RecentLogins:
             ).items()
         }
         if form.get("ssl_check") == "1":
-            self._log(Outcome("ssl_check"), started)
+            self._log(Answer("ssl_check"), started)
             return Response(body="", status_code=200)
         caller = Caller.from_form(form)
         try:
             reply, outcome = self._answer(caller, form.get("text", ""), started)
         except Exception as error:  # never a 500 or a stack trace to Slack
-            reply, outcome = unavailable_reply(), Outcome("error", type(error).__name__)
+            reply, outcome = unavailable_reply(), Answer("error", type(error).__name__)
         self._log(outcome, started, caller=caller, text=form.get("text", ""))
         return Response(
             body=json.dumps(reply, ensure_ascii=False),
@@ -99,7 +99,7 @@ class RecentLogins:
             headers={"Content-Type": "application/json"},
         )
 
-    def _answer(self, caller: Caller, text: str, started: float) -> tuple[dict[str, Any], Outcome]:
+    def _answer(self, caller: Caller, text: str, started: float) -> tuple[dict[str, Any], Answer]:
         settings = self._settings()
         access = Access(
             team_ids=frozenset(settings.slack_team_ids),
@@ -108,27 +108,27 @@ class RecentLogins:
         )
         denied = access.refusal(caller)
         if denied:
-            return not_allowed_reply(), Outcome("not_allowed", denied)
+            return not_allowed_reply(), Answer("not_allowed", denied)
         try:
             command = parse_command(text, settings)
         except BadCommand as bad:
-            return usage_reply(bad), Outcome("usage", bad.why)
+            return usage_reply(bad), Answer("usage", bad.why)
         if command.help:
-            return usage_reply(), Outcome("help")
+            return usage_reply(), Answer("help")
         try:
             history = self._history().recent(
-                command.to_query(self._clock()), deadline=started + self._budget
+                command.to_query(self._clock()), deadline=started + self._time_limit
             )
         except Exception as error:  # DynamoDB throttled or unreachable
-            return unavailable_reply(), Outcome("ledger_unavailable", type(error).__name__)
+            return unavailable_reply(), Answer("ledger_unavailable", type(error).__name__)
         reason = f"{len(history.entries)} entries, {history.calls} calls"
         if not history.complete:
-            reason += ", budget reached"
-        return recent_reply(command, history, settings), Outcome("answered", reason)
+            reason += ", time limit reached"
+        return recent_reply(command, history, settings), Answer("answered", reason)
 
     def _log(
         self,
-        outcome: Outcome,
+        outcome: Answer,
         started: float,
         *,
         caller: Caller | None = None,

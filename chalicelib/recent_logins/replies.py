@@ -56,7 +56,7 @@ def _plural(count: int, noun: str) -> str:
     return f"{count:,} {noun}{'' if count == 1 else 's'}"
 
 
-def describe(command: Command, settings: Settings) -> str:
+def command_words(command: Command, settings: Settings) -> str:
     """`failed root sign-ins matching “alice” in account prod (1111…)`, escaped."""
     words = [
         category.value for category in sorted(command.categories) if category is not Category.NOMFA
@@ -91,12 +91,12 @@ def recent_reply(command: Command, history: History, settings: Settings) -> dict
     if not filtered:
         headline = f"{shown:,} of {breakdown}"
     elif history.matched is not None:
-        headline = f"{shown:,} of {history.matched:,} {describe(command, settings)} {window}"
+        headline = f"{shown:,} of {history.matched:,} {command_words(command, settings)} {window}"
     else:
-        headline = f"{shown:,} newest {describe(command, settings)} {window}"
+        headline = f"{shown:,} newest {command_words(command, settings)} {window}"
 
     if not history.entries:
-        nothing = f":mag: No {describe(command, settings)} {window}."
+        nothing = f":mag: No {command_words(command, settings)} {window}."
         hint = (
             f"{breakdown}."
             if filtered
@@ -107,7 +107,7 @@ def recent_reply(command: Command, history: History, settings: Settings) -> dict
         empty_blocks = [_section(nothing), _context(hint)]
         if not history.complete:
             empty_blocks.append(_context(_incomplete(history, settings)))
-        return _reply(f"No {describe(command, settings)} {window}.", empty_blocks)
+        return _reply(f"No {command_words(command, settings)} {window}.", empty_blocks)
 
     blocks: list[dict[str, Any]] = [_section(f"*{headline}*")]
     if filtered:

@@ -1,7 +1,7 @@
 """The sign-in event model: any console sign-in record in, one typed value out.
 
-CloudTrail sign-in records come in many shapes (see DESIGN.md: null blocks, missing
-ARNs, `Yes`/`YES`/`No`, Identity Center outcomes in `serviceEventDetails`). `parse_signin`
+CloudTrail sign-in records come in many shapes (null blocks, missing ARNs, `Yes`/`YES`/
+`No`, Identity Center outcomes in `serviceEventDetails`). `parse_signin`
 never raises: whatever it cannot read it records in `SignIn.problems`, so a malformed
 event still alerts and the problem is logged and counted.
 """
@@ -39,7 +39,7 @@ class PrincipalType(StrEnum):
     UNKNOWN = "unknown"
 
 
-class Outcome(StrEnum):
+class Result(StrEnum):
     SUCCESS = "success"
     FAILURE = "failure"
     UNKNOWN = "unknown"
@@ -83,7 +83,7 @@ class SignIn:
     role_name: str
     source_ip: str
     user_agent: str
-    outcome: Outcome
+    outcome: Result
     failure_reason: str
     mfa: Mfa
     mfa_type: str
@@ -147,16 +147,16 @@ def fingerprint(record: Mapping[str, Any]) -> str:
     return "sha256-" + hashlib.sha256(canonical.encode()).hexdigest()[:32]
 
 
-def _outcome(record: Mapping[str, Any], event_name: str) -> Outcome:
+def _outcome(record: Mapping[str, Any], event_name: str) -> Result:
     for block in ("responseElements", "serviceEventDetails"):
         value = _text(_mapping(record.get(block)).get(event_name)).lower()
         if value == "success":
-            return Outcome.SUCCESS
+            return Result.SUCCESS
         if value in {"failure", "failed"}:
-            return Outcome.FAILURE
+            return Result.FAILURE
     if _text(record.get("errorMessage")) or _text(record.get("errorCode")):
-        return Outcome.FAILURE
-    return Outcome.UNKNOWN
+        return Result.FAILURE
+    return Result.UNKNOWN
 
 
 def _mfa(extra: Mapping[str, Any], identity: Mapping[str, Any]) -> tuple[Mfa, str]:

@@ -14,7 +14,7 @@ from urllib.parse import quote
 
 from chalicelib.judge.rules import Verdict
 from chalicelib.settings import Language, Settings
-from chalicelib.signin.parse import Federation, Mfa, Outcome, SignIn
+from chalicelib.signin.parse import Federation, Mfa, Result, SignIn
 from chalicelib.slack.blocks import (
     MAX_FIELD_TEXT,
     MAX_FIELDS,
@@ -109,9 +109,9 @@ def cloudtrail_url(signin: SignIn) -> str:
 
 def result_word(signin: SignIn, labels: Labels) -> str:
     return {
-        Outcome.SUCCESS: labels.success,
-        Outcome.FAILURE: labels.failure,
-        Outcome.UNKNOWN: labels.unknown,
+        Result.SUCCESS: labels.success,
+        Result.FAILURE: labels.failure,
+        Result.UNKNOWN: labels.unknown,
     }[signin.outcome]
 
 
@@ -132,7 +132,7 @@ def principal_text(signin: SignIn, labels: Labels) -> str:
 
 def notification_text(signin: SignIn, verdict: Verdict) -> str:
     """The top-level `text`: what a phone shows. Always English keywords, as the
-    interface in DESIGN.md promises: SEVERITY, principal, result, MFA, IP."""
+    README's alert text promises: SEVERITY, principal, result, MFA, IP."""
     english = LABELS[Language.EN]
     text = (
         f"{verdict.severity.name}: {verdict.title}: {signin.display_name}, "

@@ -1,7 +1,7 @@
 """Block Kit for storms: the burst alert (posted once, then updated in place), its
 thread replies, and the webhook's rolling summary.
 
-Like formatter.py, every event-derived value is escaped and clipped: user names in a
+Like alert_message.py, every event-derived value is escaped and clipped: user names in a
 spraying attack are chosen by the attacker.
 """
 

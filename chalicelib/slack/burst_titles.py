@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from chalicelib.judge.bursts import Dimension, WindowCount, describe
+from chalicelib.judge.bursts import Dimension, WindowCount, subject_words
 
 
 def duration_words(seconds: int) -> str:
@@ -21,8 +21,8 @@ def burst_title(count: WindowCount, *, failures: int | None = None) -> str:
     span = duration_words(count.last_epoch - count.first_epoch)
     if subject.dimension is Dimension.SPRAY:
         total = f", {failures} failed sign-ins" if failures else ""
-        return f"possible {describe(subject)}: {count.count} user names{total} in {span}"
-    text = f"possible {describe(subject)}: {count.count} failed sign-ins in {span}"
+        return f"possible {subject_words(subject)}: {count.count} user names{total} in {span}"
+    text = f"possible {subject_words(subject)}: {count.count} failed sign-ins in {span}"
     if subject.dimension is not Dimension.IP:
         ips = count.distinct_ips
         text += f" from {ips} IP" + ("" if ips == 1 else "s")

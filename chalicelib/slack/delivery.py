@@ -72,7 +72,7 @@ class Transport(Protocol):
     ) -> AttemptResult: ...
 
     def destination(self, channel: str | None) -> str:
-        """Where a message goes, for the per-channel send budget."""
+        """Where a message goes, for the per-channel send slots."""
         ...
 
 
@@ -204,7 +204,7 @@ class RetryPolicy:
         return rng.uniform(0, min(self.max_delay, self.base_delay * 2 ** (attempt - 1)))
 
 
-class Budget(Protocol):
+class SlotReserver(Protocol):
     def reserve(self, destination: str, *, latest: float | None = None) -> float | None: ...
 
 
@@ -214,7 +214,7 @@ class SlackNotifier:
         transport: Transport,
         *,
         policy: RetryPolicy | None = None,
-        budget: Budget | None = None,
+        slots: SlotReserver | None = None,
         sleep: Callable[[float], None] = time.sleep,
         monotonic: Callable[[], float] = time.monotonic,
         wall_clock: Callable[[], float] = time.time,
@@ -222,7 +222,7 @@ class SlackNotifier:
     ) -> None:
         self._transport = transport
         self._policy = policy or RetryPolicy()
-        self._budget = budget
+        self._slots = slots
         self._sleep = sleep
         self._monotonic = monotonic
         self._wall_clock = wall_clock
@@ -270,7 +270,7 @@ class SlackNotifier:
         )
 
     def _wait_for_slot(self, channel: str | None, deadline: float, max_wait: float | None) -> None:
-        if self._budget is None:
+        if self._slots is None:
             return
         usable = deadline - self._monotonic() - self._policy.reserve - 0.1
         if usable <= 0:  # do not take a slot that nobody will use
@@ -278,7 +278,7 @@ class SlackNotifier:
         if max_wait is not None:
             usable = min(usable, max_wait)
         now = self._wall_clock()
-        slot = self._budget.reserve(self._transport.destination(channel), latest=now + usable)
+        slot = self._slots.reserve(self._transport.destination(channel), latest=now + usable)
         if slot is None:
             raise DeliveryFailed(
                 f"no send slot free within {max(usable, 0):.1f}s", attempts=0, permanent=False

@@ -9,9 +9,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from chalicelib.judge.bursts import (
-    BATCH_GET_LIMIT,
     IP_ATTRIBUTE_PREFIX,
-    MAX_KEY_TEXT,
     SLICES,
     Burst,
     Dimension,
@@ -22,26 +20,18 @@ from chalicelib.judge.bursts import (
     valid_ip,
 )
 from chalicelib.signin.parse import SignIn
-from chalicelib.store.schema import TTL_ATTRIBUTE
-
-
-def _n(value: int | float) -> dict[str, str]:
-    return {"N": str(value)}
-
-
-def burst_key(subject: Subject) -> dict[str, Any]:
-    return {"pk": {"S": f"BURST#{subject.id}"}, "sk": {"S": "BURST"}}
-
-
-OPEN_BURSTS = "OPEN_BURSTS"
-
-
-def _open_index_key(subject_id: str) -> dict[str, Any]:
-    return {"pk": {"S": OPEN_BURSTS}, "sk": {"S": subject_id}}
-
-
-def _slice_key(subject: Subject, index: int) -> dict[str, Any]:
-    return {"pk": {"S": f"COUNT#{subject.id}"}, "sk": {"S": str(index)}}
+from chalicelib.store.schema import (
+    BATCH_GET_LIMIT,
+    OPEN_BURSTS,
+    TTL_ATTRIBUTE,
+    bounded,
+    burst_key,
+    number,
+    open_burst_key,
+    read_number,
+    spray_name_key,
+    window_slice_key,
+)
 
 
 class BurstStore:
@@ -73,13 +63,12 @@ class BurstStore:
             self._db.put_item(
                 TableName=self._table,
                 Item={
-                    "pk": {"S": f"SPRAY#{subject.id}"},
-                    "sk": {"S": f"NAME#{signin.display_name[:MAX_KEY_TEXT]}"},
-                    "seen_until": _n(epoch + window),
-                    TTL_ATTRIBUTE: _n(epoch + window + 86_400),
+                    **spray_name_key(subject.id, signin.display_name),
+                    "seen_until": number(epoch + window),
+                    TTL_ATTRIBUTE: number(epoch + window + 86_400),
                 },
                 ConditionExpression="attribute_not_exists(pk) OR seen_until <= :epoch",
-                ExpressionAttributeValues={":epoch": _n(epoch)},
+                ExpressionAttributeValues={":epoch": number(epoch)},
             )
         except self._db.exceptions.ConditionalCheckFailedException:
             return False
@@ -90,9 +79,9 @@ class BurstStore:
         index = epoch // limit.slice_seconds
         names: dict[str, str] = {"#ttl": TTL_ATTRIBUTE}
         values: dict[str, Any] = {
-            ":one": _n(1),
-            ":epoch": _n(epoch),
-            ":ttl": _n(epoch + limit.window_seconds * 2 + 86_400),
+            ":one": number(1),
+            ":epoch": number(epoch),
+            ":ttl": number(epoch + limit.window_seconds * 2 + 86_400),
         }
         expression = "ADD n :one SET first_epoch = if_not_exists(first_epoch, :epoch), "
         expression += "last_epoch = :epoch, #ttl = :ttl"
@@ -102,7 +91,7 @@ class BurstStore:
         try:
             self._db.update_item(
                 TableName=self._table,
-                Key=_slice_key(subject, index),
+                Key=window_slice_key(subject.id, index),
                 UpdateExpression=expression,
                 ExpressionAttributeNames=names,
                 ExpressionAttributeValues=values,
@@ -132,8 +121,8 @@ class BurstStore:
             if since_epoch and subject.id in since_epoch:
                 first = min(first, since_epoch[subject.id] // limit.slice_seconds)
             ranges[subject.id] = range(first, last + 1)
-            keys.extend(_slice_key(subject, index) for index in ranges[subject.id])
-            keys.append(burst_key(subject))
+            keys.extend(window_slice_key(subject.id, index) for index in ranges[subject.id])
+            keys.append(burst_key(subject.id))
         items = self._batch_get(keys)
         counts = []
         bursts: dict[str, Burst] = {}
@@ -174,11 +163,9 @@ class BurstStore:
         window = self._limits[subject.dimension].window_seconds
         burst = Burst(
             subject=subject,
-            opened_epoch=epoch,
             until_epoch=epoch + window,
             opener_event_id=event_id,
             first_epoch=count.first_epoch,
-            opened_count=count.count,
             summarised_count=count.count,
             last_summary_at=wall_now,
             opener=Opener.of(opener),
@@ -187,25 +174,23 @@ class BurstStore:
             self._db.put_item(
                 TableName=self._table,
                 Item={
-                    **burst_key(subject),
-                    "opened_epoch": _n(burst.opened_epoch),
-                    "until_epoch": _n(burst.until_epoch),
+                    **burst_key(subject.id),
+                    "until_epoch": number(burst.until_epoch),
                     "opener_event_id": {"S": event_id},
-                    "first_epoch": _n(burst.first_epoch),
-                    "opened_count": _n(burst.opened_count),
-                    "summarised_count": _n(burst.summarised_count),
-                    "last_summary_at": _n(round(wall_now, 3)),
+                    "first_epoch": number(burst.first_epoch),
+                    "summarised_count": number(burst.summarised_count),
+                    "last_summary_at": number(round(wall_now, 3)),
                     "dimension": {"S": subject.dimension.value},
                     "account_id": {"S": subject.account_id},
-                    "subject_key": {"S": subject.key[:MAX_KEY_TEXT]},
-                    "label": {"S": subject.label[:MAX_KEY_TEXT]},
-                    "opener_principal": {"S": burst.opener.principal[:MAX_KEY_TEXT]},
+                    "subject_key": {"S": bounded(subject.key)},
+                    "label": {"S": bounded(subject.label)},
+                    "opener_principal": {"S": bounded(burst.opener.principal)},
                     "opener_mfa": {"S": burst.opener.mfa},
                     "opener_ip": {"S": burst.opener.source_ip[:100]},
-                    TTL_ATTRIBUTE: _n(burst.until_epoch + 86_400),
+                    TTL_ATTRIBUTE: number(burst.until_epoch + 86_400),
                 },
                 ConditionExpression="attribute_not_exists(pk) OR until_epoch <= :epoch",
-                ExpressionAttributeValues={":epoch": _n(epoch)},
+                ExpressionAttributeValues={":epoch": number(epoch)},
             )
         except self._db.exceptions.ConditionalCheckFailedException:
             return None
@@ -213,9 +198,9 @@ class BurstStore:
         self._db.put_item(
             TableName=self._table,
             Item={
-                **_open_index_key(subject.id),
-                "until_epoch": _n(burst.until_epoch),
-                TTL_ATTRIBUTE: _n(burst.until_epoch + 86_400),
+                **open_burst_key(subject.id),
+                "until_epoch": number(burst.until_epoch),
+                TTL_ATTRIBUTE: number(burst.until_epoch + 86_400),
             },
         )
         return burst
@@ -237,7 +222,7 @@ class BurstStore:
     def get(self, subject_id: str) -> Burst | None:
         item = self._db.get_item(
             TableName=self._table,
-            Key={"pk": {"S": f"BURST#{subject_id}"}, "sk": {"S": "BURST"}},
+            Key=burst_key(subject_id),
             ConsistentRead=True,
         ).get("Item")
         if not item or "dimension" not in item:
@@ -251,14 +236,14 @@ class BurstStore:
         return _burst(subject, item)
 
     def forget(self, subject_id: str) -> None:
-        self._db.delete_item(TableName=self._table, Key=_open_index_key(subject_id))
+        self._db.delete_item(TableName=self._table, Key=open_burst_key(subject_id))
 
     def remember_message(self, burst: Burst, *, ts: str, channel: str) -> None:
         if not ts:
             return
         self._db.update_item(
             TableName=self._table,
-            Key=burst_key(burst.subject),
+            Key=burst_key(burst.subject.id),
             UpdateExpression="SET message_ts = :ts, message_channel = :channel",
             ConditionExpression="opener_event_id = :opener",
             ExpressionAttributeValues={
@@ -274,12 +259,12 @@ class BurstStore:
         try:
             self._db.update_item(
                 TableName=self._table,
-                Key=burst_key(burst.subject),
+                Key=burst_key(burst.subject.id),
                 UpdateExpression="SET last_summary_at = :now",
                 ConditionExpression="opener_event_id = :opener AND last_summary_at <= :due",
                 ExpressionAttributeValues={
-                    ":now": _n(round(wall_now, 3)),
-                    ":due": _n(round(wall_now - interval, 3)),
+                    ":now": number(round(wall_now, 3)),
+                    ":due": number(round(wall_now - interval, 3)),
                     ":opener": {"S": burst.opener_event_id},
                 },
             )
@@ -290,11 +275,11 @@ class BurstStore:
     def summarised(self, burst: Burst, *, count: int) -> None:
         self._db.update_item(
             TableName=self._table,
-            Key=burst_key(burst.subject),
+            Key=burst_key(burst.subject.id),
             UpdateExpression="SET summarised_count = :count",
             ConditionExpression="opener_event_id = :opener",
             ExpressionAttributeValues={
-                ":count": _n(count),
+                ":count": number(count),
                 ":opener": {"S": burst.opener_event_id},
             },
         )
@@ -304,27 +289,20 @@ class BurstStore:
         with contextlib.suppress(self._db.exceptions.ConditionalCheckFailedException):
             self._db.update_item(
                 TableName=self._table,
-                Key=burst_key(burst.subject),
+                Key=burst_key(burst.subject.id),
                 UpdateExpression="SET last_summary_at = :previous",
                 ConditionExpression="last_summary_at = :claimed",
                 ExpressionAttributeValues={
-                    ":previous": _n(round(burst.last_summary_at, 3)),
-                    ":claimed": _n(round(claimed_at, 3)),
+                    ":previous": number(round(burst.last_summary_at, 3)),
+                    ":claimed": number(round(claimed_at, 3)),
                 },
             )
 
 
-def _num(item: Mapping[str, Any], name: str, default: float = 0) -> float:
-    try:
-        return float(item[name]["N"])
-    except (KeyError, TypeError, ValueError):
-        return default
-
-
 def _window_count(subject: Subject, slices: Sequence[Mapping[str, Any]], epoch: int) -> WindowCount:
-    total = sum(int(_num(item, "n")) for item in slices)
-    firsts = [int(_num(item, "first_epoch", epoch)) for item in slices]
-    lasts = [int(_num(item, "last_epoch", epoch)) for item in slices]
+    total = sum(int(read_number(item, "n")) for item in slices)
+    firsts = [int(read_number(item, "first_epoch", epoch)) for item in slices]
+    lasts = [int(read_number(item, "last_epoch", epoch)) for item in slices]
     per_ip: dict[str, int] = {}
     for item in slices:
         for name, value in item.items():
@@ -344,13 +322,11 @@ def _window_count(subject: Subject, slices: Sequence[Mapping[str, Any]], epoch: 
 def _burst(subject: Subject, item: Mapping[str, Any]) -> Burst:
     return Burst(
         subject=subject,
-        opened_epoch=int(_num(item, "opened_epoch")),
-        until_epoch=int(_num(item, "until_epoch")),
+        until_epoch=int(read_number(item, "until_epoch")),
         opener_event_id=item.get("opener_event_id", {}).get("S", ""),
-        first_epoch=int(_num(item, "first_epoch")),
-        opened_count=int(_num(item, "opened_count")),
-        summarised_count=int(_num(item, "summarised_count")),
-        last_summary_at=_num(item, "last_summary_at"),
+        first_epoch=int(read_number(item, "first_epoch")),
+        summarised_count=int(read_number(item, "summarised_count")),
+        last_summary_at=read_number(item, "last_summary_at"),
         message_ts=item.get("message_ts", {}).get("S", ""),
         message_channel=item.get("message_channel", {}).get("S", ""),
         opener=Opener(

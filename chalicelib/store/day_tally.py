@@ -11,12 +11,11 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from chalicelib.judge.rules import is_alerting_event
-from chalicelib.signin.parse import Mfa, Outcome, SignIn
-from chalicelib.store.schema import TTL_ATTRIBUTE
+from chalicelib.signin.parse import Mfa, Result, SignIn
+from chalicelib.store.schema import TTL_ATTRIBUTE, bounded, day_item_key, day_partition, read_int
 
 DAY_ITEM_DAYS = 40
 TOP_PRINCIPALS = 5
-MAX_KEY_TEXT = 400
 
 COUNTERS = (
     "signins",
@@ -33,10 +32,6 @@ COUNTERS = (
 )
 
 
-def day_key(day: date, sort_key: str) -> dict[str, Any]:
-    return {"pk": {"S": f"DAY#{day.isoformat()}"}, "sk": {"S": sort_key[:MAX_KEY_TEXT]}}
-
-
 def _ttl(day: date) -> dict[str, str]:
     expires = datetime(day.year, day.month, day.day) + timedelta(days=DAY_ITEM_DAYS)
     return {"N": str(int(expires.timestamp()))}
@@ -50,7 +45,7 @@ def counters_for(signin: SignIn, reasons: Iterable[str]) -> dict[str, int]:
     counts = {"signins": 1, signin.outcome.value: 1}
     if signin.is_root:
         counts["root"] = 1
-    if signin.outcome is Outcome.SUCCESS and "no MFA" in reasons and signin.mfa is not Mfa.YES:
+    if signin.outcome is Result.SUCCESS and "no MFA" in reasons and signin.mfa is not Mfa.YES:
         counts["without_mfa"] = 1
     if "new IP" in reasons:
         counts["new_ip"] = 1
@@ -91,7 +86,11 @@ class DayTally:
         """A named line in the digest (a burst, a new place)."""
         self._db.put_item(
             TableName=self._table,
-            Item={**day_key(day, sort_key), "text": {"S": text[:1000]}, TTL_ATTRIBUTE: _ttl(day)},
+            Item={
+                **day_item_key(day, sort_key),
+                "text": {"S": text[:1000]},
+                TTL_ATTRIBUTE: _ttl(day),
+            },
         )
 
     def burst(self, day: date, burst_id: str, title: str) -> None:
@@ -107,11 +106,11 @@ class DayTally:
         expression += " SET #ttl = :ttl"
         if label:
             names["#label"] = "label"
-            values[":label"] = {"S": label[:MAX_KEY_TEXT]}
+            values[":label"] = {"S": bounded(label)}
             expression += ", #label = :label"
         self._db.update_item(
             TableName=self._table,
-            Key=day_key(day, sort_key),
+            Key=day_item_key(day, sort_key),
             UpdateExpression=expression,
             ExpressionAttributeNames=names,
             ExpressionAttributeValues=values,
@@ -122,7 +121,7 @@ class DayTally:
         kwargs: dict[str, Any] = {
             "TableName": self._table,
             "KeyConditionExpression": "pk = :pk",
-            "ExpressionAttributeValues": {":pk": {"S": f"DAY#{day.isoformat()}"}},
+            "ExpressionAttributeValues": {":pk": {"S": day_partition(day)}},
             "ConsistentRead": True,
         }
         while True:
@@ -131,14 +130,14 @@ class DayTally:
             if "LastEvaluatedKey" not in response:
                 break
             kwargs["ExclusiveStartKey"] = response["LastEvaluatedKey"]
-        return summarise(day, items)
+        return summary_of(day, items)
 
     def claim_digest(self, day: date) -> bool:
         """Only one digest per day, even when the schedule fires twice."""
         try:
             self._db.put_item(
                 TableName=self._table,
-                Item={**day_key(day, "DIGEST"), TTL_ATTRIBUTE: _ttl(day)},
+                Item={**day_item_key(day, "DIGEST"), TTL_ATTRIBUTE: _ttl(day)},
                 ConditionExpression="attribute_not_exists(pk)",
             )
         except self._db.exceptions.ConditionalCheckFailedException:
@@ -146,7 +145,7 @@ class DayTally:
         return True
 
     def release_digest(self, day: date) -> None:
-        self._db.delete_item(TableName=self._table, Key=day_key(day, "DIGEST"))
+        self._db.delete_item(TableName=self._table, Key=day_item_key(day, "DIGEST"))
 
 
 @dataclass(frozen=True)
@@ -158,14 +157,7 @@ class DaySummary:
     places: tuple[str, ...] = ()
 
 
-def _int(item: Mapping[str, Any], name: str) -> int:
-    try:
-        return int(item[name]["N"])
-    except (KeyError, TypeError, ValueError):
-        return 0
-
-
-def summarise(day: date, items: Iterable[Mapping[str, Any]]) -> DaySummary:
+def summary_of(day: date, items: Iterable[Mapping[str, Any]]) -> DaySummary:
     totals: dict[str, int] = dict.fromkeys(COUNTERS, 0)
     principals: list[tuple[str, int, int]] = []
     bursts: list[str] = []
@@ -173,10 +165,10 @@ def summarise(day: date, items: Iterable[Mapping[str, Any]]) -> DaySummary:
     for item in items:
         sort_key = item["sk"]["S"]
         if sort_key == "TOTALS":
-            totals.update({name: _int(item, name) for name in COUNTERS})
+            totals.update({name: read_int(item, name) for name in COUNTERS})
         elif sort_key.startswith("PRINCIPAL#"):
             label = item.get("label", {}).get("S", sort_key)
-            principals.append((label, _int(item, "n"), _int(item, "n_failure")))
+            principals.append((label, read_int(item, "n"), read_int(item, "n_failure")))
         elif sort_key.startswith("BURST#"):
             bursts.append(item.get("text", {}).get("S", ""))
         elif sort_key.startswith("PLACE#"):

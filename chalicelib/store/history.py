@@ -12,25 +12,25 @@ The cost of a command does not depend on the size of the table:
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+from chalicelib.clock import Clock
 from chalicelib.store.history_query import _CATEGORY_NAMES, Counts, Entry, History, HistoryQuery
 from chalicelib.store.listing import COUNTER_NAMES, hourly_name
 from chalicelib.store.schema import (
+    BATCH_GET_LIMIT,
     CATEGORY_INDEXES,
     CATEGORY_PARTITION_ATTRIBUTES,
     DAY_INDEX,
     Category,
-    counter_key,
+    day_counter_key,
 )
 
-Clock = Callable[[], datetime]
 # Query calls one command may make for its listing; the counts add one or a few more.
 MAX_LISTING_CALLS = 30
-BATCH_GET_LIMIT = 100
 FIRST_FILTERED_PAGE = 200
 MAX_FILTERED_PAGE = 3200
 
@@ -170,7 +170,7 @@ class SigninHistory:
     def _counter_item(self, day: str) -> tuple[dict[str, int], int]:
         # The whole item (a few KB, one read unit): a projection of up to 192 names
         # would cost more to evaluate than it saves.
-        response = self._db.get_item(TableName=self._table, Key=counter_key(day))
+        response = self._db.get_item(TableName=self._table, Key=day_counter_key(day))
         return _numbers(response.get("Item", {})), 1
 
     def _day_counters(
@@ -182,7 +182,7 @@ class SigninHistory:
         calls = 0
         for start in range(0, len(days), BATCH_GET_LIMIT):
             keys: list[dict[str, Any]] = [
-                counter_key(day) for day in days[start : start + BATCH_GET_LIMIT]
+                day_counter_key(day) for day in days[start : start + BATCH_GET_LIMIT]
             ]
             # UnprocessedKeys happen under throttling; a few rounds, then give up on them.
             for _ in range(3):

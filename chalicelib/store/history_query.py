@@ -4,7 +4,7 @@ counts, the listed entries.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -14,13 +14,6 @@ from chalicelib.store.schema import (
     TOTAL_COUNTER,
     Category,
 )
-
-Clock = Callable[[], datetime]
-# Query calls one command may make for its listing; the counts add one or a few more.
-MAX_LISTING_CALLS = 30
-BATCH_GET_LIMIT = 100
-FIRST_FILTERED_PAGE = 200
-MAX_FILTERED_PAGE = 3200
 
 
 @dataclass(frozen=True)

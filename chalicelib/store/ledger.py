@@ -23,18 +23,17 @@ the size of the table.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
+from chalicelib.clock import Clock
 from chalicelib.judge.rules import Verdict
 from chalicelib.signin.parse import SignIn
 from chalicelib.store.listing import categories_of, counter_names, hourly_name, signin_attributes
-from chalicelib.store.schema import TTL_ATTRIBUTE, counter_key, event_key
+from chalicelib.store.schema import TTL_ATTRIBUTE, day_counter_key, event_key
 
-Clock = Callable[[], datetime]
 TRANSACTION_ATTEMPTS = 4
 
 
@@ -51,7 +50,6 @@ class Recorded:
 
     first_time: bool
     status: AlertStatus
-    attempts: int = 0
 
 
 class Ledger:
@@ -77,11 +75,11 @@ class Ledger:
         status = AlertStatus.DELIVERING if alert else AlertStatus.NOT_ALERTED
         old = self._put_first(signin, self.item_for(signin, verdict, alert=alert))
         if old is not None:
-            return Recorded(False, AlertStatus(old["alert_status"]["S"]), _int(old, "attempts"))
+            return Recorded(False, AlertStatus(old["alert_status"]["S"]))
         return Recorded(True, status)
 
     def item_for(self, signin: SignIn, verdict: Verdict, *, alert: bool) -> dict[str, Any]:
-        """The item `record` writes (bulk loaders write the same, with `counter_for`).
+        """The item `record` writes (`manage.py backfill` writes the same).
         An alert is claimed in the same write that records it: one call, not two."""
         status = AlertStatus.DELIVERING if alert else AlertStatus.NOT_ALERTED
         now = self._clock()
@@ -144,7 +142,7 @@ class Ledger:
         expires = datetime.fromisoformat(day).replace(tzinfo=UTC) + self._retention
         return {
             "TableName": self.table_name,
-            "Key": counter_key(day),
+            "Key": day_counter_key(day),
             "UpdateExpression": "ADD "
             + ", ".join(f"#{name} :one" for name in names)
             + f" SET {TTL_ATTRIBUTE} = :expires",
@@ -264,10 +262,3 @@ class Ledger:
         if item is None:  # deleted between the failed put and now: treat as pending
             return {"alert_status": {"S": AlertStatus.PENDING.value}}
         return item
-
-
-def _int(item: Mapping[str, Any], name: str) -> int:
-    try:
-        return int(item[name]["N"])
-    except (KeyError, TypeError, ValueError):
-        return 0

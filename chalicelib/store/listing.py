@@ -3,16 +3,11 @@
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable
-from datetime import datetime
 from typing import Any
 
 from chalicelib.judge.rules import is_alerting_event, success_without_mfa
-from chalicelib.signin.parse import Outcome, SignIn
+from chalicelib.signin.parse import Result, SignIn
 from chalicelib.store.schema import CATEGORY_PARTITION_ATTRIBUTES, TOTAL_COUNTER, Category, day_of
-
-Clock = Callable[[], datetime]
-TRANSACTION_ATTEMPTS = 4
 
 
 def combination_name(categories: frozenset[Category]) -> str:
@@ -54,7 +49,7 @@ def is_listed(signin: SignIn) -> bool:
 
 def categories_of(signin: SignIn) -> frozenset[Category]:
     found = set()
-    if signin.outcome is Outcome.FAILURE:
+    if signin.outcome is Result.FAILURE:
         found.add(Category.FAILED)
     if signin.is_root:
         found.add(Category.ROOT)

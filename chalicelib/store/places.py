@@ -19,19 +19,11 @@ from typing import Any
 
 from chalicelib.judge.geo import country_of, public_address
 from chalicelib.judge.places import Places
-from chalicelib.signin.parse import Outcome, SignIn
-from chalicelib.store.schema import TTL_ATTRIBUTE
+from chalicelib.signin.parse import Result, SignIn
+from chalicelib.store.schema import TTL_ATTRIBUTE, place_key
 
-MAX_KEY_TEXT = 400
 # A place not seen for this long is new again (and its item expires).
 PLACE_MEMORY_DAYS = 400
-
-
-def _seen_key(signin: SignIn, sort_key: str) -> dict[str, Any]:
-    return {
-        "pk": {"S": f"SEEN#{signin.principal_key[:MAX_KEY_TEXT]}"},
-        "sk": {"S": sort_key},
-    }
 
 
 class PlaceStore:
@@ -49,7 +41,7 @@ class PlaceStore:
         self._travel_seconds = travel_minutes * 60
 
     def check(self, signin: SignIn) -> Places:
-        if signin.outcome is not Outcome.SUCCESS:
+        if signin.outcome is not Result.SUCCESS:
             return Places()
         address = public_address(signin.source_ip)
         if address is None or self._trusted(signin):
@@ -78,7 +70,7 @@ class PlaceStore:
             self._db.put_item(
                 TableName=self._table,
                 Item={
-                    **_seen_key(signin, sort_key),
+                    **place_key(signin.principal_key, sort_key),
                     "first_event_id": {"S": signin.event_id},
                     "first_epoch": {"N": str(epoch)},
                     TTL_ATTRIBUTE: {"N": str(epoch + PLACE_MEMORY_DAYS * 86_400)},
@@ -94,7 +86,7 @@ class PlaceStore:
     def _travel(self, signin: SignIn, country: str, epoch: int) -> tuple[str | None, int]:
         """The principal's previous country, when it differs and was within the travel
         window. One atomic update swaps in this sign-in's country and returns the last."""
-        key = _seen_key(signin, "LAST_COUNTRY")
+        key = place_key(signin.principal_key, "LAST_COUNTRY")
         try:
             response = self._db.update_item(
                 TableName=self._table,

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
-from datetime import datetime
 from typing import Any
 
 from chalicelib.store.schema import (
@@ -13,9 +11,6 @@ from chalicelib.store.schema import (
     index_definitions,
     table_definition,
 )
-
-Clock = Callable[[], datetime]
-TRANSACTION_ATTEMPTS = 4
 
 
 def create_ledger_table(dynamodb: Any, name: str, *, poll_seconds: float = 5.0) -> bool:

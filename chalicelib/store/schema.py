@@ -2,17 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from datetime import UTC, datetime
+import hashlib
+from collections.abc import Mapping
+from datetime import UTC, date, datetime
+from decimal import Decimal
 from enum import StrEnum
 from typing import Any
-
-Clock = Callable[[], datetime]
-TRANSACTION_ATTEMPTS = 4
-
-
-def event_key(event_id: str) -> dict[str, Any]:
-    return {"pk": {"S": f"EVENT#{event_id}"}, "sk": {"S": "EVENT"}}
 
 
 class Category(StrEnum):
@@ -54,10 +49,6 @@ def day_of(moment: datetime) -> str:
     return moment.astimezone(UTC).date().isoformat()
 
 
-def counter_key(day: str) -> dict[str, Any]:
-    return {"pk": {"S": f"DAY#{day}"}, "sk": {"S": COUNTER_SK}}
-
-
 def _index(name: str, hash_attribute: str) -> dict[str, Any]:
     return {
         "IndexName": name,
@@ -95,4 +86,90 @@ def table_definition(name: str) -> dict[str, Any]:
     }
 
 
+# -- attribute values -------------------------------------------------------------------
+
 TTL_ATTRIBUTE = "expires_at"
+# Names and user agents are chosen by whoever signs in: key text stays bounded.
+MAX_KEY_TEXT = 400
+BATCH_GET_LIMIT = 100
+
+
+def number(value: int | float) -> dict[str, str]:
+    """A DynamoDB number; floats keep millisecond precision."""
+    if isinstance(value, float):
+        return {"N": str(Decimal(repr(round(value, 3))))}
+    return {"N": str(value)}
+
+
+def read_number(item: Mapping[str, Any], name: str, default: float = 0) -> float:
+    try:
+        return float(item[name]["N"])
+    except (KeyError, TypeError, ValueError):
+        return default
+
+
+def read_int(item: Mapping[str, Any], name: str, default: int = 0) -> int:
+    return int(read_number(item, name, default))
+
+
+def bounded(text: str) -> str:
+    return text[:MAX_KEY_TEXT]
+
+
+# -- key families -----------------------------------------------------------------------
+# Every item in the table, by its partition key's prefix.
+
+
+def event_key(event_id: str) -> dict[str, Any]:
+    """`EVENT#<eventID>`: one sign-in, its alert state and its index attributes."""
+    return {"pk": {"S": f"EVENT#{event_id}"}, "sk": {"S": "EVENT"}}
+
+
+def day_counter_key(day: str) -> dict[str, Any]:
+    """`DAY#<date>`/`COUNT`: the day's sign-in counters, whole and per hour."""
+    return {"pk": {"S": f"DAY#{day}"}, "sk": {"S": COUNTER_SK}}
+
+
+def day_partition(day: date) -> str:
+    return f"DAY#{day.isoformat()}"
+
+
+def day_item_key(day: date, sort_key: str) -> dict[str, Any]:
+    """`DAY#<date>`/`TOTALS`, `PRINCIPAL#...`, `BURST#...`, `PLACE#...`, `DIGEST`: the
+    digest's tallies and lines for that day."""
+    return {"pk": {"S": day_partition(day)}, "sk": {"S": bounded(sort_key)}}
+
+
+def burst_key(subject_id: str) -> dict[str, Any]:
+    """`BURST#<subject>`: an open (or recently closed) burst."""
+    return {"pk": {"S": f"BURST#{bounded(subject_id)}"}, "sk": {"S": "BURST"}}
+
+
+OPEN_BURSTS = "OPEN_BURSTS"
+
+
+def open_burst_key(subject_id: str) -> dict[str, Any]:
+    """`OPEN_BURSTS`/`<subject>`: the sweep's list of bursts to close."""
+    return {"pk": {"S": OPEN_BURSTS}, "sk": {"S": bounded(subject_id)}}
+
+
+def window_slice_key(subject_id: str, index: int) -> dict[str, Any]:
+    """`COUNT#<subject>`/`<slice>`: one slice of a failure window."""
+    return {"pk": {"S": f"COUNT#{bounded(subject_id)}"}, "sk": {"S": str(index)}}
+
+
+def spray_name_key(subject_id: str, user_name: str) -> dict[str, Any]:
+    """`SPRAY#<subject>`/`NAME#<user name>`: a user name seen failing from one IP."""
+    return {"pk": {"S": f"SPRAY#{bounded(subject_id)}"}, "sk": {"S": f"NAME#{bounded(user_name)}"}}
+
+
+def place_key(principal_key: str, sort_key: str) -> dict[str, Any]:
+    """`SEEN#<principal>`/`IP#...`, `COUNTRY#...`, `LAST`: where a principal signed in."""
+    return {"pk": {"S": f"SEEN#{bounded(principal_key)}"}, "sk": {"S": sort_key}}
+
+
+def send_slot_key(destination: str) -> dict[str, Any]:
+    """`RATE#<hash>`/`RATE`: a channel's next free send slot; the hash keeps a webhook
+    URL (a secret) out of the table."""
+    digest = hashlib.sha256(destination.encode()).hexdigest()[:16]
+    return {"pk": {"S": f"RATE#{digest}"}, "sk": {"S": "RATE"}}

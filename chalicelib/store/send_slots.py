@@ -10,25 +10,17 @@ them can never get the same slot.
 
 from __future__ import annotations
 
-import hashlib
 import time
 from collections.abc import Callable
-from decimal import Decimal
 from typing import Any
 
-from chalicelib.store.schema import TTL_ATTRIBUTE
+from chalicelib.store.schema import TTL_ATTRIBUTE, number, send_slot_key
 
 # Idle channels' items go away a day after their last message.
 RATE_ITEM_TTL_SECONDS = 86_400
 
 
-def budget_key(destination: str) -> str:
-    """A stable, secret-free name for a webhook URL or a channel."""
-    digest = hashlib.sha256(destination.encode()).hexdigest()[:16]
-    return f"RATE#{digest}"
-
-
-class SendBudget:
+class SendSlots:
     def __init__(
         self,
         dynamodb: Any,
@@ -45,8 +37,8 @@ class SendBudget:
     def reserve(self, destination: str, *, latest: float | None = None) -> float | None:
         """The wall-clock time at which this caller may send, or None when no slot is
         free before `latest` (a wall-clock time). A slot handed out is never shared."""
-        key = {"pk": {"S": budget_key(destination)}, "sk": {"S": "RATE"}}
-        interval = _number(self._interval)
+        key = send_slot_key(destination)
+        interval = number(self._interval)
         for _ in range(5):
             now = self._now()
             try:
@@ -57,8 +49,8 @@ class SendBudget:
                     ConditionExpression="attribute_not_exists(next_at) OR next_at <= :now",
                     ExpressionAttributeNames={"#ttl": TTL_ATTRIBUTE},
                     ExpressionAttributeValues={
-                        ":next": _number(now + self._interval),
-                        ":now": _number(now),
+                        ":next": number(now + self._interval),
+                        ":now": number(now),
                         ":ttl": {"N": str(int(now) + RATE_ITEM_TTL_SECONDS)},
                     },
                 )
@@ -66,10 +58,10 @@ class SendBudget:
             except self._db.exceptions.ConditionalCheckFailedException:
                 pass
             condition = "next_at > :now"
-            values: dict[str, Any] = {":interval": interval, ":now": _number(now)}
+            values: dict[str, Any] = {":interval": interval, ":now": number(now)}
             if latest is not None:
                 condition += " AND next_at <= :latest"
-                values[":latest"] = _number(latest)
+                values[":latest"] = number(latest)
             try:
                 response = self._db.update_item(
                     TableName=self._table,
@@ -89,7 +81,3 @@ class SendBudget:
     def _busy_past(self, key: dict[str, Any], latest: float) -> bool:
         item = self._db.get_item(TableName=self._table, Key=key, ConsistentRead=True).get("Item")
         return bool(item) and float(item["next_at"]["N"]) > latest
-
-
-def _number(value: float) -> dict[str, str]:
-    return {"N": str(Decimal(repr(round(value, 3))))}

@@ -43,7 +43,7 @@ def count(subject: Subject, n: int, ips: tuple[tuple[str, int], ...] = ()) -> Wi
 
 
 def burst(subject: Subject, *, opener: str = "other", until: int = NOW + 600) -> Burst:
-    return Burst(subject, NOW - 300, until, opener, NOW - 400, 5, 5, 0.0)
+    return Burst(subject, until, opener, NOW - 400, 5, 0.0)
 
 
 def run(*counts: WindowCount, bursts: dict[str, Burst] | None = None, event: str = "me"):

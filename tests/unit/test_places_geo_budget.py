@@ -16,7 +16,7 @@ from chalicelib.judge.rules import Verdict
 from chalicelib.judge.severity import Severity
 from chalicelib.settings import ConfigError, Settings
 from chalicelib.slack.delivery import DeliveryFailed, SlackNotifier, WebhookTransport
-from chalicelib.store.send_slots import SendBudget
+from chalicelib.store.send_slots import SendSlots
 from localdev.atomic_moto import atomic_moto
 from tests.conftest import TABLE
 
@@ -125,7 +125,7 @@ class FakeWallClock:
 
 def test_send_slots_are_spaced_by_the_interval(dynamodb: Any) -> None:
     clock = FakeWallClock(1000.0)
-    budget = SendBudget(dynamodb, TABLE, interval=1.1, wall_clock=clock)
+    budget = SendSlots(dynamodb, TABLE, interval=1.1, wall_clock=clock)
 
     slots = [budget.reserve("https://hooks.slack.example/1") for _ in range(3)]
 
@@ -136,7 +136,7 @@ def test_send_slots_are_spaced_by_the_interval(dynamodb: Any) -> None:
 
 
 def test_no_slot_is_handed_out_past_the_latest_time(dynamodb: Any) -> None:
-    budget = SendBudget(dynamodb, TABLE, interval=1.0, wall_clock=FakeWallClock(50.0))
+    budget = SendSlots(dynamodb, TABLE, interval=1.0, wall_clock=FakeWallClock(50.0))
     budget.reserve("x")
     budget.reserve("x")
 
@@ -145,7 +145,7 @@ def test_no_slot_is_handed_out_past_the_latest_time(dynamodb: Any) -> None:
 
 
 def test_concurrent_senders_never_share_a_slot(dynamodb: Any) -> None:
-    budget = SendBudget(dynamodb, TABLE, interval=1.0, wall_clock=FakeWallClock(500.0))
+    budget = SendSlots(dynamodb, TABLE, interval=1.0, wall_clock=FakeWallClock(500.0))
     slots: list[float | None] = []
 
     def take() -> None:
@@ -165,9 +165,9 @@ def test_concurrent_senders_never_share_a_slot(dynamodb: Any) -> None:
 def test_a_post_that_finds_no_send_slot_in_time_is_not_sent(dynamodb: Any) -> None:
     from localdev.slack_sink import SlackSink
 
-    budget = SendBudget(dynamodb, TABLE, interval=5.0)
+    budget = SendSlots(dynamodb, TABLE, interval=5.0)
     with SlackSink() as sink:
-        notifier = SlackNotifier(WebhookTransport(sink.webhook_url), budget=budget)
+        notifier = SlackNotifier(WebhookTransport(sink.webhook_url), slots=budget)
         notifier.post({"text": "first"}, deadline=time.monotonic() + 10)
 
         with pytest.raises(DeliveryFailed, match="no send slot"):

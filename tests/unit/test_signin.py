@@ -10,8 +10,8 @@ from chalicelib.signin.parse import (
     UNKNOWN_USER,
     Federation,
     Mfa,
-    Outcome,
     PrincipalType,
+    Result,
     fingerprint,
     parse_signin,
     parse_time,
@@ -49,7 +49,7 @@ def test_root_envelope() -> None:
     signin = parse("root_success_no_mfa.json")
     assert signin.principal_type is PrincipalType.ROOT
     assert signin.display_name == "root"
-    assert (signin.outcome, signin.mfa) == (Outcome.SUCCESS, Mfa.NO)
+    assert (signin.outcome, signin.mfa) == (Result.SUCCESS, Mfa.NO)
     assert signin.account_id == "123456789112"
     assert signin.region == "global"
     assert signin.source_ip == "67.172.93.116"
@@ -67,7 +67,7 @@ def test_iam_user_with_mfa_device() -> None:
 
 def test_failure_keeps_the_reason() -> None:
     signin = parse("iam_user_failure.json")
-    assert signin.outcome is Outcome.FAILURE
+    assert signin.outcome is Result.FAILURE
     assert signin.failure_reason == "Failed authentication"
 
 
@@ -94,8 +94,8 @@ def test_saml_provider_marks_federation() -> None:
 def test_identity_center_outcome_comes_from_service_event_details() -> None:
     failed = parse("identity_center_verification_failure.json")
     ok = parse("identity_center_user_authentication.json")
-    assert failed.outcome is Outcome.FAILURE
-    assert ok.outcome is Outcome.SUCCESS
+    assert failed.outcome is Result.FAILURE
+    assert ok.outcome is Result.SUCCESS
     assert ok.principal_type is PrincipalType.IDENTITY_CENTER_USER
     assert ok.display_name == "redacted@example.com"
 
