@@ -15,7 +15,7 @@ from typing import Any
 from chalicelib.alerting.digest import run_daily_digest
 from chalicelib.alerting.pipeline import SigninAlerter
 from chalicelib.alerting.storms import StormControl
-from chalicelib.clock import utc_now
+from chalicelib.clock import Clock, utc_now
 from chalicelib.judge.bursts import thresholds
 from chalicelib.judge.rules import in_trusted_network
 from chalicelib.recent_logins.handler import RecentLogins
@@ -47,8 +47,9 @@ def deadline_from(context: Any) -> float:
 
 
 class Container:
-    def __init__(self, env: Mapping[str, str] | None = None) -> None:
+    def __init__(self, env: Mapping[str, str] | None = None, *, clock: Clock = utc_now) -> None:
         self._env = os.environ if env is None else env
+        self._clock = clock
 
     @cached_property
     def settings(self) -> Settings:
@@ -156,7 +157,7 @@ class Container:
         return SigninHistory(
             self.dynamodb,
             self.settings.ledger_table,
-            clock=utc_now,
+            clock=self._clock,
             retention_days=self.settings.ledger_retention_days,
         )
 
@@ -177,5 +178,5 @@ class Container:
             settings=lambda: self.settings,
             verifier=self.request_verifier,
             history=lambda: self.history,
-            clock=utc_now,
+            clock=self._clock,
         )

@@ -18,15 +18,18 @@ from chalicelib.store.schema import Category
 DEFAULT_LIMIT = 10
 MAX_LIMIT = 50
 DEFAULT_WINDOW = timedelta(days=7)
+# The grammar in one line: the usage reply's first line and the manifest's usage hint.
+GRAMMAR = "[N] [WHO] [failed|root|nomfa] [since 30m|24h|7d] [account ID|NAME]"
+# Slack's limit on a slash command's text, in characters of any script.
+MAX_TEXT_CHARACTERS = 4000
 USAGE = (
-    "*Usage:* `/recent-logins [N] [WHO] [failed|root|nomfa] [since DURATION] "
-    "[account ID|NAME]`\n"
+    f"*Usage:* `/recent-logins {GRAMMAR}`\n"
     "• `N`: how many, 1 to 50 (default 10)\n"
     "• `WHO`: part of a user name or ARN, any case\n"
     "• `failed`, `root`, `nomfa`: only failed sign-ins, root sign-ins, or successful "
     "IAM user or root sign-ins without MFA (SAML and Identity Center sessions are never "
     "counted: CloudTrail cannot see their MFA)\n"
-    "• `since 30m`, `since 24h`, `since 7d` (default 7d)\n"
+    "• `since 30m`, `since 24h`, `since 7d` (default 7d): exactly that long, to the second\n"
     "• `account 111122223333` or `account NAME`\n"
     "Words in any order, e.g. `/recent-logins 20 failed since 24h alice`."
 )
@@ -63,11 +66,8 @@ class Command:
     help: bool = False
 
     def to_query(self, now: datetime) -> HistoryQuery:
-        since = now - self.window
-        if not self.window_text.endswith(("minute", "minutes")):
-            # `since 24h`, `7d`: from the start of that hour, so the counters answer the
-            # summary alone; `since 30m` is exact to the second.
-            since = since.replace(minute=0, second=0, microsecond=0)
+        # Exact to the second whatever the unit: `since 2h` at 15:55:07 is 13:55:07 on.
+        since = (now - self.window).replace(microsecond=0)
         return HistoryQuery(
             limit=self.limit,
             since=since,
@@ -79,6 +79,9 @@ class Command:
 
 def parse_command(text: str, settings: Settings) -> Command:
     """Words in any order. Raises `BadCommand` naming the first word it cannot use."""
+    if len(text) > MAX_TEXT_CHARACTERS:
+        why = f"a command is at most {MAX_TEXT_CHARACTERS:,} characters"
+        raise BadCommand(text[:20] + "…", why)
     words = text.split()
     if len(words) > MAX_WORDS:
         raise BadCommand(words[MAX_WORDS], f"at most {MAX_WORDS} words")

@@ -19,7 +19,7 @@ from chalice.app import Response
 
 from chalicelib import logs
 from chalicelib.recent_logins.access import Access, Caller
-from chalicelib.recent_logins.command import BadCommand, parse_command
+from chalicelib.recent_logins.command import MAX_TEXT_CHARACTERS, BadCommand, parse_command
 from chalicelib.recent_logins.replies import (
     not_allowed_reply,
     recent_reply,
@@ -30,9 +30,10 @@ from chalicelib.settings import Settings
 from chalicelib.slack.verify import Refusal, RequestVerifier
 from chalicelib.store.history import SigninHistory
 
-# Slack waits three seconds; leave room for API Gateway, a cold start and the network.
-DEFAULT_TIME_LIMIT_SECONDS = 1.5
-MAX_BODY_BYTES = 16_384  # a slash command is about 500 bytes; text is at most 4,000 chars
+# The largest body Slack can send: its 4,000-character text, every character up to 4
+# bytes of UTF-8 and each byte percent-encoded as 3, plus the form's other fields. A
+# longer command is a usage reply; only a body no Slack request can be is refused.
+MAX_BODY_BYTES = MAX_TEXT_CHARACTERS * 4 * 3 + 8192
 UNAUTHORIZED = "Unauthorized"
 
 
@@ -50,46 +51,39 @@ class RecentLogins:
         verifier: Callable[[], RequestVerifier],
         history: Callable[[], SigninHistory],
         clock: Callable[[], datetime],
-        time_limit_seconds: float = DEFAULT_TIME_LIMIT_SECONDS,
     ) -> None:
         # Factories, so that a broken setting is a logged refusal, not a 500.
         self._settings = settings
         self._verifier = verifier
         self._history = history
         self._clock = clock
-        self._time_limit = time_limit_seconds
 
     def handle(self, request: Any) -> Response:
         """`request` is Chalice's `app.current_request`: its `raw_body` is the exact
         bytes Slack signed, its `headers` a case-insensitive mapping."""
         started = time.monotonic()
-        raw = getattr(request, "raw_body", b"") or b""
+        try:
+            raw = getattr(request, "raw_body", b"") or b""
+        except ValueError:  # `isBase64Encoded` with a body that is not base64
+            self._log(Answer("bad_request", "body is not valid base64"), started)
+            return Response(body="Bad Request", status_code=400, headers=_PLAIN)
         body = raw.encode() if isinstance(raw, str) else bytes(raw)
         headers: Mapping[str, str] = getattr(request, "headers", None) or {}
-        try:
-            verification = self._verifier().verify(body, headers)
-            refusal = verification.refusal
-        except Exception as error:  # a missing SSM parameter, a bad setting
-            refusal = Refusal.NO_SECRET
-            self._log(Answer("refused", f"{refusal.value}: {type(error).__name__}"), started)
-            return _unauthorized()
-        if refusal is not None or len(body) > MAX_BODY_BYTES:
-            reason = refusal.value if refusal else "body too large"
-            self._log(Answer("refused", reason), started, has_timestamp=_has_timestamp(headers))
+        refused = self._refusal(body, headers)
+        if refused is not None:
+            self._log(refused, started, has_timestamp=_has_timestamp(headers))
             return _unauthorized()
 
         form = {
             name: values[0]
-            for name, values in parse_qs(
-                body.decode("utf-8", errors="replace"), keep_blank_values=True
-            ).items()
+            for name, values in parse_qs(body.decode("utf-8"), keep_blank_values=True).items()
         }
         if form.get("ssl_check") == "1":
             self._log(Answer("ssl_check"), started)
             return Response(body="", status_code=200)
         caller = Caller.from_form(form)
         try:
-            reply, outcome = self._answer(caller, form.get("text", ""), started)
+            reply, outcome = self._answer(caller, form.get("text", ""))
         except Exception as error:  # never a 500 or a stack trace to Slack
             reply, outcome = unavailable_reply(), Answer("error", type(error).__name__)
         self._log(outcome, started, caller=caller, text=form.get("text", ""))
@@ -99,7 +93,26 @@ class RecentLogins:
             headers={"Content-Type": "application/json"},
         )
 
-    def _answer(self, caller: Caller, text: str, started: float) -> tuple[dict[str, Any], Answer]:
+    def _refusal(self, body: bytes, headers: Mapping[str, str]) -> Answer | None:
+        """Why the request is refused, None when Slack signed it. Each step says what
+        really failed: the size, the secret, the encoding or the signature."""
+        if len(body) > MAX_BODY_BYTES:
+            return Answer("refused", "body too large")
+        try:
+            verifier = self._verifier()
+        except Exception as error:  # a missing SSM parameter, a bad setting
+            return Answer("refused", f"{Refusal.NO_SECRET.value}: {type(error).__name__}")
+        try:
+            body.decode("utf-8")
+        except UnicodeDecodeError:  # Slack's forms are ASCII: it cannot be Slack's
+            return Answer("refused", "body is not UTF-8")
+        try:
+            refusal = verifier.verify(body, headers).refusal
+        except Exception as error:  # a bug in verification refuses, and says so
+            return Answer("refused", f"verification failed: {type(error).__name__}")
+        return None if refusal is None else Answer("refused", refusal.value)
+
+    def _answer(self, caller: Caller, text: str) -> tuple[dict[str, Any], Answer]:
         settings = self._settings()
         access = Access(
             team_ids=frozenset(settings.slack_team_ids),
@@ -116,14 +129,10 @@ class RecentLogins:
         if command.help:
             return usage_reply(), Answer("help")
         try:
-            history = self._history().recent(
-                command.to_query(self._clock()), deadline=started + self._time_limit
-            )
+            history = self._history().recent(command.to_query(self._clock()))
         except Exception as error:  # DynamoDB throttled or unreachable
             return unavailable_reply(), Answer("ledger_unavailable", type(error).__name__)
         reason = f"{len(history.entries)} entries, {history.calls} calls"
-        if not history.complete:
-            reason += ", time limit reached"
         return recent_reply(command, history, settings), Answer("answered", reason)
 
     def _log(
@@ -154,8 +163,11 @@ class RecentLogins:
         logs.emit(fields)
 
 
+_PLAIN: dict[str, str | list[str]] = {"Content-Type": "text/plain"}
+
+
 def _unauthorized() -> Response:
-    return Response(body=UNAUTHORIZED, status_code=401, headers={"Content-Type": "text/plain"})
+    return Response(body=UNAUTHORIZED, status_code=401, headers=_PLAIN)
 
 
 def _has_timestamp(headers: Mapping[str, str]) -> bool:

@@ -105,8 +105,6 @@ def recent_reply(command: Command, history: History, settings: Settings) -> dict
             f"{settings.ledger_retention_days}d`."
         )
         empty_blocks = [_section(nothing), _context(hint)]
-        if not history.complete:
-            empty_blocks.append(_context(_incomplete(history, settings)))
         return _reply(f"No {command_words(command, settings)} {window}.", empty_blocks)
 
     blocks: list[dict[str, Any]] = [_section(f"*{headline}*")]
@@ -126,19 +124,8 @@ def recent_reply(command: Command, history: History, settings: Settings) -> dict
     footer = "Newest first. :white_check_mark: success · :x: failure · :grey_question: unknown"
     if history.since is not None:
         footer = f"Since {slack_date(history.since, settings.display_timezone)}. {footer}"
-    if not history.complete:
-        footer = _incomplete(history, settings) + " " + footer
     blocks.append(_context(footer))
     return _reply(clip(headline.replace("*", ""), 500), blocks)
-
-
-def _incomplete(history: History, settings: Settings) -> str:
-    reached = history.searched_back_to
-    where = f" back to {slack_date(reached, settings.display_timezone)}" if reached else ""
-    return (
-        f":hourglass: Searched{where} only, to answer within Slack's time limit: "
-        "narrow it with `since`, a category or an account."
-    )
 
 
 _MARKS = {"success": ":white_check_mark:", "failure": ":x:"}

@@ -1,111 +1,125 @@
 """Reads recent sign-ins from the ledger for `/recent-logins`: Query on indexes only.
 
-The cost of a command does not depend on the size of the table:
-- the window's counts come from one BatchGetItem of per-day counter items (plus, for a
-  window that starts mid-day, a COUNT query per category on that first day);
-- the listing reads day partitions of an index newest first, skipping days whose counter
-  says they hold nothing of interest, and stops as soon as it has enough entries;
-- filters that no index answers (WHO, account) read more pages, so a fixed call budget
-  and a deadline bound them; the reply then says how far back it looked.
+Every command is answered whole in a few calls, whatever the size of the table:
+- the window's counts: one BatchGetItem of the days' counter items (the first day's
+  hourly counters in the same read), and one Query of the part of the hour the window
+  starts in, which is exact to the second;
+- the listing: one Query, newest first, on the index of all sign-ins or of the rarest
+  category asked for;
+- a name (WHO) or an account first resolves through the principal directory (one
+  Query): principals that never matched, or did not sign in within the window, cost
+  nothing more; the others are read from their own partitions (by name or account),
+  newest first, no further than the window.
 """
 
 from __future__ import annotations
 
-import time
-from collections.abc import Iterator, Mapping
+import math
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from chalicelib.clock import Clock
+from chalicelib.store.directory import Principal
 from chalicelib.store.history_query import _CATEGORY_NAMES, Counts, Entry, History, HistoryQuery
-from chalicelib.store.listing import COUNTER_NAMES, hourly_name
+from chalicelib.store.listing import hourly_name
 from chalicelib.store.schema import (
+    ACCOUNT_INDEX,
+    ACCOUNT_PARTITION_ATTRIBUTE,
     BATCH_GET_LIMIT,
     CATEGORY_INDEXES,
     CATEGORY_PARTITION_ATTRIBUTES,
-    DAY_INDEX,
+    COUNTER_NAMES,
+    DIRECTORY_ATTRIBUTES,
+    DIRECTORY_COUNT_PREFIX,
+    DIRECTORY_INDEX,
+    DIRECTORY_PARTITION,
+    DIRECTORY_PARTITION_ATTRIBUTE,
+    LISTED,
+    NAME_INDEX,
+    NAME_PARTITION_ATTRIBUTE,
+    SIGNIN_INDEX,
+    SIGNIN_PARTITION_ATTRIBUTE,
     Category,
     day_counter_key,
 )
 
-# Query calls one command may make for its listing; the counts add one or a few more.
-MAX_LISTING_CALLS = 30
-FIRST_FILTERED_PAGE = 200
-MAX_FILTERED_PAGE = 3200
+# DynamoDB calls one command may make: the counts take two, the directory one, and the
+# listing what is left. A name that matches more partitions than that is read from the
+# index of all sign-ins instead, filtered.
+MAX_CALLS = 5
+# A filtered page reads enough items to hold the entries asked for, judging by how
+# many of the partition's sign-ins match (the directory's counts), within these bounds.
+MIN_FILTERED_PAGE = 20
+MAX_FILTERED_PAGE = 2000
+
+
+@dataclass(frozen=True)
+class _Partition:
+    """One index partition to read newest first, and what to filter in it."""
+
+    index: str
+    hash_attribute: str
+    value: str
+    filters: tuple[tuple[str, str, str], ...] = ()  # (attribute, operator, value)
+    newest: int = 2**62  # the newest sign-in it can hold (epoch), from the directory
+    density: float = 1.0  # the share of its sign-ins that match
+
+
+class _Reader:
+    """The table, counting the calls made on it."""
+
+    def __init__(self, dynamodb: Any, table: str) -> None:
+        self.db = dynamodb
+        self.table = table
+        self.calls = 0
+
+    def query(self, **arguments: Any) -> dict[str, Any]:
+        self.calls += 1
+        response: dict[str, Any] = self.db.query(TableName=self.table, **arguments)
+        return response
+
+    def batch_get(self, keys: list[dict[str, Any]], names: list[str]) -> list[dict[str, Any]]:
+        placeholders = {f"#n{number}": name for number, name in enumerate(["pk", *names])}
+        found: list[dict[str, Any]] = []
+        for start in range(0, len(keys), BATCH_GET_LIMIT):
+            batch = keys[start : start + BATCH_GET_LIMIT]
+            # UnprocessedKeys happen under throttling; a few rounds, then give up on them.
+            for _ in range(3):
+                if not batch:
+                    break
+                self.calls += 1
+                response = self.db.batch_get_item(
+                    RequestItems={
+                        self.table: {
+                            "Keys": batch,
+                            "ProjectionExpression": ", ".join(placeholders),
+                            "ExpressionAttributeNames": placeholders,
+                        }
+                    }
+                )
+                found.extend(response.get("Responses", {}).get(self.table, []))
+                batch = response.get("UnprocessedKeys", {}).get(self.table, {}).get("Keys", [])
+        return found
 
 
 class SigninHistory:
     def __init__(
-        self,
-        dynamodb: Any,
-        table_name: str,
-        *,
-        clock: Clock,
-        retention_days: int = 90,
-        max_listing_calls: int = MAX_LISTING_CALLS,
+        self, dynamodb: Any, table_name: str, *, clock: Clock, retention_days: int = 90
     ) -> None:
         self._db = dynamodb
         self._table = table_name
         self._clock = clock
         self._retention = timedelta(days=retention_days)
-        self._max_listing_calls = max_listing_calls
 
-    def recent(self, query: HistoryQuery, *, deadline: float) -> History:
+    def recent(self, query: HistoryQuery) -> History:
         now = self._clock()
+        reader = _Reader(self._db, self._table)
         days = _days_newest_first(query.since, now)
-        per_day, window, calls = self._window_counts(days, query.since)
-
-        # The category with the fewest sign-ins drives the index; others become filters.
-        driving = (
-            min(query.categories, key=lambda category: window.of(frozenset({category})))
-            if query.categories
-            else None
-        )
+        per_day, window = _window_counts(reader, days, query.since)
         matched = None if query.unindexed else window.of(query.categories)
-        # Partitions (days, or months for a category index) whose counters say they
-        # hold a match, newest first: no call is spent on the others.
-        partitions: list[str] = []
-        # With a category, the counters also say from which day on there are enough
-        # matches: the Query starts there, not at the start of a month's partition.
-        start = query.since
-        found = 0
-        for day in days:
-            matches = per_day.get(day, Counts()).of(query.categories)
-            if matches > 0:
-                partition = day if driving is None else day[:7]
-                if partition not in partitions:
-                    partitions.append(partition)
-                found += matches
-            if driving is not None and not query.unindexed and found >= query.limit:
-                start = max(query.since, _start_of(day))
-                break
-
         entries: list[Entry] = []
-        complete = True
-        searched_back_to: datetime | None = None
-        listing_calls = 0
-        for partition in partitions:
-            for page in self._pages(partition, query, driving, start):
-                calls += 1
-                listing_calls += 1
-                entries.extend(Entry.from_item(item) for item in page.items)
-                searched_back_to = page.oldest_key_time or searched_back_to
-                if len(entries) >= query.limit:
-                    break
-                if page.more and (
-                    listing_calls >= self._max_listing_calls or time.monotonic() >= deadline
-                ):
-                    complete = False
-                    break
-            if len(entries) >= query.limit or not complete:
-                break
-            if listing_calls >= self._max_listing_calls or time.monotonic() >= deadline:
-                complete = partition == partitions[-1]
-                if not complete:
-                    searched_back_to = _start_of(partition)
-                break
-
         retained = window.signins
         if retained == 0:
             # A quiet window: is the ledger empty, or only this window? Rare, so only
@@ -115,187 +129,280 @@ class SigninHistory:
                 for day in _days_newest_first(now - self._retention, now)
                 if day not in per_day and day < days[-1]
             ]
-            if older:
-                rest, more_calls = self._day_counters(older, list(COUNTER_NAMES))
-                calls += more_calls
-                retained = sum(
-                    (Counts.from_values(values) for values in rest.values()), Counts()
-                ).signins
+            rest = reader.batch_get([day_counter_key(day) for day in older], [*COUNTER_NAMES])
+            retained = sum((Counts.from_values(_numbers(item)) for item in rest), Counts()).signins
+        elif query.unindexed:
+            entries = _by_principal(reader, query, window)
+        elif matched:
+            entries = _by_time(reader, query, per_day, window)
         return History(
             entries=tuple(entries[: query.limit]),
             window=window,
             matched=matched,
-            complete=complete,
-            searched_back_to=None if complete else searched_back_to,
             retained=retained,
             since=query.since,
-            calls=calls,
+            calls=reader.calls,
         )
 
-    def _window_counts(
-        self, days: list[str], since: datetime
-    ) -> tuple[dict[str, Counts], Counts, int]:
-        """Counts per day, and for the window: whole days and hours from the counters,
-        the part of the hour the window starts in from one read of its sign-ins."""
-        first_day = days[-1]
-        boundary = since.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
-        partial_day = since != _start_of(first_day)
-        raw, calls = self._day_counters(days, list(COUNTER_NAMES))
-        per_day = {day: Counts.from_values(values) for day, values in raw.items()}
-        total = sum((per_day.get(day, Counts()) for day in days[:-1]), Counts())
-        if not partial_day or first_day not in per_day:
-            return per_day, total + per_day.get(first_day, Counts()), calls
-        # Only the first day's hours are needed: one small GetItem rather than every
-        # day's hourly counters in the BatchGetItem.
-        first, hour_calls = self._counter_item(first_day)
-        calls += hour_calls
 
-        def hour(number: int) -> Counts:
-            prefix = hourly_name(number, "")
-            return Counts.from_values(
-                {
-                    name.removeprefix(prefix): v
-                    for name, v in first.items()
-                    if name.startswith(prefix)
-                }
+# -- the window's counts ------------------------------------------------------------------
+
+
+def _window_counts(
+    reader: _Reader, days: list[str], since: datetime
+) -> tuple[dict[str, Counts], Counts]:
+    """Counts per day, and for the window: whole days and hours from the counters, the
+    part of the hour the window starts in from one read of its sign-ins."""
+    first_day = days[-1]
+    since = since.astimezone(UTC)
+    boundary = since.replace(minute=0, second=0, microsecond=0)
+    whole_first_day = since == _start_of(first_day)
+    # The first day's hours come in the same read: every day returns those names it
+    # has, which costs bytes, not a call.
+    hours = [] if whole_first_day else list(range(boundary.hour, 24))
+    names = [*COUNTER_NAMES, *(hourly_name(hour, name) for hour in hours for name in COUNTER_NAMES)]
+    items = reader.batch_get([day_counter_key(day) for day in days], names)
+    raw = {item["pk"]["S"].removeprefix("DAY#"): _numbers(item) for item in items}
+    per_day = {day: Counts.from_values(values) for day, values in raw.items()}
+    total = sum((per_day.get(day, Counts()) for day in days[:-1]), Counts())
+    if whole_first_day:
+        return per_day, total + per_day.get(first_day, Counts())
+    first = raw.get(first_day, {})
+    for hour in hours[1:]:
+        total += _hour(first, hour)
+    if since == boundary:
+        return per_day, total + _hour(first, boundary.hour)
+    # Always read, even when the counters say the hour was quiet: a command makes the
+    # same calls whatever the table holds.
+    return per_day, total + _tally_between(reader, since, boundary + timedelta(hours=1))
+
+
+def _hour(counters: Mapping[str, int], hour: int) -> Counts:
+    prefix = hourly_name(hour, "")
+    return Counts.from_values(
+        {name.removeprefix(prefix): v for name, v in counters.items() if name.startswith(prefix)}
+    )
+
+
+def _tally_between(reader: _Reader, since: datetime, until: datetime) -> Counts:
+    arguments: dict[str, Any] = {
+        "IndexName": SIGNIN_INDEX,
+        "KeyConditionExpression": "#h = :listed AND #at BETWEEN :since AND :until",
+        # Only the categories come back.
+        "ProjectionExpression": "#categories",
+        "ExpressionAttributeNames": {
+            "#h": SIGNIN_PARTITION_ATTRIBUTE,
+            "#at": "at",
+            "#categories": "categories",
+        },
+        "ExpressionAttributeValues": {
+            ":listed": {"S": LISTED},
+            ":since": {"S": _since_key(since)},
+            # `at` is `<epoch>#<id>`: every key of the last second sorts below `~`.
+            ":until": {"S": _since_key(until - timedelta(seconds=1)) + "~"},
+        },
+    }
+    category_sets: list[frozenset[Category]] = []
+    while True:
+        response = reader.query(**arguments)
+        for item in response.get("Items", []):
+            names = item.get("categories", {}).get("SS", [])
+            category_sets.append(
+                frozenset(Category(name) for name in names if name in _CATEGORY_NAMES)
             )
+        if "LastEvaluatedKey" not in response:
+            return Counts.tally(category_sets)
+        arguments["ExclusiveStartKey"] = response["LastEvaluatedKey"]
 
-        for number in range(boundary.hour + 1, 24):
-            total += hour(number)
-        if since == boundary or hour(boundary.hour).signins == 0:
-            return per_day, total + hour(boundary.hour), calls
-        part, tally_calls = self._tally_between(first_day, since, boundary + timedelta(hours=1))
-        return per_day, total + part, calls + tally_calls
 
-    def _counter_item(self, day: str) -> tuple[dict[str, int], int]:
-        # The whole item (a few KB, one read unit): a projection of up to 192 names
-        # would cost more to evaluate than it saves.
-        response = self._db.get_item(TableName=self._table, Key=day_counter_key(day))
-        return _numbers(response.get("Item", {})), 1
+# -- listings -------------------------------------------------------------------------
 
-    def _day_counters(
-        self, days: list[str], names: list[str]
-    ) -> tuple[dict[str, dict[str, int]], int]:
-        placeholders = {f"#n{number}": name for number, name in enumerate(["pk", *names])}
-        projection = ", ".join(placeholders)
-        values: dict[str, dict[str, int]] = {}
-        calls = 0
-        for start in range(0, len(days), BATCH_GET_LIMIT):
-            keys: list[dict[str, Any]] = [
-                day_counter_key(day) for day in days[start : start + BATCH_GET_LIMIT]
-            ]
-            # UnprocessedKeys happen under throttling; a few rounds, then give up on them.
-            for _ in range(3):
-                if not keys:
-                    break
-                response = self._db.batch_get_item(
-                    RequestItems={
-                        self._table: {
-                            "Keys": keys,
-                            "ProjectionExpression": projection,
-                            "ExpressionAttributeNames": placeholders,
-                        }
-                    }
-                )
-                calls += 1
-                for item in response.get("Responses", {}).get(self._table, []):
-                    values[item["pk"]["S"].removeprefix("DAY#")] = _numbers(item)
-                keys = response.get("UnprocessedKeys", {}).get(self._table, {}).get("Keys", [])
-        return values, calls
 
-    def _tally_between(self, day: str, since: datetime, until: datetime) -> tuple[Counts, int]:
-        arguments: dict[str, Any] = {
-            "TableName": self._table,
-            "IndexName": DAY_INDEX,
-            "KeyConditionExpression": "#h = :day AND #at BETWEEN :since AND :until",
-            # Only the categories come back.
-            "ProjectionExpression": "#categories",
-            "ExpressionAttributeNames": {"#h": "day", "#at": "at", "#categories": "categories"},
-            "ExpressionAttributeValues": {
-                ":day": {"S": day},
-                ":since": {"S": _since_key(since)},
-                # `at` is `<epoch>#<id>`: every key of the last second sorts below `~`.
-                ":until": {"S": _since_key(until - timedelta(seconds=1)) + "~"},
-            },
-        }
-        category_sets: list[frozenset[Category]] = []
-        calls = 0
-        while True:
-            response = self._db.query(**arguments)
-            calls += 1
-            for item in response.get("Items", []):
-                names = item.get("categories", {}).get("SS", [])
-                category_sets.append(
-                    frozenset(Category(name) for name in names if name in _CATEGORY_NAMES)
-                )
-            if "LastEvaluatedKey" not in response:
-                return Counts.tally(category_sets), calls
-            arguments["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+def _by_time(
+    reader: _Reader, query: HistoryQuery, per_day: Mapping[str, Counts], window: Counts
+) -> list[Entry]:
+    """No name or account: the index of all sign-ins, or of the rarest category asked
+    for (the others filter it, from the day the counters say enough match)."""
+    partition = _time_partition(query.categories, window)
+    start = query.since
+    if len(query.categories) > 1:
+        found = 0
+        for day in sorted(per_day, reverse=True):
+            found += per_day[day].of(query.categories)
+            if found >= query.limit:
+                start = max(query.since, _start_of(day))
+                break
+    return list(_read(reader, partition, query.limit, start))
 
-    def _pages(
-        self, partition: str, query: HistoryQuery, driving: Category | None, start: datetime
-    ) -> Iterator[_Page]:
-        index, hash_attribute = _index_for(driving)
-        names = {"#h": hash_attribute, "#at": "at"}
-        values: dict[str, Any] = {
-            ":partition": {"S": partition},
-            ":since": {"S": _since_key(start)},
-        }
-        conditions = []
-        for category in sorted(query.categories - {driving} if driving else query.categories):
-            names["#categories"] = "categories"
-            values[f":{category.value}"] = {"S": category.value}
-            conditions.append(f"contains(#categories, :{category.value})")
-        if query.who:
-            names["#who"] = "who"
-            values[":who"] = {"S": query.who.lower()}
-            conditions.append("contains(#who, :who)")
+
+def _time_partition(
+    categories: frozenset[Category], window: Counts, extra: Iterable[tuple[str, str, str]] = ()
+) -> _Partition:
+    filters = list(extra)
+    if not categories:
+        return _Partition(SIGNIN_INDEX, SIGNIN_PARTITION_ATTRIBUTE, LISTED, tuple(filters))
+    driving = min(categories, key=lambda category: window.of(frozenset({category})))
+    filters += [("categories", "contains", other.value) for other in sorted(categories - {driving})]
+    density = window.of(categories) / max(1, window.of(frozenset({driving})))
+    return _Partition(
+        CATEGORY_INDEXES[driving],
+        CATEGORY_PARTITION_ATTRIBUTES[driving],
+        LISTED,
+        tuple(filters),
+        density=density,
+    )
+
+
+def _by_principal(reader: _Reader, query: HistoryQuery, window: Counts) -> list[Entry]:
+    """WHO or account: the directory says which principals match and which of them
+    signed in within the window; only their partitions are read."""
+    since = int(query.since.timestamp())
+    everyone = _directory(reader)
+    wanted = [
+        principal
+        for principal in everyone
+        if _matches(principal, query) and principal.last_seen >= since
+        if principal.count(query.categories) > 0
+    ]
+    if not wanted:
+        return []
+    partitions = _principal_partitions(query, wanted, everyone)
+    budget = MAX_CALLS - reader.calls
+    if len(partitions) > budget:
+        # Too many names to read one by one: the window's sign-ins, filtered.
+        extra = [("who", "contains", query.who)] if query.who else []
         if query.account_id:
-            names["#account"] = "account_id"
-            values[":account"] = {"S": query.account_id}
-            conditions.append("#account = :account")
-        arguments: dict[str, Any] = {
-            "TableName": self._table,
-            "IndexName": index,
-            "KeyConditionExpression": "#h = :partition AND #at >= :since",
-            "ExpressionAttributeNames": names,
-            "ExpressionAttributeValues": values,
-            "ScanIndexForward": False,  # newest first
-        }
-        if conditions:
-            arguments["FilterExpression"] = " AND ".join(conditions)
-        collected = 0
-        # A filter no index answers reads pages of growing size: a common name is
-        # found in the first small page, a rare one still gets up to 1 MB pages.
-        page_size = FIRST_FILTERED_PAGE
-        while True:
-            if not conditions:
-                # Without a filter every item read is an entry: read no more than needed.
-                arguments["Limit"] = max(1, query.limit - collected)
-            elif query.unindexed:
-                arguments["Limit"] = page_size
-                page_size = min(page_size * 4, MAX_FILTERED_PAGE)
-            response = self._db.query(**arguments)
-            items = response.get("Items", [])
-            collected += len(items)
-            last = response.get("LastEvaluatedKey")
-            yield _Page(items, more=last is not None, oldest_key_time=_key_time(last))
-            if last is None:
-                return
-            arguments["ExclusiveStartKey"] = last
+            extra.append(("account_id", "=", query.account_id))
+        partitions = [_time_partition(query.categories, window, extra)]
+    entries: list[Entry] = []
+    for partition in sorted(partitions, key=lambda partition: -partition.newest):
+        if len(entries) >= query.limit and partition.newest < _epoch(entries[query.limit - 1]):
+            break  # nothing it holds is newer than what is already found
+        entries.extend(_read(reader, partition, query.limit, query.since))
+        entries.sort(key=lambda entry: (entry.event_time, entry.event_id), reverse=True)
+    return entries
 
 
-@dataclass(frozen=True)
-class _Page:
-    items: list[dict[str, Any]]
-    more: bool
-    oldest_key_time: datetime | None
+def _matches(principal: Principal, query: HistoryQuery) -> bool:
+    if query.account_id and principal.account_id != query.account_id:
+        return False
+    return not query.who or query.who in principal.who
 
 
-def _index_for(category: Category | None) -> tuple[str, str]:
-    if category is None:
-        return DAY_INDEX, "day"
-    return CATEGORY_INDEXES[category], CATEGORY_PARTITION_ATTRIBUTES[category]
+def _principal_partitions(
+    query: HistoryQuery, wanted: list[Principal], everyone: list[Principal]
+) -> list[_Partition]:
+    category_filters = tuple(
+        ("categories", "contains", category.value) for category in sorted(query.categories)
+    )
+    if not query.who:
+        # An account alone is one partition of the account index.
+        signins = sum(p.count() for p in everyone if p.account_id == query.account_id)
+        matching = sum(p.count(query.categories) for p in wanted)
+        return [
+            _Partition(
+                ACCOUNT_INDEX,
+                ACCOUNT_PARTITION_ATTRIBUTE,
+                query.account_id,
+                category_filters,
+                newest=max(p.last_seen for p in wanted),
+                density=matching / max(1, signins),
+            )
+        ]
+    partitions = []
+    for name in sorted({p.name for p in wanted}):
+        mine = [p for p in wanted if p.name == name]
+        sharing = [p for p in everyone if p.name == name]
+        filters = category_filters
+        if len(mine) < len(sharing):  # the name's partition holds others too
+            filters += (("who", "contains", query.who),)
+            if query.account_id:
+                filters += (("account_id", "=", query.account_id),)
+        partitions.append(
+            _Partition(
+                NAME_INDEX,
+                NAME_PARTITION_ATTRIBUTE,
+                name,
+                filters,
+                newest=max(p.last_seen for p in mine),
+                density=sum(p.count(query.categories) for p in mine)
+                / max(1, sum(p.count() for p in sharing)),
+            )
+        )
+    return partitions
+
+
+def _directory(reader: _Reader) -> list[Principal]:
+    """Every principal ever seen: one Query (1 MB holds thousands of them)."""
+    names = {"#h": DIRECTORY_PARTITION_ATTRIBUTE}
+    names |= {f"#p{number}": name for number, name in enumerate(DIRECTORY_ATTRIBUTES)}
+    count_names = [DIRECTORY_COUNT_PREFIX + name for name in COUNTER_NAMES]
+    names |= {f"#c{number}": name for number, name in enumerate(count_names)}
+    arguments: dict[str, Any] = {
+        "IndexName": DIRECTORY_INDEX,
+        "KeyConditionExpression": "#h = :directory",
+        "ProjectionExpression": ", ".join(name for name in names if name != "#h"),
+        "ExpressionAttributeNames": names,
+        "ExpressionAttributeValues": {":directory": {"S": DIRECTORY_PARTITION}},
+    }
+    principals: list[Principal] = []
+    while True:
+        response = reader.query(**arguments)
+        principals.extend(Principal.from_item(item) for item in response.get("Items", []))
+        if "LastEvaluatedKey" not in response:
+            return principals
+        arguments["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+
+
+def _read(reader: _Reader, partition: _Partition, limit: int, since: datetime) -> Iterator[Entry]:
+    """Up to `limit` entries of one partition, newest first, no older than `since`."""
+    names = {"#h": partition.hash_attribute, "#at": "at"}
+    values: dict[str, Any] = {
+        ":partition": {"S": partition.value},
+        ":since": {"S": _since_key(since)},
+    }
+    conditions = []
+    for number, (attribute, operator, value) in enumerate(partition.filters):
+        names[f"#f{number}"] = attribute
+        values[f":f{number}"] = {"S": value}
+        if operator == "contains":
+            conditions.append(f"contains(#f{number}, :f{number})")
+        else:
+            conditions.append(f"#f{number} {operator} :f{number}")
+    arguments: dict[str, Any] = {
+        "IndexName": partition.index,
+        "KeyConditionExpression": "#h = :partition AND #at >= :since",
+        "ExpressionAttributeNames": names,
+        "ExpressionAttributeValues": values,
+        "ScanIndexForward": False,  # newest first
+    }
+    if conditions:
+        arguments["FilterExpression"] = " AND ".join(conditions)
+    found = 0
+    first_page = True
+    while found < limit:
+        if not conditions:
+            # Without a filter every item read is an entry: read no more than needed.
+            arguments["Limit"] = limit - found
+        elif first_page:
+            # Enough items that, at the partition's share of matches, the page holds
+            # every entry asked for; a later page reads on to DynamoDB's 1 MB.
+            wanted = math.ceil((limit - found) / max(partition.density, 1e-6) * 1.5)
+            arguments["Limit"] = min(MAX_FILTERED_PAGE, max(MIN_FILTERED_PAGE, wanted))
+        else:
+            arguments.pop("Limit", None)
+        first_page = False
+        response = reader.query(**arguments)
+        for item in response.get("Items", []):
+            found += 1
+            yield Entry.from_item(item)
+        last = response.get("LastEvaluatedKey")
+        if last is None:
+            return
+        arguments["ExclusiveStartKey"] = last
+
+
+# -- helpers --------------------------------------------------------------------------
 
 
 def _numbers(item: Mapping[str, Any]) -> dict[str, int]:
@@ -309,24 +416,16 @@ def _numbers(item: Mapping[str, Any]) -> dict[str, int]:
     return numbers
 
 
+def _epoch(entry: Entry) -> int:
+    return int(entry.event_time.timestamp())
+
+
 def _since_key(since: datetime) -> str:
     return f"{max(0, int(since.timestamp())):010d}"
 
 
-def _key_time(key: dict[str, Any] | None) -> datetime | None:
-    if not key:
-        return None
-    try:
-        return datetime.fromtimestamp(int(key["at"]["S"].split("#", 1)[0]), UTC)
-    except (KeyError, TypeError, ValueError):
-        return None
-
-
-def _start_of(partition: str) -> datetime:
-    """The first moment of a day (`2026-11-20`) or a month (`2026-11`) partition."""
-    if len(partition) == 7:
-        partition += "-01"
-    return datetime.combine(date.fromisoformat(partition), datetime.min.time(), UTC)
+def _start_of(day: str) -> datetime:
+    return datetime.combine(date.fromisoformat(day), datetime.min.time(), UTC)
 
 
 def _days_newest_first(since: datetime, now: datetime) -> list[str]:

@@ -26,7 +26,7 @@ class HistoryQuery:
 
     @property
     def unindexed(self) -> bool:
-        """Filters that no index or counter answers: they cost reading pages."""
+        """Filters the counters cannot count: they resolve through the directory."""
         return bool(self.who or self.account_id)
 
 
@@ -141,12 +141,8 @@ class History:
     entries: tuple[Entry, ...]
     window: Counts  # every sign-in in the window, whatever the filters
     # How many sign-ins match the query in the window, when the counters tell exactly
-    # (no WHO or account filter, at most one category); None otherwise.
+    # (no WHO or account filter); None otherwise.
     matched: int | None
-    # False when the call budget or the deadline stopped the search before it had both
-    # enough entries and the whole window; `searched_back_to` says how far it got.
-    complete: bool = True
-    searched_back_to: datetime | None = None
     retained: int = 0  # sign-ins in the whole retention period: 0 means an empty ledger
     since: datetime | None = None  # where the window starts
     calls: int = field(default=0, compare=False)

@@ -8,16 +8,13 @@ Alert states: `delivering` (claimed by one invocation until `lease_until`) -> `s
 or back to `pending` when delivery failed (a retry claims it again); `not_alerted`
 from the start for sign-ins the rules do not post.
 
-`/recent-logins` reads it through global secondary indexes, never a Scan. A sign-in
-item (not the steps inside one, such as CheckMfa) carries `day` (UTC date) and `at`
-(`<epoch>#<eventID>`, so newest first is a reverse range read) for the `by_day` index,
-and `failed_month`, `root_month` or `nomfa_month` (`YYYY-MM`) only when it is one of
-those, for three sparse indexes: these sign-ins are few, so a month per partition lets
-one Query find ten of them where day partitions would need a Query per day. One counter
-item per day (`pk=DAY#<date>`, `sk=COUNT`) holds the day's
-totals and hourly totals, written in the same transaction as the sign-in's first record:
-the summary line costs one BatchGetItem, plus at most one hour's sign-ins read, whatever
-the size of the table.
+`/recent-logins` reads it through global secondary indexes, never a Scan: a listed
+sign-in (not the steps inside one, such as CheckMfa) carries the index keys that
+`store.listing` derives and `store.schema` names. One counter item per day
+(`pk=DAY#<date>`, `sk=COUNT`) holds the day's totals and hourly totals, and one
+directory item per principal (`store.directory`) its names and first and last sign-in;
+both are written in the same transaction as the sign-in's first record, so they match
+the items exactly, duplicates and backfills included.
 """
 
 from __future__ import annotations
@@ -31,6 +28,7 @@ from typing import Any
 from chalicelib.clock import Clock
 from chalicelib.judge.rules import Verdict
 from chalicelib.signin.parse import SignIn
+from chalicelib.store.directory import Placement, directory_update
 from chalicelib.store.listing import categories_of, counter_names, hourly_name, signin_attributes
 from chalicelib.store.schema import TTL_ATTRIBUTE, day_counter_key, event_key
 
@@ -118,25 +116,38 @@ class Ledger:
                 found: dict[str, Any] | None = getattr(error, "response", {}).get("Item")
                 return found or self._get(signin.event_id)
             return None
-        counter = self._counter_update(signin, item["day"]["S"])
-        for attempt in range(TRANSACTION_ATTEMPTS):
+        counter = self.counter_update(signin, item["day"]["S"])
+        placement: Placement | None = Placement.NEWEST
+        conflicts = 0
+        while placement is not None:
+            # The principal directory is kept in the same transaction (for now: the
+            # commit step of "one decision, one write" takes this entry over).
+            directory = directory_update(signin, self.table_name, placement)
+            items = [{"Put": put}, {"Update": counter}, directory]
             try:
-                self._db.transact_write_items(TransactItems=[{"Put": put}, {"Update": counter}])
+                self._db.transact_write_items(TransactItems=items)
             except self._db.exceptions.TransactionCanceledException as error:
                 reasons = getattr(error, "response", {}).get("CancellationReasons") or [{}]
                 if reasons[0].get("Code") == "ConditionalCheckFailed":
                     existing: dict[str, Any] | None = reasons[0].get("Item")
                     return existing or self._get(signin.event_id)
+                if len(reasons) > 2 and reasons[2].get("Code") == "ConditionalCheckFailed":
+                    # The sign-in is older than the principal's last one: try where it falls.
+                    placement = placement.next() or Placement.NEWEST
+                    conflicts += 1
                 # Another sign-in of the same day updated the counter at the same
                 # moment (TransactionConflict): nothing was written, so try again.
-                if attempt == TRANSACTION_ATTEMPTS - 1:
+                else:
+                    conflicts += 1
+                    time.sleep(0.05 * conflicts)
+                if conflicts >= TRANSACTION_ATTEMPTS + len(Placement):
                     raise
-                time.sleep(0.05 * (attempt + 1))
             else:
                 return None
         return None  # pragma: no cover - the loop returns or raises
 
-    def _counter_update(self, signin: SignIn, day: str) -> dict[str, Any]:
+    def counter_update(self, signin: SignIn, day: str) -> dict[str, Any]:
+        """The Update that counts a listed sign-in in its day's counters."""
         names = counter_names(categories_of(signin))
         names += [hourly_name(signin.event_time.astimezone(UTC).hour, name) for name in names]
         expires = datetime.fromisoformat(day).replace(tzinfo=UTC) + self._retention

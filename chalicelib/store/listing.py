@@ -2,16 +2,28 @@
 
 from __future__ import annotations
 
-import itertools
-from typing import Any
+from collections.abc import Mapping
+from enum import StrEnum
+from typing import Any, TypeVar
 
 from chalicelib.judge.rules import is_alerting_event, success_without_mfa
-from chalicelib.signin.parse import Result, SignIn
-from chalicelib.store.schema import CATEGORY_PARTITION_ATTRIBUTES, TOTAL_COUNTER, Category, day_of
+from chalicelib.signin.parse import Federation, Mfa, PrincipalType, Result, SignIn, parse_time
+from chalicelib.store.schema import (
+    ACCOUNT_PARTITION_ATTRIBUTE,
+    CATEGORY_PARTITION_ATTRIBUTES,
+    LISTED,
+    NAME_PARTITION_ATTRIBUTE,
+    SCHEMA_ATTRIBUTE,
+    SCHEMA_VERSION,
+    SIGNIN_PARTITION_ATTRIBUTE,
+    TOTAL_COUNTER,
+    Category,
+    bounded,
+    combination_name,
+    day_of,
+)
 
-
-def combination_name(categories: frozenset[Category]) -> str:
-    return "_".join(sorted(category.value for category in categories))
+_E = TypeVar("_E", bound=StrEnum)
 
 
 def counter_names(categories: frozenset[Category]) -> list[str]:
@@ -21,18 +33,6 @@ def counter_names(categories: frozenset[Category]) -> list[str]:
     if len(categories) > 1:
         names.append(combination_name(categories))
     return names
-
-
-# Every day counter there can be: the total, each category and each combination.
-COUNTER_NAMES = (
-    TOTAL_COUNTER,
-    *(category.value for category in Category),
-    *(
-        combination_name(frozenset(combination))
-        for size in range(2, len(Category) + 1)
-        for combination in itertools.combinations(Category, size)
-    ),
-)
 
 
 def hourly_name(hour: int, name: str) -> str:
@@ -59,6 +59,11 @@ def categories_of(signin: SignIn) -> frozenset[Category]:
     return frozenset(found)
 
 
+def principal_name(signin: SignIn) -> str:
+    """The `by_principal_name` partition: the display name as people type it."""
+    return bounded(signin.display_name.lower()) or "unknown user"
+
+
 def listing_attributes(signin: SignIn) -> dict[str, Any]:
     """The index keys of a listed sign-in; empty for the steps inside a sign-in."""
     if not is_listed(signin):
@@ -69,15 +74,24 @@ def listing_attributes(signin: SignIn) -> dict[str, Any]:
         "day": {"S": day},
         "at": {"S": f"{epoch:010d}#{signin.event_id}"},
         # Lower-cased once here, so the WHO filter is a case-insensitive `contains`.
-        "who": {"S": f"{signin.display_name}\n{signin.arn}".lower()[:2048]},
+        "who": {"S": who_text(signin)},
+        "principal": {"S": bounded(signin.principal_key)},
+        SIGNIN_PARTITION_ATTRIBUTE: {"S": LISTED},
+        NAME_PARTITION_ATTRIBUTE: {"S": principal_name(signin)},
+        ACCOUNT_PARTITION_ATTRIBUTE: {"S": signin.account_id or "unknown"},
     }
     categories = categories_of(signin)
     for category in categories:
-        item[CATEGORY_PARTITION_ATTRIBUTES[category]] = {"S": day[:7]}
+        item[CATEGORY_PARTITION_ATTRIBUTES[category]] = {"S": LISTED}
     if categories:
         # Projected into every index, so any category can filter another's index.
         item["categories"] = {"SS": sorted(category.value for category in categories)}
     return item
+
+
+def who_text(signin: SignIn) -> str:
+    """What WHO is matched against: the display name and the ARN, lower case."""
+    return f"{signin.display_name}\n{signin.arn}".lower()[:2048]
 
 
 def signin_attributes(signin: SignIn) -> dict[str, Any]:
@@ -105,7 +119,51 @@ def signin_attributes(signin: SignIn) -> dict[str, Any]:
     }
     item: dict[str, Any] = {name: {"S": value} for name, value in values.items() if value}
     item["epoch"] = {"N": str(int(signin.event_time.timestamp()))}
+    item[SCHEMA_ATTRIBUTE] = {"N": str(SCHEMA_VERSION)}
     if signin.problems:
         item["problems"] = {"SS": sorted(set(signin.problems))}
     item.update(listing_attributes(signin))
     return item
+
+
+def signin_from_item(item: Mapping[str, Any]) -> SignIn | None:
+    """The sign-in an event item records (`signin_attributes` read back), so that
+    `manage.py reindex` can rebuild what any schema derives from it. None when the
+    item has no readable event time."""
+
+    def text(name: str) -> str:
+        value = item.get(name, {}).get("S", "")
+        return value if isinstance(value, str) else ""
+
+    event_time = parse_time(text("event_time"))
+    if event_time is None or not text("event_id"):
+        return None
+    return SignIn(
+        event_id=text("event_id"),
+        event_time=event_time,
+        event_name=text("event_name"),
+        account_id=text("account_id"),
+        region=text("region"),
+        principal_type=_member(PrincipalType, text("principal_type"), PrincipalType.UNKNOWN),
+        display_name=text("display_name"),
+        arn=text("arn"),
+        principal_id=text("principal_id"),
+        role_name=text("role_name"),
+        source_ip=text("source_ip"),
+        user_agent=text("user_agent"),
+        outcome=_member(Result, text("outcome"), Result.UNKNOWN),
+        failure_reason=text("failure_reason"),
+        mfa=_member(Mfa, text("mfa"), Mfa.UNKNOWN),
+        mfa_type=text("mfa_type"),
+        federation=_member(Federation, text("federation"), Federation.NONE),
+        saml_provider=text("saml_provider"),
+        login_url=text("login_url"),
+        problems=tuple(item.get("problems", {}).get("SS", ())),
+    )
+
+
+def _member(kind: type[_E], value: str, default: _E) -> _E:
+    try:
+        return kind(value)
+    except ValueError:
+        return default

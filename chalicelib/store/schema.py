@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import itertools
 from collections.abc import Mapping
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -18,9 +19,38 @@ class Category(StrEnum):
     NOMFA = "nomfa"
 
 
-DAY_INDEX = "by_day"
-CATEGORY_INDEXES = {category: f"{category.value}_by_month" for category in Category}
-CATEGORY_PARTITION_ATTRIBUTES = {category: f"{category.value}_month" for category in Category}
+# Every listed sign-in (a ConsoleLogin, an Identity Center authentication) is in
+# `signins_by_time`; the sparse indexes hold only the sign-ins of one category, one
+# principal name or one account. Each has one partition per value, sorted by `at`
+# (`<epoch>#<eventID>`), so "the newest N since T" is one Query however sparse the
+# sign-ins are: DynamoDB reads only the key range asked for, never the whole partition.
+LISTED = "signin"  # the value of the constant partition keys below
+SIGNIN_INDEX = "signins_by_time"
+SIGNIN_PARTITION_ATTRIBUTE = "listed"
+CATEGORY_INDEXES = {category: f"{category.value}_by_time" for category in Category}
+CATEGORY_PARTITION_ATTRIBUTES = {category: f"listed_{category.value}" for category in Category}
+# Principals grouped by the name people type (lower case): `alice` the IAM user in
+# three accounts and `alice` the Identity Center session are one partition.
+NAME_INDEX = "by_principal_name"
+NAME_PARTITION_ATTRIBUTE = "principal_name"
+ACCOUNT_INDEX = "by_account"
+ACCOUNT_PARTITION_ATTRIBUTE = "listed_account"
+# The principal directory: one item per principal ever seen, all in one index
+# partition, so a name or an account resolves with one Query.
+DIRECTORY_INDEX = "directory"
+DIRECTORY_PARTITION_ATTRIBUTE = "directory"
+DIRECTORY_SORT_ATTRIBUTE = "directory_name"
+DIRECTORY_PARTITION = "principal"
+# Indexes of the first schema, no longer written or read. `manage.py provision` leaves
+# them alone (a stage still on the old code may read them); delete them by hand once
+# every stage runs this version and `manage.py reindex` has run.
+RETIRED_INDEXES = ("by_day", "failed_by_month", "root_by_month", "nomfa_by_month")
+RETIRED_ATTRIBUTES = ("failed_month", "root_month", "nomfa_month")
+# Items written by this schema carry `schema = SCHEMA_VERSION`; `manage.py reindex`
+# brings older ones up to it.
+SCHEMA_ATTRIBUTE = "schema"
+SCHEMA_VERSION = 2
+
 # What a listing needs, so an index page carries many sign-ins (the user agent, up to
 # 1 KB, stays out). DynamoDB allows 100 such attributes over all indexes of a table.
 LISTING_ATTRIBUTES = (
@@ -41,34 +71,82 @@ LISTING_ATTRIBUTES = (
     "who",
     "categories",
 )
+# What resolving a name or an account needs from the directory.
+DIRECTORY_ATTRIBUTES = (
+    "principal",
+    "principal_name",
+    "who",
+    "account_id",
+    "first_seen",
+    "last_seen",
+)
+DIRECTORY_COUNT_PREFIX = "count_"
 COUNTER_SK = "COUNT"
 TOTAL_COUNTER = "signins"
+
+
+def combination_name(categories: frozenset[Category]) -> str:
+    return "_".join(sorted(category.value for category in categories))
+
+
+# Every counter there can be, in a day's counter item and a directory item: the total,
+# each category and each combination, so `root failed` is counted exactly.
+COUNTER_NAMES = (
+    TOTAL_COUNTER,
+    *(category.value for category in Category),
+    *(
+        combination_name(frozenset(combination))
+        for size in range(2, len(Category) + 1)
+        for combination in itertools.combinations(Category, size)
+    ),
+)
 
 
 def day_of(moment: datetime) -> str:
     return moment.astimezone(UTC).date().isoformat()
 
 
-def _index(name: str, hash_attribute: str) -> dict[str, Any]:
+# DynamoDB allows 100 projected attributes summed over all indexes of a table: the
+# sparse indexes (a category's sign-ins, the directory) project every attribute, which
+# costs little, and the three that hold every sign-in project what a listing needs.
+MAX_PROJECTED_ATTRIBUTES = 100
+
+
+def _index(
+    name: str, hash_attribute: str, sort_attribute: str, projected: tuple[str, ...] | None
+) -> dict[str, Any]:
+    projection: dict[str, Any] = {"ProjectionType": "ALL"}
+    if projected is not None:
+        projection = {"ProjectionType": "INCLUDE", "NonKeyAttributes": list(projected)}
     return {
         "IndexName": name,
         "KeySchema": [
             {"AttributeName": hash_attribute, "KeyType": "HASH"},
-            {"AttributeName": "at", "KeyType": "RANGE"},
+            {"AttributeName": sort_attribute, "KeyType": "RANGE"},
         ],
-        "Projection": {"ProjectionType": "INCLUDE", "NonKeyAttributes": list(LISTING_ATTRIBUTES)},
+        "Projection": projection,
     }
 
 
 def index_definitions() -> list[dict[str, Any]]:
-    return [_index(DAY_INDEX, "day")] + [
-        _index(CATEGORY_INDEXES[category], CATEGORY_PARTITION_ATTRIBUTES[category])
-        for category in Category
+    return [
+        _index(SIGNIN_INDEX, SIGNIN_PARTITION_ATTRIBUTE, "at", LISTING_ATTRIBUTES),
+        *(
+            _index(CATEGORY_INDEXES[category], CATEGORY_PARTITION_ATTRIBUTES[category], "at", None)
+            for category in Category
+        ),
+        _index(NAME_INDEX, NAME_PARTITION_ATTRIBUTE, "at", LISTING_ATTRIBUTES),
+        _index(ACCOUNT_INDEX, ACCOUNT_PARTITION_ATTRIBUTE, "at", LISTING_ATTRIBUTES),
+        _index(DIRECTORY_INDEX, DIRECTORY_PARTITION_ATTRIBUTE, DIRECTORY_SORT_ATTRIBUTE, None),
     ]
 
 
 def _attribute_definitions() -> list[dict[str, str]]:
-    names = ["pk", "sk", "day", "at", *CATEGORY_PARTITION_ATTRIBUTES.values()]
+    names: list[str] = ["pk", "sk"]
+    for index in index_definitions():
+        for key in index["KeySchema"]:
+            if key["AttributeName"] not in names:
+                names.append(key["AttributeName"])
     return [{"AttributeName": name, "AttributeType": "S"} for name in names]
 
 
@@ -138,6 +216,12 @@ def day_item_key(day: date, sort_key: str) -> dict[str, Any]:
     """`DAY#<date>`/`TOTALS`, `PRINCIPAL#...`, `BURST#...`, `PLACE#...`, `DIGEST`: the
     digest's tallies and lines for that day."""
     return {"pk": {"S": day_partition(day)}, "sk": {"S": bounded(sort_key)}}
+
+
+def directory_key(principal_key: str) -> dict[str, Any]:
+    """`PRINCIPAL#<principal>`/`DIRECTORY`: one principal ever seen: its names, account,
+    type, first and last sign-in, and how many sign-ins of each category it made."""
+    return {"pk": {"S": f"PRINCIPAL#{bounded(principal_key)}"}, "sk": {"S": "DIRECTORY"}}
 
 
 def burst_key(subject_id: str) -> dict[str, Any]:

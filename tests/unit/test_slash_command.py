@@ -105,17 +105,45 @@ def test_any_text_parses_or_names_a_bad_word(text: str) -> None:
         assert command.window <= timedelta(days=SETTINGS.ledger_retention_days)
 
 
-def test_minute_windows_are_exact_and_longer_ones_start_on_the_hour() -> None:
+@pytest.mark.parametrize(
+    ("text", "window"),
+    [
+        ("since 30m", timedelta(minutes=30)),
+        ("since 60m", timedelta(hours=1)),
+        ("since 2h", timedelta(hours=2)),
+        ("since 1d", timedelta(days=1)),
+        ("since 2w", timedelta(weeks=2)),
+        ("", timedelta(days=7)),
+    ],
+)
+def test_every_window_is_exact_to_the_second_whatever_its_unit(
+    text: str, window: timedelta
+) -> None:
     from datetime import UTC, datetime
 
-    now = datetime(2026, 11, 20, 12, 34, 56, tzinfo=UTC)
+    now = datetime(2026, 11, 20, 15, 55, 7, 654_321, tzinfo=UTC)
 
-    assert parse_command("since 60m", SETTINGS).to_query(now).since == datetime(
-        2026, 11, 20, 11, 34, 56, tzinfo=UTC
-    )
-    assert parse_command("since 1h", SETTINGS).to_query(now).since == datetime(
-        2026, 11, 20, 11, 0, tzinfo=UTC
-    )
-    assert parse_command("", SETTINGS).to_query(now).since == datetime(
-        2026, 11, 13, 12, 0, tzinfo=UTC
-    )
+    since = parse_command(text, SETTINGS).to_query(now).since
+
+    assert since == datetime(2026, 11, 20, 15, 55, 7, tzinfo=UTC) - window
+
+
+def test_a_text_longer_than_slack_sends_is_a_bad_command() -> None:
+    from chalicelib.recent_logins.command import MAX_TEXT_CHARACTERS
+
+    with pytest.raises(BadCommand, match="at most 4,000 characters"):
+        parse_command("a " * (MAX_TEXT_CHARACTERS // 2) + "b", SETTINGS)
+
+
+def test_the_manifest_usage_hint_is_the_grammar() -> None:
+    from pathlib import Path
+
+    import yaml
+
+    from chalicelib.recent_logins.command import GRAMMAR, USAGE
+
+    manifest = yaml.safe_load((Path(__file__).parents[2] / "slack" / "manifest.yml").read_text())
+    [command] = manifest["features"]["slash_commands"]
+
+    assert command["usage_hint"] == GRAMMAR
+    assert GRAMMAR in USAGE

@@ -1,0 +1,186 @@
+"""The principal directory: one item per principal ever seen, kept in the same
+transaction as the sign-in's event item.
+
+Each item holds the principal's display name, ARN, account and type, its first and
+last sign-in (epoch seconds) and how many sign-ins of each category it made. All of
+them sit in one partition of the `directory` index, so `/recent-logins alice` or
+`account prod` learns with one Query which principals match and whether any of them
+signed in within the window, before it reads a single sign-in.
+
+DynamoDB cannot take a minimum or a maximum in an update, and sign-ins arrive out of
+order (Lambda retries, `manage.py backfill` imports newest first). So the entry comes
+in three `Placement`s, each with a condition that says where the sign-in falls; a
+commit tries `NEWEST` first (live sign-ins almost always are), and when DynamoDB
+cancels the transaction on the directory's condition, the next placement.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Any
+
+from chalicelib.signin.parse import SignIn
+from chalicelib.store.listing import categories_of, counter_names, principal_name, who_text
+from chalicelib.store.schema import (
+    DIRECTORY_COUNT_PREFIX,
+    DIRECTORY_PARTITION,
+    DIRECTORY_PARTITION_ATTRIBUTE,
+    DIRECTORY_SORT_ATTRIBUTE,
+    TOTAL_COUNTER,
+    Category,
+    bounded,
+    directory_key,
+    read_int,
+)
+
+
+class Placement(Enum):
+    """Where a sign-in falls among the principal's sign-ins already in the directory."""
+
+    NEWEST = "newest"  # or the first: sets every field and `last_seen`
+    OLDEST = "oldest"  # before `first_seen`: moves it back
+    BETWEEN = "between"  # inside the known span: only the counts change
+
+    def next(self) -> Placement | None:
+        order = list(Placement)
+        position = order.index(self)
+        return order[position + 1] if position + 1 < len(order) else None
+
+
+def _epoch(signin: SignIn) -> int:
+    return max(0, int(signin.event_time.timestamp()))
+
+
+def _sort_name(signin: SignIn) -> str:
+    # A range key holds at most 1 KB: the name and the principal, each clipped.
+    return f"{principal_name(signin)[:100]}\n{signin.principal_key[:100]}"
+
+
+def describing(signin: SignIn) -> dict[str, dict[str, str]]:
+    """What the directory says about a principal, from its newest sign-in."""
+    values = {
+        DIRECTORY_PARTITION_ATTRIBUTE: DIRECTORY_PARTITION,
+        DIRECTORY_SORT_ATTRIBUTE: _sort_name(signin),
+        "principal": bounded(signin.principal_key),
+        "principal_name": principal_name(signin),
+        "who": who_text(signin),
+        "display_name": signin.display_name[:1024],
+        "arn": signin.arn[:2048],
+        "account_id": signin.account_id,
+        "principal_type": signin.principal_type.value,
+    }
+    return {name: {"S": value} for name, value in values.items() if value}
+
+
+def directory_update(
+    signin: SignIn, table_name: str, placement: Placement = Placement.NEWEST
+) -> dict[str, Any]:
+    """The TransactWriteItems entry that keeps one listed sign-in's principal in the
+    directory: one `Update`, conditional on `placement` being right."""
+    at = {"N": str(_epoch(signin))}
+    counts = [DIRECTORY_COUNT_PREFIX + name for name in counter_names(categories_of(signin))]
+    names = {f"#c{number}": name for number, name in enumerate(counts)}
+    values: dict[str, Any] = {":one": {"N": "1"}, ":at": at}
+    names |= {"#first": "first_seen", "#last": "last_seen"}
+    adds = "ADD " + ", ".join(f"#c{number} :one" for number in range(len(counts)))
+    if placement is Placement.NEWEST:
+        described = describing(signin)
+        names |= {f"#d{number}": name for number, name in enumerate(described)}
+        values |= {f":d{number}": value for number, value in enumerate(described.values())}
+        sets = [f"#d{number} = :d{number}" for number in range(len(described))]
+        sets += ["#last = :at", "#first = if_not_exists(#first, :at)"]
+        expression = "SET " + ", ".join(sets) + " " + adds
+        condition = "attribute_not_exists(#last) OR #last <= :at"
+    elif placement is Placement.OLDEST:
+        del names["#last"]
+        expression = "SET #first = :at " + adds
+        condition = "#first > :at"
+    else:
+        expression = adds
+        condition = "#first <= :at AND #last >= :at"
+    return {
+        "Update": {
+            "TableName": table_name,
+            "Key": directory_key(signin.principal_key),
+            "UpdateExpression": expression,
+            "ConditionExpression": condition,
+            "ExpressionAttributeNames": names,
+            "ExpressionAttributeValues": values,
+        }
+    }
+
+
+@dataclass
+class DirectoryTally:
+    """The directory items for many sign-ins at once, as the transactions would leave
+    them: for bulk writers (the bench, tests) that load a ledger with BatchWriteItem."""
+
+    _items: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    def add(self, signin: SignIn) -> None:
+        key = signin.principal_key
+        at = _epoch(signin)
+        item = self._items.get(key)
+        if item is None:
+            item = {**directory_key(key), "first_seen": {"N": str(at)}, "last_seen": {"N": "-1"}}
+            self._items[key] = item
+        if at >= read_int(item, "last_seen"):
+            item.update(describing(signin))
+            item["last_seen"] = {"N": str(at)}
+        if at < read_int(item, "first_seen"):
+            item["first_seen"] = {"N": str(at)}
+        for name in counter_names(categories_of(signin)):
+            count = DIRECTORY_COUNT_PREFIX + name
+            item[count] = {"N": str(read_int(item, count) + 1)}
+
+    def items(self) -> list[dict[str, Any]]:
+        return list(self._items.values())
+
+
+@dataclass(frozen=True)
+class Principal:
+    """One directory entry, as `/recent-logins` reads it from the index."""
+
+    principal: str
+    name: str  # its `by_principal_name` partition
+    who: str  # its display name and ARN, lower case, as WHO is matched
+    account_id: str
+    first_seen: int
+    last_seen: int
+    counts: Mapping[str, int]
+
+    def count(self, categories: Iterable[Category] = ()) -> int:
+        """Sign-ins recorded (ever) in every one of `categories`, all for none."""
+        wanted = sorted(category.value for category in categories)
+        if not wanted:
+            return self.counts.get(TOTAL_COUNTER, 0)
+        if len(wanted) == 1:
+            return self.counts.get(wanted[0], 0)
+        return sum(
+            count
+            for name, count in self.counts.items()
+            if "_" in name and set(wanted) <= set(name.split("_"))
+        )
+
+    @classmethod
+    def from_item(cls, item: Mapping[str, Any]) -> Principal:
+        def text(name: str) -> str:
+            value = item.get(name, {}).get("S", "")
+            return value if isinstance(value, str) else ""
+
+        counts = {
+            name.removeprefix(DIRECTORY_COUNT_PREFIX): read_int(item, name)
+            for name in item
+            if name.startswith(DIRECTORY_COUNT_PREFIX)
+        }
+        return cls(
+            principal=text("principal"),
+            name=text("principal_name"),
+            who=text("who"),
+            account_id=text("account_id"),
+            first_seen=read_int(item, "first_seen"),
+            last_seen=read_int(item, "last_seen"),
+            counts=counts,
+        )
