@@ -2,7 +2,7 @@
 
     .venv/bin/python -m bench.emulator --port 5000 [--partitioned]
 
-Two changes to moto, both about the emulator's own speed, neither about results:
+Four changes to moto, all about the emulator's own speed, none about results:
 - Loading: moto re-measures a whole item each time it sets one attribute, to enforce
   the 400 KB item limit, which makes a 30-attribute item cost hundreds of size
   computations. The bench's items are about 1 KB, so that check is switched off.
@@ -11,12 +11,20 @@ Two changes to moto, both about the emulator's own speed, neither about results:
   for, and in it only the sort-key range asked for. This gives moto's Query just those
   items instead of the whole table. The same items come back in the same order; only
   the cost of finding them changes.
+- Answering: moto 5.2 walks the API model for every attribute of every item it
+  returns (about 1 ms an attribute on this machine), so a reply's time grew with its
+  size, which DynamoDB's does not in any measurable way. Items are already DynamoDB
+  JSON, so the data-plane reads answer with `json.dumps` of the same dictionary.
+- Projecting: moto converts the whole item to plain JSON and back once per projected
+  name; a projection of top-level names picks those attributes instead.
 """
 
 from __future__ import annotations
 
 import argparse
+import bisect
 import threading
+from collections.abc import Callable
 from typing import Any
 
 from moto.server import ThreadedMotoServer
@@ -28,79 +36,101 @@ def skip_item_size_check() -> None:
     dynamo_type.LimitedSizeDict.__setitem__ = dict.__setitem__  # type: ignore[assignment]
 
 
-def partition_queries() -> None:
-    """Make moto's Query read one partition, as DynamoDB does.
+def partition_queries() -> Callable[[], None]:
+    """Make moto's Query read one partition's sort-key range, as DynamoDB does.
 
     moto 5 walks every item of the table for each Query and keeps those whose hash key
-    matches. This wraps `Table.query` so that the walk sees only the items whose key
-    attribute has the asked-for value, from a lookup built once per table and key
-    attribute (the bench loads first and only reads afterwards). Results are the same
-    items in the same order; only the cost of finding them changes.
+    matches. This wraps `Table.query` so that the walk sees only the items of the
+    asked-for partition and, in it, the sort-key range asked for, from the page's start
+    key on and no further than the page's Limit: from a lookup built once per table,
+    key attribute and sort attribute (the bench loads first and only reads afterwards),
+    each partition sorted by its sort key and entered by bisection. Results are the
+    same items in the same order; only the cost of finding them changes. Returns the
+    function that undoes it.
     """
-    from moto.dynamodb.comparisons import get_comparison_func
     from moto.dynamodb.models.table import Table
 
     original_query = Table.query
     original_all_items = Table.all_items
     local = threading.local()
-    cache: dict[tuple[int, str], dict[Any, list[Any]]] = {}
+    cache: dict[tuple[int, str, str | None], dict[Any, tuple[list[Any], list[Any]]]] = {}
 
-    def partition(table: Table, attribute: str, value: Any) -> list[Any]:
-        key = (id(table), attribute)
+    def partition(
+        table: Table, attribute: str, value: Any, sort_name: str | None
+    ) -> tuple[list[Any], list[Any]]:
+        """(sort values, items) of one partition, in sort-key order."""
+        key = (id(table), attribute, sort_name)
         if key not in cache:
             groups: dict[Any, list[Any]] = {}
             for item in original_all_items(table):
                 found = item.attrs.get(attribute)
-                if found is not None:
+                if found is not None and (sort_name is None or sort_name in item.attrs):
                     groups.setdefault(found, []).append(item)
-            cache[key] = groups
-        return cache[key].get(value, [])
+            built = {}
+            for group, items in groups.items():
+                if sort_name is not None:
+                    items.sort(key=lambda item: item.attrs[sort_name].value)
+                sort_values = [item.attrs[sort_name].value for item in items] if sort_name else []
+                built[group] = (sort_values, items)
+            cache[key] = built
+        return cache[key].get(value, ([], []))
 
-    def in_range(item: Any, condition: Any) -> bool:
-        attribute, comparison, values = condition
-        found = item.attrs.get(attribute)
-        compare = get_comparison_func(comparison)
-        return found is not None and compare(found.value, *(value.value for value in values))
+    def bounds(sort_values: list[Any], condition: Any) -> tuple[int, int]:
+        _, comparison, values = condition
+        comparison = comparison.upper()
+        operands = [value.value for value in values]
+        low, high = 0, len(sort_values)
+        if comparison in ("GE", ">="):
+            low = bisect.bisect_left(sort_values, operands[0])
+        elif comparison in ("GT", ">"):
+            low = bisect.bisect_right(sort_values, operands[0])
+        elif comparison in ("LE", "<="):
+            high = bisect.bisect_right(sort_values, operands[0])
+        elif comparison in ("LT", "<"):
+            high = bisect.bisect_left(sort_values, operands[0])
+        elif comparison in ("EQ", "="):
+            low = bisect.bisect_left(sort_values, operands[0])
+            high = bisect.bisect_right(sort_values, operands[0])
+        elif comparison == "BETWEEN":
+            low = bisect.bisect_left(sort_values, operands[0])
+            high = bisect.bisect_right(sort_values, operands[1])
+        elif comparison == "BEGINS_WITH":
+            low = bisect.bisect_left(sort_values, operands[0])
+            high = bisect.bisect_left(sort_values, operands[0] + "\U0010ffff")
+        return low, high
 
     def all_items(self: Table) -> Any:
         wanted = getattr(local, "wanted", None)
         if wanted is None or wanted["table"] is not self:
             return original_all_items(self)
-        items = partition(self, wanted["attribute"], wanted["value"])
         sort_key = wanted["sort_key"]
+        name = sort_key[0] if sort_key else None
+        sort_values, items = partition(self, wanted["attribute"], wanted["value"], name)
         if sort_key is None:
             return iter(items)
-        # As DynamoDB reads a partition: the sort-key range only, in order, from the
-        # page's start key, and no further than the page's Limit (one more, so that moto
-        # still sees there is a next page and returns LastEvaluatedKey).
-        name = sort_key[0]
-        items = sorted(
-            (item for item in items if in_range(item, sort_key)),
-            key=lambda item: item.attrs[name].value,
-            reverse=not wanted["forward"],
-        )
+        low, high = bounds(sort_values, sort_key)
         start = (wanted["start"] or {}).get(name, {}).get("S")
+        forward = bool(wanted["forward"])
         if start is not None:
-            items = [
-                item
-                for item in items
-                if (item.attrs[name].value > start) == bool(wanted["forward"])
-                and item.attrs[name].value != start
-            ]
-        if wanted["limit"]:
-            items = items[: wanted["limit"] + 1]
-        return iter(items)
+            if forward:
+                low = max(low, bisect.bisect_right(sort_values, start))
+            else:
+                high = min(high, bisect.bisect_left(sort_values, start))
+        # One more than the Limit, so that moto still sees there is a next page.
+        count = wanted["limit"] + 1 if wanted["limit"] else high - low
+        if forward:
+            return iter(items[low : min(high, low + count)])
+        return iter(items[max(low, high - count) : high])
 
     def query(self: Table, *args: Any, **kwargs: Any) -> Any:
         conditions = kwargs.get("hash_key_conditions") or []
         ranges = kwargs.get("range_key_conditions") or []
-        single = len(ranges) == 1 and get_comparison_func(ranges[0][1]) is not None
         local.wanted = (
             {
                 "table": self,
                 "attribute": conditions[0][0],
                 "value": conditions[0][1],
-                "sort_key": ranges[0] if single else None,
+                "sort_key": ranges[0] if len(ranges) == 1 else None,
                 # moto's positional order: hash_key, range_comparison, range_objs,
                 # limit, exclusive_start_key, scan_index_forward, ...
                 "limit": args[3] if len(args) > 3 else None,
@@ -115,8 +145,50 @@ def partition_queries() -> None:
         finally:
             local.wanted = None
 
+    def undo() -> None:
+        Table.query = original_query  # type: ignore[method-assign]
+        Table.all_items = original_all_items  # type: ignore[method-assign]
+
     Table.query = query  # type: ignore[method-assign]
     Table.all_items = all_items  # type: ignore[method-assign]
+    return undo
+
+
+# Reads whose answers are items (DynamoDB JSON, nothing else to serialise).
+ITEM_READS = frozenset({"GetItem", "BatchGetItem", "Query", "Scan", "TransactGetItems"})
+
+
+def fast_item_responses() -> None:
+    import json
+
+    from moto.dynamodb.responses import DynamoResult
+
+    original = DynamoResult.execute_result
+
+    def execute_result(self: DynamoResult, context: Any) -> Any:
+        if context.operation_model.name not in ITEM_READS:
+            return original(self, context)
+        headers = {"Content-Type": "application/x-amz-json-1.0"}
+        return 200, headers, json.dumps(self.result, separators=(",", ":"))
+
+    DynamoResult.execute_result = execute_result  # type: ignore[method-assign,assignment]
+
+
+def fast_projection() -> None:
+    from moto.dynamodb.models.dynamo_type import Item
+
+    original = Item.project
+
+    def project(self: Item, projection_expressions: list[list[str]]) -> Item:
+        if any(len(expression) != 1 for expression in projection_expressions):
+            return original(self, projection_expressions)
+        projected = Item(hash_key=self.hash_key, range_key=self.range_key, attrs={})
+        for [name] in projection_expressions:
+            if name in self.attrs:
+                projected.attrs[name] = self.attrs[name]  # read only: shared, not copied
+        return projected
+
+    Item.project = project  # type: ignore[method-assign]
 
 
 def main() -> None:
@@ -125,6 +197,8 @@ def main() -> None:
     parser.add_argument("--partitioned", action="store_true")
     args = parser.parse_args()
     skip_item_size_check()
+    fast_item_responses()
+    fast_projection()
     if args.partitioned:
         partition_queries()
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=args.port, verbose=False)

@@ -30,12 +30,10 @@ from chalicelib.store.schema import (
     BATCH_GET_LIMIT,
     CATEGORY_INDEXES,
     CATEGORY_PARTITION_ATTRIBUTES,
-    COUNTER_NAMES,
-    DIRECTORY_ATTRIBUTES,
-    DIRECTORY_COUNT_PREFIX,
     DIRECTORY_INDEX,
     DIRECTORY_PARTITION,
     DIRECTORY_PARTITION_ATTRIBUTE,
+    HOURS_SK,
     LISTED,
     NAME_INDEX,
     NAME_PARTITION_ATTRIBUTE,
@@ -43,6 +41,7 @@ from chalicelib.store.schema import (
     SIGNIN_PARTITION_ATTRIBUTE,
     Category,
     day_counter_key,
+    day_hours_key,
 )
 
 # DynamoDB calls one command may make: the counts take two, the directory one, and the
@@ -80,8 +79,9 @@ class _Reader:
         response: dict[str, Any] = self.db.query(TableName=self.table, **arguments)
         return response
 
-    def batch_get(self, keys: list[dict[str, Any]], names: list[str]) -> list[dict[str, Any]]:
-        placeholders = {f"#n{number}": name for number, name in enumerate(["pk", *names])}
+    def batch_get(self, keys: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        # Whole items: a day's counters are a few KB, less than a projection of every
+        # hourly name would cost DynamoDB to evaluate.
         found: list[dict[str, Any]] = []
         for start in range(0, len(keys), BATCH_GET_LIMIT):
             batch = keys[start : start + BATCH_GET_LIMIT]
@@ -90,15 +90,7 @@ class _Reader:
                 if not batch:
                     break
                 self.calls += 1
-                response = self.db.batch_get_item(
-                    RequestItems={
-                        self.table: {
-                            "Keys": batch,
-                            "ProjectionExpression": ", ".join(placeholders),
-                            "ExpressionAttributeNames": placeholders,
-                        }
-                    }
-                )
+                response = self.db.batch_get_item(RequestItems={self.table: {"Keys": batch}})
                 found.extend(response.get("Responses", {}).get(self.table, []))
                 batch = response.get("UnprocessedKeys", {}).get(self.table, {}).get("Keys", [])
         return found
@@ -129,7 +121,7 @@ class SigninHistory:
                 for day in _days_newest_first(now - self._retention, now)
                 if day not in per_day and day < days[-1]
             ]
-            rest = reader.batch_get([day_counter_key(day) for day in older], [*COUNTER_NAMES])
+            rest = reader.batch_get([day_counter_key(day) for day in older])
             retained = sum((Counts.from_values(_numbers(item)) for item in rest), Counts()).signins
         elif query.unindexed:
             entries = _by_principal(reader, query, window)
@@ -157,17 +149,25 @@ def _window_counts(
     since = since.astimezone(UTC)
     boundary = since.replace(minute=0, second=0, microsecond=0)
     whole_first_day = since == _start_of(first_day)
-    # The first day's hours come in the same read: every day returns those names it
-    # has, which costs bytes, not a call.
+    # The first day's hourly counters come in the same read.
     hours = [] if whole_first_day else list(range(boundary.hour, 24))
-    names = [*COUNTER_NAMES, *(hourly_name(hour, name) for hour in hours for name in COUNTER_NAMES)]
-    items = reader.batch_get([day_counter_key(day) for day in days], names)
-    raw = {item["pk"]["S"].removeprefix("DAY#"): _numbers(item) for item in items}
+    keys = [day_counter_key(day) for day in days]
+    items = reader.batch_get(keys + ([] if whole_first_day else [day_hours_key(first_day)]))
+    raw: dict[str, dict[str, int]] = {}
+    first: dict[str, int] = {}
+    for item in items:
+        day = item["pk"]["S"].removeprefix("DAY#")
+        numbers = _numbers(item)
+        if item["sk"]["S"] == HOURS_SK:
+            first = _sum(first, numbers)
+        else:
+            raw[day] = numbers
+            if day == first_day:  # before schema 2, the hours were in the day's item
+                first = _sum(first, numbers)
     per_day = {day: Counts.from_values(values) for day, values in raw.items()}
     total = sum((per_day.get(day, Counts()) for day in days[:-1]), Counts())
     if whole_first_day:
         return per_day, total + per_day.get(first_day, Counts())
-    first = raw.get(first_day, {})
     for hour in hours[1:]:
         total += _hour(first, hour)
     if since == boundary:
@@ -333,16 +333,12 @@ def _principal_partitions(
 
 
 def _directory(reader: _Reader) -> list[Principal]:
-    """Every principal ever seen: one Query (1 MB holds thousands of them)."""
-    names = {"#h": DIRECTORY_PARTITION_ATTRIBUTE}
-    names |= {f"#p{number}": name for number, name in enumerate(DIRECTORY_ATTRIBUTES)}
-    count_names = [DIRECTORY_COUNT_PREFIX + name for name in COUNTER_NAMES]
-    names |= {f"#c{number}": name for number, name in enumerate(count_names)}
+    """Every principal ever seen: one Query (1 MB holds thousands of them; a
+    projection would not make it read fewer)."""
     arguments: dict[str, Any] = {
         "IndexName": DIRECTORY_INDEX,
         "KeyConditionExpression": "#h = :directory",
-        "ProjectionExpression": ", ".join(name for name in names if name != "#h"),
-        "ExpressionAttributeNames": names,
+        "ExpressionAttributeNames": {"#h": DIRECTORY_PARTITION_ATTRIBUTE},
         "ExpressionAttributeValues": {":directory": {"S": DIRECTORY_PARTITION}},
     }
     principals: list[Principal] = []
@@ -414,6 +410,13 @@ def _numbers(item: Mapping[str, Any]) -> dict[str, int]:
             except (TypeError, ValueError):
                 continue
     return numbers
+
+
+def _sum(one: Mapping[str, int], other: Mapping[str, int]) -> dict[str, int]:
+    total = dict(one)
+    for name, count in other.items():
+        total[name] = total.get(name, 0) + count
+    return total
 
 
 def _epoch(entry: Entry) -> int:

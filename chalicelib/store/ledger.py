@@ -30,7 +30,7 @@ from chalicelib.judge.rules import Verdict
 from chalicelib.signin.parse import SignIn
 from chalicelib.store.directory import Placement, directory_update
 from chalicelib.store.listing import categories_of, counter_names, hourly_name, signin_attributes
-from chalicelib.store.schema import TTL_ATTRIBUTE, day_counter_key, event_key
+from chalicelib.store.schema import TTL_ATTRIBUTE, day_counter_key, day_hours_key, event_key
 
 TRANSACTION_ATTEMPTS = 4
 
@@ -116,14 +116,14 @@ class Ledger:
                 found: dict[str, Any] | None = getattr(error, "response", {}).get("Item")
                 return found or self._get(signin.event_id)
             return None
-        counter = self.counter_update(signin, item["day"]["S"])
+        counters = self.counter_updates(signin, item["day"]["S"])
         placement: Placement | None = Placement.NEWEST
         conflicts = 0
         while placement is not None:
             # The principal directory is kept in the same transaction (for now: the
             # commit step of "one decision, one write" takes this entry over).
             directory = directory_update(signin, self.table_name, placement)
-            items = [{"Put": put}, {"Update": counter}, directory]
+            items = [{"Put": put}, *counters, directory]
             try:
                 self._db.transact_write_items(TransactItems=items)
             except self._db.exceptions.TransactionCanceledException as error:
@@ -131,7 +131,10 @@ class Ledger:
                 if reasons[0].get("Code") == "ConditionalCheckFailed":
                     existing: dict[str, Any] | None = reasons[0].get("Item")
                     return existing or self._get(signin.event_id)
-                if len(reasons) > 2 and reasons[2].get("Code") == "ConditionalCheckFailed":
+                if (
+                    len(reasons) == len(items)
+                    and reasons[-1].get("Code") == "ConditionalCheckFailed"
+                ):
                     # The sign-in is older than the principal's last one: try where it falls.
                     placement = placement.next() or Placement.NEWEST
                     conflicts += 1
@@ -146,14 +149,22 @@ class Ledger:
                 return None
         return None  # pragma: no cover - the loop returns or raises
 
-    def counter_update(self, signin: SignIn, day: str) -> dict[str, Any]:
-        """The Update that counts a listed sign-in in its day's counters."""
+    def counter_updates(self, signin: SignIn, day: str) -> list[dict[str, Any]]:
+        """The Updates that count a listed sign-in in its day's counters and in its
+        hour's."""
         names = counter_names(categories_of(signin))
-        names += [hourly_name(signin.event_time.astimezone(UTC).hour, name) for name in names]
+        hour = signin.event_time.astimezone(UTC).hour
+        hourly = [hourly_name(hour, name) for name in names]
         expires = datetime.fromisoformat(day).replace(tzinfo=UTC) + self._retention
+        return [
+            {"Update": self._add_one(day_counter_key(day), names, expires)},
+            {"Update": self._add_one(day_hours_key(day), hourly, expires)},
+        ]
+
+    def _add_one(self, key: dict[str, Any], names: list[str], expires: datetime) -> dict[str, Any]:
         return {
             "TableName": self.table_name,
-            "Key": day_counter_key(day),
+            "Key": key,
             "UpdateExpression": "ADD "
             + ", ".join(f"#{name} :one" for name in names)
             + f" SET {TTL_ATTRIBUTE} = :expires",

@@ -82,6 +82,7 @@ DIRECTORY_ATTRIBUTES = (
 )
 DIRECTORY_COUNT_PREFIX = "count_"
 COUNTER_SK = "COUNT"
+HOURS_SK = "HOURS"
 TOTAL_COUNTER = "signins"
 
 
@@ -204,8 +205,15 @@ def event_key(event_id: str) -> dict[str, Any]:
 
 
 def day_counter_key(day: str) -> dict[str, Any]:
-    """`DAY#<date>`/`COUNT`: the day's sign-in counters, whole and per hour."""
+    """`DAY#<date>`/`COUNT`: the day's sign-in counters (before schema 2, also its
+    hourly counters)."""
     return {"pk": {"S": f"DAY#{day}"}, "sk": {"S": COUNTER_SK}}
+
+
+def day_hours_key(day: str) -> dict[str, Any]:
+    """`DAY#<date>`/`HOURS`: the day's sign-in counters per hour (`h07_failed`), apart
+    from the day's, so that a window of 90 days reads 90 small items and one large."""
+    return {"pk": {"S": f"DAY#{day}"}, "sk": {"S": HOURS_SK}}
 
 
 def day_partition(day: date) -> str:
