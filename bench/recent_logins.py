@@ -101,46 +101,51 @@ def load(endpoint: str, table: str, count: int, now: datetime) -> float:
     return time.monotonic() - started
 
 
-def measure(table: str, repeat: int) -> list[Measure]:
-    container = Container(
-        {
-            "LEDGER_TABLE": table,
-            "SLACK_SIGNING_SECRET": SECRET,
-            "SLACK_TEAM_ID": TEAM,
-        }
-    )
-    calls: list[str] = []
-    container.dynamodb.meta.events.register(
-        "before-call.dynamodb.*", lambda model, **_: calls.append(model.name)
-    )
-    handler = container.recent_logins
-    for command in COMMANDS:  # warm: clients built, connections open, caches filled
-        handler.handle(Request(command))
-    results = []
-    for command in COMMANDS:
-        times = []
-        counted: set[int] = set()
-        entries = ""
-        status = 0
-        for _ in range(repeat):
-            calls.clear()
-            request = Request(command)
-            started = time.perf_counter()
-            response = handler.handle(request)
-            times.append((time.perf_counter() - started) * 1000)
-            counted.add(len(calls))
-            status = response.status_code
-            entries = str(_entries(response.body))
-        results.append(
-            Measure(
-                command or "(none)",
-                max(counted),
-                statistics.median(times),
-                _p95(times),
-                entries,
-                status,
-            )
+class Handler:
+    """The real handler on one table, with the DynamoDB calls it makes counted."""
+
+    def __init__(self, table: str) -> None:
+        container = Container(
+            {"LEDGER_TABLE": table, "SLACK_SIGNING_SECRET": SECRET, "SLACK_TEAM_ID": TEAM}
         )
+        self.calls: list[str] = []
+        container.dynamodb.meta.events.register(
+            "before-call.dynamodb.*", lambda model, **_: self.calls.append(model.name)
+        )
+        self.handle = container.recent_logins.handle
+
+
+def measure(tables: dict[int, str], repeat: int) -> dict[int, list[Measure]]:
+    """Each command `repeat` times on every table, taking turns, so that a busy moment
+    of the (shared) machine falls on every size alike."""
+    handlers = {size: Handler(table) for size, table in tables.items()}
+    for handler in handlers.values():  # warm: clients, connections, caches
+        for command in COMMANDS:
+            handler.handle(Request(command))
+    results: dict[int, list[Measure]] = {size: [] for size in tables}
+    for command in COMMANDS:
+        times: dict[int, list[float]] = {size: [] for size in tables}
+        counted: dict[int, set[int]] = {size: set() for size in tables}
+        replies: dict[int, Any] = {}
+        for _ in range(repeat):
+            for size, handler in handlers.items():
+                handler.calls.clear()
+                request = Request(command)
+                started = time.perf_counter()
+                replies[size] = handler.handle(request)
+                times[size].append((time.perf_counter() - started) * 1000)
+                counted[size].add(len(handler.calls))
+        for size in tables:
+            results[size].append(
+                Measure(
+                    command or "(none)",
+                    max(counted[size]),
+                    statistics.median(times[size]),
+                    _p95(times[size]),
+                    str(_entries(replies[size].body)),
+                    replies[size].status_code,
+                )
+            )
     return results
 
 
@@ -242,13 +247,11 @@ def main(argv: list[str] | None = None) -> int:
     process, endpoint = start_emulator(args.emulator == "partitioned")
     os.environ["AWS_ENDPOINT_URL"] = endpoint
     now = datetime.now(UTC)
-    results: dict[int, list[Measure]] = {}
     try:
         for size in args.sizes:
             seconds = load(endpoint, f"bench-ledger-{size}", size, now)
             print(f"loaded {size:,} sign-ins in {seconds:.1f} s", file=sys.stderr)
-        for size in args.sizes:
-            results[size] = measure(f"bench-ledger-{size}", args.repeat)
+        results = measure({size: f"bench-ledger-{size}" for size in args.sizes}, args.repeat)
     finally:
         process.terminate()
         process.wait(timeout=10)
