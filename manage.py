@@ -19,6 +19,7 @@ COMMAND_MODULES = (
     "tools.redrive",
     "tools.audit_regions",
     "tools.backfill",
+    "tools.reindex",
 )
 
 

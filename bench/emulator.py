@@ -174,7 +174,8 @@ def fast_item_responses() -> None:
     DynamoResult.execute_result = execute_result  # type: ignore[method-assign,assignment]
 
 
-def fast_projection() -> None:
+def fast_projection() -> Callable[[], None]:
+    """Returns the function that undoes it."""
     from moto.dynamodb.models.dynamo_type import Item
 
     original = Item.project
@@ -189,6 +190,11 @@ def fast_projection() -> None:
         return projected
 
     Item.project = project  # type: ignore[method-assign]
+
+    def undo() -> None:
+        Item.project = original  # type: ignore[method-assign]
+
+    return undo
 
 
 def main() -> None:

@@ -5,7 +5,9 @@ calls per second per account and region. Each region is paged newest first at th
 rate, throttling is waited out with backoff, and every record goes through the same
 parser and `Ledger.record` as a live event, with `alert=False`: nothing is posted to
 Slack, and a sign-in already in the ledger (live or from an earlier backfill) is left
-as it is, so running it twice changes nothing.
+as it is, so running it twice changes nothing. First it brings sign-ins recorded by
+older versions up to the current schema (`manage.py reindex`), so that those are
+listed too.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from chalicelib.settings import Settings
 from chalicelib.signin.parse import parse_signin
 from chalicelib.store.ledger import Ledger
 from tools.cli import add_ledger_options
+from tools.reindex import Reindex
 
 # The regions the stages in .chalice/config.json run in.
 DEFAULT_REGIONS = ("us-east-1", "us-west-2")
@@ -282,6 +285,7 @@ def run(args: argparse.Namespace) -> int:
         clock=lambda: datetime.now(UTC),
         progress=Progress(),
     )
+    print(Reindex(dynamodb, ledger).run().line())
     summary = backfill.run(args.days, args.regions)
     print("\n".join(summary.lines()))
     return 0

@@ -16,7 +16,8 @@ cancels the transaction on the directory's condition, the next placement.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+import time
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
@@ -110,6 +111,43 @@ def directory_update(
             "ExpressionAttributeValues": values,
         }
     }
+
+
+def transact_with_directory(
+    dynamodb: Any,
+    table_name: str,
+    signin: SignIn,
+    items: list[dict[str, Any]],
+    *,
+    attempts: int = 4,
+    sleep: Callable[[float], None] = time.sleep,
+) -> dict[str, Any] | None:
+    """Write `items` and the sign-in's directory entry in one transaction, trying each
+    placement in turn. None when written; the cancellation reason of `items[0]` when
+    its own condition failed (a duplicate), with the item if DynamoDB returned it."""
+    placement = Placement.NEWEST
+    failures = 0
+    while True:
+        entries = [*items, directory_update(signin, table_name, placement)]
+        try:
+            dynamodb.transact_write_items(TransactItems=entries)
+        except dynamodb.exceptions.TransactionCanceledException as error:
+            reasons = getattr(error, "response", {}).get("CancellationReasons") or [{}]
+            failures += 1
+            if reasons[0].get("Code") == "ConditionalCheckFailed":
+                first: dict[str, Any] = reasons[0]
+                return first
+            if failures >= attempts + len(Placement):
+                raise
+            if len(reasons) == len(entries) and reasons[-1].get("Code") == "ConditionalCheckFailed":
+                # The sign-in is older than the principal's last: try where it falls.
+                placement = placement.next() or Placement.NEWEST
+            else:
+                # Another sign-in updated a counter or the directory item at the same
+                # moment (TransactionConflict): nothing was written, so try again.
+                sleep(0.05 * failures)
+        else:
+            return None
 
 
 @dataclass

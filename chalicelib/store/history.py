@@ -14,9 +14,8 @@ Every command is answered whole in a few calls, whatever the size of the table:
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -48,10 +47,6 @@ from chalicelib.store.schema import (
 # listing what is left. A name that matches more partitions than that is read from the
 # index of all sign-ins instead, filtered.
 MAX_CALLS = 5
-# A filtered page reads enough items to hold the entries asked for, judging by how
-# many of the partition's sign-ins match (the directory's counts), within these bounds.
-MIN_FILTERED_PAGE = 20
-MAX_FILTERED_PAGE = 2000
 
 
 @dataclass(frozen=True)
@@ -235,13 +230,21 @@ def _by_time(
     return list(_read(reader, partition, query.limit, start))
 
 
+def _driving(categories: frozenset[Category], window: Counts) -> Category | None:
+    """The category with the fewest sign-ins in the window: its index is read."""
+    if not categories:
+        return None
+    return min(categories, key=lambda category: window.of(frozenset({category})))
+
+
 def _time_partition(
     categories: frozenset[Category], window: Counts, extra: Iterable[tuple[str, str, str]] = ()
 ) -> _Partition:
     filters = list(extra)
     if not categories:
         return _Partition(SIGNIN_INDEX, SIGNIN_PARTITION_ATTRIBUTE, LISTED, tuple(filters))
-    driving = min(categories, key=lambda category: window.of(frozenset({category})))
+    driving = _driving(categories, window)
+    assert driving is not None
     filters += [("categories", "contains", other.value) for other in sorted(categories - {driving})]
     density = window.of(categories) / max(1, window.of(frozenset({driving})))
     return _Partition(
@@ -267,13 +270,13 @@ def _by_principal(reader: _Reader, query: HistoryQuery, window: Counts) -> list[
     if not wanted:
         return []
     partitions = _principal_partitions(query, wanted, everyone)
+    # The window's sign-ins (of the rarest category asked for), filtered by name or
+    # account: when there are too many names to read one by one, or when the
+    # directory's counts say more of what it holds match.
+    shared = _shared_partition(query, wanted, everyone, window)
     budget = MAX_CALLS - reader.calls
-    if len(partitions) > budget:
-        # Too many names to read one by one: the window's sign-ins, filtered.
-        extra = [("who", "contains", query.who)] if query.who else []
-        if query.account_id:
-            extra.append(("account_id", "=", query.account_id))
-        partitions = [_time_partition(query.categories, window, extra)]
+    if len(partitions) > budget or shared.density > min(p.density for p in partitions):
+        partitions = [shared]
     entries: list[Entry] = []
     for partition in sorted(partitions, key=lambda partition: -partition.newest):
         if len(entries) >= query.limit and partition.newest < _epoch(entries[query.limit - 1]):
@@ -281,6 +284,23 @@ def _by_principal(reader: _Reader, query: HistoryQuery, window: Counts) -> list[
         entries.extend(_read(reader, partition, query.limit, query.since))
         entries.sort(key=lambda entry: (entry.event_time, entry.event_id), reverse=True)
     return entries
+
+
+def _shared_partition(
+    query: HistoryQuery, wanted: list[Principal], everyone: list[Principal], window: Counts
+) -> _Partition:
+    extra = [("who", "contains", query.who)] if query.who else []
+    if query.account_id:
+        extra.append(("account_id", "=", query.account_id))
+    partition = _time_partition(query.categories, window, extra)
+    driving = _driving(query.categories, window)
+    held = sum(p.count([driving] if driving else []) for p in everyone)
+    matching = sum(p.count(query.categories) for p in wanted)
+    return replace(
+        partition,
+        newest=max(p.last_seen for p in wanted),
+        density=matching / max(1, held),
+    )
 
 
 def _matches(principal: Principal, query: HistoryQuery) -> bool:
@@ -375,19 +395,13 @@ def _read(reader: _Reader, partition: _Partition, limit: int, since: datetime) -
     if conditions:
         arguments["FilterExpression"] = " AND ".join(conditions)
     found = 0
-    first_page = True
     while found < limit:
         if not conditions:
             # Without a filter every item read is an entry: read no more than needed.
             arguments["Limit"] = limit - found
-        elif first_page:
-            # Enough items that, at the partition's share of matches, the page holds
-            # every entry asked for; a later page reads on to DynamoDB's 1 MB.
-            wanted = math.ceil((limit - found) / max(partition.density, 1e-6) * 1.5)
-            arguments["Limit"] = min(MAX_FILTERED_PAGE, max(MIN_FILTERED_PAGE, wanted))
-        else:
-            arguments.pop("Limit", None)
-        first_page = False
+        # A filtered read takes DynamoDB's whole pages (1 MB, thousands of index
+        # items): a Limit guessed from how often items match would need a second call
+        # whenever matches cluster, as they do in a storm.
         response = reader.query(**arguments)
         for item in response.get("Items", []):
             found += 1

@@ -10,16 +10,15 @@ from the start for sign-ins the rules do not post.
 
 `/recent-logins` reads it through global secondary indexes, never a Scan: a listed
 sign-in (not the steps inside one, such as CheckMfa) carries the index keys that
-`store.listing` derives and `store.schema` names. One counter item per day
-(`pk=DAY#<date>`, `sk=COUNT`) holds the day's totals and hourly totals, and one
-directory item per principal (`store.directory`) its names and first and last sign-in;
-both are written in the same transaction as the sign-in's first record, so they match
+`store.listing` derives and `store.schema` names. Two counter items per day
+(`pk=DAY#<date>`, `sk=COUNT` and `sk=HOURS`) hold the day's totals and hourly totals,
+and one directory item per principal (`store.directory`) its names and first and last
+sign-in; all are written in the same transaction as the sign-in's first record, so they match
 the items exactly, duplicates and backfills included.
 """
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
@@ -28,11 +27,9 @@ from typing import Any
 from chalicelib.clock import Clock
 from chalicelib.judge.rules import Verdict
 from chalicelib.signin.parse import SignIn
-from chalicelib.store.directory import Placement, directory_update
+from chalicelib.store.directory import transact_with_directory
 from chalicelib.store.listing import categories_of, counter_names, hourly_name, signin_attributes
 from chalicelib.store.schema import TTL_ATTRIBUTE, day_counter_key, day_hours_key, event_key
-
-TRANSACTION_ATTEMPTS = 4
 
 
 class AlertStatus(StrEnum):
@@ -117,37 +114,15 @@ class Ledger:
                 return found or self._get(signin.event_id)
             return None
         counters = self.counter_updates(signin, item["day"]["S"])
-        placement: Placement | None = Placement.NEWEST
-        conflicts = 0
-        while placement is not None:
-            # The principal directory is kept in the same transaction (for now: the
-            # commit step of "one decision, one write" takes this entry over).
-            directory = directory_update(signin, self.table_name, placement)
-            items = [{"Put": put}, *counters, directory]
-            try:
-                self._db.transact_write_items(TransactItems=items)
-            except self._db.exceptions.TransactionCanceledException as error:
-                reasons = getattr(error, "response", {}).get("CancellationReasons") or [{}]
-                if reasons[0].get("Code") == "ConditionalCheckFailed":
-                    existing: dict[str, Any] | None = reasons[0].get("Item")
-                    return existing or self._get(signin.event_id)
-                if (
-                    len(reasons) == len(items)
-                    and reasons[-1].get("Code") == "ConditionalCheckFailed"
-                ):
-                    # The sign-in is older than the principal's last one: try where it falls.
-                    placement = placement.next() or Placement.NEWEST
-                    conflicts += 1
-                # Another sign-in of the same day updated the counter at the same
-                # moment (TransactionConflict): nothing was written, so try again.
-                else:
-                    conflicts += 1
-                    time.sleep(0.05 * conflicts)
-                if conflicts >= TRANSACTION_ATTEMPTS + len(Placement):
-                    raise
-            else:
-                return None
-        return None  # pragma: no cover - the loop returns or raises
+        # The principal directory is kept in the same transaction (for now: the commit
+        # step of "one decision, one write" takes `directory_update` over).
+        failed = transact_with_directory(
+            self._db, self.table_name, signin, [{"Put": put}, *counters]
+        )
+        if failed is None:
+            return None
+        existing: dict[str, Any] | None = failed.get("Item")
+        return existing or self._get(signin.event_id)
 
     def counter_updates(self, signin: SignIn, day: str) -> list[dict[str, Any]]:
         """The Updates that count a listed sign-in in its day's counters and in its

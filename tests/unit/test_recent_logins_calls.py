@@ -1,0 +1,180 @@
+"""GIVEN a ledger of 1,000 and one of 100,000 sign-ins over 90 days WHEN any shape of
+/recent-logins is asked THEN it is answered whole in at most 5 DynamoDB calls, and
+never in more at 100,000 than at 1,000.
+
+The calls are counted by a botocore before-call hook on the client the history reads
+with. The 100,000-row table is written straight into moto's backend (a BatchWriteItem
+of 100,000 items through botocore would take minutes): each of 1,000 recorded
+sign-ins a hundred times over, with its own event id, so every day, hour, category
+and principal holds a hundred times as many sign-ins, in the same seconds. Queries read only the
+partition's key range (`bench.emulator.partition_queries`), as DynamoDB does.
+"""
+
+from __future__ import annotations
+
+import copy as copy_module
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from typing import Any
+
+import boto3
+import pytest
+from moto import mock_aws
+from moto.dynamodb.models import dynamodb_backends
+from moto.dynamodb.models.dynamo_type import DynamoType
+
+from bench.emulator import fast_projection, partition_queries
+from chalicelib.recent_logins.command import parse_command
+from chalicelib.settings import Settings
+from chalicelib.store.history import MAX_CALLS, SigninHistory
+from chalicelib.store.provision import create_ledger_table
+from chalicelib.store.schema import DIRECTORY_COUNT_PREFIX
+from localdev.bulk_ledger import ledger_items
+from localdev.signins import spread
+
+ACCOUNT = "123456789012"  # moto's default account
+NOW = datetime(2026, 11, 20, 15, 55, 7, tzinfo=UTC)
+SETTINGS = Settings(account_names={"444455556666": "staging"})
+COPIES = {1_000: 1, 100_000: 100}
+# Every shape of command: none, N, each category, two categories, WHO, account, both,
+# WHO with a category, a name that matches nothing, each window unit.
+COMMANDS = (
+    "",
+    "50",
+    "failed",
+    "root since 90d",
+    "nomfa 20",
+    "root failed since 90d",
+    "failed nomfa",
+    "alice",
+    "user/alice since 90d",
+    "account 444455556666 since 30d",
+    "account staging failed",
+    "alice account 111122223333",
+    "bob failed since 24h",
+    "carol root",
+    "nobody-at-all since 90d",
+    "since 30m",
+    "since 2h",
+    "since 1d",
+    "since 2w",
+)
+
+
+def _copies(item: dict[str, Any], copies: int) -> Iterator[dict[str, Any]]:
+    """The item as `copies` sign-ins: an event item once per copy, with its own id; a
+    counter or directory item once, with its counts multiplied."""
+    pk = item["pk"]["S"]
+    if copies == 1 or not (pk.startswith(("DAY#", "PRINCIPAL#"))):
+        yield item
+        return
+    multiplied = dict(item)
+    for name, value in item.items():
+        counted = pk.startswith("DAY#") or name.startswith(DIRECTORY_COUNT_PREFIX)
+        if counted and "N" in value and name != "expires_at":
+            multiplied[name] = {"N": str(int(value["N"]) * copies)}
+    yield multiplied
+
+
+def _write(table: Any, items: list[dict[str, Any]], copies: int) -> None:
+    """Into moto's backend, each event item `copies` times: moto's Item built once
+    and cloned, its attribute values shared (the test only reads)."""
+    for item in items:
+        for one in _copies(item, copies):
+            base = table.put_item(one)
+            if not one["pk"]["S"].startswith("EVENT#") or copies == 1:
+                continue
+            for copy in range(1, copies):
+                event_id = f"{one['event_id']['S']}-{copy:03d}"
+                clone = copy_module.copy(base)
+                clone.attrs = dict(base.attrs)
+                clone.attrs["pk"] = clone.hash_key = DynamoType({"S": f"EVENT#{event_id}"})
+                clone.attrs["event_id"] = DynamoType({"S": event_id})
+                if "at" in one:
+                    epoch = one["at"]["S"].split("#", 1)[0]
+                    clone.attrs["at"] = DynamoType({"S": f"{epoch}#{event_id}"})
+                table.items[clone.hash_key][clone.range_key] = clone
+
+
+@pytest.fixture(scope="module")
+def histories() -> Iterator[dict[int, tuple[SigninHistory, list[str]]]]:
+    with mock_aws():
+        undo_partitions = partition_queries()
+        undo_projection = fast_projection()
+        try:
+            client = boto3.client("dynamodb", region_name="us-east-1")
+            backend = dynamodb_backends[ACCOUNT]["us-east-1"]
+            base = ledger_items(spread(1_000, days=90, now=NOW), now=NOW, table="base")
+            found: dict[int, tuple[SigninHistory, list[str]]] = {}
+            for size, copies in COPIES.items():
+                name = f"ledger-{size}"
+                create_ledger_table(client, name, poll_seconds=0)
+                _write(backend.get_table(name), base, copies)
+                reader = boto3.client("dynamodb", region_name="us-east-1")
+                calls: list[str] = []
+                reader.meta.events.register(
+                    "before-call.dynamodb.*",
+                    lambda model, calls=calls, **_: calls.append(model.name),
+                )
+                found[size] = (SigninHistory(reader, name, clock=lambda: NOW), calls)
+            yield found
+        finally:
+            undo_projection()
+            undo_partitions()
+
+
+def _ask(history: SigninHistory, calls: list[str], text: str) -> tuple[int, int, Any]:
+    calls.clear()
+    result = history.recent(parse_command(text, SETTINGS).to_query(NOW))
+    assert "Scan" not in calls
+    return len(calls), len(result.entries), result
+
+
+@pytest.mark.parametrize("text", COMMANDS)
+def test_every_command_is_answered_in_at_most_five_calls_at_any_size(
+    histories: dict[int, tuple[SigninHistory, list[str]]], text: str
+) -> None:
+    small_calls, small_entries, _ = _ask(*histories[1_000], text)
+    large_calls, large_entries, large = _ask(*histories[100_000], text)
+
+    assert small_calls <= MAX_CALLS and large_calls <= MAX_CALLS
+    assert large_calls <= small_calls
+    # Whole: as many entries as asked for, or every match in the window.
+    assert large_entries >= small_entries
+    limit = parse_command(text, SETTINGS).limit
+    if large.matched is not None:
+        assert large_entries == min(limit, large.matched)
+
+
+def test_the_hundredfold_table_counts_a_hundred_times_as_many(
+    histories: dict[int, tuple[SigninHistory, list[str]]],
+) -> None:
+    _, _, small = _ask(*histories[1_000], "since 90d")
+    _, _, large = _ask(*histories[100_000], "since 90d")
+
+    assert small.window.signins > 900
+    assert large.window.signins == 100 * small.window.signins
+    assert large.window.failed == 100 * small.window.failed
+
+
+def test_a_name_that_matches_nothing_reads_no_signin(
+    histories: dict[int, tuple[SigninHistory, list[str]]],
+) -> None:
+    history, calls = histories[100_000]
+
+    count, entries, _ = _ask(history, calls, "nobody-at-all since 90d")
+
+    assert entries == 0
+    # the counters, the window's first partial hour, the directory: not one sign-in
+    assert calls == ["BatchGetItem", "Query", "Query"] and count == 3
+
+
+def test_the_window_never_reaches_past_its_start(
+    histories: dict[int, tuple[SigninHistory, list[str]]],
+) -> None:
+    history, calls = histories[100_000]
+
+    for text in ("50 since 2h", "50 alice since 1d", "50 failed since 30m"):
+        _, _, result = _ask(history, calls, text)
+        since = NOW - parse_command(text, SETTINGS).window
+        assert all(since <= entry.event_time <= NOW for entry in result.entries)

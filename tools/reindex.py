@@ -1,0 +1,191 @@
+"""`manage.py reindex`: bring sign-ins recorded before the current schema up to it.
+
+A sign-in item written by an older version lacks the index attributes `/recent-logins`
+reads (so it is not listed), may be missing from the day counters, and has no
+principal in the directory. This reads every event item older than
+`SCHEMA_VERSION` (a Scan: an operator's one-off, never the command's path) and, per
+item, in one transaction: sets what the current schema derives from the recorded
+sign-in, counts it in its day if no version counted it, and keeps its principal in the
+directory. The transaction is conditional on the item's version, so a second run, or
+two runs at once, change nothing twice.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, TextIO
+
+from chalicelib.signin.parse import SignIn
+from chalicelib.store.directory import transact_with_directory
+from chalicelib.store.ledger import Ledger
+from chalicelib.store.listing import listing_attributes, signin_from_item
+from chalicelib.store.schema import RETIRED_ATTRIBUTES, SCHEMA_ATTRIBUTE, SCHEMA_VERSION
+from tools.cli import add_ledger_options
+
+
+@dataclass
+class ReindexSummary:
+    scanned: int = 0  # event items older than the schema
+    upgraded: int = 0
+    counted: int = 0  # of which newly counted in their day's counters
+    unreadable: int = 0  # no event time or id to rebuild the sign-in from
+    already: int = 0  # upgraded by someone else meanwhile
+
+    def line(self) -> str:
+        return (
+            f"{self.scanned:,} sign-ins older than schema {SCHEMA_VERSION}: "
+            f"{self.upgraded:,} brought up to it ({self.counted:,} newly counted), "
+            f"{self.already:,} already done, {self.unreadable:,} unreadable"
+        )
+
+
+class ProgressBar:
+    """Items read out of the table's (approximate) item count, on one line of stderr;
+    plain lines every 10% when stderr is not a terminal."""
+
+    def __init__(self, total: int, stream: TextIO | None = None, *, width: int = 30) -> None:
+        self._total = max(1, total)
+        self._stream = stream or sys.stderr
+        self._width = width
+        self._tty = self._stream.isatty()
+        self._shown = -1
+
+    def update(self, read: int, summary: ReindexSummary) -> None:
+        fraction = min(1.0, read / self._total)
+        if not self._tty:
+            tenth = int(fraction * 10)
+            if tenth > self._shown:
+                self._shown = tenth
+                self._stream.write(f"reindex: {fraction:4.0%}, {summary.upgraded:,} upgraded\n")
+            return
+        filled = int(self._width * fraction)
+        bar = "#" * filled + "." * (self._width - filled)
+        self._stream.write(
+            f"\rreindex [{bar}] {fraction:4.0%}  {read:,} items read, {summary.upgraded:,} upgraded"
+        )
+        if fraction >= 1.0:
+            self._stream.write("\n")
+        self._stream.flush()
+
+
+class Reindex:
+    def __init__(self, dynamodb: Any, ledger: Ledger, *, stream: TextIO | None = None) -> None:
+        self._db = dynamodb
+        self._ledger = ledger
+        self._table = ledger.table_name
+        self._stream = stream
+
+    def run(self) -> ReindexSummary:
+        summary = ReindexSummary()
+        total = self._db.describe_table(TableName=self._table)["Table"].get("ItemCount", 0)
+        progress = ProgressBar(total, self._stream)
+        arguments: dict[str, Any] = {
+            "TableName": self._table,
+            "FilterExpression": "begins_with(pk, :event) AND "
+            "(attribute_not_exists(#schema) OR #schema < :version)",
+            "ExpressionAttributeNames": {"#schema": SCHEMA_ATTRIBUTE},
+            "ExpressionAttributeValues": {
+                ":event": {"S": "EVENT#"},
+                ":version": {"N": str(SCHEMA_VERSION)},
+            },
+        }
+        read = 0
+        while True:
+            page = self._db.scan(**arguments)
+            read += page.get("ScannedCount", 0)
+            for item in page.get("Items", []):
+                summary.scanned += 1
+                self._upgrade(item, summary)
+            progress.update(read if "LastEvaluatedKey" in page else total, summary)
+            if "LastEvaluatedKey" not in page:
+                return summary
+            arguments["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+    def _upgrade(self, item: dict[str, Any], summary: ReindexSummary) -> None:
+        signin = signin_from_item(item)
+        if signin is None:
+            summary.unreadable += 1
+            return
+        derived = listing_attributes(signin)
+        entries = [self._rewrite(item, derived)]
+        if derived:
+            counted = "day" in item  # schema 1 counted what it indexed
+            if not counted:
+                entries += self._ledger.counter_updates(signin, derived["day"]["S"])
+            if self._commit(signin, entries, directory=True):
+                summary.upgraded += 1
+                summary.counted += not counted
+            else:
+                summary.already += 1
+            return
+        if self._commit(signin, entries, directory=False):
+            summary.upgraded += 1
+        else:
+            summary.already += 1
+
+    def _rewrite(self, item: dict[str, Any], derived: dict[str, Any]) -> dict[str, Any]:
+        values = {**derived, SCHEMA_ATTRIBUTE: {"N": str(SCHEMA_VERSION)}}
+        names = {f"#a{number}": name for number, name in enumerate(values)}
+        placeholders = {f":a{number}": value for number, value in enumerate(values.values())}
+        expression = "SET " + ", ".join(f"#a{n} = :a{n}" for n in range(len(values)))
+        retired = [name for name in RETIRED_ATTRIBUTES if name in item]
+        if retired:
+            names |= {f"#r{number}": name for number, name in enumerate(retired)}
+            expression += " REMOVE " + ", ".join(f"#r{n}" for n in range(len(retired)))
+        names["#schema"] = SCHEMA_ATTRIBUTE
+        return {
+            "Update": {
+                "TableName": self._table,
+                "Key": {"pk": item["pk"], "sk": item["sk"]},
+                "UpdateExpression": expression,
+                "ConditionExpression": "attribute_exists(pk) AND "
+                "(attribute_not_exists(#schema) OR #schema < :version)",
+                "ExpressionAttributeNames": names,
+                "ExpressionAttributeValues": {
+                    **placeholders,
+                    ":version": {"N": str(SCHEMA_VERSION)},
+                },
+            }
+        }
+
+    def _commit(self, signin: SignIn, entries: list[dict[str, Any]], *, directory: bool) -> bool:
+        """True when written; False when the item's version said it was done."""
+        if directory:
+            return transact_with_directory(self._db, self._table, signin, entries) is None
+        try:
+            self._db.transact_write_items(TransactItems=entries)
+        except self._db.exceptions.TransactionCanceledException:
+            return False
+        return True
+
+
+def register(commands: Any) -> None:
+    parser = commands.add_parser(
+        "reindex",
+        help="bring sign-ins recorded by older versions up to the current schema",
+        description=__doc__.splitlines()[0] if __doc__ else None,
+    )
+    add_ledger_options(parser, region_flag="--ledger-region")
+    parser.set_defaults(run=run)
+
+
+def reindex(table: str, region: str | None, retention_days: int) -> ReindexSummary:
+    import boto3
+
+    dynamodb = boto3.session.Session().client("dynamodb", region_name=region)
+    ledger = Ledger(dynamodb, table, clock=lambda: datetime.now(UTC), retention_days=retention_days)
+    return Reindex(dynamodb, ledger).run()
+
+
+def run(args: argparse.Namespace) -> int:
+    import os
+
+    from chalicelib.settings import Settings
+
+    settings = Settings.from_env(os.environ)
+    summary = reindex(args.table, args.ledger_region, settings.ledger_retention_days)
+    print(summary.line())
+    return 0
