@@ -116,8 +116,12 @@ class SigninHistory:
                 for day in _days_newest_first(now - self._retention, now)
                 if day not in per_day and day < days[-1]
             ]
-            rest = reader.batch_get([day_counter_key(day) for day in older])
-            retained = sum((Counts.from_values(_numbers(item)) for item in rest), Counts()).signins
+            # The window's days count whole: the first may hold sign-ins before `since`.
+            # The older days are read even then, in place of the listing's call: a
+            # command makes the same calls whatever the table holds.
+            retained = sum((counts.signins for counts in per_day.values()), 0)
+            rest = reader.batch_get([day_counter_key(day) for day in older]) if older else []
+            retained += sum(Counts.from_values(_numbers(item)).signins for item in rest)
         elif query.unindexed:
             entries = _by_principal(reader, query, window)
         elif matched:
