@@ -1,0 +1,229 @@
+"""GIVEN sign-ins recorded in the ledger WHEN a principal is seen for the first time,
+again, earlier than before, or twice for one event THEN its directory item says who it
+is, when it was first and last seen and how many sign-ins it made, exactly; and
+`manage.py reindex` brings older items up to the schema, once."""
+
+from __future__ import annotations
+
+import io
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from chalicelib.judge.rules import evaluate
+from chalicelib.settings import Settings
+from chalicelib.signin.parse import parse_signin
+from chalicelib.store.directory import DirectoryTally, Placement, directory_update
+from chalicelib.store.history import SigninHistory
+from chalicelib.store.history_query import HistoryQuery
+from chalicelib.store.ledger import Ledger
+from chalicelib.store.schema import (
+    SCHEMA_ATTRIBUTE,
+    day_counter_key,
+    day_hours_key,
+    directory_key,
+    event_key,
+)
+from localdev.signins import Login
+from tests.conftest import TABLE
+from tools.reindex import Reindex
+
+NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
+ALICE = "arn:aws:iam::111122223333:user/alice"
+OLDUSER = "arn:aws:iam::111122223333:user/olduser"
+
+
+def record(dynamodb: Any, *logins: Login) -> list[bool]:
+    ledger = Ledger(dynamodb, TABLE, clock=lambda: NOW)
+    firsts = []
+    for login in logins:
+        signin = parse_signin(login.record(), received_at=NOW)
+        firsts.append(ledger.record(signin, evaluate(signin, Settings()), alert=False).first_time)
+    return firsts
+
+
+def entry(dynamodb: Any, principal: str = ALICE) -> dict[str, Any]:
+    item: dict[str, Any] = dynamodb.get_item(TableName=TABLE, Key=directory_key(principal))["Item"]
+    return item
+
+
+def seen(item: dict[str, Any]) -> tuple[datetime, datetime]:
+    return (
+        datetime.fromtimestamp(int(item["first_seen"]["N"]), UTC),
+        datetime.fromtimestamp(int(item["last_seen"]["N"]), UTC),
+    )
+
+
+def counts(item: dict[str, Any]) -> dict[str, int]:
+    return {name: int(value["N"]) for name, value in item.items() if name.startswith("count_")}
+
+
+def test_a_principal_is_kept_on_first_sight(dynamodb: Any) -> None:
+    record(dynamodb, Login("e-1", NOW - timedelta(hours=1), name="alice", success=False))
+
+    item = entry(dynamodb)
+
+    assert item["display_name"]["S"] == "alice"
+    assert item["arn"]["S"] == ALICE
+    assert item["account_id"]["S"] == "111122223333"
+    assert item["principal_type"]["S"] == "iam_user"
+    assert seen(item) == (NOW - timedelta(hours=1), NOW - timedelta(hours=1))
+    assert counts(item) == {"count_signins": 1, "count_failed": 1}
+
+
+def test_a_second_signin_moves_last_seen_and_an_older_one_first_seen(dynamodb: Any) -> None:
+    record(
+        dynamodb,
+        Login("e-2", NOW - timedelta(hours=2), name="alice"),
+        Login("e-1", NOW - timedelta(hours=1), name="alice"),  # newer
+        Login("e-0", NOW - timedelta(days=3), name="alice", success=False),  # a backfill
+        Login("e-mid", NOW - timedelta(days=1), name="alice"),  # in between
+    )
+
+    item = entry(dynamodb)
+
+    assert seen(item) == (NOW - timedelta(days=3), NOW - timedelta(hours=1))
+    assert counts(item) == {"count_signins": 4, "count_failed": 1}
+
+
+def test_a_duplicate_changes_nothing(dynamodb: Any) -> None:
+    login = Login("e-dup", NOW - timedelta(hours=1), name="alice", kind="Root", mfa=False)
+
+    firsts = record(dynamodb, login, login, login)
+
+    item = entry(dynamodb, "arn:aws:iam::111122223333:root")
+    assert firsts == [True, False, False]
+    # each category and their combination, so `root nomfa` is counted exactly
+    assert counts(item) == {
+        "count_signins": 1,
+        "count_root": 1,
+        "count_nomfa": 1,
+        "count_nomfa_root": 1,
+    }
+
+
+def test_steps_inside_a_signin_keep_no_directory_item(dynamodb: Any) -> None:
+    from tests.conftest import load_event
+
+    signin = parse_signin(load_event("check_mfa.json"), received_at=NOW)
+    Ledger(dynamodb, TABLE, clock=lambda: NOW).record(
+        signin, evaluate(signin, Settings()), alert=False
+    )
+
+    assert "Item" not in dynamodb.get_item(TableName=TABLE, Key=directory_key(signin.principal_key))
+
+
+@pytest.mark.parametrize("order", [(0, 1, 2, 3), (3, 2, 1, 0), (2, 0, 3, 1)])
+def test_the_bulk_tally_leaves_what_the_transactions_leave(
+    dynamodb: Any, order: tuple[int, ...]
+) -> None:
+    logins = [
+        Login(f"e-{n}", NOW - timedelta(hours=n * 5), name="alice", success=n % 2 == 0)
+        for n in range(4)
+    ]
+    record(dynamodb, *(logins[n] for n in order))
+    tally = DirectoryTally()
+    for login in logins:
+        tally.add(parse_signin(login.record(), received_at=NOW))
+
+    [bulk] = tally.items()
+
+    assert bulk == entry(dynamodb)
+
+
+def test_each_placement_names_only_what_it_uses() -> None:
+    signin = parse_signin(Login("e", NOW).record(), received_at=NOW)
+    for placement in Placement:
+        update = directory_update(signin, TABLE, placement)["Update"]
+        text = update["UpdateExpression"] + " " + update["ConditionExpression"]
+        assert all(name in text for name in update["ExpressionAttributeNames"])
+        assert all(value in text for value in update["ExpressionAttributeValues"])
+
+
+# --- reindex ---------------------------------------------------------------------------
+
+
+def _as_first_schema(dynamodb: Any, event_id: str, *, indexed: bool) -> None:
+    """Rewrite a recorded item as the first schema left it: no schema version, and
+    either no index attributes at all (before indexes) or the retired ones."""
+    item = dynamodb.get_item(TableName=TABLE, Key=event_key(event_id))["Item"]
+    kept = {
+        name: value
+        for name, value in item.items()
+        if name
+        not in {
+            SCHEMA_ATTRIBUTE,
+            "listed",
+            "listed_failed",
+            "listed_root",
+            "listed_nomfa",
+            "principal_name",
+            "listed_account",
+            "principal",
+        }
+    }
+    if not indexed:
+        for name in ("day", "at", "who", "categories"):
+            kept.pop(name, None)
+    else:
+        kept["failed_month"] = {"S": "2026-11"}
+    dynamodb.put_item(TableName=TABLE, Item=kept)
+
+
+def test_reindex_brings_older_items_up_to_the_schema_once(dynamodb: Any) -> None:
+    record(
+        dynamodb,
+        Login("never-indexed", NOW - timedelta(hours=3), name="olduser", success=False),
+        Login("indexed", NOW - timedelta(hours=2), name="olduser"),
+        Login("current", NOW - timedelta(hours=1), name="alice"),
+    )
+    # As the first schema left them: one never counted, one counted but not listed,
+    # and neither principal in the directory.
+    for event_id, indexed in (("never-indexed", False), ("indexed", True)):
+        _as_first_schema(dynamodb, event_id, indexed=indexed)
+    dynamodb.delete_item(
+        TableName=TABLE, Key=directory_key("arn:aws:iam::111122223333:user/olduser")
+    )
+    dynamodb.update_item(
+        TableName=TABLE,
+        Key=day_counter_key("2026-11-20"),
+        UpdateExpression="ADD signins :minus, failed :minus",
+        ExpressionAttributeValues={":minus": {"N": "-1"}},
+    )
+    dynamodb.update_item(
+        TableName=TABLE,
+        Key=day_hours_key("2026-11-20"),
+        UpdateExpression="ADD h09_signins :minus, h09_failed :minus",
+        ExpressionAttributeValues={":minus": {"N": "-1"}},
+    )
+    history = SigninHistory(dynamodb, TABLE, clock=lambda: NOW)
+    ledger = Ledger(dynamodb, TABLE, clock=lambda: NOW)
+    before = history.recent(HistoryQuery(limit=10, since=NOW - timedelta(days=1), who="olduser"))
+
+    first = Reindex(dynamodb, ledger, stream=io.StringIO()).run()
+    second = Reindex(dynamodb, ledger, stream=io.StringIO()).run()
+
+    after = history.recent(HistoryQuery(limit=10, since=NOW - timedelta(days=1), who="olduser"))
+    everyone = history.recent(HistoryQuery(limit=10, since=NOW - timedelta(days=1)))
+    assert before.entries == ()
+    assert [e.event_id for e in after.entries] == ["indexed", "never-indexed"]
+    assert (everyone.window.signins, everyone.window.failed) == (3, 1)
+    assert (first.scanned, first.upgraded, first.counted) == (2, 2, 1)
+    assert (second.scanned, second.upgraded) == (0, 0)
+    olduser = entry(dynamodb, OLDUSER)
+    assert counts(olduser) == {"count_signins": 2, "count_failed": 1}
+    assert seen(olduser) == (NOW - timedelta(hours=3), NOW - timedelta(hours=2))
+    retired = dynamodb.get_item(TableName=TABLE, Key=event_key("indexed"))["Item"]
+    assert "failed_month" not in retired
+
+
+def test_reindex_shows_its_progress(dynamodb: Any) -> None:
+    record(dynamodb, *(Login(f"e-{n}", NOW - timedelta(hours=n)) for n in range(3)))
+    for n in range(3):
+        _as_first_schema(dynamodb, f"e-{n}", indexed=True)
+    stream = io.StringIO()
+
+    Reindex(dynamodb, Ledger(dynamodb, TABLE, clock=lambda: NOW), stream=stream).run()
+
+    assert "reindex: 100%" in stream.getvalue()
