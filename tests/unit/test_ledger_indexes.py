@@ -174,3 +174,13 @@ def test_combined_categories_are_counted_exactly_from_the_counters(dynamodb: Any
 
     assert result.matched == 1
     assert [entry.event_id for entry in result.entries] == ["root-failed"]
+
+
+def test_the_indexes_stay_within_dynamodbs_limits() -> None:
+    from chalicelib.store.schema import MAX_PROJECTED_ATTRIBUTES
+
+    indexes = index_definitions()
+    projected = sum(len(index["Projection"].get("NonKeyAttributes", [])) for index in indexes)
+
+    assert projected <= MAX_PROJECTED_ATTRIBUTES  # summed over all indexes of a table
+    assert len(indexes) <= 20  # global secondary indexes per table
