@@ -26,7 +26,8 @@ REDACTED = "[redacted]"
 # raised before it was read through the settings).
 _SECRET_SHAPES = re.compile(
     r"xox[a-z]-[A-Za-z0-9-]+"
-    r"|hooks\.slack\.com/(?:services|workflows|triggers)/[^\s'\"<>]*",
+    r"|hooks\.slack\.com/[^\s'\"<>]*"
+    r"|/services/[^\s/'\"<>]+/[^\s/'\"<>]+/[^\s'\"<>]+",  # a webhook's path, any host
     re.IGNORECASE,
 )
 _secrets: set[str] = set()
