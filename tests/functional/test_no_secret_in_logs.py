@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import traceback
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import boto3
 import pytest
@@ -55,7 +55,7 @@ def webhook_url(sink: SlackSink) -> str:
 @dataclass
 class Case:
     settings: Callable[[SlackSink], dict[str, str]]
-    ssm: dict[str, str] = field(default_factory=dict)  # parameter name -> value
+    ssm: Callable[[SlackSink], dict[str, str]] = lambda sink: {}  # parameter -> value
     config_error: str = ""  # the setting a malformed value's error must name
 
 
@@ -81,6 +81,19 @@ def _token_from_ssm(sink: SlackSink) -> dict[str, str]:
     return {**_web_api(sink), "SLACK_BOT_TOKEN": "", "SLACK_BOT_TOKEN_PARAM": TOKEN_PARAM}
 
 
+# Each transport, with every Slack behaviour its endpoint can answer.
+TRANSPORTS = {
+    "webhook": (Case(_webhook), WEBHOOK_BEHAVIOURS),
+    "webhook from SSM": (
+        Case(_webhook_from_ssm, ssm=lambda sink: {WEBHOOK_PARAM: webhook_url(sink)}),
+        WEBHOOK_BEHAVIOURS,
+    ),
+    "web api": (Case(_web_api), API_BEHAVIOURS),
+    "web api token from SSM": (
+        Case(_token_from_ssm, ssm=lambda sink: {TOKEN_PARAM: BOT_TOKEN}),
+        API_BEHAVIOURS,
+    ),
+}
 MALFORMED = {
     "webhook scheme typo": Case(
         lambda sink: {
@@ -104,36 +117,24 @@ MALFORMED = {
     ),
     "token with a line break, from SSM": Case(
         _token_from_ssm,
-        ssm={TOKEN_PARAM: f"xoxb-1111-2222-\n{TOKEN_SECRET}"},
+        ssm=lambda sink: {TOKEN_PARAM: f"xoxb-1111-2222-\n{TOKEN_SECRET}"},
         config_error="SLACK_BOT_TOKEN_PARAM",
     ),
     "webhook scheme typo, from SSM": Case(
         _webhook_from_ssm,
-        ssm={WEBHOOK_PARAM: f"htps://hooks.slack.com/services/T0SEC/B0SEC/{WEBHOOK_SECRET}"},
+        ssm=lambda sink: {
+            WEBHOOK_PARAM: f"htps://hooks.slack.com/services/T0SEC/B0SEC/{WEBHOOK_SECRET}"
+        },
         config_error="SLACK_WEBHOOK_URL_PARAM",
     ),
     "webhook with a space, from SSM": Case(
         _webhook_from_ssm,
-        ssm={WEBHOOK_PARAM: f"https://hooks.slack.com/services/T0SEC/ B0SEC/{WEBHOOK_SECRET}"},
+        ssm=lambda sink: {
+            WEBHOOK_PARAM: f"https://hooks.slack.com/services/T0SEC/ B0SEC/{WEBHOOK_SECRET}"
+        },
         config_error="SLACK_WEBHOOK_URL_PARAM",
     ),
 }
-
-
-def _cases() -> dict[str, tuple[Case, Reply | None]]:
-    cases: dict[str, tuple[Case, Reply | None]] = {}
-    for name, reply in WEBHOOK_BEHAVIOURS.items():
-        cases[f"webhook {name}"] = (Case(_webhook), reply)
-        cases[f"webhook from SSM {name}"] = (Case(_webhook_from_ssm, ssm={}), reply)
-    for name, reply in API_BEHAVIOURS.items():
-        cases[f"web api {name}"] = (Case(_web_api), reply)
-        cases[f"web api token from SSM {name}"] = (Case(_token_from_ssm), reply)
-    for name, case in MALFORMED.items():
-        cases[name] = (case, None)
-    return cases
-
-
-CASES = _cases()
 
 
 def _put_parameters(values: dict[str, str]) -> None:
@@ -147,47 +148,71 @@ def _everything(
 ) -> str:
     out, err = capfd.readouterr()
     parts = [out, err, caplog.text, *(record.getMessage() for record in caplog.records)]
+    caplog.clear()
     if error is not None:
         parts.extend(traceback.format_exception(error))
     return "\n".join(parts)
 
 
-@pytest.mark.parametrize("name", list(CASES))
-def test_no_failure_path_prints_a_secret(
-    name: str,
+def _invoke(invoke: Invoker, event_id: str) -> BaseException | None:
+    event = load_event("root_success_no_mfa.json")
+    event["detail"]["eventID"] = event_id
+    try:
+        invoke(event)
+    except Exception as raised:  # what Lambda logs: the message and the traceback
+        return raised
+    return None
+
+
+def _assert_no_secret(everything: str, where: str) -> None:
+    for secret in SECRETS:
+        assert secret not in everything, f"{where}: a secret in the output"
+
+
+@pytest.mark.parametrize("transport", list(TRANSPORTS))
+def test_no_slack_failure_prints_a_secret(
+    transport: str,
     configure: Callable[..., Container],
     invoke: Invoker,
     slack_sink: SlackSink,
     capfd: pytest.CaptureFixture[str],
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    case, reply = CASES[name]
+    case, behaviours = TRANSPORTS[transport]
     caplog.set_level(logging.DEBUG)  # the root logger at its chattiest
-    ssm = dict(case.ssm)
-    if case.settings in (_webhook_from_ssm,) and not ssm:
-        ssm = {WEBHOOK_PARAM: webhook_url(slack_sink)}
-    if case.settings in (_token_from_ssm,) and not ssm:
-        ssm = {TOKEN_PARAM: BOT_TOKEN}
-    _put_parameters(ssm)
-    if reply is not None:
-        slack_sink.then(*[reply] * 3)
+    _put_parameters(case.ssm(slack_sink))
     configure(**case.settings(slack_sink))
 
-    error: BaseException | None = None
-    try:
-        invoke(load_event("root_success_no_mfa.json"))
-    except Exception as raised:  # what Lambda logs: the message and the traceback
-        error = raised
+    for behaviour, reply in behaviours.items():
+        slack_sink.script.clear()
+        slack_sink.then(reply, reply, reply)
+        before = len(slack_sink.requests)
 
-    everything = _everything(capfd, caplog, error)
-    for secret in SECRETS:
-        assert secret not in everything
-    if case.config_error:
-        assert error is not None and case.config_error in str(error)
-        assert slack_sink.requests == []
-    else:
-        assert slack_sink.requests, "the failure path was not reached"
+        error = _invoke(invoke, f"log-test-{behaviour}")
+
+        everything = _everything(capfd, caplog, error)
+        _assert_no_secret(everything, behaviour)
+        assert len(slack_sink.requests) > before, f"{behaviour}: Slack was never asked"
         assert '"sign-in handled"' in everything
+
+
+def test_no_malformed_secret_is_printed(
+    configure: Callable[..., Container],
+    invoke: Invoker,
+    slack_sink: SlackSink,
+    capfd: pytest.CaptureFixture[str],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    for name, case in MALFORMED.items():
+        _put_parameters(case.ssm(slack_sink))
+        configure(**case.settings(slack_sink))
+
+        error = _invoke(invoke, f"log-test-{len(name)}-{name.split()[0]}")
+
+        _assert_no_secret(_everything(capfd, caplog, error), name)
+        assert error is not None and case.config_error in str(error), name
+    assert slack_sink.requests == []
 
 
 def test_a_signing_secret_from_ssm_is_never_printed(
