@@ -133,7 +133,7 @@ def measure(table: str, repeat: int) -> list[Measure]:
         }
     )
     calls: list[str] = []
-    container.dynamodb.meta.events.register(
+    container.slash_dynamodb.meta.events.register(
         "before-call.dynamodb.*", lambda model, **_: calls.append(model.name)
     )
     handler = container.recent_logins

@@ -12,9 +12,11 @@ from collections.abc import Mapping
 from functools import cached_property
 from typing import Any
 
+from chalicelib import logs
 from chalicelib.alerting.digest import run_daily_digest
 from chalicelib.alerting.pipeline import SigninAlerter
 from chalicelib.alerting.storms import StormControl
+from chalicelib.aws_clients import CallLimits, InvocationDeadline
 from chalicelib.clock import utc_now
 from chalicelib.judge.bursts import thresholds
 from chalicelib.judge.rules import in_trusted_network
@@ -37,6 +39,11 @@ from chalicelib.store.send_slots import SendSlots
 
 # When the Lambda context cannot tell us (local runs), assume this much time is left.
 DEFAULT_REMAINING_MS = 30_000
+# /recent-logins must answer within Slack's 3 s: its clients try once, briefly, and the
+# reply says the ledger could not be read (the user can ask again).
+SLASH_CONNECT_TIMEOUT_SECONDS = 0.5
+SLASH_READ_TIMEOUT_SECONDS = 1.0
+SLASH_MAX_ATTEMPTS = 1
 
 
 def deadline_from(context: Any) -> float:
@@ -49,10 +56,35 @@ def deadline_from(context: Any) -> float:
 class Container:
     def __init__(self, env: Mapping[str, str] | None = None) -> None:
         self._env = os.environ if env is None else env
+        # Set by each handler as it starts; every AWS call it makes fits before it.
+        self.deadline = InvocationDeadline()
+        self.slash_deadline = InvocationDeadline()
+        logs.protect()
+
+    def invocation(self, context: Any) -> float:
+        """Start an event handler's invocation: its deadline, which the AWS clients keep."""
+        return self.deadline.start(deadline_from(context))
 
     @cached_property
     def settings(self) -> Settings:
         return Settings.from_env(self._env)
+
+    @cached_property
+    def call_limits(self) -> CallLimits:
+        settings = self.settings
+        return CallLimits(
+            connect_timeout=settings.aws_connect_timeout_seconds,
+            read_timeout=settings.aws_read_timeout_seconds,
+            max_attempts=settings.aws_max_attempts,
+        )
+
+    @cached_property
+    def slash_call_limits(self) -> CallLimits:
+        return self.call_limits.tightened(
+            connect=SLASH_CONNECT_TIMEOUT_SECONDS,
+            read=SLASH_READ_TIMEOUT_SECONDS,
+            max_attempts=SLASH_MAX_ATTEMPTS,
+        )
 
     @cached_property
     def _session(self) -> Any:
@@ -61,19 +93,32 @@ class Container:
 
         return boto3.session.Session()
 
-    def _client(self, service: str, region: str | None = None) -> Any:
+    def _client(self, service: str, region: str | None = None, *, slash: bool = False) -> Any:
+        """A client with timeouts and attempts from the settings, each attempt fitted
+        into the time its handler has left (`/recent-logins` has its own, shorter)."""
         # AWS_REGION in the settings' environment (Lambda sets it) wins over the session's
         # default, so an operator tool can build a container for another region's stage.
         region = region or self._env.get("AWS_REGION") or None
-        return self._session.client(service, region_name=region)
+        limits = self.slash_call_limits if slash else self.call_limits
+        client = self._session.client(service, region_name=region, config=limits.botocore_config())
+        return (self.slash_deadline if slash else self.deadline).guard(client, limits)
 
     @cached_property
     def dynamodb(self) -> Any:
         return self._client("dynamodb", self.settings.ledger_region)
 
     @cached_property
+    def slash_dynamodb(self) -> Any:
+        """/recent-logins' reads: a hung table is a reply within Slack's 3 s."""
+        return self._client("dynamodb", self.settings.ledger_region, slash=True)
+
+    @cached_property
     def secrets(self) -> SecretResolver:
         return SecretResolver(lambda: self._client("ssm"))
+
+    @cached_property
+    def slash_secrets(self) -> SecretResolver:
+        return SecretResolver(lambda: self._client("ssm", slash=True))
 
     @cached_property
     def ledger(self) -> Ledger:
@@ -154,7 +199,7 @@ class Container:
     @cached_property
     def history(self) -> SigninHistory:
         return SigninHistory(
-            self.dynamodb,
+            self.slash_dynamodb,
             self.settings.ledger_table,
             clock=utc_now,
             retention_days=self.settings.ledger_retention_days,
@@ -162,7 +207,7 @@ class Container:
 
     def request_verifier(self) -> RequestVerifier:
         settings = self.settings
-        secret = self.secrets.value(
+        secret = self.slash_secrets.value(
             settings.slack_signing_secret,
             settings.slack_signing_secret_param,
             "SLACK_SIGNING_SECRET",
@@ -178,4 +223,5 @@ class Container:
             verifier=self.request_verifier,
             history=lambda: self.history,
             clock=utc_now,
+            calls=self.slash_deadline,
         )

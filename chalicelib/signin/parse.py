@@ -13,7 +13,7 @@ import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime, timezone
+from datetime import UTC, datetime, timedelta, timezone
 from enum import StrEnum
 from typing import Any
 
@@ -65,7 +65,8 @@ _PRINCIPAL_TYPES = {
     "identitycenteruser": PrincipalType.IDENTITY_CENTER_USER,
 }
 _TIME_PATTERN = re.compile(
-    r"^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?\s*(Z|[+-]\d{2}:?\d{2})?$"
+    r"^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?\s*(Z|[+-]\d{2}:?\d{2})?$",
+    re.ASCII,
 )
 
 
@@ -119,26 +120,30 @@ def _is_envelope(event: Mapping[str, Any]) -> bool:
 
 
 def parse_time(raw: str) -> datetime | None:
-    """CloudTrail's ISO time, with or without fractions (up to nanoseconds), or None."""
+    """CloudTrail's ISO time, with or without fractions (up to nanoseconds), as UTC; None
+    for anything else: a day that does not exist, an offset of a day or more, a moment
+    that UTC cannot hold (year 1 at +05:00). Never raises."""
     match = _TIME_PATTERN.match(raw.strip())
     if not match:
         return None
     year, month, day, hour, minute, second, fraction, offset = match.groups()
     micros = int((fraction or "0")[:6].ljust(6, "0"))
-    tz = UTC
-    if offset and offset != "Z":
-        sign = -1 if offset[0] == "-" else 1
-        digits = offset[1:].replace(":", "")
-        from datetime import timedelta
-
-        tz = timezone(sign * timedelta(hours=int(digits[:2]), minutes=int(digits[2:])))
     try:
+        tz = UTC
+        if offset and offset != "Z":
+            sign = -1 if offset[0] == "-" else 1
+            digits = offset[1:].replace(":", "")
+            hours, minutes = int(digits[:2]), int(digits[2:])
+            if minutes >= 60:
+                return None
+            # timezone() itself refuses offsets of 24 hours or more.
+            tz = timezone(sign * timedelta(hours=hours, minutes=minutes))
         moment = datetime(
             int(year), int(month), int(day), int(hour), int(minute), int(second), micros, tz
         )
-    except ValueError:
+        return moment.astimezone(UTC)
+    except (ValueError, OverflowError):
         return None
-    return moment.astimezone(UTC)
 
 
 def fingerprint(record: Mapping[str, Any]) -> str:

@@ -8,7 +8,7 @@ and clipped to Slack's limits after escaping, never inside an entity.
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -59,9 +59,15 @@ def safe(value: str, limit: int = MAX_FIELD_TEXT) -> str:
 
 def slack_date(moment: datetime, timezone_name: str) -> str:
     """A date token each reader sees in their own time zone, with a fallback for
-    clients that cannot render it (notifications, email)."""
-    local = moment.astimezone(ZoneInfo(timezone_name))
-    fallback = local.strftime("%Y-%m-%d %H:%M:%S %Z")
+    clients that cannot render it (notifications, email). Never raises: a moment the
+    display zone cannot hold (year 1 seen from Los Angeles) falls back to UTC."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    try:
+        local = moment.astimezone(ZoneInfo(timezone_name))
+    except (OverflowError, ValueError, KeyError):  # KeyError: ZoneInfoNotFoundError
+        local = moment.astimezone(UTC)
+    fallback = f"{local.year:04d}-{local:%m-%d %H:%M:%S} {local.tzname() or 'UTC'}"
     return f"<!date^{int(moment.timestamp())}^{{date_short_pretty}} {{time_secs}}|{fallback}>"
 
 

@@ -22,10 +22,12 @@ from chalicelib.judge.bursts import (
 from chalicelib.signin.parse import SignIn
 from chalicelib.store.schema import (
     BATCH_GET_LIMIT,
+    DAY_SECONDS,
     OPEN_BURSTS,
     TTL_ATTRIBUTE,
     bounded,
     burst_key,
+    expires_at,
     number,
     open_burst_key,
     read_number,
@@ -65,7 +67,7 @@ class BurstStore:
                 Item={
                     **spray_name_key(subject.id, signin.display_name),
                     "seen_until": number(epoch + window),
-                    TTL_ATTRIBUTE: number(epoch + window + 86_400),
+                    TTL_ATTRIBUTE: expires_at(epoch, window + DAY_SECONDS),
                 },
                 ConditionExpression="attribute_not_exists(pk) OR seen_until <= :epoch",
                 ExpressionAttributeValues={":epoch": number(epoch)},
@@ -81,7 +83,7 @@ class BurstStore:
         values: dict[str, Any] = {
             ":one": number(1),
             ":epoch": number(epoch),
-            ":ttl": number(epoch + limit.window_seconds * 2 + 86_400),
+            ":ttl": expires_at(epoch, limit.window_seconds * 2 + DAY_SECONDS),
         }
         expression = "ADD n :one SET first_epoch = if_not_exists(first_epoch, :epoch), "
         expression += "last_epoch = :epoch, #ttl = :ttl"
@@ -187,7 +189,7 @@ class BurstStore:
                     "opener_principal": {"S": bounded(burst.opener.principal)},
                     "opener_mfa": {"S": burst.opener.mfa},
                     "opener_ip": {"S": burst.opener.source_ip[:100]},
-                    TTL_ATTRIBUTE: number(burst.until_epoch + 86_400),
+                    TTL_ATTRIBUTE: expires_at(burst.until_epoch, DAY_SECONDS),
                 },
                 ConditionExpression="attribute_not_exists(pk) OR until_epoch <= :epoch",
                 ExpressionAttributeValues={":epoch": number(epoch)},
@@ -200,7 +202,7 @@ class BurstStore:
             Item={
                 **open_burst_key(subject.id),
                 "until_epoch": number(burst.until_epoch),
-                TTL_ATTRIBUTE: number(burst.until_epoch + 86_400),
+                TTL_ATTRIBUTE: expires_at(burst.until_epoch, DAY_SECONDS),
             },
         )
         return burst

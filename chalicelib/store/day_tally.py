@@ -7,12 +7,20 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date
 from typing import Any
 
 from chalicelib.judge.rules import is_alerting_event
 from chalicelib.signin.parse import Mfa, Result, SignIn
-from chalicelib.store.schema import TTL_ATTRIBUTE, bounded, day_item_key, day_partition, read_int
+from chalicelib.store.schema import (
+    DAY_SECONDS,
+    TTL_ATTRIBUTE,
+    bounded,
+    day_item_key,
+    day_partition,
+    expires_at,
+    read_int,
+)
 
 DAY_ITEM_DAYS = 40
 TOP_PRINCIPALS = 5
@@ -33,8 +41,7 @@ COUNTERS = (
 
 
 def _ttl(day: date) -> dict[str, str]:
-    expires = datetime(day.year, day.month, day.day) + timedelta(days=DAY_ITEM_DAYS)
-    return {"N": str(int(expires.timestamp()))}
+    return expires_at(day, DAY_ITEM_DAYS * DAY_SECONDS)
 
 
 def counters_for(signin: SignIn, reasons: Iterable[str]) -> dict[str, int]:

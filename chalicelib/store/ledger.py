@@ -32,7 +32,7 @@ from chalicelib.clock import Clock
 from chalicelib.judge.rules import Verdict
 from chalicelib.signin.parse import SignIn
 from chalicelib.store.listing import categories_of, counter_names, hourly_name, signin_attributes
-from chalicelib.store.schema import TTL_ATTRIBUTE, day_counter_key, event_key
+from chalicelib.store.schema import TTL_ATTRIBUTE, day_counter_key, event_key, expires_at
 
 TRANSACTION_ATTEMPTS = 4
 
@@ -91,7 +91,7 @@ class Ledger:
             "alert_status": {"S": status.value},
             "attempts": {"N": "0"},
             "recorded_at": {"S": now.isoformat()},
-            TTL_ATTRIBUTE: {"N": str(int((signin.event_time + self._retention).timestamp()))},
+            TTL_ATTRIBUTE: expires_at(signin.event_time, self._retention.total_seconds(), now=now),
         }
         if alert:
             item["lease_until"] = {"S": (now + self._lease).isoformat()}
@@ -139,7 +139,6 @@ class Ledger:
     def _counter_update(self, signin: SignIn, day: str) -> dict[str, Any]:
         names = counter_names(categories_of(signin))
         names += [hourly_name(signin.event_time.astimezone(UTC).hour, name) for name in names]
-        expires = datetime.fromisoformat(day).replace(tzinfo=UTC) + self._retention
         return {
             "TableName": self.table_name,
             "Key": day_counter_key(day),
@@ -149,7 +148,10 @@ class Ledger:
             "ExpressionAttributeNames": {f"#{name}": name for name in names},
             "ExpressionAttributeValues": {
                 ":one": {"N": "1"},
-                ":expires": {"N": str(int((expires + timedelta(days=2)).timestamp()))},
+                ":expires": expires_at(
+                    datetime.fromisoformat(day),
+                    (self._retention + timedelta(days=2)).total_seconds(),
+                ),
             },
         }
 

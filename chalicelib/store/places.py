@@ -20,7 +20,7 @@ from typing import Any
 from chalicelib.judge.geo import country_of, public_address
 from chalicelib.judge.places import Places
 from chalicelib.signin.parse import Result, SignIn
-from chalicelib.store.schema import TTL_ATTRIBUTE, place_key
+from chalicelib.store.schema import DAY_SECONDS, TTL_ATTRIBUTE, expires_at, place_key
 
 # A place not seen for this long is new again (and its item expires).
 PLACE_MEMORY_DAYS = 400
@@ -73,7 +73,7 @@ class PlaceStore:
                     **place_key(signin.principal_key, sort_key),
                     "first_event_id": {"S": signin.event_id},
                     "first_epoch": {"N": str(epoch)},
-                    TTL_ATTRIBUTE: {"N": str(epoch + PLACE_MEMORY_DAYS * 86_400)},
+                    TTL_ATTRIBUTE: expires_at(epoch, PLACE_MEMORY_DAYS * DAY_SECONDS),
                 },
                 ConditionExpression="attribute_not_exists(pk)",
                 ReturnValuesOnConditionCheckFailure="ALL_OLD",
@@ -107,7 +107,7 @@ class PlaceStore:
                     ":zero": {"N": "0"},
                     ":epoch": {"N": str(epoch)},
                     ":event": {"S": signin.event_id},
-                    ":ttl": {"N": str(epoch + PLACE_MEMORY_DAYS * 86_400)},
+                    ":ttl": expires_at(epoch, PLACE_MEMORY_DAYS * DAY_SECONDS),
                 },
                 ReturnValues="ALL_OLD",
             )
