@@ -176,6 +176,14 @@ class Settings:
     slack_team_ids: tuple[str, ...] = ()
     slack_allowed_user_ids: tuple[str, ...] = ()
     slack_allowed_channel_ids: tuple[str, ...] = ()
+    # The watchdog (chalicelib/watchdog/) and what `manage.py deploy` sets around it.
+    watchdog_enabled: bool = True
+    watchdog_remind_hours: float = 24.0
+    alarm_email: str | None = None
+    signin_reserved_concurrency: int = 10  # a floor no flood of other calls can take
+    api_max_concurrency: int = 5  # the public slash-command function's ceiling
+    api_throttle_rate: float = 10.0  # requests a second, API Gateway stage-wide
+    api_throttle_burst: int = 20
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -227,6 +235,13 @@ class Settings:
             slack_team_ids=_split(get("SLACK_TEAM_ID")),
             slack_allowed_user_ids=_split(get("SLACK_ALLOWED_USER_IDS")),
             slack_allowed_channel_ids=_split(get("SLACK_ALLOWED_CHANNEL_IDS")),
+            watchdog_enabled=_flag(env, "WATCHDOG_ENABLED", True),
+            watchdog_remind_hours=_positive_float(env, "WATCHDOG_REMIND_HOURS", 24.0),
+            alarm_email=get("ALARM_EMAIL") or None,
+            signin_reserved_concurrency=_positive_int(env, "SIGNIN_RESERVED_CONCURRENCY", 10),
+            api_max_concurrency=_positive_int(env, "API_MAX_CONCURRENCY", 5),
+            api_throttle_rate=_positive_float(env, "API_THROTTLE_RATE", 10.0),
+            api_throttle_burst=_positive_int(env, "API_THROTTLE_BURST", 20),
         )
 
     def account_label(self, account_id: str) -> str:
