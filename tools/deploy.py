@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from chalicelib.store.provision import create_ledger_table
+from chalicelib.watchdog.forwarded import read_forwarding, record_forwarding
 from tools.forwarding import ensure_forward_role, ensure_forward_rule, remove_forward_rule
 from tools.hardening import ensure_failure_queue, ensure_invoke_config, ensure_target_hardened
 from tools.regions import enabled_regions, nearest
@@ -200,7 +201,21 @@ def deploy(
         }
         sources = [region for region in sources if region not in with_stage]
         forward(session, env, sources, sorted(deployed), report)
+        record_forwarded(session, stages, report, with_stage)
     return report
+
+
+def record_forwarded(
+    session: Any, stages: list[Stage], report: DeployReport, with_stage: list[str]
+) -> None:
+    """Tell the watchdog which forwarding rules exist (in each ledger table used)."""
+    for table, home in sorted({(stage.ledger_table, stage.ledger_region) for stage in stages}):
+        dynamodb = session.client("dynamodb", region_name=home)
+        env = stages[0].env
+        routes = {**read_forwarding(dynamodb, table, env), **report.forwarded}
+        routes = {source: target for source, target in routes.items() if source not in with_stage}
+        if record_forwarding(dynamodb, table, env, routes):
+            report.changes.append(f"watchdog: checks forwarding from {', '.join(sorted(routes))}")
 
 
 def print_report(report: DeployReport) -> None:

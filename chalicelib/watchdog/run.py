@@ -62,6 +62,15 @@ def run_check(spec: CheckSpec) -> Finding:
         )
 
 
+def untold(stored: Stored | None, new: Stored, action: Action) -> Stored:
+    """The state after a message about `action` could not be posted: a "resolved" is
+    said again next run; a problem counts as never posted, so the next run posts it."""
+    version = new.version + 1
+    if action is Action.RESOLVED and stored is not None:
+        return replace(stored, version=version)
+    return replace(new, posted_at=stored.posted_at if stored else 0.0, version=version)
+
+
 class Watchdog:
     def __init__(
         self,
@@ -82,40 +91,30 @@ class Watchdog:
         report = WatchdogReport([run_check(spec) for spec in checks])
         now = self._clock()
         stored = self._state.load(self._stage)
-        slack_broken = any(
-            f.check is Check.SLACK and f.status is Status.PROBLEM for f in report.findings
-        )
         for finding in report.findings:
-            self._handle(finding, stored.get(finding.key), now, report, can_post=not slack_broken)
+            self._handle(finding, stored.get(finding.key), now, report)
         self._log(report)
-        if slack_broken or report.failures:
-            reasons = [f.what for f in report.findings if f.check is Check.SLACK and f.what]
-            raise WatchdogFailed("; ".join(reasons + report.failures))
+        # Slack unusable: the warning may not have reached anyone, so fail the run and
+        # let the Errors alarm tell the operator by e-mail, every hour until it is fixed.
+        slack = [f.what for f in report.findings if f.check is Check.SLACK and f.what]
+        if slack or report.failures:
+            raise WatchdogFailed("; ".join(slack + report.failures))
         return report
 
     def _handle(
-        self,
-        finding: Finding,
-        stored: Stored | None,
-        now: datetime,
-        report: WatchdogReport,
-        *,
-        can_post: bool,
+        self, finding: Finding, stored: Stored | None, now: datetime, report: WatchdogReport
     ) -> None:
         action = decide(stored, finding, now, self._remind)
         if action is Action.NONE:
             return
-        new = next_state(stored, finding, action, now, posted=can_post)
+        new = next_state(stored, finding, action, now)
         if not self._state.save(self._stage, new, stored):
             return  # another run got there first and says it
-        if not can_post:
-            return
         try:
             self._post(watchdog_message(action, finding, stored, self._stage, now))
         except Exception as error:
-            # Put the state back so that the next run says it again.
-            before = stored or Stored(finding.key, Status.OK, now.timestamp(), 0.0, 0)
-            self._state.save(self._stage, replace(before, version=new.version + 1), new)
+            # Recorded, but nobody was told: leave it for the next run to say.
+            self._state.save(self._stage, untold(stored, new, action), new)
             report.failures.append(f"{action.value} {finding.key}: {error}")
             return
         report.posted.append(f"{action.value} {finding.key}")

@@ -42,24 +42,22 @@ def decide(stored: Stored | None, finding: Finding, now: datetime, remind: timed
     if finding.status is Status.HINT:  # a hint is said once, never repeated
         return Action.NONE
     assert stored is not None
-    if now.timestamp() - stored.posted_at >= remind.total_seconds():
+    if now.timestamp() - stored.posted_at >= remind.total_seconds():  # never posted: 0
         return Action.REMIND
     return Action.NONE
 
 
-def next_state(
-    stored: Stored | None, finding: Finding, action: Action, now: datetime, *, posted: bool
-) -> Stored:
-    """The state to write for `action`; `posted` False when no message could go out."""
+def next_state(stored: Stored | None, finding: Finding, action: Action, now: datetime) -> Stored:
+    """The state to write, claiming the message about `action` (posted now)."""
     at = now.timestamp()
     version = stored.version + 1 if stored else 1
     if action is Action.REMIND and stored is not None:
-        return replace(stored, posted_at=at if posted else stored.posted_at, version=version)
+        return replace(stored, posted_at=at, version=version)
     return Stored(
         finding.key,
         finding.status,
         since=at,
-        posted_at=at if posted else 0.0,
+        posted_at=at,
         version=version,
         what=finding.what,
     )
