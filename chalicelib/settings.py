@@ -180,8 +180,6 @@ class Settings:
     watchdog_enabled: bool = True
     watchdog_remind_hours: float = 24.0
     alarm_email: str | None = None
-    signin_reserved_concurrency: int = 10  # a floor no flood of other calls can take
-    api_max_concurrency: int = 5  # the public slash-command function's ceiling
     api_throttle_rate: float = 10.0  # requests a second, API Gateway stage-wide
     api_throttle_burst: int = 20
 
@@ -238,8 +236,6 @@ class Settings:
             watchdog_enabled=_flag(env, "WATCHDOG_ENABLED", True),
             watchdog_remind_hours=_positive_float(env, "WATCHDOG_REMIND_HOURS", 24.0),
             alarm_email=get("ALARM_EMAIL") or None,
-            signin_reserved_concurrency=_positive_int(env, "SIGNIN_RESERVED_CONCURRENCY", 10),
-            api_max_concurrency=_positive_int(env, "API_MAX_CONCURRENCY", 5),
             api_throttle_rate=_positive_float(env, "API_THROTTLE_RATE", 10.0),
             api_throttle_burst=_positive_int(env, "API_THROTTLE_BURST", 20),
         )
