@@ -95,7 +95,8 @@ class StageIdentity:
         parts = function_arn.split(":")
         region, account, function = parts[3], parts[4], parts[6]
         derived = function.removeprefix(f"{APP_NAME}-").removesuffix(f"-{WATCHDOG_FUNCTION}")
-        stage = env.get("WATCHDOG_STAGE") or derived
+        # The SAM template passes its stack name, `signin-alerts-<stage>` by convention.
+        stage = (env.get("WATCHDOG_STAGE") or derived).removeprefix(f"{APP_NAME}-")
         default = cls.of(stage, region, account)
         return cls(
             stage,
