@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from functools import partial
 from typing import Any
 
 from chalicelib.clock import Clock
@@ -77,16 +78,8 @@ def stage_checks(
             checks.append(CheckSpec(Check.FORWARDING, region, lambda: _raise(failed)))
             routes = {}
         for source, target in sorted(routes.items()):
-            checks.append(
-                CheckSpec(
-                    Check.FORWARDING,
-                    source,
-                    lambda source=source, target=target: forwarding_finding(  # type: ignore[misc]
-                        clients, stage.env, source, target
-                    ),
-                    subject=source,
-                )
-            )
+            check = partial(forwarding_finding, clients, stage.env, source, target)
+            checks.append(CheckSpec(Check.FORWARDING, source, check, subject=source))
     return checks
 
 

@@ -22,7 +22,7 @@ PEEK_MESSAGES = 10
 Clients = Callable[[str, str], Any]  # (service, region) -> boto3 client
 
 
-def _error_code(error: Exception) -> str:
+def error_code(error: Exception) -> str:
     response = getattr(error, "response", None)
     if isinstance(response, Mapping):
         return str(response.get("Error", {}).get("Code", "")) or type(error).__name__

@@ -17,7 +17,7 @@ from chalicelib import logs
 from chalicelib.clock import Clock
 from chalicelib.watchdog.findings import Check, Finding, Status
 from chalicelib.watchdog.messages import watchdog_message
-from chalicelib.watchdog.pipeline import _error_code
+from chalicelib.watchdog.pipeline import error_code
 from chalicelib.watchdog.state import Action, Stored, WatchdogState, decide, next_state
 
 
@@ -56,7 +56,7 @@ def run_check(spec: CheckSpec) -> Finding:
             spec.check,
             spec.region,
             Status.PROBLEM,
-            f"the {spec.check.value} check could not run in {spec.region}: {_error_code(error)}",
+            f"the {spec.check.value} check could not run in {spec.region}: {error_code(error)}",
             "look at the watchdog function's log; `python manage.py policies --check`",
             subject=spec.subject,
         )
