@@ -52,3 +52,10 @@ def burst_summaries(event: CloudWatchEvent) -> dict[str, int]:
 @app.schedule(Cron(5, "*", "*", "*", "?", "*"), name="daily_digest")
 def daily_digest(event: CloudWatchEvent) -> dict[str, Any]:
     return {"digest": container.daily_digest(deadline=container.invocation(event.context))}
+
+
+# Hourly: is the pipeline still able to see and deliver sign-ins? Posts only changes;
+# raises when Slack itself is unusable, so the Errors alarm e-mails the operator.
+@app.schedule(Rate(1, unit=Rate.HOURS), name="watchdog")
+def watchdog(event: CloudWatchEvent) -> dict[str, Any]:
+    return container.watchdog(event.context, deadline=container.invocation(event.context))

@@ -225,3 +225,17 @@ class Container:
             clock=utc_now,
             calls=self.slash_deadline,
         )
+
+    # -- the watchdog (chalicelib/watchdog/) ---------------------------------------------
+
+    @property
+    def env(self) -> Mapping[str, str]:
+        return self._env
+
+    def aws_client(self, service: str, region: str | None = None) -> Any:
+        return self._client(service, region)
+
+    def watchdog(self, context: Any, *, deadline: float) -> dict[str, Any]:
+        from chalicelib.watchdog.wiring import run_watchdog
+
+        return run_watchdog(self, context, deadline=deadline)

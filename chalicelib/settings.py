@@ -193,6 +193,12 @@ class Settings:
     slack_team_ids: tuple[str, ...] = ()
     slack_allowed_user_ids: tuple[str, ...] = ()
     slack_allowed_channel_ids: tuple[str, ...] = ()
+    # The watchdog (chalicelib/watchdog/) and what `manage.py deploy` sets around it.
+    watchdog_enabled: bool = True
+    watchdog_remind_hours: float = 24.0
+    alarm_email: str | None = None
+    api_throttle_rate: float = 10.0  # requests a second, API Gateway stage-wide
+    api_throttle_burst: int = 20
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -247,6 +253,11 @@ class Settings:
             slack_team_ids=_split(get("SLACK_TEAM_ID")),
             slack_allowed_user_ids=_split(get("SLACK_ALLOWED_USER_IDS")),
             slack_allowed_channel_ids=_split(get("SLACK_ALLOWED_CHANNEL_IDS")),
+            watchdog_enabled=_flag(env, "WATCHDOG_ENABLED", True),
+            watchdog_remind_hours=_positive_float(env, "WATCHDOG_REMIND_HOURS", 24.0),
+            alarm_email=get("ALARM_EMAIL") or None,
+            api_throttle_rate=_positive_float(env, "API_THROTTLE_RATE", 10.0),
+            api_throttle_burst=_positive_int(env, "API_THROTTLE_BURST", 20),
         )
 
     def account_label(self, account_id: str) -> str:

@@ -4,7 +4,8 @@ It records every request and answers as scripted: `ok`, a status with Slack's pl
 text reason, 429 with Retry-After, or a hang. It can also enforce Slack's rate limit
 (one message per second per channel, a small burst allowed) the way Slack does;
 chat.update has its own, looser per-method limit, as in Slack.
-Serves both the incoming-webhook path and the Web API's chat.postMessage/chat.update.
+Serves both the incoming-webhook path and the Web API's chat.postMessage/chat.update,
+and auth.test (ok, or `auth_error` such as `invalid_auth`).
 """
 
 from __future__ import annotations
@@ -87,6 +88,11 @@ class SlackSink:
         self.update_rate_limit = update_rate_limit or tier3()
         self._lock = threading.Lock()
         self._ts = 0
+        # auth.test (the watchdog's token check): "" answers ok, else {"ok": false,
+        # "error": auth_error}, e.g. "invalid_auth" for a revoked token. Its requests are
+        # kept apart from `requests`, so they never count as messages.
+        self.auth_error = ""
+        self.auth_checks: list[Received] = []
         sink = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -150,6 +156,9 @@ class SlackSink:
 
     # -- the answer -------------------------------------------------------------
     def _answer(self, handler: BaseHTTPRequestHandler, body: bytes) -> None:
+        if handler.path.endswith("/auth.test"):
+            self._answer_auth_test(handler, body)
+            return
         with self._lock:
             reply = self.script.popleft() if self.script else OK
             limit = (
@@ -193,3 +202,22 @@ class SlackSink:
             handler.wfile.write(data)
         except (BrokenPipeError, ConnectionResetError):  # the client gave up on a hang
             pass
+
+    def _answer_auth_test(self, handler: BaseHTTPRequestHandler, body: bytes) -> None:
+        headers = {k.lower(): v for k, v in handler.headers.items()}
+        ok = not self.auth_error and headers.get("authorization", "").startswith("Bearer ")
+        with self._lock:
+            self.auth_checks.append(
+                Received(handler.path, headers, body, time.monotonic(), 200, ok)
+            )
+        payload: dict[str, Any] = (
+            {"ok": True, "team": "sink", "team_id": "T0SINK", "user_id": "U0BOT", "bot_id": "B0"}
+            if ok
+            else {"ok": False, "error": self.auth_error or "not_authed"}
+        )
+        data = json.dumps(payload).encode()
+        handler.send_response(200)
+        handler.send_header("Content-Type", "application/json; charset=utf-8")
+        handler.send_header("Content-Length", str(len(data)))
+        handler.end_headers()
+        handler.wfile.write(data)

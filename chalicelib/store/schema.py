@@ -203,3 +203,19 @@ def send_slot_key(destination: str) -> dict[str, Any]:
     URL (a secret) out of the table."""
     digest = hashlib.sha256(destination.encode()).hexdigest()[:16]
     return {"pk": {"S": f"RATE#{digest}"}, "sk": {"S": "RATE"}}
+
+
+def watchdog_partition(stage: str) -> str:
+    return f"WATCHDOG#{stage}"
+
+
+def watchdog_key(stage: str, check_key: str) -> dict[str, Any]:
+    """`WATCHDOG#<stage>`/`CHECK#<check>`: what the watchdog last said about one check
+    (status, since, last posted, version for conditional writes)."""
+    return {"pk": {"S": watchdog_partition(stage)}, "sk": {"S": f"CHECK#{bounded(check_key)}"}}
+
+
+def forwarding_key(env: str) -> dict[str, Any]:
+    """`CONFIG#forwarding`/`<env>`: the regions `manage.py deploy` forwards from, and
+    where to (attribute `regions`, a map), for the watchdog to check."""
+    return {"pk": {"S": "CONFIG#forwarding"}, "sk": {"S": bounded(env)}}

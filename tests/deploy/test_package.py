@@ -13,7 +13,9 @@ from typing import Any
 
 import pytest
 
+from chalicelib.settings import Settings
 from tests.deploy.conftest import copy_project, offline_pip_env
+from tools.alarms import alarm_specs
 from tools.stages import load_stages
 
 BIN = Path(sys.executable).parent
@@ -75,6 +77,7 @@ def test_each_stage_packages_to_a_template_that_passes_cfn_lint(
         "Fn::GetAtt": ["UndeliveredQueue", "Arn"]
     }
     assert function["Environment"]["Variables"]["STAGE_REGION"] == region
+    check_guards_and_alarms(template, project)
 
     lint = cfn_lint(project / "out" / stage_name / "sam.json", region)
     assert lint.returncode == 0, lint.stdout + lint.stderr
@@ -112,3 +115,40 @@ def test_packaging_a_stage_in_the_wrong_region_is_refused(project: Path, wheelho
 
     assert completed.returncode != 0
     assert "this stage belongs in us-west-2 but runs in us-east-1" in completed.stderr
+
+
+def check_guards_and_alarms(template: dict[str, Any], project: Path) -> None:
+    """What `manage.py deploy` sets, the template declares too (same defaults)."""
+    resources = template["Resources"]
+    config = json.loads((project / ".chalice" / "config.json").read_text())
+    reserved = config["lambda_functions"]
+    assert (
+        resources["ConsoleSignin"]["Properties"]["ReservedConcurrentExecutions"]
+        == reserved["console_signin"]["reserved_concurrency"]
+    )
+    assert (
+        resources["APIHandler"]["Properties"]["ReservedConcurrentExecutions"]
+        == reserved["api_handler"]["reserved_concurrency"]
+    )
+    [throttle] = resources["RestAPI"]["Properties"]["MethodSettings"]
+    parameters = template["Parameters"]
+    defaults = Settings()
+    assert throttle["ThrottlingRateLimit"] == {"Ref": "ApiThrottleRate"}
+    assert parameters["ApiThrottleRate"]["Default"] == defaults.api_throttle_rate
+    assert parameters["ApiThrottleBurst"]["Default"] == defaults.api_throttle_burst
+
+    watchdog = resources["Watchdog"]["Properties"]
+    assert watchdog["Events"]["WatchdogEvent"]["Properties"]["Schedule"] == "rate(1 hour)"
+    alarms = {
+        props["AlarmName"]["Fn::Sub"].removeprefix("${AWS::StackName}-"): props
+        for resource in resources.values()
+        if resource.get("Type") == "AWS::CloudWatch::Alarm"
+        for props in [resource["Properties"]]
+    }
+    stage = load_stages()["prod-us-east-1"]
+    assert set(alarms) == {spec.suffix for spec in alarm_specs(stage, "rule")}
+    assert all(alarm["AlarmActions"] == [{"Ref": "AlarmTopic"}] for alarm in alarms.values())
+    assert alarms["watchdog-silent"]["TreatMissingData"] == "breaching"
+    subscription = resources["AlarmEmailSubscription"]
+    assert subscription["Condition"] == "HasAlarmEmail"
+    assert subscription["Properties"]["Endpoint"] == {"Ref": "AlarmEmail"}
