@@ -164,7 +164,7 @@ def entry_line(entry: Entry, settings: Settings) -> str:
         reason = ""
     line = (
         f"{slack_date(entry.event_time, settings.display_timezone)} {result} "
-        f"{principal}{reason} · {safe(settings.account_label(entry.account_id), 90)}"
+        f"*{principal}*{reason} · {safe(settings.account_label(entry.account_id), 90)}"
         f" · {safe(entry.source_ip, 64)} · {mfa} · {safe(entry.region, 32)}"
     )
     return clip(line, MAX_ENTRY_TEXT)

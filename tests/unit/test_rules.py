@@ -25,7 +25,7 @@ README = Path(__file__).parents[2] / "README.md"
 def case_event(case: Case) -> dict[str, Any]:
     """The case's event: its file, with fields of the record replaced or dropped."""
     event = copy.deepcopy(load_event(case.event))
-    record = event["detail"] if "detail" in event else event
+    record = event.get("detail", event)
     record.update(copy.deepcopy(dict(case.changes)))
     for name in case.drop:
         record.pop(name, None)
