@@ -88,7 +88,7 @@ def burst_message(
     if failures is not None:
         fields.append(("Failed sign-ins", str(failures)))
     if count.ips:
-        fields.append(("Top IPs", safe(top_ips_text(count), MAX_FIELD_TEXT - 20)))
+        fields.append(("Top IPs", inert(top_ips_text(count), MAX_FIELD_TEXT - 20)))
     blocks: list[dict[str, Any]] = [
         {
             "type": "section",
