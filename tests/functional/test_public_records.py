@@ -101,7 +101,7 @@ def fires(rule_id: str, message: dict[str, Any] | None) -> bool:
     """Whether our message says what the source's rule flags, read from the message."""
     if message is None:
         return False
-    text = message["text"]
+    text = str(message["text"])
     if rule_id in ("AWS.Console.RootLogin", "AWS.CloudTrail.RootConsoleLogin"):
         return text.startswith("CRITICAL: Root console sign-in succeeded")
     if rule_id in ("AWS.Console.RootLoginFailed", "AWS.CloudTrail.RootFailedConsoleLogin"):
@@ -165,7 +165,7 @@ def test_there_are_verdicts_to_compare_from_several_sources() -> None:
 
 def agrees(rule_id: str, expected: str, message: dict[str, Any] | None) -> bool:
     if expected in ("fires", "silent"):
-        return fires(rule_id, message) is (expected == "fires")
+        return bool(fires(rule_id, message) is (expected == "fires"))
     if expected == "HIGH":
         return severity(message) in ("HIGH", "CRITICAL")
     return severity(message) == expected

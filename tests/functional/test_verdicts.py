@@ -75,7 +75,7 @@ def listed_line(slash: Slash, words: str = "") -> str:
         if line.startswith("<!date^")
     ]
     assert len(lines) == 1, reply.text
-    return lines[0]
+    return str(lines[0])
 
 
 def post(invoke: Any, slack_sink: SlackSink, event: dict[str, Any]) -> dict[str, Any]:
