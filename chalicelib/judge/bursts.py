@@ -125,7 +125,7 @@ class Opener:
 
     @classmethod
     def of(cls, signin: SignIn) -> Opener:
-        return cls(signin.display_name, signin.mfa.value, signin.source_ip)
+        return cls(principal_subject(signin).label, signin.mfa.value, signin.source_ip)
 
 
 @dataclass(frozen=True)
