@@ -116,8 +116,8 @@ def test_two_concurrent_handlers_share_one_burst(
     ]
     assert opened.startswith("HIGH: possible brute force on IAM user alice: 20 failed sign-ins in")
     assert closing.startswith(  # every failure counted once, across both handlers
-        "HIGH: possible brute force on IAM user alice: 300 failed sign-ins in 59 seconds from 3 IPs "
-        "(+280 since the last message)"
+        "HIGH: possible brute force on IAM user alice: 300 failed sign-ins in 59 seconds "
+        "from 3 IPs (+280 since the last message)"
     )
 
 
