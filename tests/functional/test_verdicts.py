@@ -20,6 +20,7 @@ from chalicelib.store.schema import event_key
 from localdev.slack_sink import SlackSink
 from tests.conftest import TABLE, load_event
 from tests.functional.conftest import Slash
+from tests.functional.test_public_records import as_lambda_does
 
 
 def recent(name: str, **changes: Any) -> dict[str, Any]:
@@ -79,7 +80,7 @@ def listed_line(slash: Slash, words: str = "") -> str:
 
 
 def post(invoke: Any, slack_sink: SlackSink, event: dict[str, Any]) -> dict[str, Any]:
-    result = invoke(event)
+    result = as_lambda_does(invoke, event)
     assert result["outcome"] == "posted", result
     message: dict[str, Any] = slack_sink.messages[-1]
     return message
