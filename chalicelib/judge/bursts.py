@@ -21,6 +21,7 @@ from enum import StrEnum
 from chalicelib.judge.rules import is_alerting_event
 from chalicelib.settings import Settings
 from chalicelib.signin.parse import Result, SignIn
+from chalicelib.signin.words import principal_words
 
 SLICES = 15  # a window is read as this many slices: "N in W" to within W/15
 IP_ATTRIBUTE_PREFIX = "ip_"
@@ -83,7 +84,11 @@ def valid_ip(raw: str) -> str | None:
 
 def principal_subject(signin: SignIn) -> Subject:
     dimension = Dimension.ROOT if signin.is_root else Dimension.PRINCIPAL
-    return Subject(dimension, signin.account_id, signin.principal_key, signin.display_name)
+    # The label names the kind ("IAM user root", "root user"), as every message does.
+    label = principal_words(
+        signin.principal_type, signin.display_name, signin.role_name, signin.federation
+    )
+    return Subject(dimension, signin.account_id, signin.principal_key, label)
 
 
 def subjects_of(signin: SignIn) -> list[Subject]:
@@ -120,7 +125,7 @@ class Opener:
 
     @classmethod
     def of(cls, signin: SignIn) -> Opener:
-        return cls(signin.display_name, signin.mfa.value, signin.source_ip)
+        return cls(principal_subject(signin).label, signin.mfa.value, signin.source_ip)
 
 
 @dataclass(frozen=True)

@@ -10,8 +10,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from chalicelib.judge.rules import is_alerting_event
-from chalicelib.signin.parse import Mfa, Result, SignIn
+from chalicelib.judge.rules import is_alerting_event, lacks_mfa
+from chalicelib.signin.parse import SignIn
 from chalicelib.store.schema import (
     DAY_SECONDS,
     TTL_ATTRIBUTE,
@@ -52,7 +52,7 @@ def counters_for(signin: SignIn, reasons: Iterable[str]) -> dict[str, int]:
     counts = {"signins": 1, signin.outcome.value: 1}
     if signin.is_root:
         counts["root"] = 1
-    if signin.outcome is Result.SUCCESS and "no MFA" in reasons and signin.mfa is not Mfa.YES:
+    if lacks_mfa(signin):  # the same fact as the alert's "without MFA" and `nomfa`
         counts["without_mfa"] = 1
     if "new IP" in reasons:
         counts["new_ip"] = 1

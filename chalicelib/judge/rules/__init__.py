@@ -1,36 +1,71 @@
 """How serious is a sign-in, and does it alert? Small pure rules, Panther style.
 
-Each rule is a function `SignIn -> Finding | None` with a positive and a negative test
-event beside it in tests/unit/test_rules.py. `evaluate` runs them all, keeps the most
+Each rule is declared in its own module beside this one (`base.Rule`: id, severity,
+title, a pure predicate and its test events). `evaluate` runs them all, keeps the most
 serious finding, and applies the operator's watch list, ignore list and minimum
-severity.
+severity. Records whose identity is the root user always alert.
 """
 
 from __future__ import annotations
 
 import fnmatch
 import ipaddress
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 
+from chalicelib.judge.rules.base import (
+    CONSOLE_LOGIN,
+    ROOT_PASSWORD_RECOVERY,
+    Case,
+    Finding,
+    Rule,
+    lacks_mfa,
+)
+from chalicelib.judge.rules.failed_signin import RULE as FAILED_SIGNIN
+from chalicelib.judge.rules.result_not_recorded import RULE as RESULT_NOT_RECORDED
+from chalicelib.judge.rules.root_console_failure import RULE as ROOT_CONSOLE_FAILURE
+from chalicelib.judge.rules.root_console_success import RULE as ROOT_CONSOLE_SUCCESS
+from chalicelib.judge.rules.root_other_record import RULE as ROOT_OTHER_RECORD
+from chalicelib.judge.rules.root_password_recovery import RULE as ROOT_PASSWORD_RECOVERY_RULE
+from chalicelib.judge.rules.session_without_mfa import RULE as SESSION_WITHOUT_MFA
+from chalicelib.judge.rules.success_mfa_not_recorded import RULE as SUCCESS_MFA_NOT_RECORDED
+from chalicelib.judge.rules.success_without_mfa import RULE as SUCCESS_WITHOUT_MFA
+from chalicelib.judge.rules.successful_signin import RULE as SUCCESSFUL_SIGNIN
 from chalicelib.judge.severity import Severity
 from chalicelib.settings import Settings
-from chalicelib.signin.parse import Federation, Mfa, PrincipalType, Result, SignIn
+from chalicelib.signin.parse import PrincipalType, Result, SignIn
 
-CONSOLE_LOGIN = "ConsoleLogin"
-ROOT_PASSWORD_RECOVERY = frozenset({"PasswordRecoveryRequested", "PasswordRecoveryCompleted"})
+__all__ = [
+    "RULES",
+    "Case",
+    "Finding",
+    "Rule",
+    "Verdict",
+    "evaluate",
+    "in_trusted_network",
+    "is_alerting_event",
+    "lacks_mfa",
+    "matches_any",
+]
+
 # Events that are recorded in the ledger but never alert by themselves: steps inside a
 # sign-in (CheckMfa, CredentialChallenge) or moves of an already signed-in session.
 RECORD_ONLY = frozenset(
     {"CheckMfa", "SwitchRole", "ExitRole", "RenewRole", "GetSigninToken", "CredentialChallenge"}
 )
 
-
-@dataclass(frozen=True)
-class Finding:
-    severity: Severity
-    title: str
-    reason: str
+RULES: tuple[Rule, ...] = (
+    ROOT_CONSOLE_SUCCESS,
+    ROOT_PASSWORD_RECOVERY_RULE,
+    ROOT_CONSOLE_FAILURE,
+    ROOT_OTHER_RECORD,
+    SUCCESS_WITHOUT_MFA,
+    SESSION_WITHOUT_MFA,
+    SUCCESS_MFA_NOT_RECORDED,
+    FAILED_SIGNIN,
+    SUCCESSFUL_SIGNIN,
+    RESULT_NOT_RECORDED,
+)
 
 
 @dataclass(frozen=True)
@@ -44,10 +79,9 @@ class Verdict:
     trusted_network: bool = False
 
 
-Rule = Callable[[SignIn], "Finding | None"]
-
-
 def is_alerting_event(signin: SignIn) -> bool:
+    """A sign-in as a person means it (what `/recent-logins` lists and the digest
+    counts). Root records alert whatever their event: see `evaluate`."""
     name = signin.event_name
     if name == CONSOLE_LOGIN:
         return True
@@ -58,80 +92,6 @@ def is_alerting_event(signin: SignIn) -> bool:
     if name == "CredentialVerification":
         return signin.outcome is Result.FAILURE
     return False
-
-
-def _what(signin: SignIn) -> str:
-    """What kind of sign-in, for titles: 'Console sign-in' or 'Identity Center sign-in'."""
-    if signin.event_name in ("UserAuthentication", "CredentialVerification"):
-        return "Identity Center sign-in"
-    return "Console sign-in"
-
-
-def root_console_success(signin: SignIn) -> Finding | None:
-    if signin.is_root and signin.event_name == CONSOLE_LOGIN and signin.outcome is Result.SUCCESS:
-        return Finding(Severity.CRITICAL, "Root console sign-in succeeded", "root sign-in")
-    return None
-
-
-def root_password_recovery(signin: SignIn) -> Finding | None:
-    if signin.event_name in ROOT_PASSWORD_RECOVERY and (
-        signin.is_root or signin.principal_type is PrincipalType.UNKNOWN
-    ):
-        step = "requested" if signin.event_name.endswith("Requested") else "completed"
-        return Finding(
-            Severity.CRITICAL, f"Root password recovery {step}", f"root password recovery {step}"
-        )
-    return None
-
-
-def root_console_failure(signin: SignIn) -> Finding | None:
-    if signin.is_root and signin.event_name == CONSOLE_LOGIN and signin.outcome is Result.FAILURE:
-        return Finding(Severity.HIGH, "Root console sign-in failed", "failed root sign-in")
-    return None
-
-
-def success_without_mfa(signin: SignIn) -> Finding | None:
-    """CIS CloudWatch.3, but never for SAML or Identity Center: CloudTrail cannot see the
-    identity provider's MFA, so those sessions always read `MFAUsed: No`."""
-    if (
-        signin.event_name == CONSOLE_LOGIN
-        and signin.outcome is Result.SUCCESS
-        and signin.principal_type in (PrincipalType.IAM_USER, PrincipalType.ROOT)
-        and signin.federation is Federation.NONE
-        and signin.mfa is not Mfa.YES
-    ):
-        who = "Root" if signin.is_root else "IAM user"
-        return Finding(Severity.HIGH, f"{who} console sign-in without MFA", "no MFA")
-    return None
-
-
-def failed_signin(signin: SignIn) -> Finding | None:
-    if signin.outcome is Result.FAILURE:
-        return Finding(Severity.MEDIUM, f"{_what(signin)} failed", "failed sign-in")
-    return None
-
-
-def successful_signin(signin: SignIn) -> Finding | None:
-    if signin.outcome is Result.SUCCESS:
-        return Finding(Severity.INFO, f"{_what(signin)} succeeded", "sign-in")
-    return None
-
-
-def unknown_outcome(signin: SignIn) -> Finding | None:
-    if signin.outcome is Result.UNKNOWN:
-        return Finding(Severity.LOW, f"{_what(signin)} with unknown result", "result unknown")
-    return None
-
-
-RULES: tuple[Rule, ...] = (
-    root_console_success,
-    root_password_recovery,
-    root_console_failure,
-    success_without_mfa,
-    failed_signin,
-    successful_signin,
-    unknown_outcome,
-)
 
 
 def matches_any(signin: SignIn, patterns: Iterable[str]) -> str:
@@ -155,6 +115,7 @@ def evaluate(signin: SignIn, settings: Settings, rules: Iterable[Rule] = RULES) 
     findings = [finding for rule in rules if (finding := rule(signin)) is not None]
     if not findings:
         findings = [Finding(Severity.INFO, "Console sign-in event", "sign-in event")]
+    # The most serious finding names the alert; among equals, the first declared.
     top = max(findings, key=lambda finding: finding.severity)
     severity = top.severity
     reasons = [finding.reason for finding in findings if finding.severity > Severity.INFO]
@@ -171,9 +132,14 @@ def evaluate(signin: SignIn, settings: Settings, rules: Iterable[Rule] = RULES) 
         reasons.append(f"watched principal ({watched})")
 
     skip_reason = ""
-    if not is_alerting_event(signin):
+    # Root is never quiet: not by its event name, nor by the ignore list.
+    if not is_alerting_event(signin) and not signin.is_root:
         skip_reason = f"{signin.event_name} is recorded, not alerted"
-    elif not watched and (ignored := matches_any(signin, settings.ignore_principals)):
+    elif (
+        not watched
+        and not signin.is_root
+        and (ignored := matches_any(signin, settings.ignore_principals))
+    ):
         skip_reason = f"principal ignored ({ignored})"
     elif severity < settings.alert_min_severity:
         skip_reason = (
