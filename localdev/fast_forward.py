@@ -1,12 +1,13 @@
-"""A clock for tests that never waits for nothing.
+"""A clock for tests that does not wait for nothing.
 
-Time stands still while code runs and moves only when it sleeps: as soon as every
-thread that uses the clock is asleep, the clock jumps to the earliest wake-up. A storm
-paced at one Slack message a second then runs as fast as the code does, whatever the
-machine's load, and every part that reads the clock (send slots, Retry-After, Slack's
-rate limit in the sink) sees the times it would see in production. A thread that works
-while another sleeps keeps the sleeper waiting, so "Lambda instances" on threads
-(`run_in_threads`) interleave as they would at real speed.
+Time passes as usual, but sleeping on the clock skips ahead: as soon as every thread
+that uses it is asleep, it jumps to the earliest wake-up instead of waiting. A storm
+paced at one Slack message a second then runs as fast as the code does, and every part
+that reads the clock (send slots, Retry-After, Slack's rate limit in the sink) sees
+the times it would see in production. A thread that works while another sleeps lets
+real time pass for the sleeper, so "Lambda instances" on threads (`run_in_threads`)
+interleave as they would at real speed. Real sleeps (`time.sleep`) still move it,
+unless the test `freeze`s it: then only sleeping on it does, whatever the machine's load.
 
 Only the thread that made the clock, and the threads `run_in_threads` starts, may sleep
 on it.
@@ -18,10 +19,9 @@ import threading
 import time
 from collections.abc import Callable
 
-# The clock starts at the real time, so that what it stamps looks current.
-# A sleeper whose wake-up never comes (a thread blocked outside the clock) gives up
-# after this much real time, rather than hang the test run.
-STUCK_AFTER_SECONDS = 120.0
+# A sleeper on a frozen clock whose wake-up never comes (a thread blocked outside the
+# clock) gives up after this much real time, rather than hang the test run.
+STUCK_AFTER_SECONDS = 300.0
 
 
 class ClockStuck(RuntimeError):
@@ -30,8 +30,8 @@ class ClockStuck(RuntimeError):
 
 class FastForward:
     def __init__(self) -> None:
-        self._now = time.time()
-        self._started = self._now
+        self._skipped = 0.0
+        self._frozen: tuple[float, float] | None = None  # (time, monotonic) when frozen
         self._changed = threading.Condition()
         self._awake = 1  # threads using the clock that are not asleep: the creator's
         self._wakeups: list[float] = []
@@ -39,33 +39,39 @@ class FastForward:
     # -- reading ---------------------------------------------------------------------
     def time(self) -> float:
         """Wall-clock seconds since the epoch, like `time.time()`."""
-        return self._now
+        return (self._frozen[0] if self._frozen else time.time()) + self._skipped
 
     def monotonic(self) -> float:
         """Like `time.monotonic()`: only differences mean anything."""
-        return self._now
+        return (self._frozen[1] if self._frozen else time.monotonic()) + self._skipped
+
+    def freeze(self) -> None:
+        """From now on only sleeping on the clock moves it. A sleeper then waits for
+        every other thread to sleep or finish, however long that takes in real time."""
+        self._frozen = (time.time(), time.monotonic())
 
     @property
-    def elapsed(self) -> float:
-        """Seconds the clock has moved since it was made."""
-        return self._now - self._started
+    def skipped(self) -> float:
+        """Seconds the clock has jumped ahead of real time."""
+        return self._skipped
 
     # -- waiting ---------------------------------------------------------------------
     def sleep(self, seconds: float) -> None:
         with self._changed:
-            target = self._now + max(0.0, seconds)
+            target = self.monotonic() + max(0.0, seconds)
             self._wakeups.append(target)
             self._awake -= 1
             self._changed.notify_all()
             give_up = time.monotonic() + STUCK_AFTER_SECONDS
             try:
-                while self._now < target:
+                while (left := target - self.monotonic()) > 0:
                     if self._awake <= 0 and min(self._wakeups) >= target:
-                        self._now = target  # everyone waits, and I am first: jump
+                        self._skipped += left  # everyone waits, and I am first: jump
                         break
-                    if time.monotonic() > give_up:
-                        raise ClockStuck(f"no wake-up in {STUCK_AFTER_SECONDS:g} s of real time")
-                    self._changed.wait(1.0)
+                    if self._frozen and time.monotonic() > give_up:
+                        raise ClockStuck(f"no wake-up in {STUCK_AFTER_SECONDS:g} s")
+                    # For real time to pass (unless frozen), or for the others to sleep.
+                    self._changed.wait(1.0 if self._frozen else left)
             finally:
                 self._wakeups.remove(target)
                 self._awake += 1

@@ -22,6 +22,13 @@ START = datetime(2026, 11, 20, 9, 0, 0, tzinfo=UTC)
 PRODUCTION_INTERVAL = str(Settings.slack_min_interval_seconds)
 
 
+@pytest.fixture(autouse=True)
+def _time_moves_only_by_waiting(fast_forward: FastForward) -> None:
+    """Storms are about time (windows, pacing, summaries every so often): here it moves
+    only when the code waits or the test says so, never because the machine is slow."""
+    fast_forward.freeze()
+
+
 @pytest.fixture
 def limited_sink(slack_sink: SlackSink, configure) -> SlackSink:
     """Slack's pace: one message a second per channel, 429 with Retry-After beyond; the
@@ -93,8 +100,8 @@ def test_two_concurrent_handlers_share_one_burst(
     def run(share: list[dict[str, Any]]) -> None:
         try:
             for event in share:
-                # Generous: a handler waiting for its send slot waits, in real time, for
-                # the other to finish what it is doing (the clock stands still meanwhile).
+                # Generous: on the frozen clock, a handler waiting for its send slot waits,
+                # in real time, for the other to finish what it is doing.
                 handled = container.alerter.handle(event, deadline=time.monotonic() + 600)
                 results.append(handled.outcome.value)
         except BaseException as error:  # surfaced in the main thread below
