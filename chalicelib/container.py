@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from functools import cached_property
 from typing import Any
 
@@ -54,8 +54,17 @@ def deadline_from(context: Any) -> float:
 
 
 class Container:
-    def __init__(self, env: Mapping[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        env: Mapping[str, str] | None = None,
+        *,
+        wall_clock: Callable[[], float] = time.time,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
         self._env = os.environ if env is None else env
+        # What pacing waits on: tests pass a clock that skips the waits.
+        self._wall_clock = wall_clock
+        self._sleep = sleep
         # Set by each handler as it starts; every AWS call it makes fits before it.
         self.deadline = InvocationDeadline()
         self.slash_deadline = InvocationDeadline()
@@ -154,6 +163,7 @@ class Container:
             self.dynamodb,
             self.settings.ledger_table,
             interval=self.settings.slack_min_interval_seconds,
+            wall_clock=self._wall_clock,
         )
 
     def notifier(self) -> SlackNotifier:
@@ -161,7 +171,13 @@ class Container:
             max_attempts=self.settings.slack_max_attempts,
             attempt_timeout=self.settings.slack_timeout_seconds,
         )
-        return SlackNotifier(self.slack_transport(), policy=policy, slots=self.send_slots)
+        return SlackNotifier(
+            self.slack_transport(),
+            policy=policy,
+            slots=self.send_slots,
+            sleep=self._sleep,
+            wall_clock=self._wall_clock,
+        )
 
     @cached_property
     def day_tally(self) -> DayTally:
@@ -180,6 +196,7 @@ class Container:
                 travel_minutes=settings.impossible_travel_minutes,
             ),
             self.day_tally,
+            wall_clock=self._wall_clock,
         )
 
     @cached_property

@@ -14,7 +14,8 @@ import json
 import threading
 import time
 from collections import deque
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs
@@ -56,14 +57,16 @@ class RateLimit:
     burst: int = 1
     retry_after: float = 1.0
     _tokens: float = 0.0
-    _last: float = field(default_factory=time.monotonic)
+    _last: float | None = None
 
     def __post_init__(self) -> None:
         self._tokens = float(self.burst)
 
-    def take(self) -> bool:
-        now = time.monotonic()
-        self._tokens = min(float(self.burst), self._tokens + (now - self._last) * self.per_second)
+    def take(self, now: float) -> bool:
+        """`now` on the sink's clock (a `time.monotonic()` value)."""
+        if self._last is not None:
+            refill = (now - self._last) * self.per_second
+            self._tokens = min(float(self.burst), self._tokens + refill)
         self._last = now
         if self._tokens >= 1:
             self._tokens -= 1
@@ -78,8 +81,15 @@ def tier3() -> RateLimit:
 
 class SlackSink:
     def __init__(
-        self, rate_limit: RateLimit | None = None, update_rate_limit: RateLimit | None = None
+        self,
+        rate_limit: RateLimit | None = None,
+        update_rate_limit: RateLimit | None = None,
+        *,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
+        # Rate limits and `Received.at` read this clock: give it the app's (tests move
+        # time with localdev.fast_forward instead of waiting).
+        self._clock = clock
         self.requests: list[Received] = []
         self.script: deque[Reply] = deque()
         # New messages (webhook, chat.postMessage): Slack's one a second per channel.
@@ -108,7 +118,10 @@ class SlackSink:
 
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        # `stop` waits for the serving loop to notice: poll often so that it is quick.
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True
+        )
 
     # -- lifecycle -------------------------------------------------------------
     def start(self) -> SlackSink:
@@ -164,7 +177,8 @@ class SlackSink:
             limit = (
                 self.update_rate_limit if handler.path.endswith("chat.update") else self.rate_limit
             )
-            if reply == OK and limit is not None and not limit.take():
+            now = self._clock()
+            if reply == OK and limit is not None and not limit.take(now):
                 reply = Reply(429, "rate_limited", retry_after=limit.retry_after)
             self._ts += 1
             ts = f"{int(time.time())}.{self._ts:06d}"
@@ -173,7 +187,7 @@ class SlackSink:
                     handler.path,
                     {k.lower(): v for k, v in handler.headers.items()},
                     body,
-                    time.monotonic(),
+                    now,
                     reply.status,
                     reply.status == 200 and not reply.api_error,
                 )

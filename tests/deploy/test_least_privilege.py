@@ -21,6 +21,7 @@ from chalicelib.container import Container
 from chalicelib.signin.pattern import SIGNIN_EVENT_PATTERN
 from chalicelib.store.provision import create_ledger_table
 from chalicelib.watchdog.wiring import run_watchdog
+from localdev.fast_forward import FastForward
 from localdev.slack_sink import Reply, SlackSink
 from tests.conftest import EVENTS, load_event
 from tests.deploy.iam import ACCOUNT, Call, allows, recording_aws_calls
@@ -51,7 +52,11 @@ def stage_policy(stage_name: str) -> dict[str, Any]:
 
 @pytest.mark.parametrize("stage_name", STAGES)
 def test_every_call_the_handler_makes_is_allowed_by_the_stage_policy(
-    stage_name: str, aws: None, slack_sink: SlackSink, monkeypatch: pytest.MonkeyPatch
+    stage_name: str,
+    aws: None,
+    slack_sink: SlackSink,
+    fast_forward: FastForward,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     stage = load_stages()[stage_name]
     create_ledger_table(
@@ -62,7 +67,9 @@ def test_every_call_the_handler_makes_is_allowed_by_the_stage_policy(
         ssm.put_parameter(Name=name, Value=slack_sink.webhook_url, Type="SecureString")
     # Exactly the stage's settings, as Lambda in the stage's region would see them.
     env = {**stage.environment, "AWS_REGION": stage.region, "SLACK_TIMEOUT_SECONDS": "1"}
-    monkeypatch.setattr(app_module, "container", Container(env))
+    # The stage's own pacing between messages, on a clock that skips the waits.
+    container = Container(env, wall_clock=fast_forward.time, sleep=fast_forward.sleep)
+    monkeypatch.setattr(app_module, "container", container)
     slack_sink.then(Reply(500, "down"), Reply(500, "down"), Reply(500, "down"))
     events = [load_event(path.name) for path in sorted(EVENTS.glob("*.json"))]
     events = [event for event in events if "detail" in event]

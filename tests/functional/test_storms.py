@@ -4,7 +4,6 @@ Slack accepts, and the ledger has every sign-in."""
 
 from __future__ import annotations
 
-import threading
 import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -15,11 +14,19 @@ from chalicelib.settings import Settings
 from chalicelib.store.schema import event_key
 from localdev.atomic_moto import atomic_moto
 from localdev.events import console_login
+from localdev.fast_forward import FastForward
 from localdev.slack_sink import RateLimit, Reply, SlackSink
 from tests.conftest import TABLE, honours_retry_after
 
 START = datetime(2026, 11, 20, 9, 0, 0, tzinfo=UTC)
 PRODUCTION_INTERVAL = str(Settings.slack_min_interval_seconds)
+
+
+@pytest.fixture(autouse=True)
+def _time_moves_only_by_waiting(fast_forward: FastForward) -> None:
+    """Storms are about time (windows, pacing, summaries every so often): here it moves
+    only when the code waits or the test says so, never because the machine is slow."""
+    fast_forward.freeze()
 
 
 @pytest.fixture
@@ -78,7 +85,7 @@ def test_300_root_failures_make_a_few_messages_and_300_ledger_records(
 
 
 def test_two_concurrent_handlers_share_one_burst(
-    configure, limited_sink: SlackSink, dynamodb
+    configure, limited_sink: SlackSink, dynamodb, fast_forward: FastForward
 ) -> None:
     container = configure(SLACK_MIN_INTERVAL_SECONDS=PRODUCTION_INTERVAL)
     events = failures(
@@ -93,17 +100,15 @@ def test_two_concurrent_handlers_share_one_burst(
     def run(share: list[dict[str, Any]]) -> None:
         try:
             for event in share:
-                handled = container.alerter.handle(event, deadline=time.monotonic() + 30)
+                # Generous: on the frozen clock, a handler waiting for its send slot waits,
+                # in real time, for the other to finish what it is doing.
+                handled = container.alerter.handle(event, deadline=time.monotonic() + 600)
                 results.append(handled.outcome.value)
         except BaseException as error:  # surfaced in the main thread below
             errors.append(error)
 
-    threads = [threading.Thread(target=run, args=(events[n::2],)) for n in (0, 1)]
     with atomic_moto():  # DynamoDB applies each write atomically; moto needs the help
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
+        fast_forward.run_in_threads(lambda: run(events[0::2]), lambda: run(events[1::2]))
         container.burst_summaries(deadline=time.monotonic() + 10)  # the storm stopped
 
     assert errors == []
@@ -205,7 +210,7 @@ def test_a_success_right_after_a_burst_is_critical(invoke, configure, slack_sink
 
 
 def test_web_api_updates_the_burst_alert_in_place_and_replies_in_its_thread(
-    invoke, configure, slack_sink
+    invoke, configure, slack_sink, fast_forward: FastForward
 ) -> None:
     configure(
         SLACK_WEBHOOK_URL="",
@@ -220,7 +225,7 @@ def test_web_api_updates_the_burst_alert_in_place_and_replies_in_its_thread(
     posted = [r.json["text"] for r in slack_sink.delivered]
     assert len(posted) == 4 and "possible brute force on root" in posted[3]
 
-    time.sleep(2.1)
+    fast_forward.advance(2.1)
     for event in events[5:]:  # the first is due a summary, the next three are not
         invoke(event)
 
@@ -234,13 +239,13 @@ def test_web_api_updates_the_burst_alert_in_place_and_replies_in_its_thread(
 
 
 def test_webhook_posts_a_rolling_summary_at_most_every_interval(
-    invoke, configure, slack_sink
+    invoke, configure, slack_sink, fast_forward: FastForward
 ) -> None:
     configure(BURST_SUMMARY_SECONDS="3")
     events = failures(20, every=timedelta(seconds=10))
     for event in events[:10]:
         invoke(event)
-    time.sleep(3.1)
+    fast_forward.advance(3.1)
     for event in events[10:]:
         invoke(event)
 
