@@ -12,7 +12,6 @@ import pytest
 
 from chalicelib.settings import Settings
 from chalicelib.store.schema import event_key
-from localdev.atomic_moto import atomic_moto
 from localdev.events import console_login
 from localdev.fast_forward import FastForward
 from localdev.slack_sink import RateLimit, Reply, SlackSink
@@ -82,48 +81,6 @@ def test_300_root_failures_make_a_few_messages_and_300_ledger_records(
     assert later is not None
     assert later["alert_status"]["S"] == "not_alerted"
     assert later["skip_reason"]["S"].startswith("part of burst: possible brute force on root")
-
-
-def test_two_concurrent_handlers_share_one_burst(
-    configure, limited_sink: SlackSink, dynamodb, fast_forward: FastForward
-) -> None:
-    container = configure(SLACK_MIN_INTERVAL_SECONDS=PRODUCTION_INTERVAL)
-    events = failures(
-        300,
-        user="alice",
-        ips=("203.0.113.7", "198.51.100.4", "192.0.2.1"),
-        every=timedelta(seconds=0.2),
-    )
-    results: list[str] = []
-    errors: list[BaseException] = []
-
-    def run(share: list[dict[str, Any]]) -> None:
-        try:
-            for event in share:
-                # Generous: on the frozen clock, a handler waiting for its send slot waits,
-                # in real time, for the other to finish what it is doing.
-                handled = container.alerter.handle(event, deadline=time.monotonic() + 600)
-                results.append(handled.outcome.value)
-        except BaseException as error:  # surfaced in the main thread below
-            errors.append(error)
-
-    with atomic_moto():  # DynamoDB applies each write atomically; moto needs the help
-        fast_forward.run_in_threads(lambda: run(events[0::2]), lambda: run(events[1::2]))
-        container.burst_summaries(deadline=time.monotonic() + 10)  # the storm stopped
-
-    assert errors == []
-    assert len(results) == 300
-    assert len(limited_sink.messages) <= 10
-    assert honours_retry_after(limited_sink)
-    assert all(ledger_item(dynamodb, e["detail"]["eventID"]) for e in events)
-    opened, closing = [
-        t for t in texts(limited_sink) if "possible brute force on IAM user alice" in t
-    ]
-    assert opened.startswith("HIGH: possible brute force on IAM user alice: 20 failed sign-ins in")
-    assert closing.startswith(  # every failure counted once, across both handlers
-        "HIGH: possible brute force on IAM user alice: 300 failed sign-ins in 59 seconds "
-        "from 3 IPs (+280 since the last message)"
-    )
 
 
 def test_four_root_failures_are_under_the_threshold(invoke, slack_sink, dynamodb) -> None:
