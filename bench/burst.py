@@ -197,6 +197,9 @@ def main() -> None:
     from moto import mock_aws
 
     from chalicelib.store.provision import create_ledger_table
+    from localdev import moto_transactions
+
+    moto_transactions.install()
 
     logging.getLogger("signin_alerts").disabled = True  # one JSON line per event: too many
     events = storm(args.events, args.seconds)

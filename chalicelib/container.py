@@ -12,12 +12,13 @@ from collections.abc import Mapping
 from functools import cached_property
 from typing import Any
 
+from chalicelib.alerting.commit import Committer
+from chalicelib.alerting.decide import Decider
 from chalicelib.alerting.digest import run_daily_digest
+from chalicelib.alerting.gather import Gatherer
 from chalicelib.alerting.pipeline import SigninAlerter
-from chalicelib.alerting.storms import StormControl
-from chalicelib.clock import utc_now
-from chalicelib.judge.bursts import thresholds
-from chalicelib.judge.rules import in_trusted_network
+from chalicelib.alerting.storms import BurstSummaries
+from chalicelib.clock import Clock, utc_now
 from chalicelib.recent_logins.handler import RecentLogins
 from chalicelib.settings import ConfigError, SecretResolver, Settings
 from chalicelib.slack.delivery import (
@@ -28,11 +29,10 @@ from chalicelib.slack.delivery import (
     WebhookTransport,
 )
 from chalicelib.slack.verify import RequestVerifier
-from chalicelib.store.bursts import BurstStore
+from chalicelib.store.bursts import BurstSweep
 from chalicelib.store.day_tally import DayTally
 from chalicelib.store.history import SigninHistory
-from chalicelib.store.ledger import Ledger
-from chalicelib.store.places import PlaceStore
+from chalicelib.store.ledger import Claims, Ledger
 from chalicelib.store.send_slots import SendSlots
 
 # When the Lambda context cannot tell us (local runs), assume this much time is left.
@@ -47,8 +47,9 @@ def deadline_from(context: Any) -> float:
 
 
 class Container:
-    def __init__(self, env: Mapping[str, str] | None = None) -> None:
+    def __init__(self, env: Mapping[str, str] | None = None, *, clock: Clock = utc_now) -> None:
         self._env = os.environ if env is None else env
+        self._clock = clock
 
     @cached_property
     def settings(self) -> Settings:
@@ -80,7 +81,7 @@ class Container:
         return Ledger(
             self.dynamodb,
             self.settings.ledger_table,
-            clock=utc_now,
+            clock=self._clock,
             retention_days=self.settings.ledger_retention_days,
         )
 
@@ -123,32 +124,31 @@ class Container:
         return DayTally(self.dynamodb, self.settings.ledger_table)
 
     @cached_property
-    def storms(self) -> StormControl:
-        settings = self.settings
-        return StormControl(
-            settings,
-            BurstStore(self.dynamodb, settings.ledger_table, thresholds(settings)),
-            PlaceStore(
-                self.dynamodb,
-                settings.ledger_table,
-                trusted=lambda signin: in_trusted_network(signin, settings),
-                travel_minutes=settings.impossible_travel_minutes,
-            ),
-            self.day_tally,
-        )
+    def burst_summary_poster(self) -> BurstSummaries:
+        return BurstSummaries(self.settings, BurstSweep(self.dynamodb, self.settings.ledger_table))
 
     @cached_property
     def alerter(self) -> SigninAlerter:
+        settings = self.settings
+        table = settings.ledger_table
         return SigninAlerter(
-            self.settings, self.ledger, self.notifier, clock=utc_now, storms=self.storms
+            settings,
+            gatherer=Gatherer(self.dynamodb, table),
+            decider=Decider(settings, table),
+            committer=Committer(self.dynamodb),
+            claims=Claims(self.dynamodb, table),
+            summaries=self.burst_summary_poster,
+            notifier=self.notifier,
+            clock=self._clock,
+            table=table,
         )
 
     def burst_summaries(self, *, deadline: float) -> dict[str, int]:
-        return self.storms.sweep(self.notifier, deadline=deadline)
+        return self.burst_summary_poster.sweep(self.notifier, deadline=deadline)
 
     def daily_digest(self, *, deadline: float) -> str:
         return run_daily_digest(
-            self.settings, self.day_tally, self.notifier, now=utc_now(), deadline=deadline
+            self.settings, self.day_tally, self.notifier, now=self._clock(), deadline=deadline
         )
 
     @cached_property
@@ -156,7 +156,7 @@ class Container:
         return SigninHistory(
             self.dynamodb,
             self.settings.ledger_table,
-            clock=utc_now,
+            clock=self._clock,
             retention_days=self.settings.ledger_retention_days,
         )
 
@@ -177,5 +177,5 @@ class Container:
             settings=lambda: self.settings,
             verifier=self.request_verifier,
             history=lambda: self.history,
-            clock=utc_now,
+            clock=self._clock,
         )

@@ -12,7 +12,10 @@ import pytest
 from moto import mock_aws
 
 from chalicelib.store.provision import create_ledger_table
+from localdev import moto_transactions
 from localdev.slack_sink import SlackSink
+
+moto_transactions.install()  # a commit costs its own items, as in DynamoDB
 
 EVENTS = Path(__file__).parent / "events"
 FIXTURES = EVENTS  # copies of ../shared/fixtures, so a clone tests on its own

@@ -12,6 +12,7 @@ import fnmatch
 import ipaddress
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from enum import StrEnum
 
 from chalicelib.judge.severity import Severity
 from chalicelib.settings import Settings
@@ -33,6 +34,16 @@ class Finding:
     reason: str
 
 
+class Skip(StrEnum):
+    """Why a sign-in is recorded but not posted: a value code can branch on."""
+
+    RECORD_ONLY = "record_only"
+    IGNORED = "ignored"
+    BELOW_MIN_SEVERITY = "below_min_severity"
+    HELD_BACK = "held_back"  # storm control: a burst alert will tell it
+    PART_OF_BURST = "part_of_burst"  # storm control: a burst alert tells it
+
+
 @dataclass(frozen=True)
 class Verdict:
     severity: Severity
@@ -42,6 +53,7 @@ class Verdict:
     # Why it does not alert, for the log and the demo; empty when it alerts.
     skip_reason: str = ""
     trusted_network: bool = False
+    skip: Skip | None = None  # the kind of `skip_reason`; None when it alerts
 
 
 Rule = Callable[[SignIn], "Finding | None"]
@@ -170,15 +182,13 @@ def evaluate(signin: SignIn, settings: Settings, rules: Iterable[Rule] = RULES) 
         severity = max(severity, Severity.HIGH)
         reasons.append(f"watched principal ({watched})")
 
-    skip_reason = ""
+    skip_reason, skip = "", None
     if not is_alerting_event(signin):
-        skip_reason = f"{signin.event_name} is recorded, not alerted"
+        skip_reason, skip = f"{signin.event_name} is recorded, not alerted", Skip.RECORD_ONLY
     elif not watched and (ignored := matches_any(signin, settings.ignore_principals)):
-        skip_reason = f"principal ignored ({ignored})"
+        skip_reason, skip = f"principal ignored ({ignored})", Skip.IGNORED
     elif severity < settings.alert_min_severity:
-        skip_reason = (
-            f"{severity.name} is below ALERT_MIN_SEVERITY {settings.alert_min_severity.name}"
-        )
+        skip_reason, skip = below_min_severity(severity, settings), Skip.BELOW_MIN_SEVERITY
 
     return Verdict(
         severity=severity,
@@ -187,4 +197,9 @@ def evaluate(signin: SignIn, settings: Settings, rules: Iterable[Rule] = RULES) 
         alert=not skip_reason,
         skip_reason=skip_reason,
         trusted_network=trusted,
+        skip=skip,
     )
+
+
+def below_min_severity(severity: Severity, settings: Settings) -> str:
+    return f"{severity.name} is below ALERT_MIN_SEVERITY {settings.alert_min_severity.name}"
