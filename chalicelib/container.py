@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from functools import cached_property
 from typing import Any
 
@@ -16,7 +16,7 @@ from chalicelib.alerting.commit import Committer
 from chalicelib.alerting.decide import Decider
 from chalicelib.alerting.digest import run_daily_digest
 from chalicelib.alerting.gather import Gatherer
-from chalicelib.alerting.pipeline import SigninAlerter
+from chalicelib.alerting.pipeline import SigninAlerter, Step
 from chalicelib.alerting.storms import BurstSummaries
 from chalicelib.clock import Clock, utc_now
 from chalicelib.recent_logins.handler import RecentLogins
@@ -47,9 +47,16 @@ def deadline_from(context: Any) -> float:
 
 
 class Container:
-    def __init__(self, env: Mapping[str, str] | None = None, *, clock: Clock = utc_now) -> None:
+    def __init__(
+        self,
+        env: Mapping[str, str] | None = None,
+        *,
+        clock: Clock = utc_now,
+        on_step: Callable[[Step], None] = lambda step: None,
+    ) -> None:
         self._env = os.environ if env is None else env
         self._clock = clock
+        self._on_step = on_step  # an observer of the pipeline's steps
 
     @cached_property
     def settings(self) -> Settings:
@@ -141,6 +148,7 @@ class Container:
             notifier=self.notifier,
             clock=self._clock,
             table=table,
+            on_step=self._on_step,
         )
 
     def burst_summaries(self, *, deadline: float) -> dict[str, int]:
