@@ -38,11 +38,12 @@ from chalicelib.signin.parse import Result, SignIn
 from chalicelib.slack.alert_message import build_message, notification_text
 from chalicelib.slack.burst_messages import burst_message
 from chalicelib.slack.burst_titles import burst_title
-from chalicelib.store.bursts import Windows, burst_of, subject_of
+from chalicelib.store.bursts import burst_of, subject_of
 from chalicelib.store.day_tally import day_writes
 from chalicelib.store.ledger import Claim, event_item, first_put
 from chalicelib.store.places import PlaceCheck, place_check
 from chalicelib.store.schema import Write, burst_key, epoch_of, event_key
+from chalicelib.store.windows import Windows
 
 log = logging.getLogger(__name__)
 

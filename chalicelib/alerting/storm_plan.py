@@ -24,19 +24,16 @@ from chalicelib.judge.bursts import (
 from chalicelib.judge.severity import Severity
 from chalicelib.settings import Settings
 from chalicelib.signin.parse import SignIn
-from chalicelib.store.bursts import (
+from chalicelib.store.bursts import add_to_burst, burst_of, open_writes, subject_of
+from chalicelib.store.schema import Write, burst_key, epoch_of
+from chalicelib.store.windows import (
     Lookup,
     Windows,
-    add_to_burst,
-    burst_of,
     count_of,
     mark_name,
     name_is_new,
-    open_writes,
     spray_marker,
-    subject_of,
 )
-from chalicelib.store.schema import Write, burst_key, epoch_of
 
 
 @dataclass(frozen=True)
@@ -62,7 +59,7 @@ def storm_keys(signin: SignIn, windows: Windows) -> list[dict[str, Any]]:
     epoch = epoch_of(signin.event_time)
     keys: list[dict[str, Any]] = []
     for subject in subjects_of(signin):
-        keys += windows.keys(subject, epoch)
+        keys += [*windows.keys(subject, epoch), burst_key(subject.id)]
         if subject.dimension is Dimension.SPRAY:
             keys.append(spray_marker(subject, signin.display_name))
     return keys
