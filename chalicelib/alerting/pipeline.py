@@ -196,7 +196,11 @@ class SigninAlerter:
             raise ClaimHeld(f"{signin.event_id}: another invocation holds the claim")
         message = stored.message
         if message is None:  # recorded before messages were stored with the claim
-            message = build_message(signin, evaluate(signin, self._settings), self._settings)
+            try:
+                message = build_message(signin, evaluate(signin, self._settings), self._settings)
+            except Exception:
+                self._give_back(signin, claim, 0, "message")
+                raise
         return self._deliver(signin, Alert("", message, stored.channel, claim), deadline)
 
     def _slack(self) -> SlackNotifier:
