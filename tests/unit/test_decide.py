@@ -4,8 +4,8 @@ and writes that record, count and claim in one commit."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
 from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from chalicelib.alerting.decide import Decider
@@ -29,7 +29,7 @@ def signin(event: dict[str, Any]) -> SignIn:
     return parse_signin(event, received_at=T0)
 
 
-def decide(event: dict[str, Any], items: list[dict[str, Any]] = (), **settings: Any) -> Any:
+def decide(event: dict[str, Any], items: Sequence[dict[str, Any]] = (), **settings: Any) -> Any:
     decider = Decider(Settings(**settings), TABLE)
     snapshot = Snapshot({key_of(item): item for item in items})
     return decider.decide(
