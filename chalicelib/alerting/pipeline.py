@@ -189,7 +189,9 @@ class SigninAlerter:
         """The event is in the ledger already: a duplicate, a retry, or our own commit
         that answered with an error after it was written."""
         if stored.status in (AlertStatus.SENT, AlertStatus.NOT_ALERTED):
-            return self._done(signin, "", Disposition.DUPLICATE, 0, stored.status.value)
+            return self._done(
+                signin, stored.severity, Disposition.DUPLICATE, 0, stored.status.value
+            )
         if stored.status is AlertStatus.DELIVERING and stored.claim_id == claim.id:
             pass  # our commit went through although its answer did not reach us
         elif not self._claims.take_over(signin.event_id, claim, now=self._clock().timestamp()):
@@ -201,7 +203,8 @@ class SigninAlerter:
             except Exception:
                 self._give_back(signin, claim, 0, "message")
                 raise
-        return self._deliver(signin, Alert("", message, stored.channel, claim), deadline)
+        alert = Alert(stored.severity, message, stored.channel, claim)
+        return self._deliver(signin, alert, deadline)
 
     def _slack(self) -> SlackNotifier:
         if self._notifier is None:

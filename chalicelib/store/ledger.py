@@ -64,6 +64,7 @@ class Stored:
     message: Mapping[str, Any] | None = None
     channel: str | None = None
     claim_id: str = ""
+    severity: str = ""
 
     @classmethod
     def of(cls, item: Mapping[str, Any]) -> Stored:
@@ -82,6 +83,7 @@ class Stored:
             message if isinstance(message, dict) else None,
             item.get("channel", {}).get("S") or None,
             item.get("claim_id", {}).get("S", ""),
+            item.get("severity", {}).get("S", ""),
         )
 
 
