@@ -101,7 +101,7 @@ def load(endpoint: str, table: str, count: int, now: datetime) -> float:
     counters: dict[str, Counter[str]] = {}
     for login in spread(count, days=90, now=now):
         signin = parse_signin(login.record(), received_at=now)
-        items.append(ledger.item_for(signin, evaluate(signin, settings), alert=False))
+        items.append(ledger.item_for(signin, evaluate(signin, settings)))
         if is_listed(signin):
             tally = counters.setdefault(day_of(signin.event_time), Counter())
             tally.update(counter_names(categories_of(signin)))

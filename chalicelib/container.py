@@ -9,17 +9,19 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
 from functools import cached_property
 from typing import Any
 
 from chalicelib import logs
+from chalicelib.alerting.commit import Committer
+from chalicelib.alerting.decide import Decider
 from chalicelib.alerting.digest import run_daily_digest
-from chalicelib.alerting.pipeline import SigninAlerter
-from chalicelib.alerting.storms import StormControl
+from chalicelib.alerting.gather import Gatherer
+from chalicelib.alerting.pipeline import SigninAlerter, Step
+from chalicelib.alerting.storms import BurstSummaries
 from chalicelib.aws_clients import CallLimits, InvocationDeadline
-from chalicelib.clock import utc_now
-from chalicelib.judge.bursts import thresholds
-from chalicelib.judge.rules import in_trusted_network
+from chalicelib.clock import Clock
 from chalicelib.recent_logins.handler import RecentLogins
 from chalicelib.settings import ConfigError, SecretResolver, Settings
 from chalicelib.slack.delivery import (
@@ -30,11 +32,10 @@ from chalicelib.slack.delivery import (
     WebhookTransport,
 )
 from chalicelib.slack.verify import RequestVerifier
-from chalicelib.store.bursts import BurstStore
+from chalicelib.store.bursts import BurstSweep
 from chalicelib.store.day_tally import DayTally
 from chalicelib.store.history import SigninHistory
-from chalicelib.store.ledger import Ledger
-from chalicelib.store.places import PlaceStore
+from chalicelib.store.ledger import Claims, Ledger
 from chalicelib.store.send_slots import SendSlots
 
 # When the Lambda context cannot tell us (local runs), assume this much time is left.
@@ -60,11 +61,16 @@ class Container:
         *,
         wall_clock: Callable[[], float] = time.time,
         sleep: Callable[[float], None] = time.sleep,
+        clock: Clock | None = None,
+        on_step: Callable[[Step], None] = lambda step: None,
     ) -> None:
         self._env = os.environ if env is None else env
         # What pacing waits on: tests pass a clock that skips the waits.
         self._wall_clock = wall_clock
         self._sleep = sleep
+        # The time the pipeline reads; by default the same as the wall clock's.
+        self._clock: Clock = clock or (lambda: datetime.fromtimestamp(self._wall_clock(), UTC))
+        self._on_step = on_step  # an observer of the pipeline's steps
         # Set by each handler as it starts; every AWS call it makes fits before it.
         self.deadline = InvocationDeadline()
         self.slash_deadline = InvocationDeadline()
@@ -134,7 +140,7 @@ class Container:
         return Ledger(
             self.dynamodb,
             self.settings.ledger_table,
-            clock=utc_now,
+            clock=self._clock,
             retention_days=self.settings.ledger_retention_days,
         )
 
@@ -184,33 +190,36 @@ class Container:
         return DayTally(self.dynamodb, self.settings.ledger_table)
 
     @cached_property
-    def storms(self) -> StormControl:
-        settings = self.settings
-        return StormControl(
-            settings,
-            BurstStore(self.dynamodb, settings.ledger_table, thresholds(settings)),
-            PlaceStore(
-                self.dynamodb,
-                settings.ledger_table,
-                trusted=lambda signin: in_trusted_network(signin, settings),
-                travel_minutes=settings.impossible_travel_minutes,
-            ),
-            self.day_tally,
+    def burst_summary_poster(self) -> BurstSummaries:
+        return BurstSummaries(
+            self.settings,
+            BurstSweep(self.dynamodb, self.settings.ledger_table),
             wall_clock=self._wall_clock,
         )
 
     @cached_property
     def alerter(self) -> SigninAlerter:
+        settings = self.settings
+        table = settings.ledger_table
         return SigninAlerter(
-            self.settings, self.ledger, self.notifier, clock=utc_now, storms=self.storms
+            settings,
+            gatherer=Gatherer(self.dynamodb, table),
+            decider=Decider(settings, table),
+            committer=Committer(self.dynamodb),
+            claims=Claims(self.dynamodb, table),
+            summaries=self.burst_summary_poster,
+            notifier=self.notifier,
+            clock=self._clock,
+            table=table,
+            on_step=self._on_step,
         )
 
     def burst_summaries(self, *, deadline: float) -> dict[str, int]:
-        return self.storms.sweep(self.notifier, deadline=deadline)
+        return self.burst_summary_poster.sweep(self.notifier, deadline=deadline)
 
     def daily_digest(self, *, deadline: float) -> str:
         return run_daily_digest(
-            self.settings, self.day_tally, self.notifier, now=utc_now(), deadline=deadline
+            self.settings, self.day_tally, self.notifier, now=self._clock(), deadline=deadline
         )
 
     @cached_property
@@ -218,7 +227,7 @@ class Container:
         return SigninHistory(
             self.slash_dynamodb,
             self.settings.ledger_table,
-            clock=utc_now,
+            clock=self._clock,
             retention_days=self.settings.ledger_retention_days,
         )
 
@@ -239,7 +248,7 @@ class Container:
             settings=lambda: self.settings,
             verifier=self.request_verifier,
             history=lambda: self.history,
-            clock=utc_now,
+            clock=self._clock,
             calls=self.slash_deadline,
         )
 

@@ -13,9 +13,11 @@ import pytest
 from moto import mock_aws
 
 from chalicelib.store.provision import create_ledger_table
+from localdev import moto_transactions
 from localdev.fast_forward import FastForward
-from localdev.moto_transactions import quick_transactions
 from localdev.slack_sink import SlackSink
+
+moto_transactions.install()  # a commit costs its own items, as in DynamoDB
 
 EVENTS = Path(__file__).parent / "events"
 FIXTURES = EVENTS  # copies of ../shared/fixtures, so a clone tests on its own
@@ -56,7 +58,7 @@ def _moto() -> Iterator[Any]:
     """moto for a whole module: starting it drops boto3's default session, and a new
     one parses botocore's endpoint data again (half a second). Only modules that ask
     for `aws` have it, so a module with a moto server of its own is left alone."""
-    with mock_aws() as mock, quick_transactions():
+    with mock_aws() as mock:
         yield mock
 
 

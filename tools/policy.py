@@ -16,8 +16,9 @@ from typing import Any
 from chalicelib.watchdog.findings import FORWARDING_CHECKER_REGION, forward_rule_name
 from tools.stages import PROJECT_DIR, Stage, load_stages
 
-# What chalicelib calls on the ledger: Ledger.record/claim/mark_sent/release/get, and
-# Query on the table and its indexes for /recent-logins.
+# What chalicelib calls on the ledger: the pipeline's BatchGetItem and its commit
+# (TransactWriteItems, authorised part by part as PutItem and UpdateItem), claims and the
+# "sent" mark (UpdateItem), and Query on the table and its indexes for /recent-logins.
 LEDGER_ACTIONS = (
     "dynamodb:GetItem",
     "dynamodb:BatchGetItem",

@@ -1,14 +1,10 @@
 """Storm control: count failed sign-ins in sliding windows and decide, per failure,
 whether it alerts by itself, is held back, opens a burst alert, or belongs to one.
 
-Counting is atomic across Lambda instances. Each window is cut into `SLICES` slices;
-a failure `ADD`s one to its slice item (no read-modify-write), then one consistent
-`BatchGetItem` reads the window's slices and the subjects' burst items. Which instance
-posts the burst alert is decided by a conditional put of the burst item, so exactly one
-does, even when several see the count over the threshold at once (a sliding sum can
-jump past the threshold; "who saw it cross exactly" is not reliable, the put is).
-
-The decision itself (`decide`) is a pure function of the counts and the open bursts.
+Each window is cut into `SLICES` slices (store/bursts.py). The pipeline reads them
+with everything else in its one read, adds this failure in memory, and `decide` is a
+pure function of those counts and the open bursts. Which instance posts the burst alert
+is decided by the commit's conditional put of the burst item, so exactly one does.
 """
 
 from __future__ import annotations
@@ -172,7 +168,6 @@ def subject_words(subject: Subject) -> str:
 
 
 def decide(
-    event_id: str,
     epoch: int,
     counts: Sequence[WindowCount],
     bursts: Mapping[str, Burst],
@@ -187,10 +182,6 @@ def decide(
         for count in ordered
         if count.subject.id in bursts and bursts[count.subject.id].covers(epoch)
     ]
-    mine = [burst for burst in open_bursts if burst.opener_event_id == event_id]
-    if mine:  # a retry of the failure that opened it: post (again) what it owes
-        count = next(c for c in ordered if c.subject.id == mine[0].subject.id)
-        return Decision(Action.OPEN_BURST, subject_words(count.subject), count, mine[0])
     if open_bursts:
         burst = open_bursts[0]
         return Decision(

@@ -96,6 +96,10 @@ TTL_ATTRIBUTE = "expires_at"
 MIN_TTL_EPOCH = 0
 MAX_TTL_EPOCH = int(datetime(9999, 12, 31, 23, 59, 59, tzinfo=UTC).timestamp())
 DAY_SECONDS = 86_400
+
+# One item of a TransactWriteItems call (`{"Put": ...}`, `{"Update": ...}`, ...): the
+# pipeline's writes are values, so any step may add one to the sign-in's commit.
+Write = dict[str, Any]
 # Names and user agents are chosen by whoever signs in: key text stays bounded.
 MAX_KEY_TEXT = 400
 BATCH_GET_LIMIT = 100
@@ -146,6 +150,21 @@ def bounded(text: str) -> str:
     return text[:MAX_KEY_TEXT]
 
 
+def epoch_of(moment: datetime) -> int:
+    return int(moment.timestamp())
+
+
+def expires_after(epoch: int, days: int) -> dict[str, str]:
+    """The TTL attribute of an item that may go `days` after `epoch` (integer
+    arithmetic: no date overflow for any event time), clamped as `expires_at` does."""
+    return expires_at(epoch, days * DAY_SECONDS)
+
+
+def day_epoch(day: str) -> int:
+    """The first second (UTC) of a `YYYY-MM-DD` day."""
+    return epoch_of(datetime.fromisoformat(day).replace(tzinfo=UTC))
+
+
 # -- key families -----------------------------------------------------------------------
 # Every item in the table, by its partition key's prefix.
 
@@ -156,7 +175,8 @@ def event_key(event_id: str) -> dict[str, Any]:
 
 
 def day_counter_key(day: str) -> dict[str, Any]:
-    """`DAY#<date>`/`COUNT`: the day's sign-in counters, whole and per hour."""
+    """`DAY#<date>`/`COUNT`: the day's one counter item, written in each sign-in's
+    commit: totals and hourly totals for `/recent-logins`, the digest's tallies."""
     return {"pk": {"S": f"DAY#{day}"}, "sk": {"S": COUNTER_SK}}
 
 
@@ -165,8 +185,8 @@ def day_partition(day: date) -> str:
 
 
 def day_item_key(day: date, sort_key: str) -> dict[str, Any]:
-    """`DAY#<date>`/`TOTALS`, `PRINCIPAL#...`, `BURST#...`, `PLACE#...`, `DIGEST`: the
-    digest's tallies and lines for that day."""
+    """`DAY#<date>`/`PRINCIPAL#...`, `BURST#...`, `PLACE#...`, `DIGEST`: the day's
+    counters per principal and the digest's lines, beside its `COUNT` item."""
     return {"pk": {"S": day_partition(day)}, "sk": {"S": bounded(sort_key)}}
 
 

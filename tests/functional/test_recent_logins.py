@@ -27,7 +27,7 @@ def seed(slash: Slash, *logins: Login) -> None:
     container = slash.container
     for login in logins:
         signin = parse_signin(login.record(), received_at=NOW)
-        container.ledger.record(signin, evaluate(signin, container.settings), alert=False)
+        container.ledger.record(signin, evaluate(signin, container.settings))
 
 
 def ago(**delta: float) -> datetime:

@@ -113,7 +113,7 @@ def build_stage(sink: SlackSink) -> None:
 
 def seed_signin(container: Container, at: datetime) -> None:
     signin = parse_signin(Login("wd-1", at, region=REGION).record(), received_at=at)
-    container.ledger.record(signin, evaluate(signin, container.settings), alert=False)
+    container.ledger.record(signin, evaluate(signin, container.settings))
 
 
 @pytest.fixture

@@ -131,7 +131,7 @@ def test_the_ledger_item_is_built_for_any_moment_with_its_ttl_in_range(
 ) -> None:
     ledger = Ledger(None, "table", clock=lambda: NOW, retention_days=retention_days)
     signin = _signin_at(moment)
-    item = ledger.item_for(signin, evaluate(signin, Settings()), alert=True)
+    item = ledger.item_for(signin, evaluate(signin, Settings()))
     ttl = item[TTL_ATTRIBUTE]
     assert _ttl_in_range(ttl, floor=int(NOW.timestamp()))
     expected = int(moment.timestamp()) + retention_days * 86_400
@@ -166,4 +166,4 @@ def test_reported_event_times_all_build_a_message_and_an_item() -> None:
             signin = parse_signin(_record_with_time(raw), received_at=NOW)
             verdict = evaluate(signin, config)
             assert build_message(signin, verdict, config)["text"].startswith("CRITICAL")
-            assert _ttl_in_range(ledger.item_for(signin, verdict, alert=True)[TTL_ATTRIBUTE])
+            assert _ttl_in_range(ledger.item_for(signin, verdict)[TTL_ATTRIBUTE])

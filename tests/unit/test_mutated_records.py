@@ -38,7 +38,7 @@ def test_mutated_records_never_raise_and_keep_their_promises(event: dict[str, An
     verdict = evaluate(signin, SETTINGS)
     assert verdict.alert or verdict.skip_reason
 
-    item = LEDGER.item_for(signin, verdict, alert=verdict.alert)
+    item = LEDGER.item_for(signin, verdict)
     assert all(item[key].get("S") for key in KEYS & item.keys())
     if is_listed(signin):
         assert listing_attributes(signin)

@@ -12,6 +12,7 @@ import fnmatch
 import ipaddress
 from collections.abc import Iterable
 from dataclasses import dataclass
+from enum import StrEnum
 
 from chalicelib.judge.rules.base import (
     CONSOLE_LOGIN,
@@ -40,6 +41,7 @@ __all__ = [
     "Case",
     "Finding",
     "Rule",
+    "Skip",
     "Verdict",
     "evaluate",
     "in_trusted_network",
@@ -68,6 +70,16 @@ RULES: tuple[Rule, ...] = (
 )
 
 
+class Skip(StrEnum):
+    """Why a sign-in is recorded but not posted: a value code can branch on."""
+
+    RECORD_ONLY = "record_only"
+    IGNORED = "ignored"
+    BELOW_MIN_SEVERITY = "below_min_severity"
+    HELD_BACK = "held_back"  # storm control: a burst alert will tell it
+    PART_OF_BURST = "part_of_burst"  # storm control: a burst alert tells it
+
+
 @dataclass(frozen=True)
 class Verdict:
     severity: Severity
@@ -77,6 +89,7 @@ class Verdict:
     # Why it does not alert, for the log and the demo; empty when it alerts.
     skip_reason: str = ""
     trusted_network: bool = False
+    skip: Skip | None = None  # the kind of `skip_reason`; None when it alerts
 
 
 def is_alerting_event(signin: SignIn) -> bool:
@@ -131,20 +144,18 @@ def evaluate(signin: SignIn, settings: Settings, rules: Iterable[Rule] = RULES) 
         severity = max(severity, Severity.HIGH)
         reasons.append(f"watched principal ({watched})")
 
-    skip_reason = ""
+    skip_reason, skip = "", None
     # Root is never quiet: not by its event name, nor by the ignore list.
     if not is_alerting_event(signin) and not signin.is_root:
-        skip_reason = f"{signin.event_name} is recorded, not alerted"
+        skip_reason, skip = f"{signin.event_name} is recorded, not alerted", Skip.RECORD_ONLY
     elif (
         not watched
         and not signin.is_root
         and (ignored := matches_any(signin, settings.ignore_principals))
     ):
-        skip_reason = f"principal ignored ({ignored})"
+        skip_reason, skip = f"principal ignored ({ignored})", Skip.IGNORED
     elif severity < settings.alert_min_severity:
-        skip_reason = (
-            f"{severity.name} is below ALERT_MIN_SEVERITY {settings.alert_min_severity.name}"
-        )
+        skip_reason, skip = below_min_severity(severity, settings), Skip.BELOW_MIN_SEVERITY
 
     return Verdict(
         severity=severity,
@@ -153,4 +164,9 @@ def evaluate(signin: SignIn, settings: Settings, rules: Iterable[Rule] = RULES) 
         alert=not skip_reason,
         skip_reason=skip_reason,
         trusted_network=trusted,
+        skip=skip,
     )
+
+
+def below_min_severity(severity: Severity, settings: Settings) -> str:
+    return f"{severity.name} is below ALERT_MIN_SEVERITY {settings.alert_min_severity.name}"
