@@ -109,7 +109,7 @@ class Handler:
             {"LEDGER_TABLE": table, "SLACK_SIGNING_SECRET": SECRET, "SLACK_TEAM_ID": TEAM}
         )
         self.calls: list[str] = []
-        container.dynamodb.meta.events.register(
+        container.slash_dynamodb.meta.events.register(
             "before-call.dynamodb.*", lambda model, **_: self.calls.append(model.name)
         )
         self.handle = container.recent_logins.handle

@@ -1,5 +1,6 @@
 """A ledger of many sign-ins, loaded fast: the items `Ledger.record` would leave (event
-items, day counters with their hourly counters, directory items), written with
+items, the day's `COUNT` and `HOURS` counters, directory items; not the digest's
+`PRINCIPAL#` lines), written with
 BatchWriteItem instead of one transaction each. For the bench and the tests that
 count calls at 100,000 sign-ins.
 """
@@ -13,12 +14,14 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from chalicelib.judge.places import Places
 from chalicelib.judge.rules import Verdict, evaluate
 from chalicelib.settings import Settings
 from chalicelib.signin.parse import SignIn, parse_signin
+from chalicelib.store.day_tally import day_counts, hour_counts
 from chalicelib.store.directory import DirectoryTally
 from chalicelib.store.ledger import Ledger
-from chalicelib.store.listing import categories_of, counter_names, hourly_name, is_listed
+from chalicelib.store.listing import is_listed
 from chalicelib.store.schema import TTL_ATTRIBUTE, day_counter_key, day_hours_key, day_of
 from localdev.signins import Login
 
@@ -48,13 +51,11 @@ def ledger_items(logins: Iterable[Login], *, now: datetime, table: str) -> list[
             event_time=login.at.astimezone(UTC).replace(microsecond=0),
             source_ip=login.source_ip,
         )
-        items.append(ledger.item_for(signin, verdict, alert=False))
+        items.append(ledger.item_for(signin, verdict))
+        day = day_of(signin.event_time)
+        counters.setdefault(day, Counter()).update(day_counts(signin, Places()))
         if is_listed(signin):
-            names = counter_names(categories_of(signin))
-            hour = signin.event_time.astimezone(UTC).hour
-            counters.setdefault(day_of(signin.event_time), Counter()).update(names)
-            hourly = [hourly_name(hour, name) for name in names]
-            hours.setdefault(day_of(signin.event_time), Counter()).update(hourly)
+            hours.setdefault(day, Counter()).update(hour_counts(signin))
             directory.add(signin)
     expires = str(int((now + timedelta(days=92)).timestamp()))
     for key, tallies in ((day_counter_key, counters), (day_hours_key, hours)):

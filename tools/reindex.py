@@ -18,7 +18,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, TextIO
 
+from chalicelib.judge.places import Places
 from chalicelib.signin.parse import SignIn
+from chalicelib.store.day_tally import day_writes
 from chalicelib.store.directory import transact_with_directory
 from chalicelib.store.ledger import Ledger
 from chalicelib.store.listing import listing_attributes, signin_from_item
@@ -114,7 +116,9 @@ class Reindex:
         if derived:
             counted = "day" in item  # schema 1 counted what it indexed
             if not counted:
-                entries += self._ledger.counter_updates(signin, derived["day"]["S"])
+                entries += day_writes(
+                    self._table, signin, Places(), retention_days=self._ledger.retention_days
+                )
             if self._commit(signin, entries, directory=True):
                 summary.upgraded += 1
                 summary.counted += not counted

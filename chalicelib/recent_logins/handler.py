@@ -18,6 +18,7 @@ from urllib.parse import parse_qs
 from chalice.app import Response
 
 from chalicelib import logs
+from chalicelib.aws_clients import InvocationDeadline
 from chalicelib.recent_logins.access import Access, Caller
 from chalicelib.recent_logins.command import MAX_TEXT_CHARACTERS, BadCommand, parse_command
 from chalicelib.recent_logins.replies import (
@@ -34,6 +35,9 @@ from chalicelib.store.history import SigninHistory
 # bytes of UTF-8 and each byte percent-encoded as 3, plus the form's other fields. A
 # longer command is a usage reply; only a body no Slack request can be is refused.
 MAX_BODY_BYTES = MAX_TEXT_CHARACTERS * 4 * 3 + 8192
+# No AWS call (the signing secret from SSM, a ledger read) may run past this, counted
+# from the request's arrival: a hung table is a "could not be read" reply, not silence.
+ANSWER_WITHIN_SECONDS = 2.5
 UNAUTHORIZED = "Unauthorized"
 
 
@@ -51,17 +55,20 @@ class RecentLogins:
         verifier: Callable[[], RequestVerifier],
         history: Callable[[], SigninHistory],
         clock: Callable[[], datetime],
+        calls: InvocationDeadline | None = None,
     ) -> None:
         # Factories, so that a broken setting is a logged refusal, not a 500.
         self._settings = settings
         self._verifier = verifier
         self._history = history
         self._clock = clock
+        self._calls = calls or InvocationDeadline()
 
     def handle(self, request: Any) -> Response:
         """`request` is Chalice's `app.current_request`: its `raw_body` is the exact
         bytes Slack signed, its `headers` a case-insensitive mapping."""
         started = time.monotonic()
+        self._calls.start(started + ANSWER_WITHIN_SECONDS)
         try:
             raw = getattr(request, "raw_body", b"") or b""
         except ValueError:  # `isBase64Encoded` with a body that is not base64

@@ -23,7 +23,13 @@ from enum import Enum
 from typing import Any
 
 from chalicelib.signin.parse import SignIn
-from chalicelib.store.listing import categories_of, counter_names, principal_name, who_text
+from chalicelib.store.listing import (
+    categories_of,
+    counter_names,
+    is_listed,
+    principal_name,
+    who_text,
+)
 from chalicelib.store.schema import (
     DIRECTORY_COUNT_PREFIX,
     DIRECTORY_PARTITION,
@@ -113,6 +119,19 @@ def directory_update(
     }
 
 
+def placement_for(signin: SignIn, item: Mapping[str, Any] | None) -> Placement:
+    """Where the sign-in falls among what the principal's directory `item` (as read)
+    holds; the update's condition checks it again when it is written."""
+    if item is None or "last_seen" not in item:
+        return Placement.NEWEST
+    at = _epoch(signin)
+    if at >= read_int(item, "last_seen"):
+        return Placement.NEWEST
+    if at < read_int(item, "first_seen"):
+        return Placement.OLDEST
+    return Placement.BETWEEN
+
+
 def transact_with_directory(
     dynamodb: Any,
     table_name: str,
@@ -122,13 +141,18 @@ def transact_with_directory(
     attempts: int = 4,
     sleep: Callable[[float], None] = time.sleep,
 ) -> dict[str, Any] | None:
-    """Write `items` and the sign-in's directory entry in one transaction, trying each
-    placement in turn. None when written; the cancellation reason of `items[0]` when
-    its own condition failed (a duplicate), with the item if DynamoDB returned it."""
+    """Write `items` and, for a listed sign-in, its directory entry in one transaction,
+    trying each placement in turn. None when written; the cancellation reason of
+    `items[0]` when its own condition failed (a duplicate), with the item if DynamoDB
+    returned it. For bulk writers (`Ledger.record`, reindex); the alert pipeline reads
+    the directory item in its gather and places the entry in its decision."""
+    listed = is_listed(signin)
     placement = Placement.NEWEST
     failures = 0
     while True:
-        entries = [*items, directory_update(signin, table_name, placement)]
+        entries = list(items)
+        if listed:
+            entries.append(directory_update(signin, table_name, placement))
         try:
             dynamodb.transact_write_items(TransactItems=entries)
         except dynamodb.exceptions.TransactionCanceledException as error:
@@ -139,7 +163,11 @@ def transact_with_directory(
                 return first
             if failures >= attempts + len(Placement):
                 raise
-            if len(reasons) == len(entries) and reasons[-1].get("Code") == "ConditionalCheckFailed":
+            if (
+                listed
+                and len(reasons) == len(entries)
+                and reasons[-1].get("Code") == "ConditionalCheckFailed"
+            ):
                 # The sign-in is older than the principal's last: try where it falls.
                 placement = placement.next() or Placement.NEWEST
             else:

@@ -6,8 +6,16 @@ from collections.abc import Mapping
 from enum import StrEnum
 from typing import Any, TypeVar
 
-from chalicelib.judge.rules import is_alerting_event, success_without_mfa
-from chalicelib.signin.parse import Federation, Mfa, PrincipalType, Result, SignIn, parse_time
+from chalicelib.judge.rules import is_alerting_event, lacks_mfa
+from chalicelib.signin.parse import (
+    UNKNOWN_EVENT,
+    Federation,
+    Mfa,
+    PrincipalType,
+    Result,
+    SignIn,
+    parse_time,
+)
 from chalicelib.store.schema import (
     ACCOUNT_PARTITION_ATTRIBUTE,
     CATEGORY_PARTITION_ATTRIBUTES,
@@ -44,6 +52,8 @@ def hourly_name(hour: int, name: str) -> str:
 def is_listed(signin: SignIn) -> bool:
     """A sign-in as a person means it: ConsoleLogin, an Identity Center authentication.
     Steps inside one (CheckMfa) and root password recovery are recorded, not listed."""
+    if signin.is_root and signin.event_name == UNKNOWN_EVENT:
+        return True  # may well be a sign-in: root is never left out
     return is_alerting_event(signin) and not signin.event_name.startswith("PasswordRecovery")
 
 
@@ -53,8 +63,9 @@ def categories_of(signin: SignIn) -> frozenset[Category]:
         found.add(Category.FAILED)
     if signin.is_root:
         found.add(Category.ROOT)
-    # The alert rule's own definition, so federated sessions are never "without MFA".
-    if success_without_mfa(signin) is not None:
+    # The one definition of "without MFA" (MFA "no"), so `nomfa`, the alert titles and
+    # the digest count the same sign-ins; MFA at the identity provider is never "no".
+    if lacks_mfa(signin):
         found.add(Category.NOMFA)
     return frozenset(found)
 
@@ -113,6 +124,7 @@ def signin_attributes(signin: SignIn) -> dict[str, Any]:
         "failure_reason": signin.failure_reason,
         "mfa": signin.mfa.value,
         "mfa_type": signin.mfa_type,
+        "mfa_source": signin.mfa_source,
         "federation": signin.federation.value,
         "saml_provider": signin.saml_provider,
         "login_url": signin.login_url[:512],
@@ -159,6 +171,7 @@ def signin_from_item(item: Mapping[str, Any]) -> SignIn | None:
         saml_provider=text("saml_provider"),
         login_url=text("login_url"),
         problems=tuple(item.get("problems", {}).get("SS", ())),
+        mfa_source=text("mfa_source"),
     )
 
 

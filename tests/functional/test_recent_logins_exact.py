@@ -63,7 +63,7 @@ def record(slash: Slash, *logins: Login) -> None:
     container = slash.container
     for login in logins:
         signin = parse_signin(login.record(), received_at=START)
-        container.ledger.record(signin, evaluate(signin, container.settings), alert=False)
+        container.ledger.record(signin, evaluate(signin, container.settings))
 
 
 @pytest.mark.parametrize(

@@ -39,7 +39,7 @@ def record(dynamodb: Any, *logins: Login) -> list[bool]:
     firsts = []
     for login in logins:
         signin = parse_signin(login.record(), received_at=NOW)
-        firsts.append(ledger.record(signin, evaluate(signin, Settings()), alert=False).first_time)
+        firsts.append(ledger.record(signin, evaluate(signin, Settings())).first_time)
     return firsts
 
 
@@ -107,9 +107,7 @@ def test_steps_inside_a_signin_keep_no_directory_item(dynamodb: Any) -> None:
     from tests.conftest import load_event
 
     signin = parse_signin(load_event("check_mfa.json"), received_at=NOW)
-    Ledger(dynamodb, TABLE, clock=lambda: NOW).record(
-        signin, evaluate(signin, Settings()), alert=False
-    )
+    Ledger(dynamodb, TABLE, clock=lambda: NOW).record(signin, evaluate(signin, Settings()))
 
     assert "Item" not in dynamodb.get_item(TableName=TABLE, Key=directory_key(signin.principal_key))
 
