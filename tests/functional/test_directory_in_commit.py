@@ -36,8 +36,9 @@ def alice(number: int, at: datetime) -> dict[str, Any]:
 
 
 def item(dynamodb: Any, key: dict[str, Any]) -> dict[str, Any]:
-    found: dict[str, Any] = dynamodb.get_item(TableName=TABLE, Key=key, ConsistentRead=True)
-    return found.get("Item", {})
+    response = dynamodb.get_item(TableName=TABLE, Key=key, ConsistentRead=True)
+    found: dict[str, Any] = response.get("Item", {})
+    return found
 
 
 def number(found: dict[str, Any], name: str) -> int:
