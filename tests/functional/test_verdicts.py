@@ -125,7 +125,7 @@ def test_named_mfa_evidence_reads_yes_everywhere(
     assert "no MFA" not in why(message)
     item = ledger(dynamodb, event)
     assert (item["mfa"], item["mfa_type"]) == ("yes", mfa[5:-1])
-    assert "nomfa_month" not in item
+    assert "listed_nomfa" not in item
     assert " · MFA yes · " in listed_line(slash)
     assert "0 without MFA" in slash().text
 
@@ -143,7 +143,7 @@ def test_a_record_without_mfa_information_says_not_recorded(
     assert "without MFA" not in json.dumps(message)
     assert why(message) == "*Why*: MFA not recorded"
     item = ledger(dynamodb, event)
-    assert item["mfa"] == "unknown" and "nomfa_month" not in item
+    assert item["mfa"] == "unknown" and "listed_nomfa" not in item
     assert " · MFA unknown (not recorded) · " in listed_line(slash)
     assert "0 without MFA" in slash().text
 
@@ -250,7 +250,7 @@ def test_root_alerts_high_whatever_the_record_lacks_and_says_what(
     assert f"does not say the {untold}" in why(message)
     assert message["text"].startswith(f"{title}: root user, ")
     item = ledger(dynamodb, event)
-    assert item["principal_type"] == "root" and "root_month" in item
+    assert item["principal_type"] == "root" and "listed_root" in item
     assert "*root user*" in listed_line(slash, "root")
 
 
