@@ -15,7 +15,13 @@ from typing import Any
 from chalicelib.alerting.digest import run_daily_digest
 from chalicelib.alerting.pipeline import SigninAlerter
 from chalicelib.alerting.storms import StormControl
-from chalicelib.clock import utc_now
+from chalicelib.clock import Clock, utc_now
+from chalicelib.confirm.answers import Interactions
+from chalicelib.confirm.asking import Confirmations
+from chalicelib.confirm.slack_api import SlackApi
+from chalicelib.confirm.state import ConfirmLedger
+from chalicelib.confirm.sweep import Escalations
+from chalicelib.confirm.users import UserFinder
 from chalicelib.judge.bursts import thresholds
 from chalicelib.judge.rules import in_trusted_network
 from chalicelib.recent_logins.handler import RecentLogins
@@ -47,8 +53,9 @@ def deadline_from(context: Any) -> float:
 
 
 class Container:
-    def __init__(self, env: Mapping[str, str] | None = None) -> None:
+    def __init__(self, env: Mapping[str, str] | None = None, *, clock: Clock = utc_now) -> None:
         self._env = os.environ if env is None else env
+        self._clock = clock  # "Was this you?" times (asked, answered, due); tests move it
 
     @cached_property
     def settings(self) -> Settings:
@@ -140,7 +147,12 @@ class Container:
     @cached_property
     def alerter(self) -> SigninAlerter:
         return SigninAlerter(
-            self.settings, self.ledger, self.notifier, clock=utc_now, storms=self.storms
+            self.settings,
+            self.ledger,
+            self.notifier,
+            clock=utc_now,
+            storms=self.storms,
+            confirm=self.confirmations,
         )
 
     def burst_summaries(self, *, deadline: float) -> dict[str, int]:
@@ -178,4 +190,70 @@ class Container:
             verifier=self.request_verifier,
             history=lambda: self.history,
             clock=utc_now,
+        )
+
+    # -- "Was this you?" ---------------------------------------------------------------
+    def slack_api(self) -> SlackApi | None:
+        """The Web API client for questions; None when Slack is a webhook."""
+        if "slack_api" not in self.__dict__:
+            settings = self.settings
+            token = self.secrets.value(
+                settings.slack_bot_token, settings.slack_bot_token_param, "SLACK_BOT_TOKEN"
+            )
+            self.__dict__["slack_api"] = (
+                SlackApi(
+                    token, base_url=settings.slack_api_url, timeout=settings.slack_timeout_seconds
+                )
+                if token
+                else None
+            )
+        api: SlackApi | None = self.__dict__["slack_api"]
+        return api
+
+    @cached_property
+    def confirm_ledger(self) -> ConfirmLedger:
+        return ConfirmLedger(self.dynamodb, self.settings.ledger_table)
+
+    @cached_property
+    def confirmations(self) -> Confirmations:
+        return Confirmations(
+            self.settings,
+            ledger=self.confirm_ledger,
+            users=UserFinder(self.settings.slack_user_map, self._required_slack_api),
+            slack=self.slack_api,
+            notifier=self.notifier,
+            tally=self.day_tally,
+            clock=self._clock,
+        )
+
+    def _required_slack_api(self) -> SlackApi:
+        api = self.slack_api()
+        if api is None:
+            raise ConfigError("SLACK_BOT_TOKEN: required for questions")
+        return api
+
+    @cached_property
+    def escalations(self) -> Escalations:
+        return Escalations(
+            self.settings,
+            ledger=self.confirm_ledger,
+            notifier=self.notifier,
+            tally=self.day_tally,
+            clock=self._clock,
+        )
+
+    def pending_confirmations(self, *, deadline: float) -> dict[str, int]:
+        return self.escalations.sweep(deadline=deadline).to_dict()
+
+    @cached_property
+    def interactions(self) -> Interactions:
+        return Interactions(
+            settings=lambda: self.settings,
+            verifier=self.request_verifier,
+            ledger=lambda: self.confirm_ledger,
+            slack=self.slack_api,
+            notifier=self.notifier,
+            escalations=lambda: self.escalations,
+            tally=lambda: self.day_tally,
+            clock=self._clock,
         )

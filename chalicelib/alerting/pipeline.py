@@ -15,6 +15,7 @@ from typing import Any
 
 from chalicelib import logs
 from chalicelib.alerting.storms import BurstAlert, StormControl
+from chalicelib.confirm.asking import Confirmations
 from chalicelib.judge.bursts import Action, Decision
 from chalicelib.judge.rules import Verdict, evaluate
 from chalicelib.settings import ConfigError, Settings
@@ -59,8 +60,10 @@ class SigninAlerter:
         *,
         clock: Callable[[], datetime],
         storms: StormControl | None = None,
+        confirm: Confirmations | None = None,
     ) -> None:
         self._settings = settings
+        self._confirm = confirm  # "Was this you?": plan before the post, ask after
         self._ledger = ledger
         self._storms = storms
         # A factory, so that a sign-in that does not alert never reads the Slack secret.
@@ -149,10 +152,12 @@ class SigninAlerter:
         deadline: float,
         burst_alert: BurstAlert | None = None,
     ) -> Handled:
+        question = self._confirm.plan(signin, verdict) if self._confirm else None
         if burst_alert is not None:
             message = burst_alert.message
         else:
-            message = build_message(signin, verdict, self._settings)
+            asked = question.alert_blocks if question else ()
+            message = build_message(signin, verdict, self._settings, asked)
         channel = self._settings.slack_channel_by_severity.get(verdict.severity)
         try:
             delivered = self._slack().post(message, deadline=deadline, channel=channel)
@@ -177,6 +182,8 @@ class SigninAlerter:
             self._storms.remember_message(
                 burst_alert.burst, ts=delivered.reference, channel=delivered.channel
             )
+        if self._confirm is not None:
+            self._confirm.ask(question, delivered, message, deadline=deadline)
         return self._done(signin, verdict, Disposition.POSTED, delivered.attempts)
 
     def _done(

@@ -42,6 +42,8 @@ class Verdict:
     # Why it does not alert, for the log and the demo; empty when it alerts.
     skip_reason: str = ""
     trusted_network: bool = False
+    # A new IP, a new country or impossible travel (judge/escalation.apply_places).
+    new_place: bool = False
 
 
 Rule = Callable[[SignIn], "Finding | None"]

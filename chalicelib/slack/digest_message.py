@@ -35,6 +35,18 @@ def digest_message(summary: DaySummary) -> dict[str, Any]:
         ("Bursts", str(t["bursts"])),
         ("Other sign-in events", str(t["other_events"])),
     ]
+    if t["asked"]:
+        fields.append(
+            (
+                "Was this you?",
+                f"{t['asked']} asked: {t['confirmed']} confirmed, {t['denied']} denied, "
+                f"{t['unanswered']} unanswered",
+            )
+        )
+        headline += (
+            f"; asked {t['asked']}: {t['confirmed']} confirmed, {t['denied']} denied, "
+            f"{t['unanswered']} unanswered"
+        )
     busiest = [
         f"{label}: {count} sign-ins, {failures} failed"
         for label, count, failures in summary.busiest

@@ -29,6 +29,11 @@ COUNTERS = (
     "impossible_travel",
     "bursts",
     "other_events",
+    # "Was this you?" questions (chalicelib/confirm), by the day of the sign-in.
+    "asked",
+    "confirmed",
+    "denied",
+    "unanswered",
 )
 
 
@@ -96,6 +101,10 @@ class DayTally:
     def burst(self, day: date, burst_id: str, title: str) -> None:
         self._add(day, "TOTALS", {"bursts": 1})
         self.line(day, f"BURST#{burst_id}", title)
+
+    def count(self, day: date, counts: Mapping[str, int]) -> None:
+        """Add to the day's totals (a question asked, answered or escalated)."""
+        self._add(day, "TOTALS", counts)
 
     def _add(self, day: date, sort_key: str, counts: Mapping[str, int], label: str = "") -> None:
         names = {f"#c{i}": name for i, name in enumerate(counts)}

@@ -1,0 +1,153 @@
+"""Asking: which sign-ins get a question, and sending it once the alert is posted.
+
+The pipeline calls `plan` before it builds the alert (so the alert can say whom it
+asked) and `ask` after the alert is posted. Neither raises: the alert is what matters,
+a question that cannot be sent is logged and recorded as such.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from chalicelib import logs
+from chalicelib.clock import Clock
+from chalicelib.confirm.alert_update import update_alert
+from chalicelib.confirm.question import answer_note, note_block, question_message
+from chalicelib.confirm.slack_api import SlackApi
+from chalicelib.confirm.state import AlertRef, ConfirmLedger, ConfirmState
+from chalicelib.confirm.users import Found, UserFinder
+from chalicelib.judge.rules import Verdict
+from chalicelib.settings import Settings
+from chalicelib.signin.parse import Result, SignIn
+from chalicelib.slack.delivery import Delivered, SlackNotifier
+from chalicelib.store.day_tally import DayTally
+from chalicelib.store.listing import is_listed
+
+WEBHOOK_ONLY = "CONFIRM_ENABLED is set but Slack is a webhook: questions need SLACK_BOT_TOKEN"
+
+
+def should_ask(signin: SignIn, verdict: Verdict, settings: Settings) -> bool:
+    """A successful sign-in as a person means it, serious enough or from a new place."""
+    if signin.outcome is not Result.SUCCESS or not is_listed(signin):
+        return False
+    return verdict.severity >= settings.confirm_min_severity or verdict.new_place
+
+
+@dataclass(frozen=True)
+class Question:
+    """Who will be asked about a sign-in about to be alerted; `user_id` is empty when
+    nobody can be (the alert then says so)."""
+
+    signin: SignIn
+    user_id: str
+
+    @property
+    def alert_blocks(self) -> list[dict[str, Any]]:
+        state = ConfirmState.ASKED if self.user_id else ConfirmState.NOT_ASKED
+        return [note_block(answer_note(state, self.user_id))]
+
+
+class Confirmations:
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        ledger: ConfirmLedger,
+        users: UserFinder,
+        slack: Callable[[], SlackApi | None],
+        notifier: Callable[[], SlackNotifier],
+        tally: DayTally,
+        clock: Clock,
+    ) -> None:
+        self._settings = settings
+        self._ledger = ledger
+        self._users = users
+        self._slack = slack  # None when Slack is a webhook: then nobody is asked
+        self._notifier = notifier
+        self._tally = tally
+        self._clock = clock
+        self._said_webhook_only = False
+
+    def plan(self, signin: SignIn, verdict: Verdict) -> Question | None:
+        settings = self._settings
+        if not settings.confirm_enabled or not should_ask(signin, verdict, settings):
+            return None
+        try:
+            web_api = self._slack() is not None
+        except Exception as error:  # a bad token setting: the alert's own post says so
+            self._log("not asked", signin, reason=type(error).__name__)
+            return None
+        if not web_api:
+            if not self._said_webhook_only:  # once per container, not once per sign-in
+                self._said_webhook_only = True
+                logs.emit({"message": "confirmations off", "reason": WEBHOOK_ONLY})
+            return None
+        found = self._users.find(signin)
+        if found.found in (Found.NOBODY, Found.LOOKUP_FAILED):
+            self._log("no Slack user", signin, reason=found.detail)
+        return Question(signin, found.user_id)
+
+    def ask(
+        self,
+        question: Question | None,
+        delivered: Delivered,
+        alert: Mapping[str, Any],
+        *,
+        deadline: float,
+    ) -> ConfirmState:
+        """Send the DM for an alert just posted; record that it was asked."""
+        if question is None or not question.user_id:
+            return ConfirmState.NOT_ASKED
+        signin, user_id = question.signin, question.user_id
+        now = self._clock()
+        alert_ref = AlertRef(
+            delivered.channel,
+            delivered.reference,
+            str(alert.get("text", "")),
+            tuple(alert.get("blocks", ())),
+        )
+        try:
+            slack = self._slack()
+            assert slack is not None  # plan() returned a question only for the Web API
+            dm_channel = slack.open_dm(user_id)
+            sent = self._notifier().post(
+                question_message(signin, self._settings), channel=dm_channel, deadline=deadline
+            )
+        except Exception as error:  # never undo the alert for its question
+            reason = (
+                str(getattr(error, "error", "") or getattr(error, "reason", ""))
+                or type(error).__name__
+            )
+            self._log("question not sent", signin, user_id=user_id, reason=reason)
+            self._ledger.not_asked(signin.event_id, user_id=user_id, reason=reason)
+            note = answer_note(ConfirmState.FAILED, user_id)
+            update_alert(self._notifier(), alert_ref, note, deadline)
+            return ConfirmState.FAILED
+        due = now + timedelta(minutes=self._settings.confirm_within_minutes)
+        first = self._ledger.asked(
+            signin.event_id,
+            user_id=user_id,
+            at=now,
+            due=due,
+            dm_channel=sent.channel or dm_channel,
+            dm_ts=sent.reference,
+            alert=alert_ref,
+        )
+        if first:
+            self._tally.count(signin.event_time.date(), {"asked": 1})
+        self._log("asked", signin, user_id=user_id, reason="" if first else "asked before")
+        return ConfirmState.ASKED
+
+    def _log(self, what: str, signin: SignIn, *, user_id: str = "", reason: str = "") -> None:
+        logs.emit(
+            {
+                "message": f"confirm: {what}",
+                "event_id": signin.event_id,
+                "principal": signin.principal_key,
+                "slack_user": user_id,
+                "reason": reason[:300],
+            }
+        )
