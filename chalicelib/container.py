@@ -190,24 +190,25 @@ class Container:
             verifier=self.request_verifier,
             history=lambda: self.history,
             clock=utc_now,
+            confirm_states=lambda event_ids: self.confirm_ledger.states(event_ids),
         )
 
     # -- "Was this you?" ---------------------------------------------------------------
     def slack_api(self) -> SlackApi | None:
         """The Web API client for questions; None when Slack is a webhook."""
-        if "slack_api" not in self.__dict__:
+        if "_slack_api" not in self.__dict__:
             settings = self.settings
             token = self.secrets.value(
                 settings.slack_bot_token, settings.slack_bot_token_param, "SLACK_BOT_TOKEN"
             )
-            self.__dict__["slack_api"] = (
+            self.__dict__["_slack_api"] = (
                 SlackApi(
                     token, base_url=settings.slack_api_url, timeout=settings.slack_timeout_seconds
                 )
                 if token
                 else None
             )
-        api: SlackApi | None = self.__dict__["slack_api"]
+        api: SlackApi | None = self.__dict__["_slack_api"]
         return api
 
     @cached_property

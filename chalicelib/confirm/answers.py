@@ -205,7 +205,7 @@ class Interactions:
             if slack is not None and click.response_url:
                 slack.respond(click.response_url, text)
         except Exception as error:
-            logs.emit({"message": "confirm: reply not sent", "error": type(error).__name__})
+            logs.emit({"message": "confirm: reply not sent", "error": repr(error)[:300]})
 
     def _log(self, outcome: Outcome, started: float, click: Click | None = None) -> None:
         # Never the response_url: it is a bearer capability.

@@ -24,7 +24,7 @@ from chalicelib.store.day_tally import DayTally
 
 ESCALATING = (ConfirmState.ASKED, ConfirmState.UNANSWERED, ConfirmState.DENIED)
 # What one escalation needs: a post, an update, and the writes around them.
-ONE_ESCALATION_SECONDS = 4.0
+ONE_ESCALATION_SECONDS = 2.0
 # An escalation waits at most this long for the channel's send slot.
 SLOT_WAIT_SECONDS = 1.0
 

@@ -1,0 +1,191 @@
+"""A stage with "Was this you?" on, driven through the real handlers: sign-ins through
+`console_signin`, answers signed as Slack signs them through `POST /slack/interactions`,
+sweeps through `pending_confirmations`; Slack is the local sink, time a movable clock."""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from urllib.parse import urlencode
+
+from chalice.test import Client
+
+from chalicelib.container import Container
+from chalicelib.slack.verify import sign
+from chalicelib.store.schema import event_key
+from localdev.events import console_login
+from localdev.slack_sink import Received, SlackSink
+from tests.conftest import TABLE, slack_env
+
+START = datetime(2026, 11, 20, 9, 0, 0, tzinfo=UTC)
+SIGNING_SECRET = "8f742231b10e8888abcd99yyyzzz85a5-test"
+TEAM_ID = "T0SECTEAM"
+ALICE = "U0ALICE"
+MALLORY = "U0MALLORY"
+MENTION = "<!subteam^S0SEC>"
+CHANNEL = "C0SECOPS"
+# Every `<...>` Slack would act on: mentions, broadcasts, links, dates.
+SLACK_ENTITY = re.compile(r"<[!@#][^>]*>")
+
+
+class MovingClock:
+    def __init__(self, start: datetime) -> None:
+        self.now = start
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **delta: float) -> None:
+        self.now += timedelta(**delta)
+
+
+@dataclass
+class Reply:
+    status: int
+    body: bytes
+
+
+def confirm_env(sink: SlackSink, **extra: str) -> dict[str, str]:
+    env = {
+        "SLACK_WEBHOOK_URL": "",
+        "SLACK_BOT_TOKEN": "xoxb-test",
+        "SLACK_CHANNEL": CHANNEL,
+        "SLACK_API_URL": sink.api_url,
+        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+        "SLACK_TEAM_ID": TEAM_ID,
+        "CONFIRM_ENABLED": "true",
+        "SLACK_USER_MAP": f"arn:aws:iam::*:user/alice={ALICE},arn:aws:iam::*:user/hostile*={ALICE}",
+        "SLACK_ESCALATION_MENTION": MENTION,
+    }
+    env.update(extra)
+    return slack_env(sink, **env)
+
+
+class Flow:
+    def __init__(self, client: Client, sink: SlackSink, dynamodb: Any, clock: MovingClock) -> None:
+        self.client = client
+        self.sink = sink
+        self.dynamodb = dynamodb
+        self.clock = clock
+
+    # -- the three ways in ------------------------------------------------------------
+    def signin(
+        self, event_id: str, *, user: str = "alice", mfa: bool = False, at: datetime = START
+    ) -> dict[str, Any]:
+        event = console_login(event_id, at, user=user, success=True, mfa=mfa)
+        payload: dict[str, Any] = self.client.lambda_.invoke("console_signin", event).payload
+        return payload
+
+    def sweep(self) -> dict[str, int]:
+        event = {
+            "version": "0",
+            "id": "sweep",
+            "detail-type": "Scheduled Event",
+            "source": "aws.events",
+            "account": "123456789012",
+            "time": self.clock.now.strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "region": "us-east-1",
+            "resources": ["arn:aws:events:us-east-1:123456789012:rule/pending_confirmations"],
+            "detail": {},
+        }
+        payload: dict[str, int] = self.client.lambda_.invoke("pending_confirmations", event).payload
+        return payload
+
+    def click_body(
+        self,
+        action_id: str,
+        event_id: str,
+        *,
+        user_id: str = ALICE,
+        team_id: str = TEAM_ID,
+        payload_type: str = "block_actions",
+    ) -> bytes:
+        dm = "D" + user_id[1:]
+        payload = {
+            "type": payload_type,
+            "team": {"id": team_id, "domain": "sec"},
+            "user": {"id": user_id, "username": "someone", "team_id": team_id},
+            "api_app_id": "A0SIGNIN",
+            "token": "legacy-not-used",
+            "container": {"type": "message", "message_ts": "1.000001", "channel_id": dm},
+            "trigger_id": "1.2.3",
+            "channel": {"id": dm, "name": "directmessage"},
+            "response_url": f"{self.sink.base_url}/actions/{team_id}/1/secret",
+            "actions": [
+                {
+                    "action_id": action_id,
+                    "block_id": "signin_confirm_answer",
+                    "text": {"type": "plain_text", "text": "Yes, it was me"},
+                    "value": event_id,
+                    "type": "button",
+                    "action_ts": "1700000000.1",
+                }
+            ],
+        }
+        return urlencode({"payload": json.dumps(payload)}).encode()
+
+    def post(self, body: bytes, *, secret: str = SIGNING_SECRET) -> Reply:
+        stamp = int(time.time())
+        return self.post_signed(
+            body,
+            {
+                "X-Slack-Request-Timestamp": str(stamp),
+                "X-Slack-Signature": sign(secret, stamp, body),
+            },
+        )
+
+    def post_signed(self, body: bytes, headers: dict[str, str]) -> Reply:
+        headers = {"Content-Type": "application/x-www-form-urlencoded", **headers}
+        response = self.client.http.post("/slack/interactions", headers=headers, body=body)
+        return Reply(response.status_code, response.body)
+
+    def click(self, action_id: str, event_id: str, **fields: Any) -> Reply:
+        return self.post(self.click_body(action_id, event_id, **fields))
+
+    # -- what Slack and the ledger saw ----------------------------------------------------
+    def calls(self, method: str) -> list[Received]:
+        return [r for r in self.sink.delivered if r.path.endswith("/" + method)]
+
+    def channel_posts(self) -> list[dict[str, Any]]:
+        return [r.json for r in self.calls("chat.postMessage") if r.json["channel"][0] != "D"]
+
+    def dms(self) -> list[dict[str, Any]]:
+        return [r.json for r in self.calls("chat.postMessage") if r.json["channel"][0] == "D"]
+
+    def updates(self, channel: str) -> list[dict[str, Any]]:
+        return [r.json for r in self.calls("chat.update") if r.json["channel"] == channel]
+
+    def ephemerals(self) -> list[dict[str, Any]]:
+        return [r.json for r in self.sink.delivered if r.path.startswith("/actions/")]
+
+    def item(self, event_id: str) -> dict[str, Any]:
+        item: dict[str, Any] = self.dynamodb.get_item(
+            TableName=TABLE, Key=event_key(event_id), ConsistentRead=True
+        )["Item"]
+        return item
+
+    def state(self, event_id: str) -> dict[str, str]:
+        """The question's attributes on the sign-in's ledger item."""
+        return {
+            name: value.get("S", "")
+            for name, value in self.item(event_id).items()
+            if name.startswith("confirm_") and name not in ("confirm_alert_blocks",)
+        }
+
+
+def rendered(message: dict[str, Any]) -> str:
+    """Every text Slack would render in a message (top level and attachments)."""
+    return json.dumps(message, ensure_ascii=False)
+
+
+def entities(message: dict[str, Any]) -> set[str]:
+    found = set(SLACK_ENTITY.findall(rendered(message)))
+    return {entity for entity in found if not entity.startswith("<!date^")}
+
+
+def build(sink: SlackSink, clock: MovingClock, **settings: str) -> Container:
+    return Container(confirm_env(sink, **settings), clock=clock)
