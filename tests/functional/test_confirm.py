@@ -8,12 +8,16 @@ import json
 import threading
 import time
 from collections.abc import Iterator
+from datetime import timedelta
 from typing import Any
+from urllib.parse import urlencode
 
 import pytest
 from chalice.test import Client
 
 import app as app_module
+from chalicelib.slack.digest_message import digest_message
+from chalicelib.slack.verify import sign
 from localdev.atomic_moto import atomic_moto
 from localdev.slack_sink import Reply, SlackSink
 from tests.functional.confirm_flow import (
@@ -23,6 +27,8 @@ from tests.functional.confirm_flow import (
     MENTION,
     START,
     Flow,
+    SIGNING_SECRET,
+    TEAM_ID,
     MovingClock,
     build,
     entities,
@@ -199,9 +205,6 @@ def test_a_replayed_request_changes_nothing(flow: Flow) -> None:
     asked(flow)
     body = flow.click_body(NOT_ME, "e-1")
     stamp = str(int(time.time()))
-    from chalicelib.slack.verify import sign
-    from tests.functional.confirm_flow import SIGNING_SECRET
-
     headers = {
         "X-Slack-Request-Timestamp": stamp,
         "X-Slack-Signature": sign(SIGNING_SECRET, stamp, body),
@@ -408,3 +411,43 @@ def test_an_email_name_is_looked_up_once_per_container(
     assert flow.state("e-2")["confirm_user"] == "U0CAROL"
     assert "no Slack user mapped" in rendered(flow.channel_posts()[-1])
     assert flow.channel_posts()[0]["channel"] == CHANNEL
+
+
+# --- what the ledger tells later ----------------------------------------------------------
+
+
+def test_recent_logins_and_the_digest_tell_each_answer(flow: Flow) -> None:
+    times = {name: START + timedelta(seconds=n) for n, name in enumerate(["yes", "no", "silent"])}
+    for name, at in times.items():
+        asked(flow, name, at=at)
+    times["info"] = START + timedelta(seconds=5)
+    flow.signin("info", mfa=True, at=times["info"])  # INFO: not asked
+    flow.click(WAS_ME, "yes")
+    flow.click(NOT_ME, "no")
+    flow.clock.advance(minutes=20)
+    flow.sweep()
+
+    body = urlencode(
+        {"team_id": TEAM_ID, "user_id": MALLORY, "channel_id": CHANNEL, "text": "since 30d"}
+    ).encode()
+    stamp = int(time.time())
+    headers = {
+        "Content-Type": "application/x-www-form-urlencoded",
+        "X-Slack-Request-Timestamp": str(stamp),
+        "X-Slack-Signature": sign(SIGNING_SECRET, stamp, body),
+    }
+    listing = json.loads(
+        flow.client.http.post("/slack/recent-logins", headers=headers, body=body).body
+    )
+
+    lines = "\n".join(b["text"]["text"] for b in listing["blocks"] if b["type"] == "section")
+    mark = {
+        name: next(line for line in lines.split("\n") if f"<!date^{int(at.timestamp())}^" in line)
+        for name, at in times.items()
+    }
+    assert mark["yes"].endswith(":ok_hand: confirmed")
+    assert mark["no"].endswith(":rotating_light: *denied*")
+    assert mark["silent"].endswith(":hourglass: unanswered")
+    assert mark["info"].endswith("· not asked")
+    digest = digest_message(app_module.container.day_tally.read(START.date()))
+    assert "asked 3: 1 confirmed, 1 denied, 1 unanswered" in digest["text"]
