@@ -16,7 +16,8 @@ from typing import Any
 from tools.stages import PROJECT_DIR, Stage, load_stages
 
 # What chalicelib calls on the ledger: Ledger.record/claim/mark_sent/release/get, and
-# Query on the table and its indexes for /recent-logins.
+# Query on the table and its indexes for /recent-logins; "Was this you?" (confirm/state)
+# uses GetItem, UpdateItem, BatchGetItem and a Query of the confirm_pending index.
 LEDGER_ACTIONS = (
     "dynamodb:GetItem",
     "dynamodb:BatchGetItem",
