@@ -65,8 +65,8 @@ def runbook_steps(signin: Mapping[str, str]) -> str:
         revoke = "Change the root password and replace its MFA device; delete any root access key"
     elif kind == "iam_user":
         revoke = (
-            "Disable the user's console password and access keys, and revoke its sessions "
-            "(attach an explicit deny on `aws:TokenIssueTime`)"
+            "Disable the user's console password and access keys, and attach a deny-all "
+            "policy to the user until you have reached the person"
         )
     else:
         revoke = (
