@@ -26,7 +26,14 @@ from chalicelib.clock import Clock
 from chalicelib.confirm.alert_update import update_alert
 from chalicelib.confirm.question import ACTIONS, answer_note, minutes_between, thanks_message
 from chalicelib.confirm.slack_api import SlackApi
-from chalicelib.confirm.state import ANSWERABLE, Answer, AskedSignin, ConfirmLedger, ConfirmState
+from chalicelib.confirm.state import (
+    ANSWERABLE,
+    Answer,
+    AskedSignin,
+    ConfirmLedger,
+    ConfirmState,
+    count,
+)
 from chalicelib.confirm.sweep import Escalations
 from chalicelib.settings import Settings
 from chalicelib.slack.delivery import SlackNotifier
@@ -168,7 +175,7 @@ class Interactions:
             latest = self._ledger().read(click.event_id)  # a second click won the race
             return Outcome("already_answered", _already(latest) if latest else "")
         denied = click.answer is Answer.NOT_ME
-        self._tally().count(asked.event_time.date(), {"denied" if denied else "confirmed": 1})
+        count(self._tally(), asked.event_time.date(), "denied" if denied else "confirmed")
         notifier = self._notifier()
         if denied:
             escalated = self._escalations().escalate(click.event_id, deadline=deadline)

@@ -17,7 +17,7 @@ from chalicelib.clock import Clock
 from chalicelib.confirm.alert_update import update_alert
 from chalicelib.confirm.question import answer_note, note_block, question_message
 from chalicelib.confirm.slack_api import SlackApi
-from chalicelib.confirm.state import AlertRef, ConfirmLedger, ConfirmState
+from chalicelib.confirm.state import AlertRef, ConfirmLedger, ConfirmState, count
 from chalicelib.confirm.users import Found, UserFinder
 from chalicelib.judge.rules import Verdict
 from chalicelib.settings import Settings
@@ -98,9 +98,19 @@ class Confirmations:
         *,
         deadline: float,
     ) -> ConfirmState:
-        """Send the DM for an alert just posted; record that it was asked."""
+        """Send the DM for an alert just posted; record that it was asked. Never raises:
+        the alert is posted and marked sent, and a Lambda retry would not ask again."""
         if question is None or not question.user_id:
             return ConfirmState.NOT_ASKED
+        try:
+            return self._ask(question, delivered, alert, deadline)
+        except Exception as error:  # DynamoDB unreachable after the post
+            self._log("question state not recorded", question.signin, reason=repr(error))
+            return ConfirmState.FAILED
+
+    def _ask(
+        self, question: Question, delivered: Delivered, alert: Mapping[str, Any], deadline: float
+    ) -> ConfirmState:
         signin, user_id = question.signin, question.user_id
         now = self._clock()
         alert_ref = AlertRef(
@@ -137,7 +147,7 @@ class Confirmations:
             alert=alert_ref,
         )
         if first:
-            self._tally.count(signin.event_time.date(), {"asked": 1})
+            count(self._tally, signin.event_time.date(), "asked")
         self._log("asked", signin, user_id=user_id, reason="" if first else "asked before")
         return ConfirmState.ASKED
 

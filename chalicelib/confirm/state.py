@@ -17,10 +17,12 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
+from chalicelib import logs
+from chalicelib.store.day_tally import DayTally
 from chalicelib.store.schema import (
     BATCH_GET_LIMIT,
     PENDING_DUE_ATTRIBUTE,
@@ -331,6 +333,15 @@ class ConfirmLedger:
             "confirm_lease = :lease",
             lease=_s(lease.isoformat()),
         )
+
+
+def count(tally: DayTally, day: date, name: str) -> None:
+    """One more question asked, confirmed, denied or unanswered in the day's digest
+    counters. Only counted, so a failure is logged, never raised into an answer."""
+    try:
+        tally.count(day, {name: 1})
+    except Exception as error:
+        logs.emit({"message": "confirm: not counted", "counter": name, "error": repr(error)})
 
 
 def _s(value: str) -> dict[str, str]:

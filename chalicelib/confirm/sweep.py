@@ -17,7 +17,7 @@ from chalicelib.clock import Clock
 from chalicelib.confirm.alert_update import update_alert
 from chalicelib.confirm.escalation_message import denial_message, silence_message
 from chalicelib.confirm.question import answer_note, minutes_between, minutes_text
-from chalicelib.confirm.state import ConfirmLedger, ConfirmState
+from chalicelib.confirm.state import ConfirmLedger, ConfirmState, count
 from chalicelib.settings import Settings
 from chalicelib.slack.delivery import SlackNotifier
 from chalicelib.store.day_tally import DayTally
@@ -126,7 +126,7 @@ class Escalations:
             return False
         self._ledger.escalated(event_id, lease=lease, at=self._clock(), ts=posted.reference)
         if not denied:  # a denial was counted when it was recorded
-            self._tally.count(asked.event_time.date(), {"unanswered": 1})
+            count(self._tally, asked.event_time.date(), "unanswered")
         update_alert(notifier, asked.alert, note, deadline)
         logs.emit(
             {
