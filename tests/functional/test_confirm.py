@@ -19,7 +19,9 @@ import app as app_module
 from chalicelib.slack.digest_message import digest_message
 from chalicelib.slack.verify import sign
 from localdev.atomic_moto import atomic_moto
+from localdev.events import console_login
 from localdev.slack_sink import Reply, SlackSink
+from tests.conftest import TABLE
 from tests.functional.confirm_flow import (
     ALICE,
     CHANNEL,
@@ -451,3 +453,30 @@ def test_recent_logins_and_the_digest_tell_each_answer(flow: Flow) -> None:
     assert mark["info"].endswith("· not asked")
     digest = digest_message(app_module.container.day_tally.read(START.date()))
     assert "asked 3: 1 confirmed, 1 denied, 1 unanswered" in digest["text"]
+
+
+def test_a_new_ip_asks_even_below_the_minimum_severity(
+    flow: Flow, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    configure(flow, monkeypatch, CONFIRM_MIN_SEVERITY="CRITICAL")
+    places = [("e-home", "8.8.8.8"), ("e-same", "8.8.8.8"), ("e-new", "9.9.9.9")]
+
+    for hours, (event_id, ip) in enumerate(places):  # the first sets the baseline
+        at = START + timedelta(hours=hours)
+        event = console_login(event_id, at, user="alice", ip=ip, success=True, mfa=True)
+        flow.client.lambda_.invoke("console_signin", event)
+
+    assert [dm["blocks"][-1]["elements"][0]["value"] for dm in flow.dms()] == ["e-new"]
+    assert flow.state("e-new")["confirm_state"] == "asked"
+    assert "confirm_state" not in flow.state("e-same")
+
+
+def test_a_ledger_outage_during_an_answer_is_a_200_with_an_apology(flow: Flow) -> None:
+    asked(flow)
+    flow.dynamodb.delete_table(TableName=TABLE)
+
+    reply = flow.click(WAS_ME, "e-1")
+
+    assert (reply.status, reply.body) == (200, b"")
+    [ephemeral] = flow.ephemerals()
+    assert "could not be recorded" in ephemeral["text"]
