@@ -18,8 +18,8 @@ from chalicelib.alerting.storms import StormControl
 from chalicelib.clock import Clock, utc_now
 from chalicelib.confirm.answers import Interactions
 from chalicelib.confirm.asking import Confirmations
+from chalicelib.confirm.ledger import ConfirmLedger
 from chalicelib.confirm.slack_api import SlackApi
-from chalicelib.confirm.state import ConfirmLedger
 from chalicelib.confirm.sweep import Escalations
 from chalicelib.confirm.users import UserFinder
 from chalicelib.judge.bursts import thresholds

@@ -24,16 +24,10 @@ from chalice.app import Response
 from chalicelib import logs
 from chalicelib.clock import Clock
 from chalicelib.confirm.alert_update import update_alert
+from chalicelib.confirm.ledger import ConfirmLedger, count
 from chalicelib.confirm.question import ACTIONS, answer_note, minutes_between, thanks_message
 from chalicelib.confirm.slack_api import SlackApi
-from chalicelib.confirm.state import (
-    ANSWERABLE,
-    Answer,
-    AskedSignin,
-    ConfirmLedger,
-    ConfirmState,
-    count,
-)
+from chalicelib.confirm.state import ANSWERABLE, Answer, AskedSignin, ConfirmState
 from chalicelib.confirm.sweep import Escalations
 from chalicelib.settings import Settings
 from chalicelib.slack.delivery import SlackNotifier

@@ -15,9 +15,10 @@ from typing import Any
 from chalicelib import logs
 from chalicelib.clock import Clock
 from chalicelib.confirm.alert_update import update_alert
+from chalicelib.confirm.ledger import ConfirmLedger, count
 from chalicelib.confirm.question import answer_note, note_block, question_message
 from chalicelib.confirm.slack_api import SlackApi
-from chalicelib.confirm.state import AlertRef, ConfirmLedger, ConfirmState, count
+from chalicelib.confirm.state import AlertRef, ConfirmState
 from chalicelib.confirm.users import Found, UserFinder
 from chalicelib.judge.rules import Verdict
 from chalicelib.settings import Settings

@@ -5,6 +5,7 @@ with links. Every event-derived text is escaped; URLs quote it."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
@@ -13,7 +14,6 @@ from urllib.parse import quote
 from chalicelib.confirm.question import where
 from chalicelib.judge.severity import Severity
 from chalicelib.settings import Settings
-from chalicelib.slack.alert_message import _REGION
 from chalicelib.slack.blocks import (
     MAX_NOTIFICATION_TEXT,
     MAX_SECTION_TEXT,
@@ -26,6 +26,7 @@ from chalicelib.slack.blocks import (
 )
 
 CONSOLE = "https://console.aws.amazon.com"
+_REGION = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d$")
 
 
 def _q(text: str) -> str:

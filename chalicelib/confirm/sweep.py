@@ -16,8 +16,9 @@ from chalicelib import logs
 from chalicelib.clock import Clock
 from chalicelib.confirm.alert_update import update_alert
 from chalicelib.confirm.escalation_message import denial_message, silence_message
+from chalicelib.confirm.ledger import ConfirmLedger, count
 from chalicelib.confirm.question import answer_note, minutes_between, minutes_text
-from chalicelib.confirm.state import ConfirmLedger, ConfirmState, count
+from chalicelib.confirm.state import ConfirmState
 from chalicelib.settings import Settings
 from chalicelib.slack.delivery import SlackNotifier
 from chalicelib.store.day_tally import DayTally
