@@ -180,9 +180,14 @@ def test_every_call_was_this_you_makes_is_allowed_by_the_stage_policy(
         "SLACK_SIGNING_SECRET_PARAM": "",
     }
     clock = MovingClock(datetime.now(UTC))
-    monkeypatch.setattr(app_module, "container", Container(env, clock=clock))
+    container = Container(env, clock=clock)
+    monkeypatch.setattr(app_module, "container", container)
 
     with recording_aws_calls(monkeypatch) as recorder, Client(app_module.app) as client:
+        # Warm, as after a first event: the test client gives an invocation 3 s.
+        assert container.alerter is not None and container.interactions is not None
+        container.notifier()
+        container.slack_api()
         flow = Flow(client, slack_sink, None, clock)
         flow.signin("e-no", at=clock.now)
         flow.signin("e-silent", user="bob", at=clock.now)
