@@ -19,7 +19,7 @@ from chalicelib.confirm.ledger import ConfirmLedger, count
 from chalicelib.confirm.question import answer_note, note_block, question_message
 from chalicelib.confirm.slack_api import SlackApi
 from chalicelib.confirm.state import AlertRef, ConfirmState
-from chalicelib.confirm.users import Found, UserFinder
+from chalicelib.confirm.users import Found, SlackUser, UserFinder
 from chalicelib.judge.rules import Verdict
 from chalicelib.settings import Settings
 from chalicelib.signin.parse import Result, SignIn
@@ -86,7 +86,10 @@ class Confirmations:
                 self._said_webhook_only = True
                 logs.emit({"message": "confirmations off", "reason": WEBHOOK_ONLY})
             return None
-        found = self._users.find(signin)
+        try:
+            found = self._users.find(signin)
+        except Exception as error:  # never let the question stop the alert
+            found = SlackUser("", Found.LOOKUP_FAILED, repr(error))
         if found.found in (Found.NOBODY, Found.LOOKUP_FAILED):
             self._log("no Slack user", signin, reason=found.detail)
         return Question(signin, found.user_id)

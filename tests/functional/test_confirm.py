@@ -464,7 +464,7 @@ def test_a_new_ip_asks_even_below_the_minimum_severity(
     for hours, (event_id, ip) in enumerate(places):  # the first sets the baseline
         at = START + timedelta(hours=hours)
         event = console_login(event_id, at, user="alice", ip=ip, success=True, mfa=True)
-        flow.client.lambda_.invoke("console_signin", event)
+        flow.invoke(event)
 
     assert [dm["blocks"][-1]["elements"][0]["value"] for dm in flow.dms()] == ["e-new"]
     assert flow.state("e-new")["confirm_state"] == "asked"
