@@ -20,8 +20,10 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(VENV)/bin/mypy
 
+# Every test, on every core (a test file stays on one worker: its module fixtures run
+# once); the slowest 15 are listed at the end (pyproject.toml's addopts).
 test: lint typecheck
-	$(PY) -m pytest
+	$(PY) -m pytest -n auto --dist loadfile
 
 # SAM template for one stage, with the retry and dead-letter settings merged in:
 # make package STAGE=prod-us-east-1  (the region comes from the stage name)

@@ -7,7 +7,7 @@ from typing import Any
 
 from chalice.app import Chalice, CloudWatchEvent, Cron, Rate, Response
 
-from chalicelib.container import Container, deadline_from
+from chalicelib.container import Container
 from chalicelib.settings import check_stage_region
 from chalicelib.signin.pattern import SIGNIN_EVENT_PATTERN, AnyShapeEvent
 
@@ -22,7 +22,7 @@ container = Container()
 @app.on_cw_event(SIGNIN_EVENT_PATTERN, name="console_signin")
 def console_signin(event: CloudWatchEvent) -> dict[str, Any]:
     return container.alerter.handle(
-        event.to_dict(), deadline=deadline_from(event.context)
+        event.to_dict(), deadline=container.invocation(event.context)
     ).to_dict()
 
 
@@ -54,17 +54,24 @@ console_signin.event_class = AnyShapeEvent  # type: ignore[attr-defined]
 # summaries while it lasts; nothing would tell its end).
 @app.schedule(Rate(1, unit=Rate.MINUTES), name="burst_summaries")
 def burst_summaries(event: CloudWatchEvent) -> dict[str, int]:
-    return container.burst_summaries(deadline=deadline_from(event.context))
+    return container.burst_summaries(deadline=container.invocation(event.context))
 
 
 # Hourly: the digest posts once, in the hour DIGEST_HOUR_UTC names, so the hour can
 # change without a deploy. Off unless DIGEST_ENABLED: a schedule is always deployed.
 @app.schedule(Cron(5, "*", "*", "*", "?", "*"), name="daily_digest")
 def daily_digest(event: CloudWatchEvent) -> dict[str, Any]:
-    return {"digest": container.daily_digest(deadline=deadline_from(event.context))}
+    return {"digest": container.daily_digest(deadline=container.invocation(event.context))}
 
 
 # Every minute: questions nobody answered in CONFIRM_WITHIN_MINUTES escalate, once.
 @app.schedule(Rate(1, unit=Rate.MINUTES), name="pending_confirmations")
 def pending_confirmations(event: CloudWatchEvent) -> dict[str, int]:
-    return container.pending_confirmations(deadline=deadline_from(event.context))
+    return container.pending_confirmations(deadline=container.invocation(event.context))
+
+
+# Hourly: is the pipeline still able to see and deliver sign-ins? Posts only changes;
+# raises when Slack itself is unusable, so the Errors alarm e-mails the operator.
+@app.schedule(Rate(1, unit=Rate.HOURS), name="watchdog")
+def watchdog(event: CloudWatchEvent) -> dict[str, Any]:
+    return container.watchdog(event.context, deadline=container.invocation(event.context))

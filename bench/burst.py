@@ -41,6 +41,7 @@ class Run:
     ledger_records: int | None = None
     elapsed: float = 0.0
     sweep: dict[str, int] = field(default_factory=dict)
+    calls: dict[str, int] = field(default_factory=dict)  # DynamoDB calls by operation
 
     def first_message_after(self) -> float | None:
         delivered = self.sink.delivered
@@ -121,12 +122,21 @@ def ours(
         env |= {"SLACK_WEBHOOK_URL": sink.webhook_url}
     containers = [Container(env) for _ in range(workers)]  # one per Lambda instance
     run = Run(f"signin-alerts ({transport})", sink)
+    lock = threading.Lock()
+
+    def count_call(model: Any, **_: Any) -> None:
+        with lock:
+            run.calls[model.name] = run.calls.get(model.name, 0) + 1
+
+    for container in containers:
+        container.dynamodb.meta.events.register("before-call.dynamodb", count_call)
 
     def handle(worker: int, event: dict[str, Any]) -> None:
         # A Lambda instance has up to its 60 s timeout for one event.
         containers[worker].alerter.handle(event, deadline=time.monotonic() + 60)
 
     replay(events, workers, handle, run)
+    handled_calls = dict(run.calls)
     if sweep_after > 0:
         # The per-minute `burst_summaries` schedule, once the storm has been quiet.
         last_event_at = run.first_event_at + events[-1][0]
@@ -136,6 +146,7 @@ def ours(
     run.ledger_records = sum(
         1 for _, event in events if ledger.get(event["detail"]["eventID"]) is not None
     )
+    run.calls = handled_calls  # the sign-ins' calls, not the sweep's or the count above
     return run
 
 
@@ -197,6 +208,9 @@ def main() -> None:
     from moto import mock_aws
 
     from chalicelib.store.provision import create_ledger_table
+    from localdev import moto_transactions
+
+    moto_transactions.install()
 
     logging.getLogger("signin_alerts").disabled = True  # one JSON line per event: too many
     events = storm(args.events, args.seconds)
@@ -235,8 +249,16 @@ def main() -> None:
         kind = "update" if request.path.endswith("chat.update") else "post"
         at = request.at - results["ours"].first_event_at
         print(f"  {at:6.2f} s  {request.status}  {kind:6} {text[:130]}")
-    if results["ours"].sweep:
-        print(f"  sweep after the storm: {results['ours'].sweep}")
+    ours_run = results["ours"]
+    if ours_run.sweep:
+        print(f"  sweep after the storm: {ours_run.sweep}")
+    total_calls = sum(ours_run.calls.values())
+    print(
+        f"  handled {ours_run.handled} events in {ours_run.elapsed:.0f} s: "
+        f"{ours_run.handled / max(ours_run.elapsed, 1e-9):.1f} events/s; DynamoDB calls "
+        f"{total_calls} ({total_calls / max(ours_run.handled, 1):.2f} per event): "
+        + ", ".join(f"{name} {n}" for name, n in sorted(ours_run.calls.items()))
+    )
     for error in sorted(set(results["ours"].errors))[:5]:
         print("  error:", error)
     for sink in (results["ours"].sink, results["naive"].sink):

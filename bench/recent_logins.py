@@ -101,7 +101,7 @@ def load(endpoint: str, table: str, count: int, now: datetime) -> float:
     counters: dict[str, Counter[str]] = {}
     for login in spread(count, days=90, now=now):
         signin = parse_signin(login.record(), received_at=now)
-        items.append(ledger.item_for(signin, evaluate(signin, settings), alert=False))
+        items.append(ledger.item_for(signin, evaluate(signin, settings)))
         if is_listed(signin):
             tally = counters.setdefault(day_of(signin.event_time), Counter())
             tally.update(counter_names(categories_of(signin)))
@@ -133,7 +133,7 @@ def measure(table: str, repeat: int) -> list[Measure]:
         }
     )
     calls: list[str] = []
-    container.dynamodb.meta.events.register(
+    container.slash_dynamodb.meta.events.register(
         "before-call.dynamodb.*", lambda model, **_: calls.append(model.name)
     )
     handler = container.recent_logins

@@ -8,22 +8,26 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
 from functools import cached_property
 from typing import Any
 
+from chalicelib import logs
+from chalicelib.alerting.commit import Committer
+from chalicelib.alerting.decide import Decider
 from chalicelib.alerting.digest import run_daily_digest
-from chalicelib.alerting.pipeline import SigninAlerter
-from chalicelib.alerting.storms import StormControl
-from chalicelib.clock import Clock, utc_now
+from chalicelib.alerting.gather import Gatherer
+from chalicelib.alerting.pipeline import SigninAlerter, Step
+from chalicelib.alerting.storms import BurstSummaries
+from chalicelib.aws_clients import CallLimits, InvocationDeadline
+from chalicelib.clock import Clock
 from chalicelib.confirm.answers import Interactions
 from chalicelib.confirm.asking import Confirmations
 from chalicelib.confirm.ledger import ConfirmLedger
 from chalicelib.confirm.slack_api import SlackApi
 from chalicelib.confirm.sweep import Escalations
 from chalicelib.confirm.users import UserFinder
-from chalicelib.judge.bursts import thresholds
-from chalicelib.judge.rules import in_trusted_network
 from chalicelib.recent_logins.handler import RecentLogins
 from chalicelib.settings import ConfigError, SecretResolver, Settings
 from chalicelib.slack.delivery import (
@@ -34,15 +38,19 @@ from chalicelib.slack.delivery import (
     WebhookTransport,
 )
 from chalicelib.slack.verify import RequestVerifier
-from chalicelib.store.bursts import BurstStore
+from chalicelib.store.bursts import BurstSweep
 from chalicelib.store.day_tally import DayTally
 from chalicelib.store.history import SigninHistory
-from chalicelib.store.ledger import Ledger
-from chalicelib.store.places import PlaceStore
+from chalicelib.store.ledger import Claims, Ledger
 from chalicelib.store.send_slots import SendSlots
 
 # When the Lambda context cannot tell us (local runs), assume this much time is left.
 DEFAULT_REMAINING_MS = 30_000
+# /recent-logins must answer within Slack's 3 s: its clients try once, briefly, and the
+# reply says the ledger could not be read (the user can ask again).
+SLASH_CONNECT_TIMEOUT_SECONDS = 0.5
+SLASH_READ_TIMEOUT_SECONDS = 1.0
+SLASH_MAX_ATTEMPTS = 1
 
 
 def deadline_from(context: Any) -> float:
@@ -53,13 +61,51 @@ def deadline_from(context: Any) -> float:
 
 
 class Container:
-    def __init__(self, env: Mapping[str, str] | None = None, *, clock: Clock = utc_now) -> None:
+    def __init__(
+        self,
+        env: Mapping[str, str] | None = None,
+        *,
+        wall_clock: Callable[[], float] = time.time,
+        sleep: Callable[[float], None] = time.sleep,
+        clock: Clock | None = None,
+        on_step: Callable[[Step], None] = lambda step: None,
+    ) -> None:
         self._env = os.environ if env is None else env
-        self._clock = clock  # "Was this you?" times (asked, answered, due); tests move it
+        # What pacing waits on: tests pass a clock that skips the waits.
+        self._wall_clock = wall_clock
+        self._sleep = sleep
+        # The time the pipeline reads; by default the same as the wall clock's.
+        self._clock: Clock = clock or (lambda: datetime.fromtimestamp(self._wall_clock(), UTC))
+        self._on_step = on_step  # an observer of the pipeline's steps
+        # Set by each handler as it starts; every AWS call it makes fits before it.
+        self.deadline = InvocationDeadline()
+        self.slash_deadline = InvocationDeadline()
+        logs.protect()
+
+    def invocation(self, context: Any) -> float:
+        """Start an event handler's invocation: its deadline, which the AWS clients keep."""
+        return self.deadline.start(deadline_from(context))
 
     @cached_property
     def settings(self) -> Settings:
         return Settings.from_env(self._env)
+
+    @cached_property
+    def call_limits(self) -> CallLimits:
+        settings = self.settings
+        return CallLimits(
+            connect_timeout=settings.aws_connect_timeout_seconds,
+            read_timeout=settings.aws_read_timeout_seconds,
+            max_attempts=settings.aws_max_attempts,
+        )
+
+    @cached_property
+    def slash_call_limits(self) -> CallLimits:
+        return self.call_limits.tightened(
+            connect=SLASH_CONNECT_TIMEOUT_SECONDS,
+            read=SLASH_READ_TIMEOUT_SECONDS,
+            max_attempts=SLASH_MAX_ATTEMPTS,
+        )
 
     @cached_property
     def _session(self) -> Any:
@@ -68,26 +114,39 @@ class Container:
 
         return boto3.session.Session()
 
-    def _client(self, service: str, region: str | None = None) -> Any:
+    def _client(self, service: str, region: str | None = None, *, slash: bool = False) -> Any:
+        """A client with timeouts and attempts from the settings, each attempt fitted
+        into the time its handler has left (`/recent-logins` has its own, shorter)."""
         # AWS_REGION in the settings' environment (Lambda sets it) wins over the session's
         # default, so an operator tool can build a container for another region's stage.
         region = region or self._env.get("AWS_REGION") or None
-        return self._session.client(service, region_name=region)
+        limits = self.slash_call_limits if slash else self.call_limits
+        client = self._session.client(service, region_name=region, config=limits.botocore_config())
+        return (self.slash_deadline if slash else self.deadline).guard(client, limits)
 
     @cached_property
     def dynamodb(self) -> Any:
         return self._client("dynamodb", self.settings.ledger_region)
 
     @cached_property
+    def slash_dynamodb(self) -> Any:
+        """/recent-logins' reads: a hung table is a reply within Slack's 3 s."""
+        return self._client("dynamodb", self.settings.ledger_region, slash=True)
+
+    @cached_property
     def secrets(self) -> SecretResolver:
         return SecretResolver(lambda: self._client("ssm"))
+
+    @cached_property
+    def slash_secrets(self) -> SecretResolver:
+        return SecretResolver(lambda: self._client("ssm", slash=True))
 
     @cached_property
     def ledger(self) -> Ledger:
         return Ledger(
             self.dynamodb,
             self.settings.ledger_table,
-            clock=utc_now,
+            clock=self._clock,
             retention_days=self.settings.ledger_retention_days,
         )
 
@@ -116,6 +175,7 @@ class Container:
             self.dynamodb,
             self.settings.ledger_table,
             interval=self.settings.slack_min_interval_seconds,
+            wall_clock=self._wall_clock,
         )
 
     def notifier(self) -> SlackNotifier:
@@ -123,58 +183,68 @@ class Container:
             max_attempts=self.settings.slack_max_attempts,
             attempt_timeout=self.settings.slack_timeout_seconds,
         )
-        return SlackNotifier(self.slack_transport(), policy=policy, slots=self.send_slots)
+        return SlackNotifier(
+            self.slack_transport(),
+            policy=policy,
+            slots=self.send_slots,
+            sleep=self._sleep,
+            wall_clock=self._wall_clock,
+        )
 
     @cached_property
     def day_tally(self) -> DayTally:
-        return DayTally(self.dynamodb, self.settings.ledger_table)
+        settings = self.settings
+        return DayTally(
+            self.dynamodb, settings.ledger_table, retention_days=settings.ledger_retention_days
+        )
 
     @cached_property
-    def storms(self) -> StormControl:
-        settings = self.settings
-        return StormControl(
-            settings,
-            BurstStore(self.dynamodb, settings.ledger_table, thresholds(settings)),
-            PlaceStore(
-                self.dynamodb,
-                settings.ledger_table,
-                trusted=lambda signin: in_trusted_network(signin, settings),
-                travel_minutes=settings.impossible_travel_minutes,
-            ),
-            self.day_tally,
+    def burst_summary_poster(self) -> BurstSummaries:
+        return BurstSummaries(
+            self.settings,
+            BurstSweep(self.dynamodb, self.settings.ledger_table),
+            wall_clock=self._wall_clock,
         )
 
     @cached_property
     def alerter(self) -> SigninAlerter:
+        settings = self.settings
+        table = settings.ledger_table
         return SigninAlerter(
-            self.settings,
-            self.ledger,
-            self.notifier,
-            clock=utc_now,
-            storms=self.storms,
-            confirm=self.confirmations,
+            settings,
+            gatherer=Gatherer(self.dynamodb, table),
+            decider=Decider(settings, table),
+            committer=Committer(self.dynamodb),
+            claims=Claims(self.dynamodb, table),
+            summaries=self.burst_summary_poster,
+            notifier=self.notifier,
+            clock=self._clock,
+            table=table,
+            ask=self.confirmations.plan,
+            after_post=[self.confirmations.after_post],
+            on_step=self._on_step,
         )
 
     def burst_summaries(self, *, deadline: float) -> dict[str, int]:
-        return self.storms.sweep(self.notifier, deadline=deadline)
+        return self.burst_summary_poster.sweep(self.notifier, deadline=deadline)
 
     def daily_digest(self, *, deadline: float) -> str:
         return run_daily_digest(
-            self.settings, self.day_tally, self.notifier, now=utc_now(), deadline=deadline
+            self.settings, self.day_tally, self.notifier, now=self._clock(), deadline=deadline
         )
 
     @cached_property
     def history(self) -> SigninHistory:
         return SigninHistory(
-            self.dynamodb,
+            self.slash_dynamodb,
             self.settings.ledger_table,
-            clock=utc_now,
+            clock=self._clock,
             retention_days=self.settings.ledger_retention_days,
         )
 
     def request_verifier(self) -> RequestVerifier:
         settings = self.settings
-        secret = self.secrets.value(
+        secret = self.slash_secrets.value(
             settings.slack_signing_secret,
             settings.slack_signing_secret_param,
             "SLACK_SIGNING_SECRET",
@@ -189,8 +259,12 @@ class Container:
             settings=lambda: self.settings,
             verifier=self.request_verifier,
             history=lambda: self.history,
-            clock=utc_now,
-            confirm_states=lambda event_ids: self.confirm_ledger.states(event_ids),
+            clock=self._clock,
+            calls=self.slash_deadline,
+            # /recent-logins' own (shorter) clients and deadline, as its history's.
+            confirm_states=lambda event_ids: ConfirmLedger(
+                self.slash_dynamodb, self.settings.ledger_table
+            ).states(event_ids),
         )
 
     # -- "Was this you?" ---------------------------------------------------------------
@@ -257,4 +331,21 @@ class Container:
             escalations=lambda: self.escalations,
             tally=lambda: self.day_tally,
             clock=self._clock,
+            # One invocation at a time per container: the route sets the deadline its
+            # AWS calls (through the event handlers' clients) must fit in.
+            calls=self.deadline,
         )
+
+    # -- the watchdog (chalicelib/watchdog/) ---------------------------------------------
+
+    @property
+    def env(self) -> Mapping[str, str]:
+        return self._env
+
+    def aws_client(self, service: str, region: str | None = None) -> Any:
+        return self._client(service, region)
+
+    def watchdog(self, context: Any, *, deadline: float) -> dict[str, Any]:
+        from chalicelib.watchdog.wiring import run_watchdog
+
+        return run_watchdog(self, context, deadline=deadline)

@@ -15,7 +15,9 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+from chalicelib import logs
 from chalicelib.judge.severity import Severity
+from chalicelib.secret_shapes import SECRET_SHAPES
 
 
 class ConfigError(ValueError):
@@ -114,6 +116,17 @@ def _positive_float(env: Mapping[str, str], name: str, default: float) -> float:
     return value
 
 
+def _secret(env: Mapping[str, str], name: str) -> str | None:
+    """A secret setting, checked for its shape; the error never repeats the value."""
+    value = env.get(name, "").strip()
+    if not value:
+        return None
+    problem = SECRET_SHAPES[name](value)
+    if problem:
+        raise ConfigError(f"{name}: {problem}")
+    return value
+
+
 def _flag(env: Mapping[str, str], name: str, default: bool) -> bool:
     raw = env.get(name, "").strip().lower()
     if not raw:
@@ -182,6 +195,10 @@ class Settings:
     slack_channel_by_severity: dict[Severity, str] = field(default_factory=dict)
     slack_timeout_seconds: float = 5.0
     slack_max_attempts: int = 5
+    # Every AWS client (aws_clients.py): one attempt's timeouts, attempts per call.
+    aws_connect_timeout_seconds: float = 0.5
+    aws_read_timeout_seconds: float = 2.0
+    aws_max_attempts: int = 3
     # Storm control (judge/bursts.py): failures per window that open a burst alert.
     burst_root_failures: int = 5
     burst_root_window_minutes: int = 15
@@ -211,6 +228,12 @@ class Settings:
     confirm_within_minutes: float = 15.0
     slack_user_map: tuple[tuple[str, str], ...] = ()
     slack_escalation_mention: str = ""
+    # The watchdog (chalicelib/watchdog/) and what `manage.py deploy` sets around it.
+    watchdog_enabled: bool = True
+    watchdog_remind_hours: float = 24.0
+    alarm_email: str | None = None
+    api_throttle_rate: float = 10.0  # requests a second, API Gateway stage-wide
+    api_throttle_burst: int = 20
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -233,15 +256,18 @@ class Settings:
             account_names=_account_names(get("ACCOUNT_NAMES")),
             display_timezone=_timezone(get("DISPLAY_TIMEZONE") or "UTC"),
             language=Language(language),
-            slack_webhook_url=get("SLACK_WEBHOOK_URL") or None,
+            slack_webhook_url=_secret(env, "SLACK_WEBHOOK_URL"),
             slack_webhook_url_param=get("SLACK_WEBHOOK_URL_PARAM") or None,
-            slack_bot_token=get("SLACK_BOT_TOKEN") or None,
+            slack_bot_token=_secret(env, "SLACK_BOT_TOKEN"),
             slack_bot_token_param=get("SLACK_BOT_TOKEN_PARAM") or None,
             slack_channel=get("SLACK_CHANNEL") or None,
             slack_api_url=get("SLACK_API_URL") or None,
             slack_channel_by_severity=_severity_channels(get("SLACK_CHANNEL_BY_SEVERITY")),
             slack_timeout_seconds=_positive_float(env, "SLACK_TIMEOUT_SECONDS", 5.0),
             slack_max_attempts=_positive_int(env, "SLACK_MAX_ATTEMPTS", 5),
+            aws_connect_timeout_seconds=_positive_float(env, "AWS_CONNECT_TIMEOUT_SECONDS", 0.5),
+            aws_read_timeout_seconds=_positive_float(env, "AWS_READ_TIMEOUT_SECONDS", 2.0),
+            aws_max_attempts=_positive_int(env, "AWS_MAX_ATTEMPTS", 3),
             burst_root_failures=_positive_int(env, "BURST_ROOT_FAILURES", 5),
             burst_root_window_minutes=_positive_int(env, "BURST_ROOT_WINDOW_MINUTES", 15),
             burst_failures=_positive_int(env, "BURST_FAILURES", 20),
@@ -257,7 +283,7 @@ class Settings:
             digest_enabled=_flag(env, "DIGEST_ENABLED", False),
             digest_hour_utc=_hour(env, "DIGEST_HOUR_UTC", 8),
             digest_channel=get("DIGEST_CHANNEL") or None,
-            slack_signing_secret=get("SLACK_SIGNING_SECRET") or None,
+            slack_signing_secret=_secret(env, "SLACK_SIGNING_SECRET"),
             slack_signing_secret_param=get("SLACK_SIGNING_SECRET_PARAM") or None,
             slack_team_ids=_split(get("SLACK_TEAM_ID")),
             slack_allowed_user_ids=_split(get("SLACK_ALLOWED_USER_IDS")),
@@ -269,6 +295,11 @@ class Settings:
             confirm_within_minutes=_positive_float(env, "CONFIRM_WITHIN_MINUTES", 15.0),
             slack_user_map=_user_map(get("SLACK_USER_MAP")),
             slack_escalation_mention=_mention(get("SLACK_ESCALATION_MENTION")),
+            watchdog_enabled=_flag(env, "WATCHDOG_ENABLED", True),
+            watchdog_remind_hours=_positive_float(env, "WATCHDOG_REMIND_HOURS", 24.0),
+            alarm_email=get("ALARM_EMAIL") or None,
+            api_throttle_rate=_positive_float(env, "API_THROTTLE_RATE", 10.0),
+            api_throttle_burst=_positive_int(env, "API_THROTTLE_BURST", 20),
         )
 
     def account_label(self, account_id: str) -> str:
@@ -289,8 +320,10 @@ class SecretResolver:
         self._cache: dict[str, str] = {}
 
     def value(self, plain: str | None, param_name: str | None, setting: str) -> str | None:
+        """The secret `setting`: its plain value, else its SSM parameter's, checked for
+        its shape. Every secret the app uses passes here, so logs learn to hide it."""
         if plain:
-            return plain
+            return logs.hide(plain)
         if not param_name:
             return None
         if param_name not in self._cache:
@@ -303,5 +336,10 @@ class SecretResolver:
                     f"{setting}_PARAM: cannot read SSM parameter {param_name!r}: "
                     f"{type(error).__name__}"
                 ) from None
-            self._cache[param_name] = response["Parameter"]["Value"]
+            value = str(response["Parameter"]["Value"]).strip()
+            logs.hide(value)  # before the check: a bad value must not be logged either
+            problem = SECRET_SHAPES[setting](value) if value else "is empty"
+            if problem:
+                raise ConfigError(f"{setting}_PARAM: SSM parameter {param_name!r} {problem}")
+            self._cache[param_name] = value
         return self._cache[param_name]

@@ -6,7 +6,8 @@ text reason, 429 with Retry-After, or a hang. It can also enforce Slack's rate l
 chat.update has its own, looser per-method limit, as in Slack.
 Serves both the incoming-webhook path and the Web API's chat.postMessage/chat.update,
 and what "Was this you?" uses: conversations.open, chat.postMessage to a user or DM,
-users.lookupByEmail (from `users_by_email`) and interaction `response_url`s.
+users.lookupByEmail (from `users_by_email`) and interaction `response_url`s; and
+auth.test (ok, or `auth_error` such as `invalid_auth`).
 """
 
 from __future__ import annotations
@@ -15,7 +16,8 @@ import json
 import threading
 import time
 from collections import deque
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs
@@ -57,14 +59,16 @@ class RateLimit:
     burst: int = 1
     retry_after: float = 1.0
     _tokens: float = 0.0
-    _last: float = field(default_factory=time.monotonic)
+    _last: float | None = None
 
     def __post_init__(self) -> None:
         self._tokens = float(self.burst)
 
-    def take(self) -> bool:
-        now = time.monotonic()
-        self._tokens = min(float(self.burst), self._tokens + (now - self._last) * self.per_second)
+    def take(self, now: float) -> bool:
+        """`now` on the sink's clock (a `time.monotonic()` value)."""
+        if self._last is not None:
+            refill = (now - self._last) * self.per_second
+            self._tokens = min(float(self.burst), self._tokens + refill)
         self._last = now
         if self._tokens >= 1:
             self._tokens -= 1
@@ -79,8 +83,15 @@ def tier3() -> RateLimit:
 
 class SlackSink:
     def __init__(
-        self, rate_limit: RateLimit | None = None, update_rate_limit: RateLimit | None = None
+        self,
+        rate_limit: RateLimit | None = None,
+        update_rate_limit: RateLimit | None = None,
+        *,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
+        # Rate limits and `Received.at` read this clock: give it the app's (tests move
+        # time with localdev.fast_forward instead of waiting).
+        self._clock = clock
         self.requests: list[Received] = []
         self.script: deque[Reply] = deque()
         # New messages (webhook, chat.postMessage): Slack's one a second per channel.
@@ -91,6 +102,11 @@ class SlackSink:
         self._ts = 0
         # users.lookupByEmail answers from here: e-mail -> Slack user ID.
         self.users_by_email: dict[str, str] = {}
+        # auth.test (the watchdog's token check): "" answers ok, else {"ok": false,
+        # "error": auth_error}, e.g. "invalid_auth" for a revoked token. Its requests are
+        # kept apart from `requests`, so they never count as messages.
+        self.auth_error = ""
+        self.auth_checks: list[Received] = []
         sink = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -111,7 +127,10 @@ class SlackSink:
 
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        # `stop` waits for the serving loop to notice: poll often so that it is quick.
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True
+        )
 
     # -- lifecycle -------------------------------------------------------------
     def start(self) -> SlackSink:
@@ -181,12 +200,16 @@ class SlackSink:
         return {"ok": True, "ts": ts, "channel": "C0SINK"}
 
     def _answer(self, handler: BaseHTTPRequestHandler, body: bytes, form: bool = False) -> None:
+        if handler.path.endswith("/auth.test"):
+            self._answer_auth_test(handler, body)
+            return
         with self._lock:
             reply = self.script.popleft() if self.script else OK
             limit = (
                 self.update_rate_limit if handler.path.endswith("chat.update") else self.rate_limit
             )
-            if reply == OK and limit is not None and not limit.take():
+            now = self._clock()
+            if reply == OK and limit is not None and not limit.take(now):
                 reply = Reply(429, "rate_limited", retry_after=limit.retry_after)
             self._ts += 1
             ts = f"{int(time.time())}.{self._ts:06d}"
@@ -198,7 +221,7 @@ class SlackSink:
                     handler.path,
                     headers,
                     body,
-                    time.monotonic(),
+                    now,
                     reply.status,
                     reply.status == 200 and not reply.api_error,
                 )
@@ -227,3 +250,22 @@ class SlackSink:
             handler.wfile.write(data)
         except (BrokenPipeError, ConnectionResetError):  # the client gave up on a hang
             pass
+
+    def _answer_auth_test(self, handler: BaseHTTPRequestHandler, body: bytes) -> None:
+        headers = {k.lower(): v for k, v in handler.headers.items()}
+        ok = not self.auth_error and headers.get("authorization", "").startswith("Bearer ")
+        with self._lock:
+            self.auth_checks.append(
+                Received(handler.path, headers, body, time.monotonic(), 200, ok)
+            )
+        payload: dict[str, Any] = (
+            {"ok": True, "team": "sink", "team_id": "T0SINK", "user_id": "U0BOT", "bot_id": "B0"}
+            if ok
+            else {"ok": False, "error": self.auth_error or "not_authed"}
+        )
+        data = json.dumps(payload).encode()
+        handler.send_response(200)
+        handler.send_header("Content-Type", "application/json; charset=utf-8")
+        handler.send_header("Content-Length", str(len(data)))
+        handler.end_headers()
+        handler.wfile.write(data)

@@ -1,4 +1,5 @@
-"""Shared fixtures: Slack is a real HTTP server on 127.0.0.1, AWS is moto in-process."""
+"""Shared fixtures: Slack is a real HTTP server on 127.0.0.1, AWS is moto in-process,
+time is a clock that skips the waits (localdev.fast_forward)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,11 @@ import pytest
 from moto import mock_aws
 
 from chalicelib.store.provision import create_ledger_table
+from localdev import moto_transactions
+from localdev.fast_forward import FastForward
 from localdev.slack_sink import SlackSink
+
+moto_transactions.install()  # a commit costs its own items, as in DynamoDB
 
 EVENTS = Path(__file__).parent / "events"
 FIXTURES = EVENTS  # copies of ../shared/fixtures, so a clone tests on its own
@@ -22,6 +27,20 @@ TABLE = "signin-alerts-test"
 def load_event(name: str) -> dict[str, Any]:
     data: dict[str, Any] = json.loads((EVENTS / name).read_text())
     return data
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _one_botocore_loader() -> Iterator[None]:
+    """Each Container makes its own boto3 session, as each Lambda container does, and a
+    new session parses botocore's JSON models again (0.1 to 0.3 s of CPU). One loader,
+    with its cache, for every session of the test run."""
+    import botocore.loaders
+    import botocore.session
+
+    loader = botocore.loaders.create_loader()
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(botocore.session, "create_loader", lambda search_paths=None: loader)
+        yield
 
 
 @pytest.fixture(autouse=True)
@@ -34,10 +53,19 @@ def _offline_aws(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
 
 
+@pytest.fixture(scope="module")
+def _moto() -> Iterator[Any]:
+    """moto for a whole module: starting it drops boto3's default session, and a new
+    one parses botocore's endpoint data again (half a second). Only modules that ask
+    for `aws` have it, so a module with a moto server of its own is left alone."""
+    with mock_aws() as mock:
+        yield mock
+
+
 @pytest.fixture
-def aws() -> Iterator[None]:
-    with mock_aws():
-        yield
+def aws(_moto: Any) -> None:
+    """An empty AWS for each test: nothing another test created is left."""
+    _moto.reset()
 
 
 @pytest.fixture
@@ -48,8 +76,14 @@ def dynamodb(aws: None) -> Any:
 
 
 @pytest.fixture
-def slack_sink() -> Iterator[SlackSink]:
-    with SlackSink() as sink:
+def fast_forward() -> FastForward:
+    """The app's and the sink's clock: a sleep skips ahead instead of waiting."""
+    return FastForward()
+
+
+@pytest.fixture
+def slack_sink(fast_forward: FastForward) -> Iterator[SlackSink]:
+    with SlackSink(clock=fast_forward.monotonic) as sink:
         yield sink
 
 

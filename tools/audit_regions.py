@@ -9,21 +9,12 @@ may record sign-ins there. Exits 1 when any region is unwatched.
 from __future__ import annotations
 
 import argparse
-import json
 from dataclasses import dataclass
 from typing import Any
 
+from chalicelib.watchdog.pipeline import Route, logging_trails, signin_routes
 from tools.regions import GLOBAL_SIGNIN_REGIONS, enabled_regions
 from tools.stages import APP_NAME
-
-SIGNIN_SOURCE = "aws.signin"
-
-
-@dataclass(frozen=True)
-class Route:
-    rule: str
-    function: str | None = None  # a stage's sign-in function in this region
-    forwards_to: str | None = None  # or the region whose default bus gets the events
 
 
 @dataclass
@@ -60,59 +51,20 @@ class RegionAudit:
         return ", ".join(parts)
 
 
-def _matches_signins(pattern_text: str | None) -> bool:
-    try:
-        pattern = json.loads(pattern_text or "{}")
-    except ValueError:
-        return False
-    source = pattern.get("source") if isinstance(pattern, dict) else None
-    return isinstance(source, list) and SIGNIN_SOURCE in source
-
-
-def signin_routes(events: Any, env: str | None) -> list[Route]:
-    routes = []
-    for page in events.get_paginator("list_rules").paginate():
-        for rule in page["Rules"]:
-            name = rule["Name"]
-            if rule.get("State") != "ENABLED" or not _matches_signins(rule.get("EventPattern")):
-                continue
-            if env and not name.startswith(f"{APP_NAME}-{env}-"):
-                continue
-            for target in events.list_targets_by_rule(Rule=name)["Targets"]:
-                arn = target["Arn"]
-                service, region = arn.split(":")[2], arn.split(":")[3]
-                if service == "lambda":
-                    routes.append(Route(name, function=arn))
-                elif service == "events" and arn.endswith(":event-bus/default"):
-                    routes.append(Route(name, forwards_to=region))
-                else:
-                    routes.append(Route(name))
-    return routes
-
-
-def logging_trails(cloudtrail: Any, region: str) -> list[str]:
-    """Trails that record this region's events and are logging now."""
-    names = []
-    for trail in cloudtrail.describe_trails(includeShadowTrails=True)["trailList"]:
-        if not (trail.get("IsMultiRegionTrail") or trail.get("HomeRegion") == region):
-            continue
-        try:
-            status = cloudtrail.get_trail_status(Name=trail["TrailARN"])
-        except Exception:  # e.g. an organisation trail seen from a member: not proof
-            continue
-        if status.get("IsLogging"):
-            names.append(trail["Name"])
-    return sorted(names)
-
-
 def audit(session: Any, env: str | None = None) -> list[RegionAudit]:
+    """The watchdog's own checks (chalicelib/watchdog/pipeline.py), for every region."""
+
+    def clients(service: str, region: str) -> Any:
+        return session.client(service, region_name=region)
+
+    prefix = f"{APP_NAME}-{env}-" if env else None
     audits = []
     for region in enabled_regions(session):
         audits.append(
             RegionAudit(
                 region,
-                signin_routes(session.client("events", region_name=region), env),
-                logging_trails(session.client("cloudtrail", region_name=region), region),
+                signin_routes(clients("events", region), prefix),
+                logging_trails(clients, region),
             )
         )
     with_stage = {a.region for a in audits if any(r.function for r in a.routes)}

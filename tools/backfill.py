@@ -3,7 +3,7 @@
 CloudTrail's LookupEvents keeps 90 days of management events per region and allows two
 calls per second per account and region. Each region is paged newest first at that
 rate, throttling is waited out with backoff, and every record goes through the same
-parser and `Ledger.record` as a live event, with `alert=False`: nothing is posted to
+parser and `Ledger.record` (recorded and counted, not alerted) as a live event: nothing is posted to
 Slack, and a sign-in already in the ledger (live or from an earlier backfill) is left
 as it is, so running it twice changes nothing.
 """
@@ -231,7 +231,7 @@ class Backfill:
             return
         signin = parse_signin(record, received_at=self._clock())
         verdict = evaluate(signin, self._settings)
-        if self._ledger.record(signin, verdict, alert=False).first_time:
+        if self._ledger.record(signin, verdict).first_time:
             result.recorded += 1
         else:
             result.already_there += 1

@@ -3,7 +3,8 @@
 Per region: check the stage's SSM parameters exist there, `chalice deploy --stage
 <env>-<region>` with that region set, then what Chalice cannot configure (async
 retries and an on-failure queue for the sign-in function, a retry policy and a
-dead-letter queue on its rule's target). Once: the ledger table in its home region.
+dead-letter queue on its rule's target, the alarm topic and alarms, API stage
+throttling). Once: the ledger table in its home region.
 With `--forward-from`, regions without a stage forward sign-ins to the nearest one.
 A second run changes nothing.
 """
@@ -19,11 +20,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from chalicelib.settings import Settings
 from chalicelib.store.provision import create_ledger_table
+from chalicelib.watchdog.forwarded import read_forwarding, record_forwarding
+from tools.alarms import ensure_alarms, ensure_topic
 from tools.forwarding import ensure_forward_role, ensure_forward_rule, remove_forward_rule
 from tools.hardening import ensure_failure_queue, ensure_invoke_config, ensure_target_hardened
 from tools.regions import enabled_regions, nearest
 from tools.stages import PROJECT_DIR, Stage, StageError, regions_of, stage_for
+from tools.throttling import ensure_stage_throttling
 
 SIGNIN_FUNCTION = "console_signin"
 SLASH_COMMAND_PATH = "slack/recent-logins"
@@ -41,6 +46,7 @@ class RegionDeployed:
     rule_name: str
     api_url: str | None
     queue_url: str = ""
+    alarm_topic: str = ""
     changes: list[str] = field(default_factory=list)
 
     @property
@@ -140,6 +146,26 @@ def harden_region(
     ensure_target_hardened(events, rule, function, queue.arn, restored)
     if events.list_targets_by_rule(Rule=rule)["Targets"] != targets_before:
         region.changes += restored
+    settings = Settings.from_env(stage.environment)
+    region.alarm_topic = ensure_topic(
+        session.client("sns", region_name=stage.region), stage, settings.alarm_email, region.changes
+    )
+    ensure_alarms(
+        session.client("cloudwatch", region_name=stage.region),
+        stage,
+        rule,
+        region.alarm_topic,
+        region.changes,
+    )
+    if api:
+        ensure_stage_throttling(
+            session.client("apigateway", region_name=stage.region),
+            api["rest_api_id"],
+            api["rest_api_url"].rstrip("/").rsplit("/", 1)[-1],
+            settings.api_throttle_rate,
+            settings.api_throttle_burst,
+            region.changes,
+        )
     return region
 
 
@@ -201,7 +227,21 @@ def deploy(
         }
         sources = [region for region in sources if region not in with_stage]
         forward(session, env, sources, sorted(deployed), report)
+        record_forwarded(session, stages, report, with_stage)
     return report
+
+
+def record_forwarded(
+    session: Any, stages: list[Stage], report: DeployReport, with_stage: list[str]
+) -> None:
+    """Tell the watchdog which forwarding rules exist (in each ledger table used)."""
+    for table, home in sorted({(stage.ledger_table, stage.ledger_region) for stage in stages}):
+        dynamodb = session.client("dynamodb", region_name=home)
+        env = stages[0].env
+        routes = {**read_forwarding(dynamodb, table, env), **report.forwarded}
+        routes = {source: target for source, target in routes.items() if source not in with_stage}
+        if record_forwarding(dynamodb, table, env, routes):
+            report.changes.append(f"watchdog: checks forwarding from {', '.join(sorted(routes))}")
 
 
 def print_report(report: DeployReport) -> None:
@@ -210,6 +250,7 @@ def print_report(report: DeployReport) -> None:
         print(f"{region.stage.name} ({region.stage.region})")
         print(f"  sign-in function: {region.signin_function_arn}")
         print(f"  undelivered alerts queue: {region.queue_url}")
+        print(f"  alarm topic: {region.alarm_topic}")
         url = region.slash_command_url
         print(f"  slash command URL: {url}" if url else "  no API (the app declares no routes)")
     for source, target in sorted(report.forwarded.items()):

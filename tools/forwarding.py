@@ -12,6 +12,9 @@ import json
 from typing import Any
 
 from chalicelib.signin.pattern import SIGNIN_EVENT_PATTERN
+
+# Named in chalicelib: the watchdog checks these rules from Lambda.
+from chalicelib.watchdog.findings import forward_rule_name as forward_rule_name
 from tools.hardening import ensure_target_hardened
 from tools.stages import APP_NAME
 
@@ -31,10 +34,6 @@ def events_trust(account_id: str) -> dict[str, Any]:
             }
         ],
     }
-
-
-def forward_rule_name(env: str) -> str:
-    return f"{APP_NAME}-{env}-forward-signins"
 
 
 def forward_role_name(env: str, target_region: str) -> str:

@@ -13,11 +13,14 @@ import json
 from pathlib import Path
 from typing import Any
 
+from chalicelib.watchdog.findings import FORWARDING_CHECKER_REGION, forward_rule_name
 from tools.stages import PROJECT_DIR, Stage, load_stages
 
-# What chalicelib calls on the ledger: Ledger.record/claim/mark_sent/release/get, and
-# Query on the table and its indexes for /recent-logins; "Was this you?" (confirm/state)
-# uses GetItem, UpdateItem, BatchGetItem and a Query of the confirm_pending index.
+# What chalicelib calls on the ledger: the pipeline's BatchGetItem and its commit
+# (TransactWriteItems, authorised part by part as PutItem and UpdateItem), claims and the
+# "sent" mark (UpdateItem), and Query on the table and its indexes for /recent-logins;
+# "Was this you?" (chalicelib/confirm) uses GetItem, UpdateItem, BatchGetItem and a Query
+# of the confirm_pending index.
 LEDGER_ACTIONS = (
     "dynamodb:GetItem",
     "dynamodb:BatchGetItem",
@@ -57,6 +60,7 @@ def stage_policy(stage: Stage) -> dict[str, Any]:
             "Resource": f"arn:aws:sqs:{stage.region}:*:{stage.failure_queue}",
         },
     ]
+    statements += watchdog_statements(stage)
     parameters = sorted(set(stage.secret_parameters.values()))
     if parameters:
         statements += [
@@ -78,6 +82,41 @@ def stage_policy(stage: Stage) -> dict[str, Any]:
             },
         ]
     return {"Version": "2012-10-17", "Statement": statements}
+
+
+def watchdog_statements(stage: Stage) -> list[dict[str, Any]]:
+    """Only reads (chalicelib/watchdog/): trails, the stage's rule (and, in us-east-1, the
+    forwarding rules), the undelivered queue (peeked: read and made visible at once)."""
+    rules = [f"arn:aws:events:{stage.region}:*:rule/{stage.function_prefix}-console_signin-event"]
+    if stage.region == FORWARDING_CHECKER_REGION:
+        rules.append(f"arn:aws:events:*:*:rule/{forward_rule_name(stage.env)}")
+    return [
+        {
+            # DescribeTrails has no resource-level permissions.
+            "Sid": "WatchdogListTrails",
+            "Effect": "Allow",
+            "Action": ["cloudtrail:DescribeTrails"],
+            "Resource": "*",
+        },
+        {
+            "Sid": "WatchdogTrailStatus",
+            "Effect": "Allow",
+            "Action": ["cloudtrail:GetTrailStatus", "cloudtrail:GetEventSelectors"],
+            "Resource": "arn:aws:cloudtrail:*:*:trail/*",
+        },
+        {
+            "Sid": "WatchdogRules",
+            "Effect": "Allow",
+            "Action": ["events:DescribeRule", "events:ListTargetsByRule"],
+            "Resource": rules,
+        },
+        {
+            "Sid": "WatchdogQueue",
+            "Effect": "Allow",
+            "Action": ["sqs:GetQueueUrl", "sqs:GetQueueAttributes", "sqs:ReceiveMessage"],
+            "Resource": f"arn:aws:sqs:{stage.region}:*:{stage.failure_queue}",
+        },
+    ]
 
 
 def policy_path(stage: Stage, project_dir: Path = PROJECT_DIR) -> Path:

@@ -19,7 +19,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from chalicelib.alerting.pipeline import Disposition
+from chalicelib.alerting.pipeline import ClaimHeld, CommitContended, Disposition
 from chalicelib.container import Container
 from chalicelib.slack.delivery import DeliveryFailed
 from tools.stages import Stage, StageError, regions_of, stage_for
@@ -85,10 +85,15 @@ def redrive_stage(session: Any, stage: Stage, container: Container | None = None
             except DeliveryFailed as failure:
                 result.problems.append(f"Slack still failing ({failure.reason}); stopped")
                 return _stop(sqs, url, fresh[index:], result)
+            except (ClaimHeld, CommitContended) as busy:  # another invocation is on it
+                result.count("busy")
+                result.problems.append(f"kept for later: {busy}")
+                result.left += 1
+                continue
             result.count(handled.outcome.value)
             if handled.outcome in DONE:
                 sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
-            else:  # another invocation holds the claim right now: try again later
+            else:
                 result.left += 1
     return result
 

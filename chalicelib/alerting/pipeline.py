@@ -1,35 +1,77 @@
-"""The sign-in pipeline: parse, record once, judge, format, deliver.
+"""The sign-in pipeline, one straight line:
 
-Delivery failures are raised, never swallowed: EventBridge invokes Lambda
-asynchronously, so the raise is what makes Lambda retry and, in the end, park the event
-in the on-failure queue for `manage.py redrive`.
+    parse -> gather (one read) -> decide (pure) -> commit (one transaction)
+          -> deliver -> [after-post steps] -> mark sent
+
+Crash safety is a property of the whole handler: for an alerting sign-in the only
+normal return is a posted message (or the duplicate of one already posted). Anything
+that fails raises, so Lambda retries and, in the end, parks the event in the on-failure
+queue for `manage.py redrive`. The commit's claim carries a lease as long as the
+invocation's remaining time (plus a margin): an invocation that finds another's live
+claim raises a retryable error; an expired claim (its holder died) is taken over; an
+exception after the claim gives it back when it can, and raises.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, replace
+import logging
+import random
+import time
+import uuid
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
+from typing import Any, Protocol
 
 from chalicelib import logs
-from chalicelib.alerting.storms import BurstAlert, StormControl
-from chalicelib.confirm.asking import Confirmations
-from chalicelib.judge.bursts import Action, Decision
+from chalicelib.alerting.commit import Committer
+from chalicelib.alerting.decide import Decider, Plan
+from chalicelib.alerting.gather import Gatherer
+from chalicelib.alerting.storms import BurstSummaries
+from chalicelib.confirm.asking import Question
 from chalicelib.judge.rules import Verdict, evaluate
-from chalicelib.settings import ConfigError, Settings
+from chalicelib.settings import Settings
 from chalicelib.signin.parse import SignIn, parse_signin
 from chalicelib.slack.alert_message import build_message
-from chalicelib.slack.delivery import DeliveryFailed, SlackNotifier
-from chalicelib.store.ledger import AlertStatus, Ledger
+from chalicelib.slack.delivery import Delivered, DeliveryFailed, SlackNotifier
+from chalicelib.store.bursts import remember_message
+from chalicelib.store.ledger import AlertStatus, Claim, Claims, Stored
+from chalicelib.store.schema import Write, event_key
+
+log = logging.getLogger(__name__)
+
+# Rounds of gather-decide-commit when commits lose races, before Lambda's retry; the
+# rounds are spread by a jittered pause so that racing instances fall out of step.
+COMMIT_ROUNDS = 8
+ROUND_PAUSE_SECONDS = 0.02
+# A claim outlives the invocation's deadline by this much, so that only a dead holder's
+# claim expires.
+LEASE_MARGIN_SECONDS = 30.0
+# Lambda runs at most 15 minutes: no claim needs to outlive that.
+MAX_REMAINING_SECONDS = 900.0
+
+
+class Step(StrEnum):
+    GATHER = "gather"
+    DECIDE = "decide"
+    COMMIT = "commit"
+    DELIVER = "deliver"
+    MARK_SENT = "mark_sent"
+
+
+class ClaimHeld(Exception):
+    """Another invocation is posting this alert now: retry later (Lambda does)."""
+
+
+class CommitContended(Exception):
+    """Every commit round lost a race: nothing was written; retry later."""
 
 
 class Disposition(StrEnum):
     POSTED = "posted"
     NOT_ALERTED = "not_alerted"
     DUPLICATE = "duplicate"
-    IN_FLIGHT = "in_flight"  # another invocation holds the claim and will post it
     FAILED = "failed"
 
 
@@ -51,152 +93,223 @@ class Handled:
         }
 
 
+@dataclass(frozen=True)
+class Alert:
+    """What to post and under which claim."""
+
+    severity: str
+    message: Mapping[str, Any]
+    channel: str | None
+    claim: Claim
+    plan: Plan | None = None  # None when taking over an alert recorded earlier
+    ask_user: str = ""  # the Slack user the alert says is asked "Was this you?"
+
+
+class AfterPost(Protocol):
+    """A step between deliver and mark sent (e.g. a direct message); its writes join
+    the "sent" transaction. It must not raise for a posted alert's sake."""
+
+    def __call__(
+        self, signin: SignIn, alert: Alert, delivered: Delivered, *, deadline: float
+    ) -> Sequence[Write]: ...
+
+
+def _nobody_asked(signin: SignIn, verdict: Verdict) -> Question | None:
+    return None
+
+
 class SigninAlerter:
     def __init__(
         self,
         settings: Settings,
-        ledger: Ledger,
-        notifier: Callable[[], SlackNotifier],
         *,
+        gatherer: Gatherer,
+        decider: Decider,
+        committer: Committer,
+        claims: Claims,
+        summaries: BurstSummaries,
+        notifier: Callable[[], SlackNotifier],
         clock: Callable[[], datetime],
-        storms: StormControl | None = None,
-        confirm: Confirmations | None = None,
+        table: str,
+        monotonic: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+        ask: Callable[[SignIn, Verdict], Question | None] = _nobody_asked,
+        after_post: Sequence[AfterPost] = (),
+        on_step: Callable[[Step], None] = lambda step: None,
     ) -> None:
         self._settings = settings
-        self._confirm = confirm  # "Was this you?": plan before the post, ask after
-        self._ledger = ledger
-        self._storms = storms
+        self._gatherer = gatherer
+        self._decider = decider
+        self._committer = committer
+        self._claims = claims
+        self._summaries = summaries
         # A factory, so that a sign-in that does not alert never reads the Slack secret.
         self._notifier_factory = notifier
         self._notifier: SlackNotifier | None = None
         self._clock = clock
+        self._table = table
+        self._monotonic = monotonic
+        self._sleep = sleep
+        self._rng = random.Random()
+        # Whom the alert will say is asked (before its message is built and committed).
+        self._ask = ask
+        self._after_post = tuple(after_post)
+        self._on_step = on_step  # an observer of the steps (tests inject faults here)
 
     def handle(self, event: Mapping[str, Any], *, deadline: float) -> Handled:
         signin = parse_signin(event, received_at=self._clock())
-        verdict = evaluate(signin, self._settings)
-        storms = self._storms
-        if storms is not None:
-            verdict = storms.before_record(signin, verdict)
-        recorded = self._ledger.record(signin, verdict, alert=verdict.alert)
-
-        if not recorded.first_time and recorded.status in (
-            AlertStatus.SENT,
-            AlertStatus.NOT_ALERTED,
-        ):
-            return self._done(signin, verdict, Disposition.DUPLICATE, reason=recorded.status.value)
-        # A first recording of an alert holds the claim to post it (see Ledger.record).
-        claimed = recorded.first_time and recorded.status is AlertStatus.DELIVERING
-        burst_alert: BurstAlert | None = None
-        if storms is not None:
-            if recorded.first_time:
-                storms.tally(signin, verdict)
-            decision = storms.after_record(signin, first_time=recorded.first_time)
-            if decision.action in (Action.HOLD_BACK, Action.PART_OF_BURST):
-                return self._held_back(signin, verdict, decision, deadline, claimed=claimed)
-            if decision.action is Action.OPEN_BURST:
-                burst_alert = storms.burst_alert(
-                    signin, decision, can_update=self._slack_can_update()
+        now = self._clock().timestamp()
+        remaining = min(max(0.0, deadline - self._monotonic()), MAX_REMAINING_SECONDS)
+        claim = Claim(uuid.uuid4().hex, now + remaining + LEASE_MARGIN_SECONDS)
+        keys = self._decider.keys(signin)
+        for round_number in range(COMMIT_ROUNDS):
+            if round_number:
+                self._sleep(self._rng.uniform(0, ROUND_PAUSE_SECONDS * round_number))
+            self._on_step(Step.GATHER)
+            snapshot = self._gatherer.gather(keys)
+            recorded = snapshot.get(event_key(signin.event_id))
+            if recorded is not None:
+                return self._recorded(signin, Stored.of(recorded), claim, deadline)
+            self._on_step(Step.DECIDE)
+            can_update = _web_api(self._settings)
+            plan = self._decider.decide(
+                signin, snapshot, now=now, claim=claim, can_update=can_update
+            )
+            question = self._ask(signin, plan.verdict) if plan.message is not None else None
+            if question is not None:  # decide is pure: again, with the alert's "asked" line
+                plan = self._decider.decide(
+                    signin,
+                    snapshot,
+                    now=now,
+                    claim=claim,
+                    can_update=can_update,
+                    note=question.alert_blocks,
+                    ask_user=question.user_id,
                 )
-                verdict = burst_alert.verdict
-                self._ledger.revise(signin.event_id, verdict, claimed=claimed)
-            elif decision.reason:
-                verdict = replace(verdict, reasons=(*verdict.reasons, decision.reason))
-        if not verdict.alert:
-            return self._done(signin, verdict, Disposition.NOT_ALERTED, reason=verdict.skip_reason)
-        if not recorded.first_time and not self._ledger.claim(signin.event_id):
-            return self._done(signin, verdict, Disposition.IN_FLIGHT)
-        return self._deliver(signin, verdict, deadline, burst_alert)
+            self._on_step(Step.COMMIT)
+            if self._committer.commit(plan.writes):
+                break
+        else:
+            raise CommitContended(f"{COMMIT_ROUNDS} commits of {signin.event_id} lost races")
 
-    def _held_back(
-        self,
-        signin: SignIn,
-        verdict: Verdict,
-        decision: Decision,
-        deadline: float,
-        *,
-        claimed: bool,
-    ) -> Handled:
-        """A failure that a burst alert tells (or will tell): recorded, not posted by
-        itself, and it does not wait on Slack, except to post a summary that is due."""
-        verdict = replace(verdict, alert=False, skip_reason=decision.reason)
-        self._ledger.revise(signin.event_id, verdict, claimed=claimed)
-        if decision.burst is not None and self._storms is not None:
+        if plan.claim is None or plan.message is None:
+            if plan.summary is not None:
+                self._post_summary(plan, now, deadline)
+            return self._done(
+                signin,
+                plan.verdict.severity.name,
+                Disposition.NOT_ALERTED,
+                0,
+                plan.verdict.skip_reason,
+                plan,
+            )
+        ask_user = question.user_id if question is not None else ""
+        alert = Alert(
+            plan.verdict.severity.name, plan.message, plan.channel, plan.claim, plan, ask_user
+        )
+        return self._deliver(signin, alert, deadline)
+
+    def _recorded(self, signin: SignIn, stored: Stored, claim: Claim, deadline: float) -> Handled:
+        """The event is in the ledger already: a duplicate, a retry, or our own commit
+        that answered with an error after it was written."""
+        if stored.status in (AlertStatus.SENT, AlertStatus.NOT_ALERTED):
+            return self._done(
+                signin, stored.severity, Disposition.DUPLICATE, 0, stored.status.value
+            )
+        if stored.status is AlertStatus.DELIVERING and stored.claim_id == claim.id:
+            pass  # our commit went through although its answer did not reach us
+        elif not self._claims.take_over(signin.event_id, claim, now=self._clock().timestamp()):
+            raise ClaimHeld(f"{signin.event_id}: another invocation holds the claim")
+        message = stored.message
+        if message is None:  # recorded before messages were stored with the claim
             try:
-                notifier = self._slack()
-            except ConfigError as error:  # the burst alert itself raised this already
-                logs.emit({"message": "burst summary not posted", "error": str(error)[:300]})
-            else:
-                self._storms.post_summary_if_due(
-                    decision.burst,
-                    notifier,
-                    at_epoch=int(signin.event_time.timestamp()),
-                    deadline=deadline,
-                )
-        return self._done(signin, verdict, Disposition.NOT_ALERTED, reason=decision.reason)
+                message = build_message(signin, evaluate(signin, self._settings), self._settings)
+            except Exception:
+                self._give_back(signin, claim, 0, "message")
+                raise
+        alert = Alert(stored.severity, message, stored.channel, claim, ask_user=stored.ask_user)
+        return self._deliver(signin, alert, deadline)
 
     def _slack(self) -> SlackNotifier:
         if self._notifier is None:
             self._notifier = self._notifier_factory()
         return self._notifier
 
-    def _slack_can_update(self) -> bool:
+    def _deliver(self, signin: SignIn, alert: Alert, deadline: float) -> Handled:
         try:
-            return self._slack().can_update
-        except Exception:  # a bad secret: _deliver raises it where it is handled
-            return False
-
-    def _deliver(
-        self,
-        signin: SignIn,
-        verdict: Verdict,
-        deadline: float,
-        burst_alert: BurstAlert | None = None,
-    ) -> Handled:
-        question = self._confirm.plan(signin, verdict) if self._confirm else None
-        if burst_alert is not None:
-            message = burst_alert.message
-        else:
-            asked = question.alert_blocks if question else ()
-            message = build_message(signin, verdict, self._settings, asked)
-        channel = self._settings.slack_channel_by_severity.get(verdict.severity)
-        try:
-            delivered = self._slack().post(message, deadline=deadline, channel=channel)
-        except DeliveryFailed as failure:
-            self._ledger.release(signin.event_id, attempts=failure.attempts, error=failure.reason)
-            self._done(signin, verdict, Disposition.FAILED, failure.attempts, failure.reason)
+            self._on_step(Step.DELIVER)
+            delivered = self._slack().post(alert.message, deadline=deadline, channel=alert.channel)
+        except Exception as error:
+            attempts = error.attempts if isinstance(error, DeliveryFailed) else 0
+            reason = error.reason if isinstance(error, DeliveryFailed) else type(error).__name__
+            self._give_back(signin, alert.claim, attempts, reason)
+            self._done(signin, alert.severity, Disposition.FAILED, attempts, reason, alert.plan)
             raise
-        except Exception as error:  # a bad secret or setting: keep the alert retryable
-            self._ledger.release(signin.event_id, attempts=0, error=type(error).__name__)
-            self._done(
-                signin,
-                verdict,
-                Disposition.FAILED,
-                0,
-                str(error),
+        also: list[Write] = []
+        for step in self._after_post:
+            try:
+                also += step(signin, alert, delivered, deadline=deadline)
+            except Exception as error:  # the alert is posted: never post it twice
+                log.error("after-post step failed: %s", type(error).__name__)
+        opened = alert.plan.opened if alert.plan else None
+        if opened is not None and delivered.reference:
+            also.append(
+                remember_message(
+                    self._table, opened, ts=delivered.reference, channel=delivered.channel
+                )
             )
-            raise
-        self._ledger.mark_sent(
-            signin.event_id, attempts=delivered.attempts, reference=delivered.reference
+        try:
+            self._on_step(Step.MARK_SENT)
+            marked = self._claims.mark_sent(
+                signin.event_id,
+                attempts=delivered.attempts,
+                reference=delivered.reference,
+                sent_at=self._clock().timestamp(),
+                deadline=deadline,
+                also=also,
+            )
+        except Exception as error:  # posted: a raise would make Lambda post it again
+            log.error("sent mark failed: %s", type(error).__name__)
+            marked = False
+        return self._done(
+            signin,
+            alert.severity,
+            Disposition.POSTED,
+            delivered.attempts,
+            "",
+            alert.plan,
+            marked=marked,
         )
-        if burst_alert is not None and self._storms is not None:
-            self._storms.remember_message(
-                burst_alert.burst, ts=delivered.reference, channel=delivered.channel
+
+    def _give_back(self, signin: SignIn, claim: Claim, attempts: int, reason: str) -> None:
+        """Best effort: if this fails too, the claim's lease runs out instead."""
+        try:
+            self._claims.release(signin.event_id, claim, attempts=attempts, error=reason)
+        except Exception as error:
+            log.error("claim not given back (its lease will expire): %s", type(error).__name__)
+
+    def _post_summary(self, plan: Plan, claimed_at: float, deadline: float) -> None:
+        assert plan.summary is not None
+        try:
+            self._summaries.post(
+                plan.summary, self._slack(), deadline=deadline, claimed_at=claimed_at
             )
-        if self._confirm is not None:
-            self._confirm.ask(question, delivered, message, deadline=deadline)
-        return self._done(signin, verdict, Disposition.POSTED, delivered.attempts)
+        except Exception as error:  # recorded and counted; the summary is optional
+            log.warning("burst summary not posted: %s", type(error).__name__)
 
     def _done(
         self,
         signin: SignIn,
-        verdict: Verdict,
+        severity: str,
         outcome: Disposition,
-        attempts: int = 0,
-        reason: str = "",
+        attempts: int,
+        reason: str,
+        plan: Plan | None = None,
+        *,
+        marked: bool = True,
     ) -> Handled:
         """The result of one sign-in, logged as one JSON line with its metrics."""
-        handled = Handled(signin.event_id, verdict.severity.name, outcome, attempts, reason)
-        now = self._clock()
+        handled = Handled(signin.event_id, severity, outcome, attempts, reason)
         logs.emit(
             {
                 "message": "sign-in handled",
@@ -208,16 +321,23 @@ class SigninAlerter:
                 "result": signin.outcome.value,
                 "mfa": signin.mfa.value,
                 "source_ip": signin.source_ip,
-                "reasons": list(verdict.reasons),
+                "reasons": list(plan.verdict.reasons) if plan else [],
+                "storm_action": plan.action.value if plan else "",
                 "problems": list(signin.problems),
             },
             metrics={
                 "SignIns": 1,
                 "ParseProblems": len(signin.problems),
-                "AlertsPosted": int(handled.outcome is Disposition.POSTED),
-                "DeliveryFailures": int(handled.outcome is Disposition.FAILED),
-                "Duplicates": int(handled.outcome is Disposition.DUPLICATE),
+                "AlertsPosted": int(outcome is Disposition.POSTED),
+                "DeliveryFailures": int(outcome is Disposition.FAILED),
+                "Duplicates": int(outcome is Disposition.DUPLICATE),
+                "SentMarkFailures": int(not marked),
             },
-            at_ms=int(now.timestamp() * 1000),
+            at_ms=int(self._clock().timestamp() * 1000),
         )
         return handled
+
+
+def _web_api(settings: Settings) -> bool:
+    """A bot token means the Web API, which can update a burst alert in place."""
+    return bool(settings.slack_bot_token or settings.slack_bot_token_param)

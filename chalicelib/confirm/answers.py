@@ -22,6 +22,7 @@ from urllib.parse import parse_qs
 from chalice.app import Response
 
 from chalicelib import logs
+from chalicelib.aws_clients import InvocationDeadline
 from chalicelib.clock import Clock
 from chalicelib.confirm.alert_update import update_alert
 from chalicelib.confirm.ledger import ConfirmLedger, count
@@ -100,6 +101,7 @@ class Interactions:
         escalations: Callable[[], Escalations],
         tally: Callable[[], DayTally],
         clock: Clock,
+        calls: InvocationDeadline | None = None,
     ) -> None:
         # Factories: a broken setting is a logged refusal, not a 500.
         self._settings = settings
@@ -110,9 +112,11 @@ class Interactions:
         self._escalations = escalations
         self._tally = tally
         self._clock = clock
+        self._calls = calls or InvocationDeadline()  # what the AWS clients fit into
 
     def handle(self, request: Any) -> Response:
         started = time.monotonic()
+        self._calls.start(started + TIME_LIMIT_SECONDS)
         raw = getattr(request, "raw_body", b"") or b""
         body = raw.encode() if isinstance(raw, str) else bytes(raw)
         headers: Mapping[str, str] = getattr(request, "headers", None) or {}

@@ -7,10 +7,10 @@ a question that cannot be sent is logged and recorded as such.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chalicelib import logs
 from chalicelib.clock import Clock
@@ -26,6 +26,10 @@ from chalicelib.signin.parse import Result, SignIn
 from chalicelib.slack.delivery import Delivered, SlackNotifier
 from chalicelib.store.day_tally import DayTally
 from chalicelib.store.listing import is_listed
+from chalicelib.store.schema import Write
+
+if TYPE_CHECKING:  # the pipeline imports this module
+    from chalicelib.alerting.pipeline import Alert
 
 WEBHOOK_ONLY = "CONFIRM_ENABLED is set but Slack is a webhook: questions need SLACK_BOT_TOKEN"
 
@@ -93,6 +97,17 @@ class Confirmations:
         if found.found in (Found.NOBODY, Found.LOOKUP_FAILED):
             self._log("no Slack user", signin, reason=found.detail)
         return Question(signin, found.user_id)
+
+    def after_post(
+        self, signin: SignIn, alert: Alert, delivered: Delivered, *, deadline: float
+    ) -> Sequence[Write]:
+        """The pipeline's after-post step (between deliver and mark sent): ask the user
+        the alert names. The "asked" state is its own conditional UpdateItem, not a part
+        of the "sent" transaction: both change the sign-in's one item, and a transaction
+        may not touch an item twice."""
+        if alert.ask_user:
+            self.ask(Question(signin, alert.ask_user), delivered, alert.message, deadline=deadline)
+        return ()
 
     def ask(
         self,

@@ -15,8 +15,16 @@ from chalicelib.confirm.state import Answer, ConfirmState
 from chalicelib.judge.geo import country_of
 from chalicelib.settings import Settings
 from chalicelib.signin.parse import SignIn
-from chalicelib.slack.alert_message import LABELS, mfa_word, principal_text
-from chalicelib.slack.blocks import MAX_FIELD_TEXT, MAX_NOTIFICATION_TEXT, clip, safe, slack_date
+from chalicelib.slack.alert_message import LABELS, mfa_text, principal_text
+from chalicelib.slack.blocks import (
+    MAX_FIELD_TEXT,
+    MAX_NOTIFICATION_TEXT,
+    clip,
+    code,
+    inert,
+    safe,
+    slack_date,
+)
 
 WAS_ME = "signin_was_me"
 NOT_ME = "signin_not_me"
@@ -40,11 +48,13 @@ def where(source_ip: str) -> str:
 def question_message(signin: SignIn, settings: Settings) -> dict[str, Any]:
     """The DM: what happened, in the reader's time zone, and the two buttons."""
     labels = LABELS[settings.language]
+    room = MAX_FIELD_TEXT - 40
+    # Names and addresses are chosen by whoever signs in: code spans or inert, never links.
     facts = [
-        ("Account", settings.account_label(signin.account_id)),
-        ("From", where(signin.source_ip)),
-        ("As", principal_text(signin, labels)),
-        ("MFA", mfa_word(signin, labels)),
+        ("Account", safe(settings.account_label(signin.account_id), room)),
+        ("From", inert(where(signin.source_ip), room)),
+        ("As", principal_text(signin, show=lambda name: code(name, room // 3))),
+        ("MFA", safe(mfa_text(signin, labels), room)),
     ]
     fields = [
         {
@@ -52,10 +62,7 @@ def question_message(signin: SignIn, settings: Settings) -> dict[str, Any]:
             "text": f"*When*\n{slack_date(signin.event_time, settings.display_timezone)}",
         }
     ]
-    fields += [
-        {"type": "mrkdwn", "text": f"*{label}*\n{safe(value, MAX_FIELD_TEXT - 40)}"}
-        for label, value in facts
-    ]
+    fields += [{"type": "mrkdwn", "text": f"*{label}*\n{value}"} for label, value in facts]
     blocks: list[dict[str, Any]] = [
         {
             "type": "section",
@@ -72,7 +79,7 @@ def question_message(signin: SignIn, settings: Settings) -> dict[str, Any]:
             {
                 "type": "context",
                 "elements": [
-                    {"type": "mrkdwn", "text": "Browser: " + safe(signin.user_agent, 1500)}
+                    {"type": "mrkdwn", "text": "Browser: " + code(signin.user_agent, 1500)}
                 ],
             }
         )

@@ -1,14 +1,10 @@
 """Storm control: count failed sign-ins in sliding windows and decide, per failure,
 whether it alerts by itself, is held back, opens a burst alert, or belongs to one.
 
-Counting is atomic across Lambda instances. Each window is cut into `SLICES` slices;
-a failure `ADD`s one to its slice item (no read-modify-write), then one consistent
-`BatchGetItem` reads the window's slices and the subjects' burst items. Which instance
-posts the burst alert is decided by a conditional put of the burst item, so exactly one
-does, even when several see the count over the threshold at once (a sliding sum can
-jump past the threshold; "who saw it cross exactly" is not reliable, the put is).
-
-The decision itself (`decide`) is a pure function of the counts and the open bursts.
+Each window is cut into `SLICES` slices (store/bursts.py). The pipeline reads them
+with everything else in its one read, adds this failure in memory, and `decide` is a
+pure function of those counts and the open bursts. Which instance posts the burst alert
+is decided by the commit's conditional put of the burst item, so exactly one does.
 """
 
 from __future__ import annotations
@@ -21,6 +17,7 @@ from enum import StrEnum
 from chalicelib.judge.rules import is_alerting_event
 from chalicelib.settings import Settings
 from chalicelib.signin.parse import Result, SignIn
+from chalicelib.signin.words import principal_words
 
 SLICES = 15  # a window is read as this many slices: "N in W" to within W/15
 IP_ATTRIBUTE_PREFIX = "ip_"
@@ -83,7 +80,11 @@ def valid_ip(raw: str) -> str | None:
 
 def principal_subject(signin: SignIn) -> Subject:
     dimension = Dimension.ROOT if signin.is_root else Dimension.PRINCIPAL
-    return Subject(dimension, signin.account_id, signin.principal_key, signin.display_name)
+    # The label names the kind ("IAM user root", "root user"), as every message does.
+    label = principal_words(
+        signin.principal_type, signin.display_name, signin.role_name, signin.federation
+    )
+    return Subject(dimension, signin.account_id, signin.principal_key, label)
 
 
 def subjects_of(signin: SignIn) -> list[Subject]:
@@ -120,7 +121,7 @@ class Opener:
 
     @classmethod
     def of(cls, signin: SignIn) -> Opener:
-        return cls(signin.display_name, signin.mfa.value, signin.source_ip)
+        return cls(principal_subject(signin).label, signin.mfa.value, signin.source_ip)
 
 
 @dataclass(frozen=True)
@@ -167,7 +168,6 @@ def subject_words(subject: Subject) -> str:
 
 
 def decide(
-    event_id: str,
     epoch: int,
     counts: Sequence[WindowCount],
     bursts: Mapping[str, Burst],
@@ -182,10 +182,6 @@ def decide(
         for count in ordered
         if count.subject.id in bursts and bursts[count.subject.id].covers(epoch)
     ]
-    mine = [burst for burst in open_bursts if burst.opener_event_id == event_id]
-    if mine:  # a retry of the failure that opened it: post (again) what it owes
-        count = next(c for c in ordered if c.subject.id == mine[0].subject.id)
-        return Decision(Action.OPEN_BURST, subject_words(count.subject), count, mine[0])
     if open_bursts:
         burst = open_bursts[0]
         return Decision(

@@ -5,11 +5,9 @@ from __future__ import annotations
 from dataclasses import replace
 
 from chalicelib.judge.places import Places
-from chalicelib.judge.rules import Verdict
+from chalicelib.judge.rules import Skip, Verdict, below_min_severity
 from chalicelib.judge.severity import Severity
 from chalicelib.settings import Settings
-
-BELOW_MIN_SEVERITY = "is below ALERT_MIN_SEVERITY"
 
 
 def escalate(
@@ -21,18 +19,19 @@ def escalate(
 ) -> Verdict:
     """A more serious verdict; an alert held back only for its severity may now go."""
     severity = max(severity, verdict.severity)
-    skip_reason = verdict.skip_reason
-    if skip_reason and BELOW_MIN_SEVERITY in skip_reason:
-        skip_reason = ""
-    if not skip_reason and severity < settings.alert_min_severity:
-        skip_reason = f"{severity.name} {BELOW_MIN_SEVERITY} {settings.alert_min_severity.name}"
+    skip, skip_reason = verdict.skip, verdict.skip_reason
+    if skip is Skip.BELOW_MIN_SEVERITY:
+        skip, skip_reason = None, ""
+    if skip is None and severity < settings.alert_min_severity:
+        skip, skip_reason = Skip.BELOW_MIN_SEVERITY, below_min_severity(severity, settings)
     return replace(
         verdict,
         severity=severity,
         title=title,
         reasons=tuple(dict.fromkeys((*verdict.reasons, *reasons))),
-        alert=not skip_reason,
+        alert=skip is None,
         skip_reason=skip_reason,
+        skip=skip,
     )
 
 

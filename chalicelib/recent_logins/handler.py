@@ -18,6 +18,7 @@ from urllib.parse import parse_qs
 from chalice.app import Response
 
 from chalicelib import logs
+from chalicelib.aws_clients import InvocationDeadline
 from chalicelib.recent_logins.access import Access, Caller
 from chalicelib.recent_logins.command import BadCommand, parse_command
 from chalicelib.recent_logins.replies import (
@@ -32,6 +33,9 @@ from chalicelib.store.history import SigninHistory
 
 # Slack waits three seconds; leave room for API Gateway, a cold start and the network.
 DEFAULT_TIME_LIMIT_SECONDS = 1.5
+# No AWS call (the signing secret from SSM, a ledger read) may run past this, counted
+# from the request's arrival: a hung table is a "could not be read" reply, not silence.
+ANSWER_WITHIN_SECONDS = 2.5
 MAX_BODY_BYTES = 16_384  # a slash command is about 500 bytes; text is at most 4,000 chars
 UNAUTHORIZED = "Unauthorized"
 
@@ -52,6 +56,7 @@ class RecentLogins:
         clock: Callable[[], datetime],
         time_limit_seconds: float = DEFAULT_TIME_LIMIT_SECONDS,
         confirm_states: Callable[[list[str]], Mapping[str, str]] | None = None,
+        calls: InvocationDeadline | None = None,
     ) -> None:
         self._confirm_states = confirm_states  # "Was this you?" marks, when it is on
         # Factories, so that a broken setting is a logged refusal, not a 500.
@@ -60,11 +65,13 @@ class RecentLogins:
         self._history = history
         self._clock = clock
         self._time_limit = time_limit_seconds
+        self._calls = calls or InvocationDeadline()
 
     def handle(self, request: Any) -> Response:
         """`request` is Chalice's `app.current_request`: its `raw_body` is the exact
         bytes Slack signed, its `headers` a case-insensitive mapping."""
         started = time.monotonic()
+        self._calls.start(started + ANSWER_WITHIN_SECONDS)
         raw = getattr(request, "raw_body", b"") or b""
         body = raw.encode() if isinstance(raw, str) else bytes(raw)
         headers: Mapping[str, str] = getattr(request, "headers", None) or {}

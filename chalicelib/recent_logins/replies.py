@@ -7,7 +7,9 @@ from typing import Any
 
 from chalicelib.recent_logins.command import MAX_QUOTED_WORD, USAGE, BadCommand, Command
 from chalicelib.settings import Settings
-from chalicelib.slack.blocks import MAX_SECTION_TEXT, clip, escape, safe, slack_date
+from chalicelib.signin.parse import Mfa
+from chalicelib.signin.words import mfa_words, principal_words
+from chalicelib.slack.blocks import MAX_SECTION_TEXT, clip, code, escape, safe, slack_date
 from chalicelib.store.history_query import Entry, History
 from chalicelib.store.schema import Category
 
@@ -165,16 +167,17 @@ _CONFIRM_MARKS = {
 
 
 def entry_line(entry: Entry, settings: Settings, confirm: str | None = None) -> str:
-    """One sign-in: time, result mark, principal, account, source IP, MFA, region, and
-    (`confirm` not None) whether the person confirmed it."""
-    principal = entry.display_name
-    if entry.role_name and entry.role_name != entry.display_name:
-        principal = f"{principal} ({entry.role_name})"
-    if entry.principal_type == "root":
-        principal = f"{principal} (root)" if principal != "root" else principal
-    mfa = {"yes": "MFA yes", "no": "MFA no"}.get(entry.mfa, "MFA unknown")
-    if entry.federation in ("saml", "identity_center") and entry.mfa != "yes":
-        mfa = "MFA at the identity provider"
+    """One sign-in: time, result mark, principal (with its kind), account, source IP,
+    MFA (the alert's words), region, and (`confirm` not None) whether the person
+    confirmed it. Names are code spans: Slack links nothing there."""
+    principal = principal_words(
+        entry.principal_type,
+        entry.display_name,
+        entry.role_name,
+        entry.federation,
+        show=lambda name: code(name, 120),
+    )
+    mfa = "MFA " + mfa_words(Mfa.of_ledger(entry.mfa, entry.federation))
     result = _MARKS.get(entry.outcome, ":grey_question:")
     if entry.outcome == "failure" and entry.failure_reason:
         reason = f" _{safe(entry.failure_reason, 80)}_"
@@ -182,7 +185,7 @@ def entry_line(entry: Entry, settings: Settings, confirm: str | None = None) -> 
         reason = ""
     line = (
         f"{slack_date(entry.event_time, settings.display_timezone)} {result} "
-        f"*{safe(principal, 120)}*{reason} · {safe(settings.account_label(entry.account_id), 90)}"
+        f"*{principal}*{reason} · {safe(settings.account_label(entry.account_id), 90)}"
         f" · {safe(entry.source_ip, 64)} · {mfa} · {safe(entry.region, 32)}"
     )
     if confirm is not None:

@@ -13,7 +13,7 @@ import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime, timezone
+from datetime import UTC, datetime, timedelta, timezone
 from enum import StrEnum
 from typing import Any
 
@@ -23,6 +23,7 @@ MAX_TEXT = 1024
 # Real eventIDs are UUIDs; a longer one is hashed so it can still be a DynamoDB key.
 MAX_EVENT_ID = 128
 UNKNOWN_USER = "unknown user"
+UNKNOWN_EVENT = "unknown"  # the event name of a record that has none
 IDENTITY_CENTER_EVENTS = frozenset(
     {"UserAuthentication", "CredentialChallenge", "CredentialVerification"}
 )
@@ -46,9 +47,25 @@ class Result(StrEnum):
 
 
 class Mfa(StrEnum):
+    """What the record says about a second factor. Only `NO` means "without MFA"."""
+
     YES = "yes"
-    NO = "no"
-    UNKNOWN = "unknown"
+    NO = "no"  # the record says so: MFAUsed No, or a session not MFA-authenticated
+    IDENTITY_PROVIDER = "identity_provider"  # SAML / Identity Center: the IdP's MFA is unseen
+    NOT_RECORDED = "unknown"  # the record says nothing either way
+    UNKNOWN = "unknown"  # the former name of NOT_RECORDED (same value, an alias)
+
+    @classmethod
+    def of_ledger(cls, value: str, federation: str) -> Mfa:
+        """A ledger item's MFA, including items written before `IDENTITY_PROVIDER`
+        existed (federated sessions were stored as "no")."""
+        try:
+            mfa = cls(value)
+        except ValueError:
+            return cls.NOT_RECORDED
+        if federation in (Federation.SAML, Federation.IDENTITY_CENTER) and mfa is not cls.YES:
+            return cls.IDENTITY_PROVIDER
+        return mfa
 
 
 class Federation(StrEnum):
@@ -65,7 +82,8 @@ _PRINCIPAL_TYPES = {
     "identitycenteruser": PrincipalType.IDENTITY_CENTER_USER,
 }
 _TIME_PATTERN = re.compile(
-    r"^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?\s*(Z|[+-]\d{2}:?\d{2})?$"
+    r"^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?\s*(Z|[+-]\d{2}:?\d{2})?$",
+    re.ASCII,
 )
 
 
@@ -91,6 +109,8 @@ class SignIn:
     saml_provider: str
     login_url: str
     problems: tuple[str, ...] = ()
+    # Which field of the record the MFA fact comes from ("MFAUsed", "MfaType", ...).
+    mfa_source: str = ""
 
     @property
     def is_root(self) -> bool:
@@ -119,26 +139,30 @@ def _is_envelope(event: Mapping[str, Any]) -> bool:
 
 
 def parse_time(raw: str) -> datetime | None:
-    """CloudTrail's ISO time, with or without fractions (up to nanoseconds), or None."""
+    """CloudTrail's ISO time, with or without fractions (up to nanoseconds), as UTC; None
+    for anything else: a day that does not exist, an offset of a day or more, a moment
+    that UTC cannot hold (year 1 at +05:00). Never raises."""
     match = _TIME_PATTERN.match(raw.strip())
     if not match:
         return None
     year, month, day, hour, minute, second, fraction, offset = match.groups()
     micros = int((fraction or "0")[:6].ljust(6, "0"))
-    tz = UTC
-    if offset and offset != "Z":
-        sign = -1 if offset[0] == "-" else 1
-        digits = offset[1:].replace(":", "")
-        from datetime import timedelta
-
-        tz = timezone(sign * timedelta(hours=int(digits[:2]), minutes=int(digits[2:])))
     try:
+        tz = UTC
+        if offset and offset != "Z":
+            sign = -1 if offset[0] == "-" else 1
+            digits = offset[1:].replace(":", "")
+            hours, minutes = int(digits[:2]), int(digits[2:])
+            if minutes >= 60:
+                return None
+            # timezone() itself refuses offsets of 24 hours or more.
+            tz = timezone(sign * timedelta(hours=hours, minutes=minutes))
         moment = datetime(
             int(year), int(month), int(day), int(hour), int(minute), int(second), micros, tz
         )
-    except ValueError:
+        return moment.astimezone(UTC)
+    except (ValueError, OverflowError):
         return None
-    return moment.astimezone(UTC)
 
 
 def fingerprint(record: Mapping[str, Any]) -> str:
@@ -159,22 +183,48 @@ def _outcome(record: Mapping[str, Any], event_name: str) -> Result:
     return Result.UNKNOWN
 
 
-def _mfa(extra: Mapping[str, Any], identity: Mapping[str, Any]) -> tuple[Mfa, str]:
+@dataclass(frozen=True)
+class MfaFact:
+    state: Mfa
+    detail: str = ""  # the type or device when the record names one: "TOTP", an MFA ARN
+    source: str = ""  # the field it was read from
+
+
+def _mfa(
+    extra: Mapping[str, Any],
+    details: Mapping[str, Any],
+    identity: Mapping[str, Any],
+    federation: Federation,
+) -> MfaFact:
+    """MFA as the record states it, strongest evidence first. An explicit `MFAUsed`
+    wins; a named MFA type or device says yes; a SAML or Identity Center session's
+    `MFAUsed: No` only means CloudTrail cannot see the identity provider's MFA."""
     used = _text(extra.get("MFAUsed")).lower()
-    device = _text(extra.get("MFAIdentifier")) or _text(extra.get("MfaType"))
+    mfa_type = _text(extra.get("MfaType")) or _text(details.get("MfaType"))
+    identifier = _text(extra.get("MFAIdentifier"))
+    device = mfa_type or identifier
     if used in {"yes", "true"}:
-        return Mfa.YES, device
-    if used in {"no", "false"}:
-        return Mfa.NO, device
+        return MfaFact(Mfa.YES, device, "MFAUsed")
+    if used not in {"no", "false"} and device:
+        return MfaFact(Mfa.YES, device, "MfaType" if mfa_type else "MFAIdentifier")
     credential_types = {
         part.strip().upper() for part in _text(extra.get("CredentialType")).split(",") if part
     }
     if credential_types & MFA_CREDENTIAL_TYPES:
-        return Mfa.YES, ",".join(sorted(credential_types))
+        return MfaFact(Mfa.YES, ",".join(sorted(credential_types)), "CredentialType")
     session = _mapping(_mapping(identity.get("sessionContext")).get("attributes"))
-    if _text(session.get("mfaAuthenticated")).lower() == "true":
-        return Mfa.YES, device
-    return Mfa.UNKNOWN, device or ",".join(sorted(credential_types))
+    authenticated = _text(session.get("mfaAuthenticated")).lower()
+    if authenticated == "true":
+        return MfaFact(Mfa.YES, device, "mfaAuthenticated")
+    if federation is Federation.SAML:
+        return MfaFact(Mfa.IDENTITY_PROVIDER, "", "SAML")
+    if federation is Federation.IDENTITY_CENTER:
+        return MfaFact(Mfa.IDENTITY_PROVIDER, "", "Identity Center")
+    if used in {"no", "false"}:
+        return MfaFact(Mfa.NO, "", "MFAUsed")
+    if authenticated == "false":
+        return MfaFact(Mfa.NO, "", "mfaAuthenticated")
+    return MfaFact(Mfa.NOT_RECORDED)
 
 
 def _arn_tail(arn: str) -> str:
@@ -256,12 +306,13 @@ def parse_signin(event: Mapping[str, Any], *, received_at: datetime) -> SignIn:
     if kind is PrincipalType.UNKNOWN and arn.endswith(":root"):
         kind = PrincipalType.ROOT
     display_name, role_name = _names(kind, identity, extra, arn)
-    mfa, mfa_type = _mfa(extra, identity)
+    federation = _federation(kind, event_name, extra, arn, role_name)
+    mfa = _mfa(extra, _mapping(record.get("serviceEventDetails")), identity, federation)
 
     return SignIn(
         event_id=event_id,
         event_time=event_time,
-        event_name=event_name or "unknown",
+        event_name=event_name or UNKNOWN_EVENT,
         account_id=_text(record.get("recipientAccountId"))
         or _text(identity.get("accountId"))
         or _text(envelope.get("account"))
@@ -276,10 +327,11 @@ def parse_signin(event: Mapping[str, Any], *, received_at: datetime) -> SignIn:
         user_agent=_text(record.get("userAgent")),
         outcome=_outcome(record, event_name),
         failure_reason=_text(record.get("errorMessage")),
-        mfa=mfa,
-        mfa_type=mfa_type,
-        federation=_federation(kind, event_name, extra, arn, role_name),
+        mfa=mfa.state,
+        mfa_type=mfa.detail,
+        federation=federation,
         saml_provider=_text(extra.get("SamlProviderArn")),
         login_url=_text(extra.get("LoginTo")),
         problems=tuple(problems),
+        mfa_source=mfa.source,
     )

@@ -8,14 +8,15 @@ and clipped to Slack's limits after escaping, never inside an entity.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
 from chalicelib.judge.rules import Verdict
 from chalicelib.settings import Language, Settings
-from chalicelib.signin.parse import Federation, Mfa, Result, SignIn
+from chalicelib.signin.parse import Mfa, Result, SignIn
+from chalicelib.signin.words import mfa_words, principal_words
 from chalicelib.slack.blocks import (
     MAX_FIELD_TEXT,
     MAX_FIELDS,
@@ -23,7 +24,10 @@ from chalicelib.slack.blocks import (
     MAX_SECTION_TEXT,
     SEVERITY_COLOURS,
     SEVERITY_EMOJI,
+    code,
+    defang,
     header_block,
+    inert,
     safe,
     slack_date,
 )
@@ -47,11 +51,9 @@ class Labels:
     success: str
     failure: str
     unknown: str
-    yes: str
-    no: str
-    via_saml: str
-    via_identity_center: str
     trusted_network: str
+    # MFA in words, by Mfa value; English always starts with yes, no or unknown.
+    mfa_words: dict[Mfa, str]
 
 
 LABELS = {
@@ -70,11 +72,8 @@ LABELS = {
         success="success",
         failure="failure",
         unknown="unknown",
-        yes="yes",
-        no="no",
-        via_saml="via SAML",
-        via_identity_center="via IAM Identity Center",
         trusted_network="trusted network",
+        mfa_words={mfa: mfa_words(mfa) for mfa in Mfa},
     ),
     Language.KO: Labels(
         principal="사용자",
@@ -91,11 +90,13 @@ LABELS = {
         success="성공",
         failure="실패",
         unknown="알 수 없음",
-        yes="예",
-        no="아니요",
-        via_saml="SAML 경유",
-        via_identity_center="IAM Identity Center 경유",
         trusted_network="신뢰 네트워크",
+        mfa_words={
+            Mfa.YES: "예",
+            Mfa.NO: "아니요",
+            Mfa.IDENTITY_PROVIDER: "알 수 없음 (ID 공급자에서 처리)",
+            Mfa.NOT_RECORDED: "알 수 없음 (기록 없음)",
+        },
     ),
 }
 
@@ -116,29 +117,34 @@ def result_word(signin: SignIn, labels: Labels) -> str:
     }[signin.outcome]
 
 
-def mfa_word(signin: SignIn, labels: Labels) -> str:
-    return {Mfa.YES: labels.yes, Mfa.NO: labels.no, Mfa.UNKNOWN: labels.unknown}[signin.mfa]
+def mfa_text(signin: SignIn, labels: Labels) -> str:
+    """`yes (SMS MFA)`, `no`, `unknown (at the identity provider)`, `unknown (not recorded)`:
+    the words `/recent-logins` and the digest use too."""
+    words = labels.mfa_words[signin.mfa]
+    if signin.mfa is Mfa.YES and signin.mfa_type:
+        words = f"{words} ({signin.mfa_type})"
+    return words
 
 
-def principal_text(signin: SignIn, labels: Labels) -> str:
-    name = signin.display_name
-    if signin.role_name:
-        name = f"{name} ({signin.role_name})"
-    if signin.federation is Federation.SAML:
-        name = f"{name} {labels.via_saml}"
-    elif signin.federation is Federation.IDENTITY_CENTER:
-        name = f"{name} {labels.via_identity_center}"
-    return name
+def principal_text(signin: SignIn, *, show: Callable[[str], str]) -> str:
+    return principal_words(
+        signin.principal_type,
+        signin.display_name,
+        signin.role_name,
+        signin.federation,
+        show=show,
+    )
 
 
 def notification_text(signin: SignIn, verdict: Verdict) -> str:
     """The top-level `text`: what a phone shows. Always English keywords, as the
-    README's alert text promises: SEVERITY, principal, result, MFA, IP."""
+    README's alert text promises: SEVERITY, principal, result, MFA, IP. Event text
+    has its URLs broken (a notification is not mrkdwn, so no code span)."""
     english = LABELS[Language.EN]
     text = (
-        f"{verdict.severity.name}: {verdict.title}: {signin.display_name}, "
-        f"result {result_word(signin, english)}, MFA {mfa_word(signin, english)}, "
-        f"IP {signin.source_ip}, account {signin.account_id}"
+        f"{verdict.severity.name}: {verdict.title}: {principal_text(signin, show=defang)}, "
+        f"result {result_word(signin, english)}, MFA {mfa_text(signin, english)}, "
+        f"IP {defang(signin.source_ip)}, account {signin.account_id}"
     )
     return safe(text, MAX_NOTIFICATION_TEXT)
 
@@ -157,20 +163,18 @@ def build_message(
     source_ip = signin.source_ip
     if verdict.trusted_network:
         source_ip = f"{source_ip} ({labels.trusted_network})"
-    mfa = mfa_word(signin, labels)
-    if signin.mfa_type:
-        mfa = f"{mfa} ({signin.mfa_type})"
-
+    room = MAX_FIELD_TEXT - 40
+    # Names and the user agent are chosen by whoever signs in: code spans, verbatim.
     fields = [
-        (labels.principal, principal_text(signin, labels)),
-        (labels.account, settings.account_label(signin.account_id)),
-        (labels.source_ip, source_ip),
-        (labels.mfa, mfa),
-        (labels.region, signin.region),
-        (labels.result, result),
+        (labels.principal, principal_text(signin, show=lambda name: code(name, room // 3))),
+        (labels.account, safe(settings.account_label(signin.account_id), room)),
+        (labels.source_ip, inert(source_ip, room)),
+        (labels.mfa, safe(mfa_text(signin, labels), room)),
+        (labels.region, safe(signin.region, room)),
+        (labels.result, inert(result, room)),
     ]
-    field_blocks = [
-        {"type": "mrkdwn", "text": f"*{label}*\n{safe(value, MAX_FIELD_TEXT - len(label) - 4)}"}
+    field_blocks: list[dict[str, Any]] = [
+        {"type": "mrkdwn", "text": f"*{label}*\n{value}", "verbatim": True}
         for label, value in fields
     ]
     # The time token is ours, not the event's: it must not be escaped.
@@ -189,7 +193,8 @@ def build_message(
                 "text": {
                     "type": "mrkdwn",
                     "text": f"*{labels.user_agent}*\n"
-                    + safe(signin.user_agent, MAX_SECTION_TEXT - len(labels.user_agent) - 4),
+                    + code(signin.user_agent, MAX_SECTION_TEXT - len(labels.user_agent) - 4),
+                    "verbatim": True,
                 },
             }
         )
@@ -200,7 +205,9 @@ def build_message(
                 "type": "section",
                 "text": {
                     "type": "mrkdwn",
-                    "text": f"*{labels.why}*: " + safe(why, MAX_SECTION_TEXT - len(labels.why) - 4),
+                    "text": f"*{labels.why}*: "
+                    + inert(why, MAX_SECTION_TEXT - len(labels.why) - 4),
+                    "verbatim": True,
                 },
             }
         )

@@ -8,7 +8,7 @@ and clipped to Slack's limits after escaping, never inside an entity.
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -38,6 +38,8 @@ SEVERITY_EMOJI = {
     Severity.INFO: ":white_circle:",
 }
 _PARTIAL_ENTITY = re.compile(r"&[a-z]{0,3}$")
+# A URL scheme or a `www.` host: what Slack turns into a link even in plain words.
+_LINK_START = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*):(/+)|\b(www)\.")
 
 
 def escape(value: str) -> str:
@@ -57,11 +59,41 @@ def safe(value: str, limit: int = MAX_FIELD_TEXT) -> str:
     return clip(escape(value), limit)
 
 
+def defang(value: str) -> str:
+    """Break every URL so no client can make it a link, the way threat reports
+    write indicators: `https://evil.example` -> `https[:]//evil.example`."""
+    return _LINK_START.sub(
+        lambda m: f"{m.group(1)}[:]{m.group(2)}" if m.group(1) else f"{m.group(3)}[.]", value
+    )
+
+
+def code(value: str, limit: int = MAX_FIELD_TEXT) -> str:
+    """Text chosen by whoever signs in (a user name, a user agent) as an inline code
+    span: Slack links nothing inside one, and its URLs are broken as well, in case a
+    client does. A backtick would end the span, so it becomes a similar-looking mark."""
+    if not value:
+        return ""
+    inner = escape(defang(value.replace("`", "ˋ").replace("\n", " ")))
+    return f"`{clip(inner, max(1, limit - 2))}`"
+
+
+def inert(value: str, limit: int = MAX_FIELD_TEXT) -> str:
+    """Event text outside a code span (notification text, titles): escaped, URLs broken.
+    Send it in a text object with `verbatim: true` so Slack does not pre-process it."""
+    return safe(defang(value), limit)
+
+
 def slack_date(moment: datetime, timezone_name: str) -> str:
     """A date token each reader sees in their own time zone, with a fallback for
-    clients that cannot render it (notifications, email)."""
-    local = moment.astimezone(ZoneInfo(timezone_name))
-    fallback = local.strftime("%Y-%m-%d %H:%M:%S %Z")
+    clients that cannot render it (notifications, email). Never raises: a moment the
+    display zone cannot hold (year 1 seen from Los Angeles) falls back to UTC."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    try:
+        local = moment.astimezone(ZoneInfo(timezone_name))
+    except (OverflowError, ValueError, KeyError):  # KeyError: ZoneInfoNotFoundError
+        local = moment.astimezone(UTC)
+    fallback = f"{local.year:04d}-{local:%m-%d %H:%M:%S} {local.tzname() or 'UTC'}"
     return f"<!date^{int(moment.timestamp())}^{{date_short_pretty}} {{time_secs}}|{fallback}>"
 
 

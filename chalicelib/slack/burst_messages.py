@@ -14,13 +14,17 @@ from chalicelib.judge.bursts import Burst, Dimension, Opener, WindowCount
 from chalicelib.judge.geo import country_of
 from chalicelib.judge.severity import Severity
 from chalicelib.settings import Settings
+from chalicelib.signin.parse import Mfa
+from chalicelib.signin.words import mfa_words
 from chalicelib.slack.blocks import (
     MAX_FIELD_TEXT,
     MAX_NOTIFICATION_TEXT,
     SEVERITY_COLOURS,
     SEVERITY_EMOJI,
     clip,
+    code,
     header_block,
+    inert,
     safe,
     slack_date,
 )
@@ -46,11 +50,12 @@ def burst_notification(count: WindowCount, opener: Opener, account_id: str, titl
     if subject.dimension in (Dimension.SPRAY, Dimension.IP):
         principal = f"{principal} and others"
     ip = count.ips[0][0] if count.ips else opener.source_ip
+    mfa = mfa_words(Mfa.of_ledger(opener.mfa, ""))
     text = (
         f"{Severity.HIGH.name}: {title}: {principal}, "
-        f"result failure, MFA {opener.mfa}, IP {ip}, account {account_id}"
+        f"result failure, MFA {mfa}, IP {ip}, account {account_id}"
     )
-    return safe(text, MAX_NOTIFICATION_TEXT)
+    return inert(text, MAX_NOTIFICATION_TEXT)
 
 
 def burst_message(
@@ -73,7 +78,7 @@ def burst_message(
     fields = [
         (
             "Target" if subject.dimension in (Dimension.ROOT, Dimension.PRINCIPAL) else "Source IP",
-            safe(subject.label, 500),
+            code(subject.label, 500),
         ),
         ("Account", safe(settings.account_label(subject.account_id), 500)),
         (what, str(count.count)),
@@ -83,12 +88,18 @@ def burst_message(
     if failures is not None:
         fields.append(("Failed sign-ins", str(failures)))
     if count.ips:
-        fields.append(("Top IPs", safe(top_ips_text(count), MAX_FIELD_TEXT - 20)))
+        fields.append(("Top IPs", inert(top_ips_text(count), MAX_FIELD_TEXT - 20)))
     blocks: list[dict[str, Any]] = [
         {
             "type": "section",
             "fields": [
-                {"type": "mrkdwn", "text": f"*{label}*\n{value}"} for label, value in fields
+                # Verbatim (no auto-links) everywhere but on our own date tokens.
+                {
+                    "type": "mrkdwn",
+                    "text": f"*{label}*\n{value}",
+                    "verbatim": not value.startswith("<!date"),
+                }
+                for label, value in fields
             ],
         },
     ]
@@ -103,7 +114,11 @@ def burst_message(
         "text": burst_notification(count, opener, subject.account_id, title),
         "blocks": [
             header_block(header),
-            {"type": "section", "text": {"type": "mrkdwn", "text": safe(title, 2000)}},
+            {
+                "type": "section",
+                # The title names the target (an attacker's user names): URLs broken.
+                "text": {"type": "mrkdwn", "text": inert(title, 2000), "verbatim": True},
+            },
         ],
         "attachments": [{"color": SEVERITY_COLOURS[Severity.HIGH], "blocks": blocks}],
     }
@@ -119,7 +134,7 @@ def thread_reply(count: WindowCount, burst: Burst, settings: Settings) -> dict[s
         f"{slack_date(_dt(count.last_epoch), settings.display_timezone)}"
     )
     if count.ips:
-        text += f"\nTop IPs: {safe(top_ips_text(count).replace(chr(10), ', '), 1500)}"
+        text += f"\nTop IPs: {inert(top_ips_text(count).replace(chr(10), ', '), 1500)}"
     return {"text": clip(text, 3000)}
 
 

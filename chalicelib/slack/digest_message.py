@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from chalicelib.slack.blocks import MAX_HEADER_TEXT, MAX_SECTION_TEXT, clip, safe
+from chalicelib.slack.blocks import MAX_HEADER_TEXT, MAX_SECTION_TEXT, clip, inert, safe
 from chalicelib.store.day_tally import DaySummary
 
 MAX_LINES = 10  # bursts and new places listed by name; the rest are counted
 
 
 def _listing(lines: tuple[str, ...]) -> str:
-    shown = [f"• {safe(line, 300)}" for line in lines[:MAX_LINES]]
+    # Lines name principals (chosen by whoever signs in): URLs broken, sent verbatim.
+    shown = [f"• {inert(line, 300)}" for line in lines[:MAX_LINES]]
     if len(lines) > MAX_LINES:
         shown.append(f"… and {len(lines) - MAX_LINES} more")
     return clip("\n".join(shown), MAX_SECTION_TEXT - 40) if shown else "none"
@@ -72,15 +73,24 @@ def digest_message(summary: DaySummary) -> dict[str, Any]:
                 "text": {
                     "type": "mrkdwn",
                     "text": "*Busiest principals*\n" + _listing(tuple(busiest)),
+                    "verbatim": True,
                 },
             },
             {
                 "type": "section",
-                "text": {"type": "mrkdwn", "text": "*Bursts*\n" + _listing(summary.bursts)},
+                "text": {
+                    "type": "mrkdwn",
+                    "text": "*Bursts*\n" + _listing(summary.bursts),
+                    "verbatim": True,
+                },
             },
             {
                 "type": "section",
-                "text": {"type": "mrkdwn", "text": "*New places*\n" + _listing(summary.places)},
+                "text": {
+                    "type": "mrkdwn",
+                    "text": "*New places*\n" + _listing(summary.places),
+                    "verbatim": True,
+                },
             },
         ],
     }

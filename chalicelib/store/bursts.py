@@ -1,209 +1,177 @@
-"""Burst windows and burst items in DynamoDB: atomic slice counters, one consistent
-read of a window, and the conditional put that lets exactly one instance open a burst.
+"""Bursts in DynamoDB: the burst item (`BURST#<subject>`), put in the commit only if
+none is open so that exactly one instance opens it, with the burst's running count
+(failures, per-IP counts, last failure) so that its summaries never read a window; its
+line in the sweep's list (`OPEN_BURSTS`); and the sweep's own reads and writes.
 """
 
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from typing import Any
 
 from chalicelib.judge.bursts import (
     IP_ATTRIBUTE_PREFIX,
-    SLICES,
     Burst,
     Dimension,
     Opener,
     Subject,
-    Threshold,
     WindowCount,
-    valid_ip,
 )
-from chalicelib.signin.parse import SignIn
 from chalicelib.store.schema import (
-    BATCH_GET_LIMIT,
+    DAY_SECONDS,
     OPEN_BURSTS,
     TTL_ATTRIBUTE,
+    Write,
     bounded,
     burst_key,
+    expires_at,
     number,
     open_burst_key,
+    read_int,
     read_number,
-    spray_name_key,
-    window_slice_key,
 )
+from chalicelib.store.windows import MAX_TRACKED_IPS, add_expression, count_of, tracks_ip
 
 
-class BurstStore:
-    def __init__(self, dynamodb: Any, table_name: str, limits: Mapping[Dimension, Threshold]):
+def open_writes(
+    table: str, burst: Burst, count: WindowCount, *, epoch: int, failures: int
+) -> list[Write]:
+    """The burst item (only if no burst of this subject is open) and its line in the
+    sweep's list."""
+    subject = burst.subject
+    ttl = expires_at(burst.until_epoch, DAY_SECONDS)
+    item: dict[str, Any] = {
+        **burst_key(subject.id),
+        "until_epoch": number(burst.until_epoch),
+        "opener_event_id": {"S": burst.opener_event_id},
+        "first_epoch": number(count.first_epoch),
+        "last_epoch": number(count.last_epoch),
+        "n": number(count.count),
+        "failures": number(failures),
+        "summarised_count": number(burst.summarised_count),
+        "last_summary_at": number(round(burst.last_summary_at, 3)),
+        "dimension": {"S": subject.dimension.value},
+        "account_id": {"S": subject.account_id},
+        "subject_key": {"S": bounded(subject.key)},
+        "label": {"S": bounded(subject.label)},
+        "opener_principal": {"S": bounded(burst.opener.principal)},
+        "opener_mfa": {"S": burst.opener.mfa},
+        "opener_ip": {"S": burst.opener.source_ip[:100]},
+        TTL_ATTRIBUTE: ttl,
+    }
+    for ip, n in count.ips[:MAX_TRACKED_IPS]:
+        item[IP_ATTRIBUTE_PREFIX + ip] = number(n)
+    return [
+        {
+            "Put": {
+                "TableName": table,
+                "Item": item,
+                "ConditionExpression": "attribute_not_exists(pk) OR until_epoch <= :epoch",
+                "ExpressionAttributeValues": {":epoch": number(epoch)},
+            }
+        },
+        {
+            "Put": {
+                "TableName": table,
+                "Item": {
+                    **open_burst_key(subject.id),
+                    "until_epoch": number(burst.until_epoch),
+                    TTL_ATTRIBUTE: ttl,
+                },
+            }
+        },
+    ]
+
+
+def add_to_burst(
+    table: str,
+    burst: Burst,
+    item: Mapping[str, Any],
+    *,
+    epoch: int,
+    ip: str | None,
+    counts: bool,
+    claim_summary_at: float | None = None,
+) -> Write:
+    """Add a failure to an open burst's running count (`counts`: False for a spraying
+    burst's repeated user name, which adds a failure but no name). With
+    `claim_summary_at`, also take the right to post its next summary (only if nobody
+    took it since the read)."""
+    per_ip = burst.subject.dimension in (Dimension.ROOT, Dimension.PRINCIPAL)
+    update = add_expression(
+        ip if per_ip and tracks_ip(item, ip) else None, epoch, failures=True, n=int(counts)
+    )
+    values = update["ExpressionAttributeValues"]
+    values[":opener"] = {"S": burst.opener_event_id}
+    condition = "opener_event_id = :opener"
+    if claim_summary_at is not None:
+        update["UpdateExpression"] += ", last_summary_at = :now"
+        values[":now"] = number(round(claim_summary_at, 3))
+        values[":seen"] = number(round(burst.last_summary_at, 3))
+        condition += " AND last_summary_at = :seen"
+    update.update({"TableName": table, "Key": burst_key(burst.subject.id)})
+    update["ConditionExpression"] = condition
+    return {"Update": update}
+
+
+def remember_message(table: str, burst: Burst, *, ts: str, channel: str) -> Write:
+    """Where the burst alert was posted, so summaries can update it and reply in its
+    thread; written with the opener's "sent" mark."""
+    return {
+        "Update": {
+            "TableName": table,
+            "Key": burst_key(burst.subject.id),
+            "UpdateExpression": "SET message_ts = :ts, message_channel = :channel",
+            "ConditionExpression": "opener_event_id = :opener",
+            "ExpressionAttributeValues": {
+                ":ts": {"S": ts},
+                ":channel": {"S": channel or "-"},
+                ":opener": {"S": burst.opener_event_id},
+            },
+        }
+    }
+
+
+def subject_of(item: Mapping[str, Any]) -> Subject | None:
+    if "dimension" not in item:
+        return None
+    try:
+        dimension = Dimension(item["dimension"]["S"])
+    except ValueError:
+        return None
+    return Subject(
+        dimension,
+        item.get("account_id", {}).get("S", ""),
+        item.get("subject_key", {}).get("S", ""),
+        item.get("label", {}).get("S", ""),
+    )
+
+
+def burst_of(subject: Subject, item: Mapping[str, Any]) -> Burst:
+    return Burst(
+        subject=subject,
+        until_epoch=read_int(item, "until_epoch"),
+        opener_event_id=item.get("opener_event_id", {}).get("S", ""),
+        first_epoch=read_int(item, "first_epoch"),
+        summarised_count=read_int(item, "summarised_count"),
+        last_summary_at=read_number(item, "last_summary_at"),
+        message_ts=item.get("message_ts", {}).get("S", ""),
+        message_channel=item.get("message_channel", {}).get("S", ""),
+        opener=Opener(
+            item.get("opener_principal", {}).get("S", subject.label),
+            item.get("opener_mfa", {}).get("S", "unknown"),
+            item.get("opener_ip", {}).get("S", ""),
+        ),
+    )
+
+
+class BurstSweep:
+    """The scheduled sweep's reads and writes, and a summary's claim and outcome."""
+
+    def __init__(self, dynamodb: Any, table_name: str) -> None:
         self._db = dynamodb
         self._table = table_name
-        self._limits = limits
-
-    def count(self, signin: SignIn, subjects: Sequence[Subject]) -> None:
-        """Add this failure to its subjects' current slices."""
-        epoch = int(signin.event_time.timestamp())
-        ip = valid_ip(signin.source_ip)
-        for subject in subjects:
-            if subject.dimension is Dimension.SPRAY and not self._new_user_name(
-                subject, signin, epoch
-            ):
-                continue
-            self._add(
-                subject,
-                epoch,
-                ip if subject.dimension in (Dimension.ROOT, Dimension.PRINCIPAL) else None,
-            )
-
-    def _new_user_name(self, subject: Subject, signin: SignIn, epoch: int) -> bool:
-        """True when this user name has not failed from this IP within the window: only
-        then does it add to the distinct-names count (a marker item per name and IP)."""
-        window = self._limits[Dimension.SPRAY].window_seconds
-        try:
-            self._db.put_item(
-                TableName=self._table,
-                Item={
-                    **spray_name_key(subject.id, signin.display_name),
-                    "seen_until": number(epoch + window),
-                    TTL_ATTRIBUTE: number(epoch + window + 86_400),
-                },
-                ConditionExpression="attribute_not_exists(pk) OR seen_until <= :epoch",
-                ExpressionAttributeValues={":epoch": number(epoch)},
-            )
-        except self._db.exceptions.ConditionalCheckFailedException:
-            return False
-        return True
-
-    def _add(self, subject: Subject, epoch: int, ip: str | None) -> None:
-        limit = self._limits[subject.dimension]
-        index = epoch // limit.slice_seconds
-        names: dict[str, str] = {"#ttl": TTL_ATTRIBUTE}
-        values: dict[str, Any] = {
-            ":one": number(1),
-            ":epoch": number(epoch),
-            ":ttl": number(epoch + limit.window_seconds * 2 + 86_400),
-        }
-        expression = "ADD n :one SET first_epoch = if_not_exists(first_epoch, :epoch), "
-        expression += "last_epoch = :epoch, #ttl = :ttl"
-        if ip:
-            names["#ip"] = IP_ATTRIBUTE_PREFIX + ip
-            expression = expression.replace("ADD n :one", "ADD n :one, #ip :one")
-        try:
-            self._db.update_item(
-                TableName=self._table,
-                Key=window_slice_key(subject.id, index),
-                UpdateExpression=expression,
-                ExpressionAttributeNames=names,
-                ExpressionAttributeValues=values,
-            )
-        except self._db.exceptions.ClientError as error:
-            # A slice with thousands of distinct IPs reaches the item size limit: keep
-            # counting, without the per-IP breakdown.
-            if not ip or "size" not in str(error).lower():
-                raise
-            self._add(subject, epoch, None)
-
-    def read(
-        self,
-        subjects: Sequence[Subject],
-        epoch: int,
-        *,
-        since_epoch: Mapping[str, int] | None = None,
-    ) -> tuple[list[WindowCount], dict[str, Burst]]:
-        """The window counts at `epoch` (or from `since_epoch[subject.id]` on, for a
-        burst's summary) and the subjects' burst items, in one consistent batch read."""
-        keys: list[dict[str, Any]] = []
-        ranges: dict[str, range] = {}
-        for subject in subjects:
-            limit = self._limits[subject.dimension]
-            last = epoch // limit.slice_seconds
-            first = last - SLICES + 1
-            if since_epoch and subject.id in since_epoch:
-                first = min(first, since_epoch[subject.id] // limit.slice_seconds)
-            ranges[subject.id] = range(first, last + 1)
-            keys.extend(window_slice_key(subject.id, index) for index in ranges[subject.id])
-            keys.append(burst_key(subject.id))
-        items = self._batch_get(keys)
-        counts = []
-        bursts: dict[str, Burst] = {}
-        for subject in subjects:
-            slices = [
-                items[(f"COUNT#{subject.id}", str(index))]
-                for index in ranges[subject.id]
-                if (f"COUNT#{subject.id}", str(index)) in items
-            ]
-            counts.append(_window_count(subject, slices, epoch))
-            burst_item = items.get((f"BURST#{subject.id}", "BURST"))
-            if burst_item:
-                bursts[subject.id] = _burst(subject, burst_item)
-        return counts, bursts
-
-    def _batch_get(self, keys: list[dict[str, Any]]) -> dict[tuple[str, str], dict[str, Any]]:
-        found: dict[tuple[str, str], dict[str, Any]] = {}
-        pending = list(keys)
-        while pending:
-            chunk, pending = pending[:BATCH_GET_LIMIT], pending[BATCH_GET_LIMIT:]
-            request: dict[str, Any] = {self._table: {"Keys": chunk, "ConsistentRead": True}}
-            for _ in range(8):
-                response = self._db.batch_get_item(RequestItems=request)
-                for item in response.get("Responses", {}).get(self._table, []):
-                    found[(item["pk"]["S"], item["sk"]["S"])] = item
-                request = response.get("UnprocessedKeys") or {}
-                if not request:
-                    break
-        return found
-
-    def open(
-        self, count: WindowCount, *, opener: SignIn, epoch: int, wall_now: float
-    ) -> Burst | None:
-        """Open a burst for this subject unless one is open: the one caller that
-        succeeds posts the burst alert."""
-        subject = count.subject
-        event_id = opener.event_id
-        window = self._limits[subject.dimension].window_seconds
-        burst = Burst(
-            subject=subject,
-            until_epoch=epoch + window,
-            opener_event_id=event_id,
-            first_epoch=count.first_epoch,
-            summarised_count=count.count,
-            last_summary_at=wall_now,
-            opener=Opener.of(opener),
-        )
-        try:
-            self._db.put_item(
-                TableName=self._table,
-                Item={
-                    **burst_key(subject.id),
-                    "until_epoch": number(burst.until_epoch),
-                    "opener_event_id": {"S": event_id},
-                    "first_epoch": number(burst.first_epoch),
-                    "summarised_count": number(burst.summarised_count),
-                    "last_summary_at": number(round(wall_now, 3)),
-                    "dimension": {"S": subject.dimension.value},
-                    "account_id": {"S": subject.account_id},
-                    "subject_key": {"S": bounded(subject.key)},
-                    "label": {"S": bounded(subject.label)},
-                    "opener_principal": {"S": bounded(burst.opener.principal)},
-                    "opener_mfa": {"S": burst.opener.mfa},
-                    "opener_ip": {"S": burst.opener.source_ip[:100]},
-                    TTL_ATTRIBUTE: number(burst.until_epoch + 86_400),
-                },
-                ConditionExpression="attribute_not_exists(pk) OR until_epoch <= :epoch",
-                ExpressionAttributeValues={":epoch": number(epoch)},
-            )
-        except self._db.exceptions.ConditionalCheckFailedException:
-            return None
-        # The sweep's list of bursts that may owe a summary (one small partition).
-        self._db.put_item(
-            TableName=self._table,
-            Item={
-                **open_burst_key(subject.id),
-                "until_epoch": number(burst.until_epoch),
-                TTL_ATTRIBUTE: number(burst.until_epoch + 86_400),
-            },
-        )
-        return burst
 
     def open_burst_ids(self) -> list[str]:
         ids: list[str] = []
@@ -219,52 +187,32 @@ class BurstStore:
                 return ids
             kwargs["ExclusiveStartKey"] = response["LastEvaluatedKey"]
 
-    def get(self, subject_id: str) -> Burst | None:
+    def get(self, subject_id: str) -> tuple[Burst, WindowCount, int] | None:
+        """The burst, its running count and (spraying) its failures."""
         item = self._db.get_item(
-            TableName=self._table,
-            Key=burst_key(subject_id),
-            ConsistentRead=True,
+            TableName=self._table, Key=burst_key(subject_id), ConsistentRead=True
         ).get("Item")
-        if not item or "dimension" not in item:
+        subject = subject_of(item or {})
+        if not item or subject is None:
             return None
-        subject = Subject(
-            Dimension(item["dimension"]["S"]),
-            item["account_id"]["S"],
-            item["subject_key"]["S"],
-            item["label"]["S"],
-        )
-        return _burst(subject, item)
+        burst = burst_of(subject, item)
+        return burst, count_of(subject, [item], burst.until_epoch), read_int(item, "failures")
 
     def forget(self, subject_id: str) -> None:
         self._db.delete_item(TableName=self._table, Key=open_burst_key(subject_id))
 
-    def remember_message(self, burst: Burst, *, ts: str, channel: str) -> None:
-        if not ts:
-            return
-        self._db.update_item(
-            TableName=self._table,
-            Key=burst_key(burst.subject.id),
-            UpdateExpression="SET message_ts = :ts, message_channel = :channel",
-            ConditionExpression="opener_event_id = :opener",
-            ExpressionAttributeValues={
-                ":ts": {"S": ts},
-                ":channel": {"S": channel or "-"},
-                ":opener": {"S": burst.opener_event_id},
-            },
-        )
-
-    def claim_summary(self, burst: Burst, *, wall_now: float, interval: float) -> bool:
-        """Take the right to post this burst's next summary: at most one per interval,
-        across all instances."""
+    def claim_summary(self, burst: Burst, *, wall_now: float) -> bool:
+        """Take the right to post this burst's next summary, unless another instance
+        took it since `burst` was read."""
         try:
             self._db.update_item(
                 TableName=self._table,
                 Key=burst_key(burst.subject.id),
                 UpdateExpression="SET last_summary_at = :now",
-                ConditionExpression="opener_event_id = :opener AND last_summary_at <= :due",
+                ConditionExpression="opener_event_id = :opener AND last_summary_at = :seen",
                 ExpressionAttributeValues={
                     ":now": number(round(wall_now, 3)),
-                    ":due": number(round(wall_now - interval, 3)),
+                    ":seen": number(round(burst.last_summary_at, 3)),
                     ":opener": {"S": burst.opener_event_id},
                 },
             )
@@ -297,41 +245,3 @@ class BurstStore:
                     ":claimed": number(round(claimed_at, 3)),
                 },
             )
-
-
-def _window_count(subject: Subject, slices: Sequence[Mapping[str, Any]], epoch: int) -> WindowCount:
-    total = sum(int(read_number(item, "n")) for item in slices)
-    firsts = [int(read_number(item, "first_epoch", epoch)) for item in slices]
-    lasts = [int(read_number(item, "last_epoch", epoch)) for item in slices]
-    per_ip: dict[str, int] = {}
-    for item in slices:
-        for name, value in item.items():
-            if name.startswith(IP_ATTRIBUTE_PREFIX):
-                ip = name[len(IP_ATTRIBUTE_PREFIX) :]
-                per_ip[ip] = per_ip.get(ip, 0) + int(value["N"])
-    ips = tuple(sorted(per_ip.items(), key=lambda pair: (-pair[1], pair[0])))
-    return WindowCount(
-        subject,
-        total,
-        min(firsts, default=epoch),
-        max(lasts, default=epoch),
-        ips,
-    )
-
-
-def _burst(subject: Subject, item: Mapping[str, Any]) -> Burst:
-    return Burst(
-        subject=subject,
-        until_epoch=int(read_number(item, "until_epoch")),
-        opener_event_id=item.get("opener_event_id", {}).get("S", ""),
-        first_epoch=int(read_number(item, "first_epoch")),
-        summarised_count=int(read_number(item, "summarised_count")),
-        last_summary_at=read_number(item, "last_summary_at"),
-        message_ts=item.get("message_ts", {}).get("S", ""),
-        message_channel=item.get("message_channel", {}).get("S", ""),
-        opener=Opener(
-            item.get("opener_principal", {}).get("S", subject.label),
-            item.get("opener_mfa", {}).get("S", "unknown"),
-            item.get("opener_ip", {}).get("S", ""),
-        ),
-    )

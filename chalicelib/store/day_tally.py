@@ -1,129 +1,177 @@
-"""Per-day tallies for the daily digest: counters under `DAY#YYYY-MM-DD` (atomic `ADD`,
-one item for the totals and one per principal) and a line item per burst or new place,
-so the digest reads one partition, never a Scan.
+"""The day's counters, one family under `DAY#<date>`: the `COUNT` item (what
+`/recent-logins` sums and the digest reports) and a `PRINCIPAL#` item per principal,
+both added to in the sign-in's commit, so a sign-in is counted exactly when it is
+recorded; and the digest's lines (`BURST#`, `PLACE#`) and its once-a-day `DIGEST` mark.
+The digest reads the partition with one Query, never a Scan.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import UTC, date
 from typing import Any
 
-from chalicelib.judge.rules import is_alerting_event
-from chalicelib.signin.parse import Mfa, Result, SignIn
-from chalicelib.store.schema import TTL_ATTRIBUTE, bounded, day_item_key, day_partition, read_int
-
-DAY_ITEM_DAYS = 40
-TOP_PRINCIPALS = 5
-
-COUNTERS = (
-    "signins",
-    "success",
-    "failure",
-    "unknown",
-    "root",
-    "without_mfa",
-    "new_ip",
-    "new_country",
-    "impossible_travel",
-    "bursts",
-    "other_events",
-    # "Was this you?" questions (chalicelib/confirm), by the day of the sign-in.
-    "asked",
-    "confirmed",
-    "denied",
-    "unanswered",
+from chalicelib.judge.places import Places
+from chalicelib.signin.parse import Result, SignIn
+from chalicelib.store.listing import categories_of, counter_names, hourly_name, is_listed
+from chalicelib.store.schema import (
+    TTL_ATTRIBUTE,
+    Write,
+    bounded,
+    day_counter_key,
+    day_epoch,
+    day_item_key,
+    day_of,
+    day_partition,
+    expires_after,
+    read_int,
 )
 
+# A day's items outlive its sign-ins by this much, so a window's counts stay whole.
+DAY_ITEM_EXTRA_DAYS = 2
+TOP_PRINCIPALS = 5
+OTHER_EVENTS = "other_events"
+BURSTS = "bursts"
 
-def _ttl(day: date) -> dict[str, str]:
-    expires = datetime(day.year, day.month, day.day) + timedelta(days=DAY_ITEM_DAYS)
-    return {"N": str(int(expires.timestamp()))}
+# The digest's totals, each read from one counter of the `COUNT` item.
+DIGEST_COUNTERS = {
+    "signins": "signins",
+    "success": "success",
+    "failure": "failed",
+    "unknown": "unknown",
+    "root": "root",
+    "without_mfa": "nomfa",
+    "new_ip": "new_ip",
+    "new_country": "new_country",
+    "impossible_travel": "impossible_travel",
+    "bursts": BURSTS,
+    "other_events": OTHER_EVENTS,
+    # "Was this you?" questions (chalicelib/confirm), by the day of the sign-in.
+    "asked": "asked",
+    "confirmed": "confirmed",
+    "denied": "denied",
+    "unanswered": "unanswered",
+}
 
 
-def counters_for(signin: SignIn, reasons: Iterable[str]) -> dict[str, int]:
-    """What one sign-in adds to its day's totals."""
-    reasons = tuple(reasons)
-    if not is_alerting_event(signin):
-        return {"other_events": 1}
-    counts = {"signins": 1, signin.outcome.value: 1}
-    if signin.is_root:
-        counts["root"] = 1
-    if signin.outcome is Result.SUCCESS and "no MFA" in reasons and signin.mfa is not Mfa.YES:
-        counts["without_mfa"] = 1
-    if "new IP" in reasons:
-        counts["new_ip"] = 1
-    if any(reason.startswith("new country") for reason in reasons):
-        counts["new_country"] = 1
-    if any(reason.startswith("impossible travel") for reason in reasons):
-        counts["impossible_travel"] = 1
+def day_counts(signin: SignIn, places: Places, *, opens_burst: bool = False) -> dict[str, int]:
+    """What one sign-in adds to its day's `COUNT` item."""
+    counts: dict[str, int] = {}
+    if is_listed(signin):
+        names = counter_names(categories_of(signin))
+        hour = signin.event_time.astimezone(UTC).hour
+        counts.update(dict.fromkeys(names, 1))
+        counts.update(dict.fromkeys((hourly_name(hour, name) for name in names), 1))
+        if signin.outcome is not Result.FAILURE:  # failures are the `failed` category
+            counts[signin.outcome.value] = 1
+        counts.update(dict.fromkeys(places.flags, 1))
+    else:
+        counts[OTHER_EVENTS] = 1
+    if opens_burst:
+        counts[BURSTS] = 1
     return counts
 
 
-class DayTally:
-    def __init__(self, dynamodb: Any, table_name: str) -> None:
-        self._db = dynamodb
-        self._table = table_name
+def _ttl(day: str, retention_days: int) -> dict[str, str]:
+    return expires_after(day_epoch(day), retention_days + DAY_ITEM_EXTRA_DAYS)
 
-    def add(self, signin: SignIn, reasons: Iterable[str]) -> None:
-        reasons = tuple(reasons)
-        day = signin.event_time.date()
-        counts = counters_for(signin, reasons)
-        self._add(day, "TOTALS", counts)
-        if "signins" in counts:
-            self._add(
-                day,
-                f"PRINCIPAL#{signin.account_id}#{signin.principal_key}",
+
+def add_update(
+    table: str, key: dict[str, Any], counts: Mapping[str, int], ttl: dict[str, str], label: str = ""
+) -> Write:
+    names = {f"#c{i}": name for i, name in enumerate(counts)}
+    values: dict[str, Any] = {f":c{i}": {"N": str(n)} for i, n in enumerate(counts.values())}
+    names["#ttl"] = TTL_ATTRIBUTE
+    values[":ttl"] = ttl
+    expression = "ADD " + ", ".join(f"#c{i} :c{i}" for i in range(len(counts)))
+    expression += " SET #ttl = :ttl"
+    if label:
+        names["#label"] = "label"
+        values[":label"] = {"S": bounded(label)}
+        expression += ", #label = :label"
+    return {
+        "Update": {
+            "TableName": table,
+            "Key": key,
+            "UpdateExpression": expression,
+            "ExpressionAttributeNames": names,
+            "ExpressionAttributeValues": values,
+        }
+    }
+
+
+def line_put(table: str, day: str, sort_key: str, text: str, retention_days: int) -> Write:
+    """A named line in the day's digest (a burst, a new place)."""
+    return {
+        "Put": {
+            "TableName": table,
+            "Item": {
+                **day_item_key(date.fromisoformat(day), sort_key),
+                "text": {"S": text[:1000]},
+                TTL_ATTRIBUTE: _ttl(day, retention_days),
+            },
+        }
+    }
+
+
+def day_writes(
+    table: str,
+    signin: SignIn,
+    places: Places,
+    *,
+    retention_days: int,
+    burst_line: tuple[str, str] | None = None,
+) -> list[Write]:
+    """The commit's writes to the sign-in's day: its counters, its principal's, and
+    the digest's lines. `burst_line` is (burst id, title) when it opens a burst."""
+    day = day_of(signin.event_time)
+    ttl = _ttl(day, retention_days)
+    counts = day_counts(signin, places, opens_burst=burst_line is not None)
+    writes = [add_update(table, day_counter_key(day), counts, ttl)]
+    if is_listed(signin):
+        writes.append(
+            add_update(
+                table,
+                day_item_key(
+                    date.fromisoformat(day),
+                    f"PRINCIPAL#{signin.account_id}#{signin.principal_key}",
+                ),
                 {"n": 1, f"n_{signin.outcome.value}": 1},
+                ttl,
                 label=f"{signin.display_name} ({signin.account_id})",
             )
-        places = [r for r in reasons if r == "new IP" or r.startswith(("new country", "imposs"))]
-        if places:
-            self.line(
+        )
+    if places.reasons:
+        text = f"{signin.display_name} ({signin.account_id}) from {signin.source_ip}: "
+        writes.append(
+            line_put(
+                table,
                 day,
                 f"PLACE#{signin.event_id}",
-                f"{signin.display_name} ({signin.account_id}) from {signin.source_ip}: "
-                + ", ".join(places),
+                text + ", ".join(places.reasons),
+                retention_days,
             )
-
-    def line(self, day: date, sort_key: str, text: str) -> None:
-        """A named line in the digest (a burst, a new place)."""
-        self._db.put_item(
-            TableName=self._table,
-            Item={
-                **day_item_key(day, sort_key),
-                "text": {"S": text[:1000]},
-                TTL_ATTRIBUTE: _ttl(day),
-            },
         )
+    if burst_line is not None:
+        burst_id, title = burst_line
+        writes.append(line_put(table, day, f"BURST#{burst_id}", title, retention_days))
+    return writes
 
-    def burst(self, day: date, burst_id: str, title: str) -> None:
-        self._add(day, "TOTALS", {"bursts": 1})
-        self.line(day, f"BURST#{burst_id}", title)
+
+class DayTally:
+    """What the digest reads and the mark that it posted once."""
+
+    def __init__(self, dynamodb: Any, table_name: str, *, retention_days: int = 40) -> None:
+        self._db = dynamodb
+        self._table = table_name
+        self._retention_days = retention_days
 
     def count(self, day: date, counts: Mapping[str, int]) -> None:
-        """Add to the day's totals (a question asked, answered or escalated)."""
-        self._add(day, "TOTALS", counts)
-
-    def _add(self, day: date, sort_key: str, counts: Mapping[str, int], label: str = "") -> None:
-        names = {f"#c{i}": name for i, name in enumerate(counts)}
-        values: dict[str, Any] = {f":c{i}": {"N": str(n)} for i, n in enumerate(counts.values())}
-        names["#ttl"] = TTL_ATTRIBUTE
-        values[":ttl"] = _ttl(day)
-        expression = "ADD " + ", ".join(f"#c{i} :c{i}" for i in range(len(counts)))
-        expression += " SET #ttl = :ttl"
-        if label:
-            names["#label"] = "label"
-            values[":label"] = {"S": bounded(label)}
-            expression += ", #label = :label"
-        self._db.update_item(
-            TableName=self._table,
-            Key=day_item_key(day, sort_key),
-            UpdateExpression=expression,
-            ExpressionAttributeNames=names,
-            ExpressionAttributeValues=values,
-        )
+        """Add to the day's counters (a question asked, answered or escalated)."""
+        key = day_counter_key(day.isoformat())
+        write = add_update(self._table, key, counts, _ttl(day.isoformat(), self._retention_days))
+        self._db.update_item(**write["Update"])
 
     def read(self, day: date) -> DaySummary:
         items: list[dict[str, Any]] = []
@@ -146,7 +194,10 @@ class DayTally:
         try:
             self._db.put_item(
                 TableName=self._table,
-                Item={**day_item_key(day, "DIGEST"), TTL_ATTRIBUTE: _ttl(day)},
+                Item={
+                    **day_item_key(day, "DIGEST"),
+                    TTL_ATTRIBUTE: _ttl(day.isoformat(), 40),
+                },
                 ConditionExpression="attribute_not_exists(pk)",
             )
         except self._db.exceptions.ConditionalCheckFailedException:
@@ -167,14 +218,16 @@ class DaySummary:
 
 
 def summary_of(day: date, items: Iterable[Mapping[str, Any]]) -> DaySummary:
-    totals: dict[str, int] = dict.fromkeys(COUNTERS, 0)
+    totals: dict[str, int] = dict.fromkeys(DIGEST_COUNTERS, 0)
     principals: list[tuple[str, int, int]] = []
     bursts: list[str] = []
     places: list[str] = []
     for item in items:
         sort_key = item["sk"]["S"]
-        if sort_key == "TOTALS":
-            totals.update({name: read_int(item, name) for name in COUNTERS})
+        if sort_key == day_counter_key(day.isoformat())["sk"]["S"]:
+            totals.update(
+                {name: read_int(item, counter) for name, counter in DIGEST_COUNTERS.items()}
+            )
         elif sort_key.startswith("PRINCIPAL#"):
             label = item.get("label", {}).get("S", sort_key)
             principals.append((label, read_int(item, "n"), read_int(item, "n_failure")))

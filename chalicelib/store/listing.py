@@ -5,8 +5,8 @@ from __future__ import annotations
 import itertools
 from typing import Any
 
-from chalicelib.judge.rules import is_alerting_event, success_without_mfa
-from chalicelib.signin.parse import Result, SignIn
+from chalicelib.judge.rules import is_alerting_event, lacks_mfa
+from chalicelib.signin.parse import UNKNOWN_EVENT, Result, SignIn
 from chalicelib.store.schema import CATEGORY_PARTITION_ATTRIBUTES, TOTAL_COUNTER, Category, day_of
 
 
@@ -44,6 +44,8 @@ def hourly_name(hour: int, name: str) -> str:
 def is_listed(signin: SignIn) -> bool:
     """A sign-in as a person means it: ConsoleLogin, an Identity Center authentication.
     Steps inside one (CheckMfa) and root password recovery are recorded, not listed."""
+    if signin.is_root and signin.event_name == UNKNOWN_EVENT:
+        return True  # may well be a sign-in: root is never left out
     return is_alerting_event(signin) and not signin.event_name.startswith("PasswordRecovery")
 
 
@@ -53,8 +55,9 @@ def categories_of(signin: SignIn) -> frozenset[Category]:
         found.add(Category.FAILED)
     if signin.is_root:
         found.add(Category.ROOT)
-    # The alert rule's own definition, so federated sessions are never "without MFA".
-    if success_without_mfa(signin) is not None:
+    # The one definition of "without MFA" (MFA "no"), so `nomfa`, the alert titles and
+    # the digest count the same sign-ins; MFA at the identity provider is never "no".
+    if lacks_mfa(signin):
         found.add(Category.NOMFA)
     return frozenset(found)
 
@@ -99,6 +102,7 @@ def signin_attributes(signin: SignIn) -> dict[str, Any]:
         "failure_reason": signin.failure_reason,
         "mfa": signin.mfa.value,
         "mfa_type": signin.mfa_type,
+        "mfa_source": signin.mfa_source,
         "federation": signin.federation.value,
         "saml_provider": signin.saml_provider,
         "login_url": signin.login_url[:512],

@@ -1,127 +1,124 @@
-"""New places: the first successful sign-in of a principal from a source IP or a
-country not seen for it before, and two countries within an hour ("impossible travel").
+"""Where a principal has signed in: `SEEN#<principal>` markers read in the sign-in's
+gather and written in its commit.
 
-What users want from this is "alice signed in from somewhere new", not a flood when the
-app is first deployed. So a principal with no history at all is recorded silently: its
-first sign-in sets the baseline, and only later sign-ins can be "new". Only successful
-sign-ins count: during an attack every failing IP is "new", and the burst alerts tell
-that story. Trusted networks, `AWS Internal`, private and invalid addresses are never
-new and have no country.
-
-Every check is a conditional put that remembers which event first saw the place, so a
-Lambda retry of the same event gets the same answer instead of "already seen".
+`PRINCIPAL` (any sign-in at all), `IP#<address>`, `COUNTRY#<code>` and `LAST_COUNTRY`
+(the latest country and when). A marker is put only if absent, so when two sign-ins
+from one new place race, one commit wins and the other gathers again and finds the
+place known: "new IP" is told once. Only successful sign-ins from public addresses
+outside `TRUSTED_CIDRS` are looked at: during an attack every failing IP is "new", and
+the burst alerts tell that story.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from chalicelib.judge.geo import country_of, public_address
-from chalicelib.judge.places import Places
+from chalicelib.judge.places import Seen
 from chalicelib.signin.parse import Result, SignIn
-from chalicelib.store.schema import TTL_ATTRIBUTE, place_key
+from chalicelib.store.schema import (
+    TTL_ATTRIBUTE,
+    Write,
+    epoch_of,
+    expires_after,
+    number,
+    place_key,
+    read_int,
+)
 
-# A place not seen for this long is new again (and its item expires).
+# A place not seen for this long is new again (its marker expires).
 PLACE_MEMORY_DAYS = 400
+LAST_COUNTRY = "LAST_COUNTRY"
+
+Lookup = Callable[[dict[str, Any]], Mapping[str, Any] | None]
 
 
-class PlaceStore:
-    def __init__(
-        self,
-        dynamodb: Any,
-        table_name: str,
-        *,
-        trusted: Callable[[SignIn], bool],
-        travel_minutes: int,
-    ) -> None:
-        self._db = dynamodb
-        self._table = table_name
-        self._trusted = trusted
-        self._travel_seconds = travel_minutes * 60
+@dataclass(frozen=True)
+class PlaceCheck:
+    """Which markers a sign-in is judged by."""
 
-    def check(self, signin: SignIn) -> Places:
-        if signin.outcome is not Result.SUCCESS:
-            return Places()
-        address = public_address(signin.source_ip)
-        if address is None or self._trusted(signin):
-            return Places()
-        country = country_of(address)
-        epoch = int(signin.event_time.timestamp())
-        baseline = self._first_seen(signin, "PRINCIPAL", epoch)
-        new_ip = self._first_seen(signin, f"IP#{address}", epoch)
-        new_country = bool(country) and self._first_seen(signin, f"COUNTRY#{country}", epoch)
-        travel_from, minutes = (None, 0)
-        if country:
-            travel_from, minutes = self._travel(signin, country, epoch)
-        if baseline:
-            return Places(country=country, baseline=True)
-        return Places(
-            new_ip=new_ip,
-            new_country=new_country,
-            country=country,
-            travel_from=travel_from,
-            travel_minutes=minutes,
+    principal_key: str
+    address: str
+    country: str | None
+
+    def keys(self) -> list[dict[str, Any]]:
+        keys = [self._key("PRINCIPAL"), self._key(f"IP#{self.address}")]
+        if self.country:
+            keys += [self._key(f"COUNTRY#{self.country}"), self._key(LAST_COUNTRY)]
+        return keys
+
+    def _key(self, sort_key: str) -> dict[str, Any]:
+        return place_key(self.principal_key, sort_key)
+
+    def seen(self, lookup: Lookup) -> Seen:
+        last = lookup(self._key(LAST_COUNTRY)) if self.country else None
+        return Seen(
+            principal=lookup(self._key("PRINCIPAL")) is not None,
+            ip=lookup(self._key(f"IP#{self.address}")) is not None,
+            country=bool(self.country) and lookup(self._key(f"COUNTRY#{self.country}")) is not None,
+            last_country=(last or {}).get("country", {}).get("S", ""),
+            last_epoch=read_int(last or {}, "last_epoch"),
         )
 
-    def _first_seen(self, signin: SignIn, sort_key: str, epoch: int) -> bool:
-        """True when this event is the first to see the place (also on its retries)."""
-        try:
-            self._db.put_item(
-                TableName=self._table,
-                Item={
-                    **place_key(signin.principal_key, sort_key),
-                    "first_event_id": {"S": signin.event_id},
-                    "first_epoch": {"N": str(epoch)},
-                    TTL_ATTRIBUTE: {"N": str(epoch + PLACE_MEMORY_DAYS * 86_400)},
-                },
-                ConditionExpression="attribute_not_exists(pk)",
-                ReturnValuesOnConditionCheckFailure="ALL_OLD",
+    def writes(self, table: str, signin: SignIn, seen: Seen) -> list[Write]:
+        """The markers this sign-in adds; each is put only if still absent (a lost
+        race cancels the commit, and the pipeline gathers again)."""
+        epoch = epoch_of(signin.event_time)
+        marker = {
+            "first_event_id": {"S": signin.event_id},
+            "first_epoch": number(epoch),
+            TTL_ATTRIBUTE: expires_after(epoch, PLACE_MEMORY_DAYS),
+        }
+        absent = [
+            sort_key
+            for sort_key, known in (
+                ("PRINCIPAL", seen.principal),
+                (f"IP#{self.address}", seen.ip),
+                (f"COUNTRY#{self.country}", seen.country or not self.country),
             )
-        except self._db.exceptions.ConditionalCheckFailedException as error:
-            old: Mapping[str, Any] = getattr(error, "response", {}).get("Item") or {}
-            return bool(old.get("first_event_id", {}).get("S") == signin.event_id)
-        return True
+            if not known
+        ]
+        writes: list[Write] = [
+            {
+                "Put": {
+                    "TableName": table,
+                    "Item": {**self._key(sort_key), **marker},
+                    "ConditionExpression": "attribute_not_exists(pk)",
+                }
+            }
+            for sort_key in absent
+        ]
+        if self.country and epoch >= seen.last_epoch:
+            condition = "attribute_not_exists(pk)"
+            values: dict[str, Any] = {}
+            if seen.last_epoch or seen.last_country:
+                condition = "last_epoch = :seen"
+                values = {":seen": number(seen.last_epoch)}
+            put: dict[str, Any] = {
+                "TableName": table,
+                "Item": {
+                    **self._key(LAST_COUNTRY),
+                    "country": {"S": self.country},
+                    "last_epoch": number(epoch),
+                    "last_event_id": {"S": signin.event_id},
+                    TTL_ATTRIBUTE: expires_after(epoch, PLACE_MEMORY_DAYS),
+                },
+                "ConditionExpression": condition,
+            }
+            if values:
+                put["ExpressionAttributeValues"] = values
+            writes.append({"Put": put})
+        return writes
 
-    def _travel(self, signin: SignIn, country: str, epoch: int) -> tuple[str | None, int]:
-        """The principal's previous country, when it differs and was within the travel
-        window. One atomic update swaps in this sign-in's country and returns the last."""
-        key = place_key(signin.principal_key, "LAST_COUNTRY")
-        try:
-            response = self._db.update_item(
-                TableName=self._table,
-                Key=key,
-                UpdateExpression=(
-                    "SET previous_country = if_not_exists(country, :none), "
-                    "previous_epoch = if_not_exists(last_epoch, :zero), "
-                    "country = :country, last_epoch = :epoch, last_event_id = :event, "
-                    "#ttl = :ttl"
-                ),
-                ConditionExpression=(
-                    "attribute_not_exists(last_event_id) OR last_event_id <> :event"
-                ),
-                ExpressionAttributeNames={"#ttl": TTL_ATTRIBUTE},
-                ExpressionAttributeValues={
-                    ":country": {"S": country},
-                    ":none": {"S": ""},
-                    ":zero": {"N": "0"},
-                    ":epoch": {"N": str(epoch)},
-                    ":event": {"S": signin.event_id},
-                    ":ttl": {"N": str(epoch + PLACE_MEMORY_DAYS * 86_400)},
-                },
-                ReturnValues="ALL_OLD",
-            )
-            old: Mapping[str, Any] = response.get("Attributes") or {}
-            previous, previous_epoch = old.get("country"), old.get("last_epoch")
-        except self._db.exceptions.ConditionalCheckFailedException:
-            # A retry of the event that made the last update: read what it replaced.
-            item = self._db.get_item(TableName=self._table, Key=key, ConsistentRead=True)
-            old = item.get("Item") or {}
-            previous, previous_epoch = old.get("previous_country"), old.get("previous_epoch")
-        if not previous or not previous_epoch or not previous.get("S"):
-            return None, 0
-        before = previous["S"]
-        gap = abs(epoch - int(previous_epoch["N"]))
-        if before == country or gap > self._travel_seconds or not int(previous_epoch["N"]):
-            return None, 0
-        return before, max(1, round(gap / 60))
+
+def place_check(signin: SignIn, *, trusted: bool) -> PlaceCheck | None:
+    """The markers to read for a successful sign-in, or None when its place is never
+    new (a failure, a private or unreadable address, a trusted network)."""
+    if signin.outcome is not Result.SUCCESS or trusted:
+        return None
+    address = public_address(signin.source_ip)
+    if address is None:
+        return None
+    return PlaceCheck(signin.principal_key, address, country_of(address))

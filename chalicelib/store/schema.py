@@ -116,6 +116,17 @@ def table_definition(name: str) -> dict[str, Any]:
 # -- attribute values -------------------------------------------------------------------
 
 TTL_ATTRIBUTE = "expires_at"
+# Every TTL lies in here: 1970 on, up to the last second a datetime can hold (a sign-in
+# dated 9999-11-01 plus 90 days would overflow). DynamoDB ignores a TTL more than five
+# years past, so a writer that knows the time passes `now` as the floor instead: an item
+# about a sign-in dated year 1 then expires at the next sweep, not never.
+MIN_TTL_EPOCH = 0
+MAX_TTL_EPOCH = int(datetime(9999, 12, 31, 23, 59, 59, tzinfo=UTC).timestamp())
+DAY_SECONDS = 86_400
+
+# One item of a TransactWriteItems call (`{"Put": ...}`, `{"Update": ...}`, ...): the
+# pipeline's writes are values, so any step may add one to the sign-in's commit.
+Write = dict[str, Any]
 # Names and user agents are chosen by whoever signs in: key text stays bounded.
 MAX_KEY_TEXT = 400
 BATCH_GET_LIMIT = 100
@@ -126,6 +137,29 @@ def number(value: int | float) -> dict[str, str]:
     if isinstance(value, float):
         return {"N": str(Decimal(repr(round(value, 3))))}
     return {"N": str(value)}
+
+
+def epoch_seconds(moment: datetime | date | float) -> int:
+    """A moment (naive means UTC), a UTC day or epoch seconds, as whole epoch seconds."""
+    if isinstance(moment, datetime):
+        return int(moment.replace(tzinfo=moment.tzinfo or UTC).timestamp())
+    if isinstance(moment, date):
+        return int(datetime(moment.year, moment.month, moment.day, tzinfo=UTC).timestamp())
+    return int(moment)
+
+
+def expires_at(
+    start: datetime | date | float,
+    keep_seconds: float,
+    *,
+    now: datetime | float | None = None,
+) -> dict[str, str]:
+    """The TTL attribute's value: `keep_seconds` after `start`, clamped into
+    [`now` (else MIN_TTL_EPOCH), MAX_TTL_EPOCH]. The one place a TTL is computed:
+    integer arithmetic on epoch seconds, so no start, however far out, overflows."""
+    floor = MIN_TTL_EPOCH if now is None else max(MIN_TTL_EPOCH, epoch_seconds(now))
+    seconds = epoch_seconds(start) + int(keep_seconds)
+    return {"N": str(min(max(seconds, floor), MAX_TTL_EPOCH))}
 
 
 def read_number(item: Mapping[str, Any], name: str, default: float = 0) -> float:
@@ -143,6 +177,21 @@ def bounded(text: str) -> str:
     return text[:MAX_KEY_TEXT]
 
 
+def epoch_of(moment: datetime) -> int:
+    return int(moment.timestamp())
+
+
+def expires_after(epoch: int, days: int) -> dict[str, str]:
+    """The TTL attribute of an item that may go `days` after `epoch` (integer
+    arithmetic: no date overflow for any event time), clamped as `expires_at` does."""
+    return expires_at(epoch, days * DAY_SECONDS)
+
+
+def day_epoch(day: str) -> int:
+    """The first second (UTC) of a `YYYY-MM-DD` day."""
+    return epoch_of(datetime.fromisoformat(day).replace(tzinfo=UTC))
+
+
 # -- key families -----------------------------------------------------------------------
 # Every item in the table, by its partition key's prefix.
 
@@ -153,7 +202,8 @@ def event_key(event_id: str) -> dict[str, Any]:
 
 
 def day_counter_key(day: str) -> dict[str, Any]:
-    """`DAY#<date>`/`COUNT`: the day's sign-in counters, whole and per hour."""
+    """`DAY#<date>`/`COUNT`: the day's one counter item, written in each sign-in's
+    commit: totals and hourly totals for `/recent-logins`, the digest's tallies."""
     return {"pk": {"S": f"DAY#{day}"}, "sk": {"S": COUNTER_SK}}
 
 
@@ -162,8 +212,8 @@ def day_partition(day: date) -> str:
 
 
 def day_item_key(day: date, sort_key: str) -> dict[str, Any]:
-    """`DAY#<date>`/`TOTALS`, `PRINCIPAL#...`, `BURST#...`, `PLACE#...`, `DIGEST`: the
-    digest's tallies and lines for that day."""
+    """`DAY#<date>`/`PRINCIPAL#...`, `BURST#...`, `PLACE#...`, `DIGEST`: the day's
+    counters per principal and the digest's lines, beside its `COUNT` item."""
     return {"pk": {"S": day_partition(day)}, "sk": {"S": bounded(sort_key)}}
 
 
@@ -200,3 +250,19 @@ def send_slot_key(destination: str) -> dict[str, Any]:
     URL (a secret) out of the table."""
     digest = hashlib.sha256(destination.encode()).hexdigest()[:16]
     return {"pk": {"S": f"RATE#{digest}"}, "sk": {"S": "RATE"}}
+
+
+def watchdog_partition(stage: str) -> str:
+    return f"WATCHDOG#{stage}"
+
+
+def watchdog_key(stage: str, check_key: str) -> dict[str, Any]:
+    """`WATCHDOG#<stage>`/`CHECK#<check>`: what the watchdog last said about one check
+    (status, since, last posted, version for conditional writes)."""
+    return {"pk": {"S": watchdog_partition(stage)}, "sk": {"S": f"CHECK#{bounded(check_key)}"}}
+
+
+def forwarding_key(env: str) -> dict[str, Any]:
+    """`CONFIG#forwarding`/`<env>`: the regions `manage.py deploy` forwards from, and
+    where to (attribute `regions`, a map), for the watchdog to check."""
+    return {"pk": {"S": "CONFIG#forwarding"}, "sk": {"S": bounded(env)}}

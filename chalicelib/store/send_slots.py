@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from chalicelib.store.schema import TTL_ATTRIBUTE, number, send_slot_key
+from chalicelib.store.schema import TTL_ATTRIBUTE, expires_at, number, send_slot_key
 
 # Idle channels' items go away a day after their last message.
 RATE_ITEM_TTL_SECONDS = 86_400
@@ -51,7 +51,7 @@ class SendSlots:
                     ExpressionAttributeValues={
                         ":next": number(now + self._interval),
                         ":now": number(now),
-                        ":ttl": {"N": str(int(now) + RATE_ITEM_TTL_SECONDS)},
+                        ":ttl": expires_at(now, RATE_ITEM_TTL_SECONDS),
                     },
                 )
                 return now

@@ -11,7 +11,7 @@ from typing import Any
 
 import boto3
 import pytest
-from moto.apigateway.models import APIGatewayBackend
+from moto.apigateway.models import APIGatewayBackend, RestAPI
 
 from localdev.aws import LocalAws
 from tests.deploy.wheelhouse import build_wheelhouse
@@ -44,6 +44,19 @@ def _patch_moto_for_chalice_swagger(monkeypatch: pytest.MonkeyPatch) -> None:
 
     monkeypatch.setattr(APIGatewayBackend, "import_rest_api", import_rest_api)
     monkeypatch.setattr(APIGatewayBackend, "put_rest_api", put_rest_api)
+
+    # API Gateway keeps a stage's settings (throttling) when a new deployment goes to
+    # it, as `chalice deploy` does on every run; moto 5.2 builds a new, bare stage.
+    original_deploy = RestAPI.create_deployment
+
+    def create_deployment(self: Any, name: str, *args: Any, **kwargs: Any) -> Any:
+        before = self.stages.get(name)
+        deployment = original_deploy(self, name, *args, **kwargs)
+        if before is not None and name in self.stages:
+            self.stages[name].method_settings = before.method_settings
+        return deployment
+
+    monkeypatch.setattr(RestAPI, "create_deployment", create_deployment)
 
 
 class FakeAws:

@@ -79,7 +79,26 @@ def calls_for(service: str, operation: str, params: Mapping[str, Any], region: s
                 )
             )
         return calls
-    return [Call(action, "*")]  # any other service: only an unscoped grant would allow it
+    resource = _resource_of(service, operation, params, region)
+    # Any other call: only an unscoped grant would allow it.
+    return [Call(action, resource or "*")]
+
+
+def _resource_of(service: str, operation: str, params: Mapping[str, Any], region: str) -> str:
+    """The resource ARN IAM checks for the watchdog's reads (empty: not resource-scoped)."""
+    if service == "events" and (params.get("Name") or params.get("Rule")):
+        return f"arn:aws:events:{region}:{ACCOUNT}:rule/{params.get('Name') or params['Rule']}"
+    if service == "sqs":
+        name = params.get("QueueName") or str(params.get("QueueUrl", "")).rsplit("/", 1)[-1]
+        return f"arn:aws:sqs:{region}:{ACCOUNT}:{name}" if name else ""
+    if service == "cloudtrail" and operation != "DescribeTrails":
+        trail = str(params.get("Name") or params.get("TrailName") or "")
+        return (
+            trail
+            if trail.startswith("arn:")
+            else f"arn:aws:cloudtrail:{region}:{ACCOUNT}:trail/{trail}"
+        )
+    return ""
 
 
 # A transaction is authorised item by item, as the single-item action of each part.

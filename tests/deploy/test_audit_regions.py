@@ -105,3 +105,17 @@ def test_forwarding_from_all_regions_leaves_none_unwatched(two_stages: None) -> 
     assert f"all {len(enabled_regions(session))} enabled regions watched" in output
     assert "forwarded to us-west-2" in line_for(output, "us-west-1")
     assert "forwarded to us-east-1" in line_for(output, "eu-north-1")
+
+
+def test_a_trail_without_write_management_events_does_not_count(two_stages: None) -> None:
+    """audit-regions and the watchdog share this check (chalicelib/watchdog/pipeline.py)."""
+    add_trail()
+    boto3.client("cloudtrail", region_name="us-east-1").put_event_selectors(
+        TrailName="org-trail",
+        EventSelectors=[{"ReadWriteType": "ReadOnly", "IncludeManagementEvents": True}],
+    )
+
+    code, output = run_audit()
+
+    assert code == 1
+    assert line_for(output, "us-east-1").split()[1] == "NO"

@@ -9,6 +9,7 @@ import hmac
 import json
 import time
 from datetime import UTC, datetime
+from types import SimpleNamespace
 from typing import Any
 from urllib.parse import urlencode
 
@@ -18,10 +19,14 @@ from chalice.test import Client
 
 import app as app_module
 from chalicelib.container import Container
+from chalicelib.signin.pattern import SIGNIN_EVENT_PATTERN
 from chalicelib.store.provision import create_ledger_table
+from chalicelib.watchdog.wiring import run_watchdog
+from localdev.fast_forward import FastForward
 from localdev.slack_sink import Reply, SlackSink
 from tests.conftest import EVENTS, load_event
-from tests.deploy.iam import Call, allows, recording_aws_calls
+from tests.deploy.iam import ACCOUNT, Call, allows, recording_aws_calls
+from tools.deploy import DeployReport, forward, record_forwarded
 from tools.policy import policy_path, render
 from tools.stages import load_stages
 
@@ -48,7 +53,11 @@ def stage_policy(stage_name: str) -> dict[str, Any]:
 
 @pytest.mark.parametrize("stage_name", STAGES)
 def test_every_call_the_handler_makes_is_allowed_by_the_stage_policy(
-    stage_name: str, aws: None, slack_sink: SlackSink, monkeypatch: pytest.MonkeyPatch
+    stage_name: str,
+    aws: None,
+    slack_sink: SlackSink,
+    fast_forward: FastForward,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     stage = load_stages()[stage_name]
     create_ledger_table(
@@ -59,7 +68,9 @@ def test_every_call_the_handler_makes_is_allowed_by_the_stage_policy(
         ssm.put_parameter(Name=name, Value=slack_sink.webhook_url, Type="SecureString")
     # Exactly the stage's settings, as Lambda in the stage's region would see them.
     env = {**stage.environment, "AWS_REGION": stage.region, "SLACK_TIMEOUT_SECONDS": "1"}
-    monkeypatch.setattr(app_module, "container", Container(env))
+    # The stage's own pacing between messages, on a clock that skips the waits.
+    container = Container(env, wall_clock=fast_forward.time, sleep=fast_forward.sleep)
+    monkeypatch.setattr(app_module, "container", container)
     slack_sink.then(Reply(500, "down"), Reply(500, "down"), Reply(500, "down"))
     events = [load_event(path.name) for path in sorted(EVENTS.glob("*.json"))]
     events = [event for event in events if "detail" in event]
@@ -207,3 +218,98 @@ def test_every_call_was_this_you_makes_is_allowed_by_the_stage_policy(
     policy = stage_policy(stage_name)
     denied = sorted({call for call in recorder.calls if not allows(policy, call)}, key=str)
     assert denied == []
+
+
+@pytest.mark.parametrize("stage_name", STAGES)
+def test_every_call_the_watchdog_makes_is_allowed_by_the_stage_policy(
+    stage_name: str, aws: None, slack_sink: SlackSink, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every check runs (a problem would show a check that could not), with a parked
+    alert so the queue is peeked, and in us-east-1 the forwarding rules are read."""
+    stage = load_stages()[stage_name]
+    create_ledger_table(
+        boto3.client("dynamodb", region_name=stage.ledger_region), stage.ledger_table
+    )
+    ssm = boto3.client("ssm", region_name=stage.region)
+    for name in stage.secret_parameters.values():
+        ssm.put_parameter(Name=name, Value=slack_sink.webhook_url, Type="SecureString")
+    boto3.client("s3", region_name="us-east-1").create_bucket(Bucket="trail-logs")
+    cloudtrail = boto3.client("cloudtrail", region_name="us-east-1")
+    cloudtrail.create_trail(Name="org-trail", S3BucketName="trail-logs", IsMultiRegionTrail=True)
+    cloudtrail.start_logging(Name="org-trail")
+    events = boto3.client("events", region_name=stage.region)
+    rule = f"{stage.function_prefix}-console_signin-event"
+    events.put_rule(Name=rule, EventPattern=json.dumps(SIGNIN_EVENT_PATTERN), State="ENABLED")
+    function = f"arn:aws:lambda:{stage.region}:{ACCOUNT}:function:{stage.function_prefix}"
+    events.put_targets(Rule=rule, Targets=[{"Id": "1", "Arn": f"{function}-console_signin"}])
+    sqs = boto3.client("sqs", region_name=stage.region)
+    queue = sqs.create_queue(QueueName=stage.failure_queue)["QueueUrl"]
+    sqs.send_message(QueueUrl=queue, MessageBody="{}")
+    session = boto3.session.Session()
+    report = DeployReport()
+    forward(session, stage.env, ["us-east-2"], [stage.region], report)
+    record_forwarded(session, [stage], report, [stage.region])
+    container = Container({**stage.environment, "AWS_REGION": stage.region})
+    context = SimpleNamespace(invoked_function_arn=f"{function}-watchdog")
+
+    with recording_aws_calls(monkeypatch) as recorder:
+        result = run_watchdog(container, context, deadline=time.monotonic() + 30)
+
+    assert result["problems"] == ["undelivered"]
+    actions = {call.action for call in recorder.calls}
+    assert {"cloudtrail:GetTrailStatus", "events:DescribeRule", "sqs:ReceiveMessage"} <= actions
+    assert ("events:DescribeRule" in actions) and (
+        any("forward-signins" in call.resource for call in recorder.calls)
+        == (stage.region == "us-east-1")
+    )
+    denied = sorted(
+        {call for call in recorder.calls if not allows(stage_policy(stage_name), call)}, key=str
+    )
+    assert denied == []
+
+
+def test_the_watchdog_policy_reads_only_its_own_stage() -> None:
+    policy = stage_policy("prod-us-west-2")
+    prefix = "signin-alerts-prod-us-west-2"
+    own_rule = f"arn:aws:events:us-west-2:123456789012:rule/{prefix}-console_signin-event"
+    queue = f"arn:aws:sqs:us-west-2:123456789012:{prefix}-undelivered"
+
+    assert allows(policy, Call("events:DescribeRule", own_rule))
+    assert not allows(policy, Call("events:PutRule", own_rule))
+    assert not allows(policy, Call("events:DescribeRule", own_rule.replace("prod", "dev")))
+    assert allows(policy, Call("sqs:GetQueueAttributes", queue))
+    assert not allows(policy, Call("sqs:DeleteMessage", queue))
+    assert not allows(policy, Call("sqs:ReceiveMessage", queue.replace("prod", "dev")))
+    assert not allows(
+        policy, Call("cloudtrail:StopLogging", "arn:aws:cloudtrail:us-east-1:1:trail/t")
+    )
+
+
+@pytest.mark.parametrize("stage_name", ["prod-us-east-1"])
+def test_forged_requests_make_no_aws_call_but_one_secret_read(
+    stage_name: str, aws: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A flood of forged slash commands costs one SSM read per container, nothing more."""
+    stage = load_stages()[stage_name]
+    ssm = boto3.client("ssm", region_name=stage.region)
+    for name in stage.secret_parameters.values():
+        ssm.put_parameter(Name=name, Value="the-real-secret", Type="SecureString")
+    env = {**stage.environment, "AWS_REGION": stage.region}
+    monkeypatch.setattr(app_module, "container", Container(env))
+    body = urlencode({"command": "/recent-logins", "text": "50", "team_id": "T0001"}).encode()
+    forgeries = [
+        slack_headers("a-guessed-secret", body),
+        {**slack_headers("the-real-secret", body), "X-Slack-Request-Timestamp": "1"},
+        {"Content-Type": "application/x-www-form-urlencoded"},
+    ]
+
+    with recording_aws_calls(monkeypatch) as recorder, Client(app_module.app) as client:
+        statuses = [
+            client.http.post("/slack/recent-logins", headers=headers, body=body).status_code
+            for headers in forgeries * 20
+        ]
+
+    assert set(statuses) == {401}
+    [read] = recorder.calls[:1]
+    assert [call.action for call in recorder.calls] == ["ssm:GetParameter", "kms:Decrypt"]
+    assert read.resource.endswith(stage.secret_parameters["SLACK_SIGNING_SECRET"])

@@ -4,6 +4,7 @@ and passes cfn-lint (this is the `make test` check for packaging)."""
 
 from __future__ import annotations
 
+import copy
 import json
 import os
 import subprocess
@@ -13,44 +14,27 @@ from typing import Any
 
 import pytest
 
+from chalicelib.settings import Settings
 from tests.deploy.conftest import copy_project, offline_pip_env
+from tools.alarms import alarm_specs
 from tools.stages import load_stages
 
 BIN = Path(sys.executable).parent
 STAGES = sorted(load_stages())
 
 
-def package(project: Path, stage: str, region: str, wheelhouse: Path) -> dict[str, Any]:
-    out = project / "out" / stage
-    completed = subprocess.run(
-        [
-            str(BIN / "chalice"),
-            "--project-dir",
-            str(project),
-            "package",
-            "--stage",
-            stage,
-            "--merge-template",
-            str(project / ".chalice" / "sam-merge.json"),
-            str(out),
-        ],
-        env={**os.environ, "AWS_DEFAULT_REGION": region, **offline_pip_env(wheelhouse)},
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert completed.returncode == 0, completed.stderr
-    template: dict[str, Any] = json.loads((out / "sam.json").read_text())
-    return template
-
-
-def cfn_lint(template: Path, region: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [str(BIN / "cfn-lint"), "--regions", region, "--", str(template)],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+def package_command(project: Path, stage: str) -> list[str]:
+    return [
+        str(BIN / "chalice"),
+        "--project-dir",
+        str(project),
+        "package",
+        "--stage",
+        stage,
+        "--merge-template",
+        str(project / ".chalice" / "sam-merge.json"),
+        str(project / "out" / stage),
+    ]
 
 
 @pytest.fixture(scope="module")
@@ -58,12 +42,73 @@ def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return copy_project(tmp_path_factory.mktemp("package"))
 
 
+@pytest.fixture(scope="module")
+def templates(project: Path, wheelhouse: Path) -> dict[str, dict[str, Any]]:
+    """Every stage's SAM template: `chalice package` once per stage, all at once."""
+    stages = load_stages()
+    running = {
+        stage: subprocess.Popen(
+            package_command(project, stage),
+            env={
+                **os.environ,
+                "AWS_DEFAULT_REGION": stages[stage].region,
+                **offline_pip_env(wheelhouse),
+            },
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for stage in STAGES
+    }
+    for stage, process in running.items():
+        _, stderr = process.communicate(timeout=300)
+        assert process.returncode == 0, f"{stage}: {stderr}"
+    return {
+        stage: json.loads((project / "out" / stage / "sam.json").read_text()) for stage in STAGES
+    }
+
+
+@pytest.fixture(scope="module")
+def broken_template(project: Path, templates: dict[str, dict[str, Any]]) -> Path:
+    template = copy.deepcopy(templates["dev-us-east-1"])
+    queue = template["Resources"]["UndeliveredQueue"]["Properties"]
+    queue["MessageRetentionPeriod"] = 15 * 24 * 3600  # SQS keeps messages 14 days at most
+    broken = project / "out" / "broken.json"
+    broken.write_text(json.dumps(template))
+    return broken
+
+
+@pytest.fixture(scope="module")
+def lint_findings(
+    project: Path, templates: dict[str, dict[str, Any]], broken_template: Path
+) -> dict[Path, list[str]]:
+    """cfn-lint once, over every stage's template in every stage region (and the broken
+    one): its findings by template, each `line:column:...:rule:message`."""
+    paths = [project / "out" / stage / "sam.json" for stage in STAGES] + [broken_template]
+    regions = sorted({stage.region for stage in load_stages().values()})
+    completed = subprocess.run(
+        [str(BIN / "cfn-lint"), "--format", "parseable", "--regions", *regions, "--", *paths],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    findings: dict[Path, list[str]] = {path: [] for path in paths}
+    for line in completed.stdout.splitlines():
+        path, _, finding = line.partition(":")
+        findings.setdefault(Path(path), []).append(finding)
+    assert set(findings) == set(paths), completed.stdout + completed.stderr
+    return findings
+
+
 @pytest.mark.parametrize("stage_name", STAGES)
 def test_each_stage_packages_to_a_template_that_passes_cfn_lint(
-    project: Path, wheelhouse: Path, stage_name: str
+    project: Path,
+    templates: dict[str, dict[str, Any]],
+    lint_findings: dict[Path, list[str]],
+    stage_name: str,
 ) -> None:
     region = load_stages()[stage_name].region
-    template = package(project, stage_name, region, wheelhouse)
+    template = templates[stage_name]
 
     function = template["Resources"]["ConsoleSignin"]["Properties"]
     invoke = function["EventInvokeConfig"]
@@ -75,22 +120,19 @@ def test_each_stage_packages_to_a_template_that_passes_cfn_lint(
         "Fn::GetAtt": ["UndeliveredQueue", "Arn"]
     }
     assert function["Environment"]["Variables"]["STAGE_REGION"] == region
+    check_guards_and_alarms(template, project)
 
-    lint = cfn_lint(project / "out" / stage_name / "sam.json", region)
-    assert lint.returncode == 0, lint.stdout + lint.stderr
+    assert lint_findings[project / "out" / stage_name / "sam.json"] == []
 
 
-def test_cfn_lint_rejects_a_queue_beyond_the_sqs_limits(project: Path, wheelhouse: Path) -> None:
-    template = package(project, "dev-us-east-1", "us-east-1", wheelhouse)
-    queue = template["Resources"]["UndeliveredQueue"]["Properties"]
-    queue["MessageRetentionPeriod"] = 15 * 24 * 3600  # SQS keeps messages 14 days at most
-    broken = project / "out" / "broken.json"
-    broken.write_text(json.dumps(template))
+def test_cfn_lint_rejects_a_queue_beyond_the_sqs_limits(
+    broken_template: Path, lint_findings: dict[Path, list[str]]
+) -> None:
+    [finding] = lint_findings[broken_template]
 
-    lint = cfn_lint(broken, "us-east-1")
-
-    assert lint.returncode != 0
-    assert "1296000 is greater than the maximum of 1209600" in lint.stdout
+    rule = finding.split(":")[4]
+    assert rule.startswith("E")  # an error: cfn-lint fails the template
+    assert "1296000 is greater than the maximum of 1209600" in finding
 
 
 def test_packaging_a_stage_in_the_wrong_region_is_refused(project: Path, wheelhouse: Path) -> None:
@@ -112,3 +154,40 @@ def test_packaging_a_stage_in_the_wrong_region_is_refused(project: Path, wheelho
 
     assert completed.returncode != 0
     assert "this stage belongs in us-west-2 but runs in us-east-1" in completed.stderr
+
+
+def check_guards_and_alarms(template: dict[str, Any], project: Path) -> None:
+    """What `manage.py deploy` sets, the template declares too (same defaults)."""
+    resources = template["Resources"]
+    config = json.loads((project / ".chalice" / "config.json").read_text())
+    reserved = config["lambda_functions"]
+    assert (
+        resources["ConsoleSignin"]["Properties"]["ReservedConcurrentExecutions"]
+        == reserved["console_signin"]["reserved_concurrency"]
+    )
+    assert (
+        resources["APIHandler"]["Properties"]["ReservedConcurrentExecutions"]
+        == reserved["api_handler"]["reserved_concurrency"]
+    )
+    [throttle] = resources["RestAPI"]["Properties"]["MethodSettings"]
+    parameters = template["Parameters"]
+    defaults = Settings()
+    assert throttle["ThrottlingRateLimit"] == {"Ref": "ApiThrottleRate"}
+    assert parameters["ApiThrottleRate"]["Default"] == defaults.api_throttle_rate
+    assert parameters["ApiThrottleBurst"]["Default"] == defaults.api_throttle_burst
+
+    watchdog = resources["Watchdog"]["Properties"]
+    assert watchdog["Events"]["WatchdogEvent"]["Properties"]["Schedule"] == "rate(1 hour)"
+    alarms = {
+        props["AlarmName"]["Fn::Sub"].removeprefix("${AWS::StackName}-"): props
+        for resource in resources.values()
+        if resource.get("Type") == "AWS::CloudWatch::Alarm"
+        for props in [resource["Properties"]]
+    }
+    stage = load_stages()["prod-us-east-1"]
+    assert set(alarms) == {spec.suffix for spec in alarm_specs(stage, "rule")}
+    assert all(alarm["AlarmActions"] == [{"Ref": "AlarmTopic"}] for alarm in alarms.values())
+    assert alarms["watchdog-silent"]["TreatMissingData"] == "breaching"
+    subscription = resources["AlarmEmailSubscription"]
+    assert subscription["Condition"] == "HasAlarmEmail"
+    assert subscription["Properties"]["Endpoint"] == {"Ref": "AlarmEmail"}

@@ -16,6 +16,7 @@ from moto.events.models import EventPattern
 
 import app as app_module
 import manage
+from chalicelib.settings import Settings
 from chalicelib.signin.pattern import SIGNIN_EVENT_PATTERN
 from tests.conftest import EVENTS, load_event
 from tests.deploy.conftest import FakeAws, copy_project
@@ -24,6 +25,7 @@ from tools.hardening import LAMBDA_MAX_RETRIES
 
 REGIONS = ["us-east-1", "us-west-2"]
 FORWARD_FROM = ["us-east-2", "eu-north-1", "us-west-1"]
+ALARM_EMAIL = "oncall@example.com"
 
 
 @dataclass
@@ -90,7 +92,38 @@ def snapshot(aws: FakeAws) -> dict[str, Any]:
             for api in apigateway.get_rest_apis()["items"]
         }
         tables = aws.client("dynamodb", region).list_tables()["TableNames"]
+        sns = aws.client("sns", region)
+        topics = {
+            topic["TopicArn"]: sorted(
+                (sub["Protocol"], sub["Endpoint"])
+                for sub in sns.list_subscriptions_by_topic(TopicArn=topic["TopicArn"])[
+                    "Subscriptions"
+                ]
+            )
+            for topic in sns.list_topics()["Topics"]
+        }
+        alarms = {
+            alarm["AlarmName"]: _without(alarm, "StateUpdatedTimestamp")
+            for alarm in aws.client("cloudwatch", region).describe_alarms()["MetricAlarms"]
+        }
+        concurrency = {
+            name: lam.get_function_concurrency(FunctionName=name).get(
+                "ReservedConcurrentExecutions"
+            )
+            for name in functions
+        }
+        stages = {
+            api["name"]: [
+                stage.get("methodSettings")
+                for stage in apigateway.get_stages(restApiId=api["id"])["item"]
+            ]
+            for api in apigateway.get_rest_apis()["items"]
+        }
         state[region] = {
+            "topics": topics,
+            "alarms": alarms,
+            "concurrency": concurrency,
+            "api_stages": stages,
             "functions": functions,
             "rules": rules,
             "queues": queues,
@@ -120,6 +153,10 @@ class Rehearsal:
 @pytest.fixture(scope="module")
 def rehearsal(fake_aws: FakeAws, tmp_path_factory: pytest.TempPathFactory) -> Rehearsal:
     project = copy_project(tmp_path_factory.mktemp("project"))
+    config_path = project / ".chalice" / "config.json"
+    config = json.loads(config_path.read_text())
+    config["environment_variables"]["ALARM_EMAIL"] = ALARM_EMAIL
+    config_path.write_text(json.dumps(config))
     fake_aws.put_secrets("prod", REGIONS)
     argv = [
         "deploy",
@@ -313,3 +350,78 @@ def test_a_partial_deploy_never_forwards_from_a_region_with_its_own_stage(
         Rule=forward_rule_name("prod")
     )["Targets"]
     assert target["Arn"] == "arn:aws:events:us-east-1:123456789012:event-bus/default"
+
+
+@pytest.mark.parametrize("region", REGIONS)
+def test_alarms_reach_one_topic_per_stage_with_an_email_subscription(
+    rehearsal: Rehearsal, fake_aws: FakeAws, region: str
+) -> None:
+    prefix = stage_prefix(region)
+    sns = fake_aws.client("sns", region)
+    [topic] = [t["TopicArn"] for t in sns.list_topics()["Topics"]]
+    assert topic.endswith(f":{prefix}-alarms")
+    [subscription] = sns.list_subscriptions_by_topic(TopicArn=topic)["Subscriptions"]
+    assert (subscription["Protocol"], subscription["Endpoint"]) == ("email", ALARM_EMAIL)
+
+    alarms = {
+        alarm["AlarmName"]: alarm
+        for alarm in fake_aws.client("cloudwatch", region).describe_alarms()["MetricAlarms"]
+    }
+    watched = {
+        name.removeprefix(f"{prefix}-"): (
+            alarm["Namespace"],
+            alarm["MetricName"],
+            alarm["Dimensions"][0]["Value"],
+        )
+        for name, alarm in alarms.items()
+    }
+    assert watched == {
+        "signin-errors": ("AWS/Lambda", "Errors", f"{prefix}-console_signin"),
+        "watchdog-errors": ("AWS/Lambda", "Errors", f"{prefix}-watchdog"),
+        "undelivered": ("AWS/SQS", "ApproximateNumberOfMessagesVisible", f"{prefix}-undelivered"),
+        "rule-failed-invocations": (
+            "AWS/Events",
+            "FailedInvocations",
+            f"{prefix}-console_signin-event",
+        ),
+        "watchdog-silent": ("AWS/Lambda", "Invocations", f"{prefix}-watchdog"),
+    }
+    assert all(alarm["AlarmActions"] == [topic] for alarm in alarms.values())
+    silent = alarms[f"{prefix}-watchdog-silent"]
+    assert silent["TreatMissingData"] == "breaching"
+    assert silent["Period"] * silent["EvaluationPeriods"] == 2 * 3600
+    assert silent["ComparisonOperator"] == "LessThanThreshold"
+
+
+@pytest.mark.parametrize("region", REGIONS)
+def test_the_watchdog_runs_hourly_in_each_region(
+    rehearsal: Rehearsal, fake_aws: FakeAws, region: str
+) -> None:
+    events = fake_aws.client("events", region)
+    rule = events.describe_rule(Name=f"{stage_prefix(region)}-watchdog-event")
+    assert rule["ScheduleExpression"] == "rate(1 hour)"
+    [target] = events.list_targets_by_rule(Rule=rule["Name"])["Targets"]
+    assert target["Arn"].endswith(f":function:{stage_prefix(region)}-watchdog")
+
+
+@pytest.mark.parametrize("region", REGIONS)
+def test_a_flood_of_requests_cannot_take_the_signin_functions_capacity(
+    rehearsal: Rehearsal, fake_aws: FakeAws, region: str
+) -> None:
+    config = json.loads((rehearsal.project / ".chalice" / "config.json").read_text())
+    reserved = config["lambda_functions"]
+    lam = fake_aws.client("lambda", region)
+    signin = lam.get_function_concurrency(FunctionName=f"{stage_prefix(region)}-console_signin")
+    api = lam.get_function_concurrency(FunctionName=stage_prefix(region))
+    assert (
+        signin["ReservedConcurrentExecutions"] == reserved["console_signin"]["reserved_concurrency"]
+    )
+    assert api["ReservedConcurrentExecutions"] == reserved["api_handler"]["reserved_concurrency"]
+
+    apigateway = fake_aws.client("apigateway", region)
+    [rest_api] = apigateway.get_rest_apis()["items"]
+    stage = apigateway.get_stage(restApiId=rest_api["id"], stageName="api")
+    throttle = stage["methodSettings"]["*/*"]
+    defaults = Settings()
+    assert throttle["throttlingRateLimit"] == defaults.api_throttle_rate
+    assert throttle["throttlingBurstLimit"] == defaults.api_throttle_burst

@@ -136,7 +136,7 @@ def test_a_signed_slash_command_over_http_lists_the_ledger(
         Login("e2e-2", now - timedelta(hours=2), kind="Root", success=False),
     ):
         signin = parse_signin(login.record(), received_at=now)
-        ledger.record(signin, evaluate(signin, Settings()), alert=False)
+        ledger.record(signin, evaluate(signin, Settings()))
     body = urlencode(
         {"team_id": TEAM, "user_id": "U0E2E", "channel_id": "C0E2E", "text": "5 since 24h"}
     ).encode()

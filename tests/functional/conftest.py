@@ -17,6 +17,7 @@ import app as app_module
 from chalicelib.container import Container
 from chalicelib.settings import ConfigError
 from chalicelib.slack.verify import sign
+from localdev.fast_forward import FastForward
 from localdev.slack_sink import SlackSink
 from tests.conftest import slack_env
 
@@ -34,12 +35,14 @@ class Invoker:
 
 @pytest.fixture
 def configure(
-    dynamodb: Any, slack_sink: SlackSink, monkeypatch: pytest.MonkeyPatch
+    dynamodb: Any, slack_sink: SlackSink, fast_forward: FastForward, monkeypatch: pytest.MonkeyPatch
 ) -> Callable[..., Container]:
-    """Give the app a fresh container for the given settings (one per 'cold start')."""
+    """Give the app a fresh container for the given settings (one per 'cold start'),
+    pacing its Slack messages on the test's clock."""
 
     def build(**settings: str) -> Container:
-        container = Container(slack_env(slack_sink, **settings))
+        env = slack_env(slack_sink, **settings)
+        container = Container(env, wall_clock=fast_forward.time, sleep=fast_forward.sleep)
         # Warm, as a container is after its first event: the test client gives each
         # invocation only 3 s, which should go to Slack's behaviour, not to boto3's start.
         with contextlib.suppress(ConfigError):  # a bad setting must fail in the handler

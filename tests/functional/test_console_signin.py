@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from chalicelib.store.schema import event_key
+from chalicelib.store.schema import MAX_TTL_EPOCH, event_key
 from localdev.slack_sink import Reply, SlackSink
 from tests.conftest import TABLE, fixture_records, load_event
 
@@ -189,3 +189,28 @@ def test_logs_are_one_json_line_per_signin_without_secrets(
     everything = json.dumps(lines) + caplog.text
     assert slack_sink.webhook_url not in everything
     assert "/services/" not in everything
+
+
+@pytest.mark.parametrize(
+    "event_time",
+    [
+        "2024-01-01T00:00:00+99:00",
+        "0001-01-01T05:00:00Z",
+        "0001-01-01T00:00:00+05:00",
+        "9999-11-01T00:00:00Z",
+        "9999-12-31T23:59:59Z",
+    ],
+)
+@pytest.mark.parametrize("fixture", ["root_success_no_mfa.json", "root_failure.json"])
+def test_any_event_time_still_alerts_and_is_recorded(
+    configure, invoke, slack_sink, dynamodb, event_time: str, fixture: str
+) -> None:
+    configure(DISPLAY_TIMEZONE="America/Los_Angeles")
+    event = load_event(fixture)
+    event["detail"]["eventTime"] = event["time"] = event_time
+
+    invoke(event)
+
+    assert len(slack_sink.delivered) == 1
+    item = ledger_item(dynamodb, event["detail"]["eventID"])
+    assert 0 <= int(item["expires_at"]["N"]) <= MAX_TTL_EPOCH

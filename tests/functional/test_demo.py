@@ -22,8 +22,8 @@ def test_demo_replays_samples_and_shows_slack() -> None:
         check=True,
     )
     out = result.stdout
-    assert "CRITICAL: Root console sign-in succeeded: root, result success, MFA no" in out
-    assert "HIGH: IAM user console sign-in without MFA: Mary_Major" in out
+    assert "CRITICAL: Root console sign-in succeeded: root user, result success, MFA no" in out
+    assert "HIGH: IAM user console sign-in without MFA: IAM user Mary_Major" in out
     assert "posted after 2 attempts" in out
     assert "not posted: CheckMfa is recorded, not alerted" in out
     assert "duplicate" in out

@@ -31,9 +31,11 @@ def test_the_first_signin_is_a_silent_baseline_and_a_later_new_ip_is_flagged(
     invoke(alice("a-3", US_2, T0 + timedelta(hours=6)))
 
     first, second, third = (message["text"] for message in slack_sink.messages)
-    assert first.startswith("INFO: Console sign-in succeeded: alice") and "new" not in first
-    assert second.startswith("MEDIUM: Console sign-in succeeded (new IP): alice")
-    assert third.startswith("INFO: Console sign-in succeeded: alice")
+    assert (
+        first.startswith("INFO: Console sign-in succeeded: IAM user alice") and "new" not in first
+    )
+    assert second.startswith("MEDIUM: Console sign-in succeeded (new IP): IAM user alice")
+    assert third.startswith("INFO: Console sign-in succeeded: IAM user alice")
 
 
 def test_a_new_country_is_flagged_and_raises_one_level(invoke, slack_sink) -> None:
@@ -41,7 +43,9 @@ def test_a_new_country_is_flagged_and_raises_one_level(invoke, slack_sink) -> No
     invoke(alice("a-2", GB, T0 + timedelta(hours=5)))
 
     text = slack_sink.messages[-1]["text"]
-    assert text.startswith("MEDIUM: Console sign-in succeeded (new IP, new country): alice")
+    assert text.startswith(
+        "MEDIUM: Console sign-in succeeded (new IP, new country): IAM user alice"
+    )
     assert "new country (GB)" in json.dumps(slack_sink.messages[-1])
 
 
@@ -51,7 +55,7 @@ def test_two_countries_within_an_hour_is_impossible_travel(invoke, slack_sink) -
 
     message = slack_sink.messages[-1]
     assert message["text"].startswith(
-        "HIGH: Console sign-in succeeded (new IP, new country, impossible travel): alice"
+        "HIGH: Console sign-in succeeded (new IP, new country, impossible travel): IAM user alice"
     )
     assert "impossible travel: US then GB within 20 min" in json.dumps(message)
 
@@ -113,7 +117,7 @@ def test_the_daily_digest_tells_yesterday(invoke, configure, slack_sink) -> None
     )
     body = json.dumps(digest["blocks"])
     assert "root (123456789012): 6 sign-ins, 6 failed" in body
-    assert "possible brute force on root: 5 failed sign-ins in 4 minutes" in body
+    assert "possible brute force on root user: 5 failed sign-ins in 4 minutes" in body
     assert "alice (123456789012) from 8.8.4.4: new IP" in body
     assert "carol" not in body
 

@@ -3,9 +3,8 @@ what they asked for, only if Slack signed the request and they are allowed to se
 
 from __future__ import annotations
 
-import json
 import logging
-import time
+import re
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -18,7 +17,7 @@ from chalicelib.signin.parse import parse_signin
 from chalicelib.slack.blocks import MAX_BLOCKS, MAX_SECTION_TEXT
 from localdev.signins import Login
 from tests.conftest import load_event
-from tests.functional.conftest import CHANNEL_ID, SIGNING_SECRET, USER_ID, Slash
+from tests.functional.conftest import SIGNING_SECRET, Slash
 
 NOW = datetime.now(UTC)
 
@@ -28,7 +27,7 @@ def seed(slash: Slash, *logins: Login) -> None:
     container = slash.container
     for login in logins:
         signin = parse_signin(login.record(), received_at=NOW)
-        container.ledger.record(signin, evaluate(signin, container.settings), alert=False)
+        container.ledger.record(signin, evaluate(signin, container.settings))
 
 
 def ago(**delta: float) -> datetime:
@@ -70,6 +69,8 @@ def assert_within_slack_limits(reply: dict[str, Any]) -> None:
 
 
 # --- verification ----------------------------------------------------------------------
+# Every bad signature, timestamp and access setting: tests/unit/test_recent_logins_gate.py.
+# Here, a few through the real route and the container's wiring (settings, SSM, clock).
 
 
 def test_a_signed_request_gets_the_recent_signins(slash: Slash) -> None:
@@ -83,120 +84,10 @@ def test_a_signed_request_gets_the_recent_signins(slash: Slash) -> None:
     assert "1 of 1 sign-in in the last 7 days: 0 failed, 0 root, 0 without MFA" in reply.text
 
 
-@pytest.mark.parametrize(
-    "headers",
-    [
-        pytest.param({}, id="no headers"),
-        pytest.param({"X-Slack-Signature": "v0=" + "0" * 64}, id="no timestamp"),
-        pytest.param({"X-Slack-Request-Timestamp": "NOW"}, id="no signature"),
-        pytest.param(
-            {"X-Slack-Request-Timestamp": "NOW", "X-Slack-Signature": ""}, id="empty signature"
-        ),
-    ],
-)
-def test_missing_headers_are_refused_with_a_bare_401(
-    slash: Slash, headers: dict[str, str], log_lines: list[str]
-) -> None:
-    seed(slash, Login("e-1", ago(minutes=5), name="alice"))
-    body = slash.form()
-    headers = {name: str(int(time.time())) if v == "NOW" else v for name, v in headers.items()}
-
-    reply = slash.post_raw(body, headers)
-
-    assert (reply.status, reply.body) == (401, b"Unauthorized")
-    [line] = [json.loads(line) for line in log_lines]
-    assert line["outcome"] == "refused"
-    assert line["reason"] == "missing signature headers"
-    assert "response_url" not in json.dumps(line) and "hooks.slack.com" not in json.dumps(line)
-
-
-@pytest.mark.parametrize("timestamp", ["1e9", "-5", "12.5", "0x10", "abc", "１２３", "9" * 40])
-def test_a_non_numeric_timestamp_is_refused_not_an_error(slash: Slash, timestamp: str) -> None:
-    body = slash.form()
-
-    reply = slash.post_raw(
-        body,
-        {
-            "X-Slack-Request-Timestamp": timestamp,
-            "X-Slack-Signature": _sign_text(timestamp, body),
-        },
-    )
-
-    assert (reply.status, reply.body) == (401, b"Unauthorized")
-
-
-def _sign_text(timestamp: str, body: bytes) -> str:
-    import hashlib
-    import hmac
-
-    message = b"v0:" + timestamp.encode() + b":" + body
-    return "v0=" + hmac.new(SIGNING_SECRET.encode(), message, hashlib.sha256).hexdigest()
-
-
-@pytest.mark.parametrize(
-    ("offset", "status"),
-    [(-301, 401), (-290, 200), (290, 200), (301, 401), (-86_400, 401), (86_400, 401)],
-)
-def test_the_timestamp_must_be_within_five_minutes_either_way(
-    slash: Slash, offset: int, status: int
-) -> None:
-    reply = slash.post_body(slash.form(), timestamp=int(time.time()) + offset)
-
-    assert reply.status == status
-
-
 def test_a_signature_made_with_another_secret_is_refused(slash: Slash) -> None:
     reply = slash.post_body(slash.form(), secret="not-the-secret")
 
     assert (reply.status, reply.body) == (401, b"Unauthorized")
-
-
-def test_a_body_changed_after_signing_is_refused(slash: Slash) -> None:
-    stamp = int(time.time())
-    signed = slash.form("10")
-    from chalicelib.slack.verify import sign
-
-    reply = slash.post_raw(
-        slash.form("50"),
-        {
-            "X-Slack-Request-Timestamp": str(stamp),
-            "X-Slack-Signature": sign(SIGNING_SECRET, stamp, signed),
-        },
-    )
-
-    assert reply.status == 401
-
-
-@pytest.mark.parametrize("mangle", [str.upper, lambda s: s.replace("v0=", "v1="), lambda s: s[:-2]])
-def test_a_malformed_signature_is_refused(slash: Slash, mangle: Any) -> None:
-    from chalicelib.slack.verify import sign
-
-    stamp = int(time.time())
-    body = slash.form()
-
-    reply = slash.post_raw(
-        body,
-        {
-            "X-Slack-Request-Timestamp": str(stamp),
-            "X-Slack-Signature": mangle(sign(SIGNING_SECRET, stamp, body)),
-        },
-    )
-
-    assert reply.status == 401
-
-
-@pytest.mark.parametrize("secret", ["", "   "])
-def test_an_empty_signing_secret_refuses_everything_and_says_so(
-    slash: Slash, secret: str, log_lines: list[str]
-) -> None:
-    slash.configure(SLACK_SIGNING_SECRET=secret)
-    seed(slash, Login("e-1", ago(minutes=5), name="alice"))
-
-    forged = slash.post_body(slash.form(), secret=secret)
-    honest = slash.post_body(slash.form(), secret=SIGNING_SECRET)
-
-    assert (forged.status, honest.status) == (401, 401)
-    assert all("signing secret not configured" in line for line in log_lines)
 
 
 def test_a_signing_secret_from_a_missing_ssm_parameter_refuses_not_crashes(
@@ -239,54 +130,21 @@ def test_slacks_published_vector_is_checked_against_the_clock(slash: Slash) -> N
     assert reply.status == 401
 
 
-def test_ssl_check_probes_get_an_empty_200(slash: Slash) -> None:
-    reply = slash.post_body(b"ssl_check=1&token=legacy")
-
-    assert (reply.status, reply.body) == (200, b"")
-
-
-def test_an_unsigned_ssl_check_is_still_refused(slash: Slash) -> None:
-    reply = slash.post_raw(b"ssl_check=1&token=legacy", {})
-
-    assert reply.status == 401
-
-
 # --- authorisation ---------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(
-    ("settings", "fields"),
-    [
-        pytest.param({}, {"team_id": "T0OTHER"}, id="another workspace"),
-        pytest.param({"SLACK_TEAM_ID": ""}, {}, id="no workspace configured"),
-        pytest.param({"SLACK_ALLOWED_USER_IDS": "U0BOB,U0CAROL"}, {}, id="user not allowed"),
-        pytest.param({"SLACK_ALLOWED_CHANNEL_IDS": "C0OTHER"}, {}, id="channel not allowed"),
-    ],
-)
 def test_someone_not_allowed_gets_an_ephemeral_refusal_without_signin_data(
-    slash: Slash, settings: dict[str, str], fields: dict[str, str]
+    slash: Slash,
 ) -> None:
-    slash.configure(**settings)
     seed(slash, Login("e-1", ago(minutes=5), name="mallory-target", source_ip="192.0.2.99"))
 
-    reply = slash("", **fields)
+    reply = slash("", team_id="T0OTHER")
 
     assert reply.status == 200
     assert reply.json["response_type"] == "ephemeral"
     assert "not allowed" in reply.text
     assert "mallory-target" not in reply.text and "192.0.2.99" not in reply.text
     assert "sign-ins in the last" not in reply.text
-
-
-def test_an_allowed_user_in_an_allowed_channel_sees_signins(slash: Slash) -> None:
-    slash.configure(
-        SLACK_ALLOWED_USER_IDS=f"U0BOB, {USER_ID}", SLACK_ALLOWED_CHANNEL_IDS=CHANNEL_ID
-    )
-    seed(slash, Login("e-1", ago(minutes=5), name="alice"))
-
-    reply = slash()
-
-    assert "alice" in reply.text and "not allowed" not in reply.text
 
 
 # --- the command -----------------------------------------------------------------------
@@ -312,12 +170,15 @@ def mixed(slash: Slash) -> Slash:
 
 
 def entry_names(reply: dict[str, Any]) -> list[str]:
-    """The principals listed, in order: each entry line holds `*principal*`."""
+    """The principals listed, in order: each entry line holds `*principal*`, whose
+    last code span is the name (`IAM user `bob``; a role's session); root has none."""
     names = []
     for text in sections(reply)[1:]:
         for line in text.split("\n"):
             if "<!date^" in line and "*" in line:
-                names.append(line.split("*")[1])
+                principal = line.split("*")[1]
+                spans = re.findall(r"`([^`]*)`", principal)
+                names.append(spans[-1] if spans else principal.removesuffix(" user"))
     return names
 
 
@@ -329,7 +190,7 @@ def test_default_is_the_ten_newest_of_the_last_seven_days_with_a_summary(mixed: 
         "bob",
         "Erin.Admin",
         "root",
-        "carol (AWSReservedSSO_AdministratorAccess_0123456789abcdef)",
+        "carol",
         "alice",
         "bob",
         "root",
@@ -345,7 +206,7 @@ def test_each_entry_shows_time_result_principal_account_ip_mfa_region(mixed: Sla
 
     reply = mixed("1 dave")
 
-    [line] = [text for text in sections(reply.json) if "*dave*" in text]
+    [line] = [text for text in sections(reply.json) if "*IAM user `dave`*" in text]
     assert line.startswith("<!date^")
     assert ":white_check_mark:" in line
     assert "staging (444455556666)" in line
@@ -385,7 +246,7 @@ def test_since_narrows_or_widens_the_window(mixed: Slash) -> None:
         "bob",
         "Erin.Admin",
         "root",
-        "carol (AWSReservedSSO_AdministratorAccess_0123456789abcdef)",
+        "carol",
     ]
     assert "oldtimer" in mixed("since 30d").text
     assert (
@@ -517,7 +378,9 @@ def test_hostile_strings_in_the_ledger_are_escaped_and_clipped(slash: Slash) -> 
     text = reply.text
     for ping in ("<!channel>", "<!here>", "<!everyone>", "<@U0BOSS>", "<https://evil"):
         assert ping not in text
-    assert "&lt;!channel&gt;&amp;&lt;https://evil.example|AWS&gt;" in text
+    # In a code span, with its URL broken: Slack links nothing.
+    assert "`&lt;!channel&gt;&amp;&lt;https[:]//evil.example|AWS&gt;" in text
+    assert "https://evil" not in text
     assert len(entry_names(reply.json)) == 50
 
 

@@ -63,7 +63,7 @@ def assert_within_limits(msg: dict[str, Any]) -> None:
 
 def test_top_level_text_names_severity_principal_result_mfa_and_ip() -> None:
     text = message("root_success_no_mfa.json")["text"]
-    assert text.startswith("CRITICAL: Root console sign-in succeeded: root")
+    assert text.startswith("CRITICAL: Root console sign-in succeeded: root user,")
     for part in ("result success", "MFA no", "IP 67.172.93.116", "account 123456789112"):
         assert part in text
 
@@ -72,7 +72,7 @@ def test_fields_show_who_where_when() -> None:
     settings = Settings(account_names={"123456789112": "prod"})
     msg = message("root_success_no_mfa.json", settings)
     fields = [f["text"] for f in msg["attachments"][0]["blocks"][0]["fields"]]
-    assert fields[0] == "*Principal*\nroot"
+    assert fields[0] == "*Principal*\nroot user"
     assert fields[1] == "*Account*\nprod (123456789112)"
     assert fields[2].startswith("*Time*\n<!date^1506249341^{date_short_pretty} {time_secs}|")
     assert msg["attachments"][0]["color"] == kit.SEVERITY_COLOURS[Severity.CRITICAL]
@@ -107,8 +107,10 @@ def test_failure_reason_and_cloudtrail_link() -> None:
 def test_federated_principal_says_how_it_came_in() -> None:
     fields = message("sso_success.json")["attachments"][0]["blocks"][0]["fields"]
     assert fields[0]["text"] == (
-        "*Principal*\nfoo@bar.com (AWSReservedSSO_developer_admin_asdf) via IAM Identity Center"
+        "*Principal*\nrole `AWSReservedSSO_developer_admin_asdf` via Identity Center, "
+        "session `foo@bar.com`"
     )
+    assert fields[0]["verbatim"] is True
 
 
 @pytest.mark.parametrize(

@@ -26,7 +26,7 @@ def record(dynamodb: Any, *logins: Login) -> Ledger:
     ledger = Ledger(dynamodb, TABLE, clock=lambda: NOW)
     for login in logins:
         signin = parse_signin(login.record(), received_at=NOW)
-        ledger.record(signin, evaluate(signin, Settings()), alert=False)
+        ledger.record(signin, evaluate(signin, Settings()))
     return ledger
 
 

@@ -12,7 +12,7 @@ import pytest
 from chalicelib.judge.escalation import apply_places
 from chalicelib.judge.geo import country_of
 from chalicelib.judge.places import Places
-from chalicelib.judge.rules import Verdict
+from chalicelib.judge.rules import Skip, Verdict
 from chalicelib.judge.severity import Severity
 from chalicelib.settings import ConfigError, Settings
 from chalicelib.slack.delivery import DeliveryFailed, SlackNotifier, WebhookTransport
@@ -21,8 +21,8 @@ from localdev.atomic_moto import atomic_moto
 from tests.conftest import TABLE
 
 
-def verdict(severity: Severity, skip: str = "") -> Verdict:
-    return Verdict(severity, "Console sign-in", (), alert=not skip, skip_reason=skip)
+def verdict(severity: Severity, skip: str = "", kind: Skip | None = None) -> Verdict:
+    return Verdict(severity, "Console sign-in", (), alert=not skip, skip_reason=skip, skip=kind)
 
 
 @pytest.mark.parametrize(
@@ -60,10 +60,12 @@ def test_impossible_travel_is_at_least_high() -> None:
 
 def test_a_new_place_lifts_an_alert_held_only_by_the_minimum_severity() -> None:
     settings = Settings(alert_min_severity=Severity.MEDIUM)
-    held = verdict(Severity.INFO, "INFO is below ALERT_MIN_SEVERITY MEDIUM")
+    held = verdict(
+        Severity.INFO, "INFO is below ALERT_MIN_SEVERITY MEDIUM", Skip.BELOW_MIN_SEVERITY
+    )
 
     assert apply_places(held, Places(new_ip=True), settings).alert is True
-    ignored = verdict(Severity.INFO, "principal ignored (ci-*)")
+    ignored = verdict(Severity.INFO, "principal ignored (ci-*)", Skip.IGNORED)
     assert apply_places(ignored, Places(new_ip=True), settings).alert is False
 
 

@@ -1,9 +1,9 @@
-"""Each rule with a positive and a negative event, then the verdict's settings."""
+"""Every rule against the test events declared beside it, the README's table against
+the rules, then the verdict's settings (watch, ignore, minimum severity, trusted)."""
 
 from __future__ import annotations
 
-import json
-from collections.abc import Callable
+import copy
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -11,55 +11,60 @@ from typing import Any
 import pytest
 
 from chalicelib.judge import rules
+from chalicelib.judge.rules import Case, Rule
 from chalicelib.judge.severity import Severity
 from chalicelib.settings import Settings
 from chalicelib.signin.parse import SignIn, parse_signin
-from tests.conftest import EVENTS, load_event
+from tests.conftest import load_event
+from tools.rules_table import rules_table
 
 NOW = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
+README = Path(__file__).parents[2] / "README.md"
 
 
-def signin(name: str, **detail_changes: Any) -> SignIn:
-    event = load_event(name)
-    event["detail"].update(detail_changes)
-    return parse_signin(event, received_at=NOW)
+def case_event(case: Case) -> dict[str, Any]:
+    """The case's event: its file, with fields of the record replaced or dropped."""
+    event = copy.deepcopy(load_event(case.event))
+    record = event.get("detail", event)
+    record.update(copy.deepcopy(dict(case.changes)))
+    for name in case.drop:
+        record.pop(name, None)
+    return event
 
 
-def password_recovery() -> SignIn:
-    return signin("root_failure.json", eventName="PasswordRecoveryRequested", responseElements=None)
+def case_signin(case: Case) -> SignIn:
+    return parse_signin(case_event(case), received_at=NOW)
 
 
-def unknown_result() -> SignIn:
-    return signin("iam_user_failure.json", responseElements=None, errorMessage=None)
+def signin(name: str, **changes: Any) -> SignIn:
+    return case_signin(Case(name, True, name, changes=changes))
 
 
-def from_file(name: str) -> Callable[[], SignIn]:
-    return lambda: signin(name)
-
-
-Factory = Callable[[], SignIn]
-ev = from_file
-CASES: list[tuple[rules.Rule, Factory, Factory]] = [
-    (rules.root_console_success, ev("root_success_no_mfa.json"), ev("root_failure.json")),
-    (rules.root_password_recovery, password_recovery, ev("root_failure.json")),
-    (rules.root_console_failure, ev("root_failure.json"), ev("iam_user_failure.json")),
-    (rules.success_without_mfa, ev("iam_user_success_no_mfa.json"), ev("sso_success.json")),
-    (rules.failed_signin, ev("iam_user_failure.json"), ev("iam_user_success_mfa.json")),
-    (rules.successful_signin, ev("iam_user_success_mfa.json"), ev("iam_user_failure.json")),
-    (rules.unknown_outcome, unknown_result, ev("iam_user_failure.json")),
-]  # fmt: skip
+CASES = [(rule, case) for rule in rules.RULES for case in rule.cases]
 
 
 @pytest.mark.parametrize(
-    ("rule", "positive", "negative"), CASES, ids=lambda v: getattr(v, "__name__", "")
+    ("rule", "case"), CASES, ids=[f"{rule.id}: {case.name}" for rule, case in CASES]
 )
-def test_rule_fires_on_its_positive_event_only(rule, positive, negative) -> None:
-    assert rule(positive()) is not None
-    assert rule(negative()) is None
+def test_rule_fires_exactly_on_its_positive_cases(rule: Rule, case: Case) -> None:
+    finding = rule(case_signin(case))
+    assert (finding is not None) is case.expected
+    if finding is not None:
+        assert (finding.severity, finding.rule_id) == (rule.severity, rule.id)
 
 
-def test_every_rule_has_a_case() -> None:
-    assert {case[0] for case in CASES} == set(rules.RULES)
+@pytest.mark.parametrize("rule", rules.RULES, ids=[rule.id for rule in rules.RULES])
+def test_every_rule_has_a_positive_and_a_negative_case(rule: Rule) -> None:
+    assert {case.expected for case in rule.cases} == {True, False}
+
+
+def test_rule_ids_are_unique() -> None:
+    ids = [rule.id for rule in rules.RULES]
+    assert len(ids) == len(set(ids))
+
+
+def test_readme_severity_table_is_the_rules_own() -> None:
+    assert rules_table() in README.read_text()
 
 
 @pytest.mark.parametrize(
@@ -68,23 +73,29 @@ def test_every_rule_has_a_case() -> None:
 def test_federated_sessions_are_never_flagged_for_mfa(name: str) -> None:
     verdict = rules.evaluate(signin(name), Settings())
     assert verdict.severity is Severity.INFO
-    assert "no MFA" not in verdict.reasons
+    assert "without MFA" not in verdict.reasons
 
 
 @pytest.mark.parametrize(
-    ("name", "severity", "title"),
+    ("name", "changes", "severity", "title"),
     [
-        ("root_success_no_mfa.json", Severity.CRITICAL, "Root console sign-in succeeded"),
-        ("root_failure.json", Severity.HIGH, "Root console sign-in failed"),
-        ("iam_user_success_no_mfa.json", Severity.HIGH, "IAM user console sign-in without MFA"),
-        ("iam_user_failure.json", Severity.MEDIUM, "Console sign-in failed"),
-        ("iam_user_success_mfa.json", Severity.INFO, "Console sign-in succeeded"),
-        ("identity_center_verification_failure.json", Severity.MEDIUM, "Identity Center sign-in failed"),  # noqa: E501
-        ("identity_center_user_authentication.json", Severity.INFO, "Identity Center sign-in succeeded"),  # noqa: E501
+        ("root_success_no_mfa.json", {}, Severity.CRITICAL, "Root console sign-in succeeded"),
+        ("root_failure.json", {}, Severity.HIGH, "Root console sign-in failed"),
+        ("iam_user_success_no_mfa.json", {}, Severity.HIGH, "IAM user console sign-in without MFA"),
+        ("iam_user_success_no_mfa.json", {"additionalEventData": None}, Severity.MEDIUM,
+         "IAM user console sign-in, MFA not recorded"),
+        ("iam_user_success_sms_mfa.json", {}, Severity.INFO, "Console sign-in succeeded"),
+        ("assumed_role_no_mfa.json", {}, Severity.MEDIUM, "Role console sign-in without MFA"),
+        ("iam_user_failure.json", {}, Severity.MEDIUM, "Console sign-in failed"),
+        ("iam_user_success_mfa.json", {}, Severity.INFO, "Console sign-in succeeded"),
+        ("identity_center_verification_failure.json", {}, Severity.MEDIUM, "Identity Center sign-in failed"),  # noqa: E501
+        ("identity_center_user_authentication.json", {}, Severity.INFO, "Identity Center sign-in succeeded"),  # noqa: E501
     ],
 )  # fmt: skip
-def test_default_severities(name: str, severity: Severity, title: str) -> None:
-    verdict = rules.evaluate(signin(name), Settings())
+def test_default_severities(
+    name: str, changes: dict[str, Any], severity: Severity, title: str
+) -> None:
+    verdict = rules.evaluate(signin(name, **changes), Settings())
     assert (verdict.severity, verdict.title, verdict.alert) == (severity, title, True)
 
 
@@ -95,8 +106,33 @@ def test_steps_inside_a_signin_are_recorded_not_alerted(name: str) -> None:
     assert "recorded, not alerted" in verdict.skip_reason
 
 
+ROOT = {
+    "type": "Root",
+    "arn": "arn:aws:iam::111122223333:root",
+    "accountId": "111122223333",
+    "principalId": "111122223333",
+}
+
+
+@pytest.mark.parametrize(
+    ("name", "changes", "missing"),
+    [
+        ("root_failure.json", {"eventName": None}, "event name"),
+        ("root_failure.json", {"responseElements": None, "errorMessage": None}, "result"),
+        ("check_mfa.json", {"userIdentity": ROOT}, ""),
+        ("switch_role.json", {"userIdentity": ROOT}, ""),
+    ],
+)
+def test_root_is_never_quiet(name: str, changes: dict[str, Any], missing: str) -> None:
+    settings = Settings(ignore_principals=("*",), alert_min_severity=Severity.HIGH)
+    verdict = rules.evaluate(signin(name, **changes), settings)
+    assert verdict.alert and verdict.severity >= Severity.HIGH
+    assert missing in " ".join(verdict.reasons)
+
+
 def test_root_password_recovery_is_critical() -> None:
-    verdict = rules.evaluate(password_recovery(), Settings())
+    recovery = signin("root_failure.json", eventName="PasswordRecoveryRequested")
+    verdict = rules.evaluate(recovery, Settings())
     assert verdict.severity is Severity.CRITICAL and verdict.alert
 
 
@@ -134,44 +170,3 @@ def test_failure_from_a_trusted_network_is_low_but_root_stays_high() -> None:
     root = rules.evaluate(signin("root_failure.json"), settings)
     assert (office.severity, office.trusted_network) == (Severity.LOW, True)
     assert root.severity is Severity.HIGH
-
-
-# Panther's single-event verdicts where its rules and ours ask the same question.
-# Where we differ on purpose, the reason is here.
-OUR_RULE_FOR_PANTHER = {
-    "AWS.Console.RootLogin": rules.root_console_success,
-    "AWS.CloudTrail.RootConsoleLogin": rules.root_console_success,
-    "AWS.Console.RootLoginFailed": rules.root_console_failure,
-    "AWS.CloudTrail.RootFailedConsoleLogin": rules.root_console_failure,
-    "AWS.Console.LoginFailed": rules.failed_signin,
-    "AWS.Console.LoginWithoutMFA": rules.success_without_mfa,
-}
-DIFFERENCES = {
-    # Panther's verdict on this record depends on a mocked account-age check ("a user
-    # created minutes ago is not flagged"); a single-event rule cannot see account age,
-    # and a brand-new IAM user signing in without MFA is exactly what we want to see.
-    ("AWS.Console.LoginWithoutMFA", 11): "Panther mocks account age to suppress it",
-}
-
-
-def panther_cases() -> list[tuple[str, int, bool]]:
-    lines = (EVENTS / "panther-verdicts.jsonl").read_text().splitlines()
-    verdicts = [json.loads(line) for line in lines]
-    return [
-        (v["rule_id"], v["payload_index_in_records"], v["expected"])
-        for v in verdicts
-        if v["rule_id"] in OUR_RULE_FOR_PANTHER
-    ]
-
-
-def test_our_rules_agree_with_panther_except_where_documented() -> None:
-    records = [
-        json.loads(x) for x in Path(EVENTS / "signin-records.jsonl").read_text().splitlines()
-    ]
-    disagreements = set()
-    for rule_id, index, expected in panther_cases():
-        parsed = parse_signin(records[index]["payload"], received_at=NOW)
-        fires = OUR_RULE_FOR_PANTHER[rule_id](parsed) is not None
-        if fires != expected:
-            disagreements.add((rule_id, index))
-    assert disagreements == set(DIFFERENCES)

@@ -17,6 +17,15 @@ def test_defaults_are_what_the_readme_says() -> None:
     assert settings.ledger_table == "signin-alerts-ledger"
 
 
+def test_watchdog_and_guard_defaults_are_what_the_readme_says() -> None:
+    settings = Settings.from_env({})
+    assert settings.watchdog_enabled is True
+    assert settings.watchdog_remind_hours == 24.0
+    assert (settings.api_throttle_rate, settings.api_throttle_burst) == (10.0, 20)
+    assert settings.alarm_email is None
+    assert Settings.from_env({"WATCHDOG_REMIND_HOURS": "0.5"}).watchdog_remind_hours == 0.5
+
+
 def test_lists_and_maps_parse() -> None:
     settings = Settings.from_env(
         {
@@ -46,6 +55,9 @@ def test_lists_and_maps_parse() -> None:
         ("MESSAGE_LANGUAGE", "fr"),
         ("LEDGER_RETENTION_DAYS", "-1"),
         ("SLACK_TIMEOUT_SECONDS", "soon"),
+        ("WATCHDOG_REMIND_HOURS", "0"),
+        ("WATCHDOG_ENABLED", "perhaps"),
+        ("API_THROTTLE_BURST", "1.5"),
     ],
 )
 def test_bad_values_name_the_setting(name: str, value: str) -> None:

@@ -1,0 +1,234 @@
+"""Decide: a pure function of the sign-in, the gathered snapshot, the settings and the
+time, returning the plan: the final verdict, the storm action, what is new about the
+place, the message, and every write of the commit.
+
+Nothing here reads or writes anything; nothing branches on the text of a reason.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+from typing import Any
+
+from chalicelib.alerting.storm_plan import (
+    StormPlan,
+    SummaryDue,
+    plan_storm,
+    storm_keys,
+    summary_every,
+)
+from chalicelib.judge.bursts import (
+    Action,
+    Burst,
+    Decision,
+    Opener,
+    is_counted_failure,
+    principal_subject,
+    subject_words,
+    thresholds,
+)
+from chalicelib.judge.escalation import apply_places, escalate
+from chalicelib.judge.places import Places, judge_places
+from chalicelib.judge.rules import Skip, Verdict, evaluate, in_trusted_network, is_alerting_event
+from chalicelib.judge.severity import Severity
+from chalicelib.settings import Settings
+from chalicelib.signin.parse import Result, SignIn
+from chalicelib.slack.alert_message import build_message, notification_text
+from chalicelib.slack.burst_messages import burst_message
+from chalicelib.slack.burst_titles import burst_title
+from chalicelib.store.bursts import burst_of, subject_of
+from chalicelib.store.day_tally import day_writes
+from chalicelib.store.ledger import Claim, event_item, first_put
+from chalicelib.store.places import PlaceCheck, place_check
+from chalicelib.store.schema import Write, burst_key, epoch_of, event_key
+from chalicelib.store.windows import Windows
+
+log = logging.getLogger(__name__)
+
+HELD = {Action.HOLD_BACK: Skip.HELD_BACK, Action.PART_OF_BURST: Skip.PART_OF_BURST}
+
+
+@dataclass(frozen=True)
+class Plan:
+    verdict: Verdict
+    action: Action  # storm control's decision (ALERT for anything but a counted failure)
+    places: Places
+    message: Mapping[str, Any] | None  # what to post, when the verdict alerts
+    channel: str | None  # Web API channel by severity, when configured
+    opened: Burst | None  # the burst this sign-in opens (its alert is the message)
+    summary: SummaryDue | None  # a burst summary this commit claims
+    writes: tuple[Write, ...]  # the commit: the event item first
+    claim: Claim | None  # this invocation's claim, when it alerts
+
+
+class Decider:
+    def __init__(self, settings: Settings, table: str) -> None:
+        self._settings = settings
+        self._table = table
+        self._windows = Windows(thresholds(settings))
+
+    def _place_check(self, signin: SignIn) -> PlaceCheck | None:
+        if not self._settings.new_place_alerts or not is_alerting_event(signin):
+            return None
+        return place_check(signin, trusted=in_trusted_network(signin, self._settings))
+
+    def keys(self, signin: SignIn) -> list[dict[str, Any]]:
+        """What the gather reads for this sign-in: its own item first."""
+        keys = [event_key(signin.event_id)]
+        if is_counted_failure(signin):
+            keys += storm_keys(signin, self._windows)
+        elif is_alerting_event(signin) and signin.outcome is Result.SUCCESS:
+            keys.append(burst_key(principal_subject(signin).id))
+            check = self._place_check(signin)
+            if check is not None:
+                keys += check.keys()
+        return keys
+
+    def decide(
+        self,
+        signin: SignIn,
+        snapshot: Any,
+        *,
+        now: float,
+        claim: Claim,
+        can_update: bool,
+        note: Sequence[dict[str, Any]] = (),
+        ask_user: str = "",
+    ) -> Plan:
+        """`note` and `ask_user`: the alert's "asked <@U...>" line and whom it names
+        (a question planned for this verdict; see confirm/asking.py)."""
+        settings = self._settings
+        lookup = snapshot.get
+        verdict = evaluate(signin, settings)
+        places = Places()
+        writes: list[Write] = []
+        storm = StormPlan(Decision(Action.ALERT))
+        if is_counted_failure(signin):
+            storm = plan_storm(
+                signin,
+                lookup,
+                self._windows,
+                settings,
+                table=self._table,
+                wall_now=now,
+                can_update=can_update,
+            )
+            verdict = self._storm_verdict(verdict, storm)
+        elif is_alerting_event(signin) and signin.outcome is Result.SUCCESS:
+            check = self._place_check(signin)
+            if check is not None:
+                seen = check.seen(lookup)
+                places = judge_places(
+                    seen,
+                    country=check.country,
+                    epoch=epoch_of(signin.event_time),
+                    travel_seconds=settings.impossible_travel_minutes * 60,
+                )
+                verdict = apply_places(verdict, places, settings)
+                writes += check.writes(self._table, signin, seen)
+            verdict = self._after_burst(signin, verdict, lookup)
+
+        message = None
+        if verdict.alert:
+            message = self._message(signin, verdict, storm, can_update, note)
+        channel = settings.slack_channel_by_severity.get(verdict.severity)
+        held = claim if verdict.alert else None
+        item = event_item(
+            signin,
+            verdict,
+            recorded_at=now,
+            retention_days=settings.ledger_retention_days,
+            claim=held,
+            message=message,
+            channel=channel,
+            ask_user=ask_user if message is not None else "",
+        )
+        burst_line = None
+        if storm.opened is not None and storm.decision.count is not None:
+            burst_id = f"{storm.opened.subject.id}#{epoch_of(signin.event_time)}"
+            burst_line = (burst_id, burst_title(storm.decision.count, failures=storm.failures))
+        writes = [
+            first_put(self._table, item),
+            *day_writes(
+                self._table,
+                signin,
+                places,
+                retention_days=settings.ledger_retention_days,
+                burst_line=burst_line,
+            ),
+            *writes,
+            *storm.writes,
+        ]
+        return Plan(
+            verdict,
+            storm.decision.action,
+            places,
+            message,
+            channel,
+            storm.opened,
+            storm.summary,
+            tuple(writes),
+            held,
+        )
+
+    def _storm_verdict(self, verdict: Verdict, storm: StormPlan) -> Verdict:
+        decision = storm.decision
+        if decision.action in HELD:
+            return replace(
+                verdict, alert=False, skip=HELD[decision.action], skip_reason=decision.reason
+            )
+        if decision.action is Action.OPEN_BURST:
+            assert decision.count is not None
+            severity = Severity.HIGH
+            return escalate(
+                Verdict(severity, "", (), alert=True),
+                severity,
+                burst_title(decision.count, failures=storm.failures),
+                (f"possible {subject_words(decision.count.subject)}",),
+                self._settings,
+            )
+        if decision.reason:
+            return replace(verdict, reasons=(*verdict.reasons, decision.reason))
+        return verdict
+
+    def _after_burst(self, signin: SignIn, verdict: Verdict, lookup: Any) -> Verdict:
+        """A success for a principal whose failures opened a burst is CRITICAL."""
+        subject = principal_subject(signin)
+        item = lookup(burst_key(subject.id))
+        if item is None or subject_of(item) is None:
+            return verdict
+        burst = burst_of(subject, item)
+        if not burst.covers(epoch_of(signin.event_time)):
+            return verdict
+        return escalate(
+            verdict,
+            Severity.CRITICAL,
+            "Console sign-in succeeded right after a burst of failures",
+            (f"success after burst: possible {subject_words(burst.subject)}",),
+            self._settings,
+        )
+
+    def _message(
+        self,
+        signin: SignIn,
+        verdict: Verdict,
+        storm: StormPlan,
+        can_update: bool,
+        note: Sequence[dict[str, Any]] = (),
+    ) -> Mapping[str, Any]:
+        settings = self._settings
+        if storm.opened is not None and storm.decision.count is not None:
+            return burst_message(
+                storm.decision.count,
+                Opener.of(signin),
+                settings,
+                failures=storm.failures,
+                summary_every=summary_every(settings, can_update),
+            )
+        try:
+            return build_message(signin, verdict, settings, note)
+        except Exception as error:  # an alert with a plain message beats no alert
+            log.warning("alert message fell back to text: %s", type(error).__name__)
+            return {"text": notification_text(signin, verdict)}

@@ -1,0 +1,174 @@
+"""How serious is a sign-in, and does it alert? Small pure rules, Panther style.
+
+Each rule is declared in its own module beside this one (`base.Rule`: id, severity,
+title, a pure predicate and its test events). `evaluate` runs them all, keeps the most
+serious finding, and applies the operator's watch list, ignore list and minimum
+severity. Records whose identity is the root user always alert.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import ipaddress
+from collections.abc import Iterable
+from dataclasses import dataclass
+from enum import StrEnum
+
+from chalicelib.judge.rules.base import (
+    CONSOLE_LOGIN,
+    ROOT_PASSWORD_RECOVERY,
+    Case,
+    Finding,
+    Rule,
+    lacks_mfa,
+)
+from chalicelib.judge.rules.failed_signin import RULE as FAILED_SIGNIN
+from chalicelib.judge.rules.result_not_recorded import RULE as RESULT_NOT_RECORDED
+from chalicelib.judge.rules.root_console_failure import RULE as ROOT_CONSOLE_FAILURE
+from chalicelib.judge.rules.root_console_success import RULE as ROOT_CONSOLE_SUCCESS
+from chalicelib.judge.rules.root_other_record import RULE as ROOT_OTHER_RECORD
+from chalicelib.judge.rules.root_password_recovery import RULE as ROOT_PASSWORD_RECOVERY_RULE
+from chalicelib.judge.rules.session_without_mfa import RULE as SESSION_WITHOUT_MFA
+from chalicelib.judge.rules.success_mfa_not_recorded import RULE as SUCCESS_MFA_NOT_RECORDED
+from chalicelib.judge.rules.success_without_mfa import RULE as SUCCESS_WITHOUT_MFA
+from chalicelib.judge.rules.successful_signin import RULE as SUCCESSFUL_SIGNIN
+from chalicelib.judge.severity import Severity
+from chalicelib.settings import Settings
+from chalicelib.signin.parse import PrincipalType, Result, SignIn
+
+__all__ = [
+    "RULES",
+    "Case",
+    "Finding",
+    "Rule",
+    "Skip",
+    "Verdict",
+    "evaluate",
+    "in_trusted_network",
+    "is_alerting_event",
+    "lacks_mfa",
+    "matches_any",
+]
+
+# Events that are recorded in the ledger but never alert by themselves: steps inside a
+# sign-in (CheckMfa, CredentialChallenge) or moves of an already signed-in session.
+RECORD_ONLY = frozenset(
+    {"CheckMfa", "SwitchRole", "ExitRole", "RenewRole", "GetSigninToken", "CredentialChallenge"}
+)
+
+RULES: tuple[Rule, ...] = (
+    ROOT_CONSOLE_SUCCESS,
+    ROOT_PASSWORD_RECOVERY_RULE,
+    ROOT_CONSOLE_FAILURE,
+    ROOT_OTHER_RECORD,
+    SUCCESS_WITHOUT_MFA,
+    SESSION_WITHOUT_MFA,
+    SUCCESS_MFA_NOT_RECORDED,
+    FAILED_SIGNIN,
+    SUCCESSFUL_SIGNIN,
+    RESULT_NOT_RECORDED,
+)
+
+
+class Skip(StrEnum):
+    """Why a sign-in is recorded but not posted: a value code can branch on."""
+
+    RECORD_ONLY = "record_only"
+    IGNORED = "ignored"
+    BELOW_MIN_SEVERITY = "below_min_severity"
+    HELD_BACK = "held_back"  # storm control: a burst alert will tell it
+    PART_OF_BURST = "part_of_burst"  # storm control: a burst alert tells it
+
+
+@dataclass(frozen=True)
+class Verdict:
+    severity: Severity
+    title: str
+    reasons: tuple[str, ...]
+    alert: bool
+    # Why it does not alert, for the log and the demo; empty when it alerts.
+    skip_reason: str = ""
+    trusted_network: bool = False
+    skip: Skip | None = None  # the kind of `skip_reason`; None when it alerts
+    # A new IP, a new country or impossible travel (judge/escalation.apply_places).
+    new_place: bool = False
+
+
+def is_alerting_event(signin: SignIn) -> bool:
+    """A sign-in as a person means it (what `/recent-logins` lists and the digest
+    counts). Root records alert whatever their event: see `evaluate`."""
+    name = signin.event_name
+    if name == CONSOLE_LOGIN:
+        return True
+    if name in ROOT_PASSWORD_RECOVERY:
+        return signin.is_root or signin.principal_type is PrincipalType.UNKNOWN
+    if name == "UserAuthentication":
+        return True
+    if name == "CredentialVerification":
+        return signin.outcome is Result.FAILURE
+    return False
+
+
+def matches_any(signin: SignIn, patterns: Iterable[str]) -> str:
+    """The first glob pattern matching the principal's ARN or display name, or ''."""
+    candidates = [value for value in (signin.arn, signin.display_name) if value]
+    for pattern in patterns:
+        if any(fnmatch.fnmatchcase(value, pattern) for value in candidates):
+            return pattern
+    return ""
+
+
+def in_trusted_network(signin: SignIn, settings: Settings) -> bool:
+    try:
+        address = ipaddress.ip_address(signin.source_ip)
+    except ValueError:
+        return False
+    return any(address in network for network in settings.trusted_cidrs)
+
+
+def evaluate(signin: SignIn, settings: Settings, rules: Iterable[Rule] = RULES) -> Verdict:
+    findings = [finding for rule in rules if (finding := rule(signin)) is not None]
+    if not findings:
+        findings = [Finding(Severity.INFO, "Console sign-in event", "sign-in event")]
+    # The most serious finding names the alert; among equals, the first declared.
+    top = max(findings, key=lambda finding: finding.severity)
+    severity = top.severity
+    reasons = [finding.reason for finding in findings if finding.severity > Severity.INFO]
+
+    trusted = in_trusted_network(signin, settings)
+    # A failure from the office network is a typo more often than an attack.
+    if trusted and top.severity is Severity.MEDIUM and signin.outcome is Result.FAILURE:
+        severity = Severity.LOW
+        reasons.append("trusted network")
+
+    watched = matches_any(signin, settings.watch_principals)
+    if watched:
+        severity = max(severity, Severity.HIGH)
+        reasons.append(f"watched principal ({watched})")
+
+    skip_reason, skip = "", None
+    # Root is never quiet: not by its event name, nor by the ignore list.
+    if not is_alerting_event(signin) and not signin.is_root:
+        skip_reason, skip = f"{signin.event_name} is recorded, not alerted", Skip.RECORD_ONLY
+    elif (
+        not watched
+        and not signin.is_root
+        and (ignored := matches_any(signin, settings.ignore_principals))
+    ):
+        skip_reason, skip = f"principal ignored ({ignored})", Skip.IGNORED
+    elif severity < settings.alert_min_severity:
+        skip_reason, skip = below_min_severity(severity, settings), Skip.BELOW_MIN_SEVERITY
+
+    return Verdict(
+        severity=severity,
+        title=top.title,
+        reasons=tuple(dict.fromkeys(reasons)),
+        alert=not skip_reason,
+        skip_reason=skip_reason,
+        trusted_network=trusted,
+        skip=skip,
+    )
+
+
+def below_min_severity(severity: Severity, settings: Settings) -> str:
+    return f"{severity.name} is below ALERT_MIN_SEVERITY {settings.alert_min_severity.name}"

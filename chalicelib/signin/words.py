@@ -1,0 +1,84 @@
+"""The words every message uses for a sign-in's MFA and its principal.
+
+Alerts, bursts, the digest and `/recent-logins` all say these the same way, so a
+sign-in never reads "MFA no" in one place and "MFA at the identity provider" in another.
+The MFA words always start with `yes`, `no` or `unknown` (the keywords the alert text
+promises); what follows says where the fact came from.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from chalicelib.signin.parse import UNKNOWN_USER, Federation, Mfa, PrincipalType
+
+AT_IDENTITY_PROVIDER = "at the identity provider"
+NOT_RECORDED = "not recorded"
+
+_KEYWORD = {
+    Mfa.YES: "yes",
+    Mfa.NO: "no",
+    Mfa.IDENTITY_PROVIDER: "unknown",
+    Mfa.NOT_RECORDED: "unknown",
+}
+
+
+def mfa_keyword(mfa: Mfa) -> str:
+    """`yes`, `no` or `unknown`: the word the README promises in the alert text."""
+    return _KEYWORD[mfa]
+
+
+def mfa_words(mfa: Mfa, detail: str = "") -> str:
+    """`yes (TOTP)`, `no`, `unknown (at the identity provider)`, `unknown (not recorded)`."""
+    if mfa is Mfa.YES:
+        return f"yes ({detail})" if detail else "yes"
+    if mfa is Mfa.NO:
+        return "no"
+    if mfa is Mfa.IDENTITY_PROVIDER:
+        return f"unknown ({AT_IDENTITY_PROVIDER})"
+    return f"unknown ({NOT_RECORDED})"
+
+
+_VIA = {
+    Federation.SAML.value: " via SAML",
+    Federation.IDENTITY_CENTER.value: " via Identity Center",
+}
+
+
+def _as_is(text: str) -> str:
+    return text
+
+
+def principal_words(
+    kind: PrincipalType | str,
+    name: str,
+    role: str = "",
+    federation: Federation | str = Federation.NONE,
+    *,
+    show: Callable[[str], str] = _as_is,
+) -> str:
+    """The principal with its kind always named: `root user`, `IAM user root`,
+    `role Admin via Identity Center, session alice@example.com`. Each kind has its own
+    leading words, so no user name can make one kind read like another. `show` renders
+    the names (which whoever signs in chooses), e.g. as a code span."""
+    try:
+        kind = PrincipalType(kind)
+    except ValueError:
+        kind = PrincipalType.UNKNOWN
+    unnamed = not name or name == UNKNOWN_USER
+    who = "(name not recorded)" if unnamed else show(name)
+    if kind is PrincipalType.ROOT:
+        return "root user"
+    via = _VIA.get(str(federation), "")
+    if kind is PrincipalType.IAM_USER:
+        return f"IAM user {who}{via}"
+    if kind is PrincipalType.ASSUMED_ROLE:
+        role_words = f"role {show(role)}{via}" if role else f"a role{via}"
+        if unnamed or name == role:
+            return role_words
+        return f"{role_words}, session {who}"
+    if kind is PrincipalType.IDENTITY_CENTER_USER:
+        return f"Identity Center user {who}"
+    if kind is PrincipalType.FEDERATED_USER:
+        return f"federated user {who}{via}"
+    return f"principal of unknown type {who}{via}"
