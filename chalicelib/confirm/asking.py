@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from chalicelib import logs
 from chalicelib.clock import Clock
 from chalicelib.confirm.alert_update import update_alert
-from chalicelib.confirm.ledger import ConfirmLedger, count
+from chalicelib.confirm.ledger import ConfirmLedger
 from chalicelib.confirm.question import answer_note, note_block, question_message
 from chalicelib.confirm.slack_api import SlackApi
 from chalicelib.confirm.state import AlertRef, ConfirmState
@@ -101,36 +101,30 @@ class Confirmations:
     def after_post(
         self, signin: SignIn, alert: Alert, delivered: Delivered, *, deadline: float
     ) -> Sequence[Write]:
-        """The pipeline's after-post step (between deliver and mark sent): ask the user
-        the alert names. The "asked" state is its own conditional UpdateItem, not a part
-        of the "sent" transaction: both change the sign-in's one item, and a transaction
-        may not touch an item twice."""
-        if alert.ask_user:
-            self.ask(Question(signin, alert.ask_user), delivered, alert.message, deadline=deadline)
-        return ()
+        """The pipeline's after-post step, between deliver and mark sent: send the DM to
+        the user the alert names and record it. Never raises (the alert is posted).
 
-    def ask(
-        self,
-        question: Question | None,
-        delivered: Delivered,
-        alert: Mapping[str, Any],
-        *,
-        deadline: float,
-    ) -> ConfirmState:
-        """Send the DM for an alert just posted; record that it was asked. Never raises:
-        the alert is posted and marked sent, and a Lambda retry would not ask again."""
-        if question is None or not question.user_id:
-            return ConfirmState.NOT_ASKED
+        The "asked" state is its own conditional UpdateItem (`attribute_not_exists
+        (confirm_state)`), written before the "sent" mark: it changes the sign-in's own
+        item, which the "sent" update changes too, and one transaction may not touch an
+        item twice. The day's "asked" counter is returned, so it joins the "sent"
+        transaction. A retry after a crash here finds the state and asks nobody again."""
+        if not alert.ask_user:
+            return ()
         try:
-            return self._ask(question, delivered, alert, deadline)
+            return self._ask(signin, alert.ask_user, delivered, alert.message, deadline)
         except Exception as error:  # DynamoDB unreachable after the post
-            self._log("question state not recorded", question.signin, reason=repr(error))
-            return ConfirmState.FAILED
+            self._log("question state not recorded", signin, reason=repr(error))
+            return ()
 
     def _ask(
-        self, question: Question, delivered: Delivered, alert: Mapping[str, Any], deadline: float
-    ) -> ConfirmState:
-        signin, user_id = question.signin, question.user_id
+        self,
+        signin: SignIn,
+        user_id: str,
+        delivered: Delivered,
+        alert: Mapping[str, Any],
+        deadline: float,
+    ) -> Sequence[Write]:
         now = self._clock()
         alert_ref = AlertRef(
             delivered.channel,
@@ -154,7 +148,7 @@ class Confirmations:
             self._ledger.not_asked(signin.event_id, user_id=user_id, reason=reason)
             note = answer_note(ConfirmState.FAILED, user_id)
             update_alert(self._notifier(), alert_ref, note, deadline)
-            return ConfirmState.FAILED
+            return ()
         due = now + timedelta(minutes=self._settings.confirm_within_minutes)
         first = self._ledger.asked(
             signin.event_id,
@@ -165,10 +159,8 @@ class Confirmations:
             dm_ts=sent.reference,
             alert=alert_ref,
         )
-        if first:
-            count(self._tally, signin.event_time.date(), "asked")
         self._log("asked", signin, user_id=user_id, reason="" if first else "asked before")
-        return ConfirmState.ASKED
+        return [self._tally.count_write(signin.event_time.date(), {"asked": 1})] if first else []
 
     def _log(self, what: str, signin: SignIn, *, user_id: str = "", reason: str = "") -> None:
         logs.emit(

@@ -167,11 +167,14 @@ class DayTally:
         self._table = table_name
         self._retention_days = retention_days
 
-    def count(self, day: date, counts: Mapping[str, int]) -> None:
-        """Add to the day's counters (a question asked, answered or escalated)."""
+    def count_write(self, day: date, counts: Mapping[str, int]) -> Write:
+        """Adding to the day's counters, as a transaction part."""
         key = day_counter_key(day.isoformat())
-        write = add_update(self._table, key, counts, _ttl(day.isoformat(), self._retention_days))
-        self._db.update_item(**write["Update"])
+        return add_update(self._table, key, counts, _ttl(day.isoformat(), self._retention_days))
+
+    def count(self, day: date, counts: Mapping[str, int]) -> None:
+        """Add to the day's counters now (a question answered or escalated)."""
+        self._db.update_item(**self.count_write(day, counts)["Update"])
 
     def read(self, day: date) -> DaySummary:
         items: list[dict[str, Any]] = []

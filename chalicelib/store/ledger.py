@@ -86,7 +86,8 @@ class Stored:
             item.get("channel", {}).get("S") or None,
             item.get("claim_id", {}).get("S", ""),
             item.get("severity", {}).get("S", ""),
-            item.get("ask_user", {}).get("S", ""),
+            # Asked already (a crash before the "sent" mark): nobody is asked again.
+            "" if "confirm_state" in item else item.get("ask_user", {}).get("S", ""),
         )
 
 
