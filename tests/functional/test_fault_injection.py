@@ -127,7 +127,7 @@ SCENARIOS = [
         "failure that opens a burst",
         lambda run: console_login(f"b{run}", day(run), account=account(run)),
         lambda run: [],
-        "HIGH: possible brute force on root: 1 failed sign-in",
+        "HIGH: possible brute force on root user: 1 failed sign-in",
         {"BURST_ROOT_FAILURES": "1"},
     ),
     Scenario(

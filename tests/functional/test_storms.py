@@ -94,7 +94,7 @@ def test_four_root_failures_are_under_the_threshold(invoke, slack_sink, dynamodb
     held = ledger_item(dynamodb, "f-3")
     assert held is not None
     assert held["skip_reason"]["S"] == (
-        "held back: 4 failed sign-ins for root in 15 min; a burst alert follows at 5"
+        "held back: 4 failed sign-ins for root user in 15 min; a burst alert follows at 5"
     )
 
 

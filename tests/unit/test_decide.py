@@ -102,7 +102,7 @@ def test_the_failure_that_reaches_the_threshold_opens_the_burst_in_its_commit() 
     plan = decide(console_login("f-1", T0), burst_root_failures=1)
 
     assert plan.action is Action.OPEN_BURST and plan.opened is not None
-    assert plan.message["text"].startswith("HIGH: possible brute force on root: 1 failed")
+    assert plan.message["text"].startswith("HIGH: possible brute force on root user: 1 failed")
     opened = [
         w["Put"]
         for w in plan.writes
@@ -131,10 +131,20 @@ def test_a_message_that_cannot_be_built_still_alerts_in_plain_text() -> None:
 
 
 def test_steps_inside_a_signin_are_counted_as_other_events() -> None:
-    event = console_login("c-1", T0 + timedelta(minutes=1), success=True)
+    event = console_login("c-1", T0 + timedelta(minutes=1), user="alice", success=True)
     event["detail"]["eventName"] = "CheckMfa"
 
     plan = decide(event)
 
     assert plan.claim is None
+    assert day_counts(signin(event), plan.places) == {"other_events": 1}
+
+
+def test_a_root_step_alerts_but_is_still_counted_as_another_event() -> None:
+    event = console_login("c-2", T0 + timedelta(minutes=1), success=True)
+    event["detail"]["eventName"] = "CheckMfa"
+
+    plan = decide(event)
+
+    assert plan.claim is not None  # root is never quiet
     assert day_counts(signin(event), plan.places) == {"other_events": 1}
