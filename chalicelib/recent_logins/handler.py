@@ -55,8 +55,10 @@ class RecentLogins:
         history: Callable[[], SigninHistory],
         clock: Callable[[], datetime],
         time_limit_seconds: float = DEFAULT_TIME_LIMIT_SECONDS,
+        confirm_states: Callable[[list[str]], Mapping[str, str]] | None = None,
         calls: InvocationDeadline | None = None,
     ) -> None:
+        self._confirm_states = confirm_states  # "Was this you?" marks, when it is on
         # Factories, so that a broken setting is a logged refusal, not a 500.
         self._settings = settings
         self._verifier = verifier
@@ -131,7 +133,13 @@ class RecentLogins:
         reason = f"{len(history.entries)} entries, {history.calls} calls"
         if not history.complete:
             reason += ", time limit reached"
-        return recent_reply(command, history, settings), Answer("answered", reason)
+        marks = None
+        if settings.confirm_enabled and self._confirm_states is not None:
+            try:
+                marks = self._confirm_states([entry.event_id for entry in history.entries])
+            except Exception as error:  # the listing without its marks beats no listing
+                reason += f", no confirmation marks: {type(error).__name__}"
+        return recent_reply(command, history, settings, marks), Answer("answered", reason)
 
     def _log(
         self,

@@ -60,15 +60,42 @@ def _index(name: str, hash_attribute: str) -> dict[str, Any]:
     }
 
 
+# "Was this you?" questions that may still need an escalation: a sparse index, since
+# only an event item with an open question carries `confirm_queue` (one constant value)
+# and `confirm_due` (`<epoch>#<eventID>`, when it escalates). The sweep reads the due
+# part of one partition, never a Scan; an answered question leaves the index.
+PENDING_INDEX = "confirm_pending"
+PENDING_QUEUE_ATTRIBUTE = "confirm_queue"
+PENDING_DUE_ATTRIBUTE = "confirm_due"
+PENDING_QUEUE = "PENDING"
+
+
+def pending_index() -> dict[str, Any]:
+    return {
+        "IndexName": PENDING_INDEX,
+        "KeySchema": [
+            {"AttributeName": PENDING_QUEUE_ATTRIBUTE, "KeyType": "HASH"},
+            {"AttributeName": PENDING_DUE_ATTRIBUTE, "KeyType": "RANGE"},
+        ],
+        # The sweep re-reads each due item consistently before it acts.
+        "Projection": {"ProjectionType": "KEYS_ONLY"},
+    }
+
+
 def index_definitions() -> list[dict[str, Any]]:
-    return [_index(DAY_INDEX, "day")] + [
-        _index(CATEGORY_INDEXES[category], CATEGORY_PARTITION_ATTRIBUTES[category])
-        for category in Category
+    return [
+        _index(DAY_INDEX, "day"),
+        *(
+            _index(CATEGORY_INDEXES[category], CATEGORY_PARTITION_ATTRIBUTES[category])
+            for category in Category
+        ),
+        pending_index(),
     ]
 
 
 def _attribute_definitions() -> list[dict[str, str]]:
     names = ["pk", "sk", "day", "at", *CATEGORY_PARTITION_ATTRIBUTES.values()]
+    names += [PENDING_QUEUE_ATTRIBUTE, PENDING_DUE_ATTRIBUTE]
     return [{"AttributeName": name, "AttributeType": "S"} for name in names]
 
 
