@@ -35,6 +35,16 @@ def recent_logins() -> Response:
     return container.recent_logins.handle(app.current_request)
 
 
+# "Was this you?" buttons: the asked person's answer, handled before the route returns.
+@app.route(
+    "/slack/interactions",
+    methods=["POST"],
+    content_types=["application/x-www-form-urlencoded"],
+)
+def interactions() -> Response:
+    return container.interactions.handle(app.current_request)
+
+
 # EventBridge always sends its envelope, but replays and forwarders may not: let the
 # parser see any shape rather than fail in Chalice's envelope reader first.
 console_signin.event_class = AnyShapeEvent  # type: ignore[attr-defined]
@@ -52,6 +62,12 @@ def burst_summaries(event: CloudWatchEvent) -> dict[str, int]:
 @app.schedule(Cron(5, "*", "*", "*", "?", "*"), name="daily_digest")
 def daily_digest(event: CloudWatchEvent) -> dict[str, Any]:
     return {"digest": container.daily_digest(deadline=container.invocation(event.context))}
+
+
+# Every minute: questions nobody answered in CONFIRM_WITHIN_MINUTES escalate, once.
+@app.schedule(Rate(1, unit=Rate.MINUTES), name="pending_confirmations")
+def pending_confirmations(event: CloudWatchEvent) -> dict[str, int]:
+    return container.pending_confirmations(deadline=container.invocation(event.context))
 
 
 # Hourly: is the pipeline still able to see and deliver sign-ins? Posts only changes;

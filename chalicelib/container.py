@@ -22,6 +22,12 @@ from chalicelib.alerting.pipeline import SigninAlerter, Step
 from chalicelib.alerting.storms import BurstSummaries
 from chalicelib.aws_clients import CallLimits, InvocationDeadline
 from chalicelib.clock import Clock
+from chalicelib.confirm.answers import Interactions
+from chalicelib.confirm.asking import Confirmations
+from chalicelib.confirm.ledger import ConfirmLedger
+from chalicelib.confirm.slack_api import SlackApi
+from chalicelib.confirm.sweep import Escalations
+from chalicelib.confirm.users import UserFinder
 from chalicelib.recent_logins.handler import RecentLogins
 from chalicelib.settings import ConfigError, SecretResolver, Settings
 from chalicelib.slack.delivery import (
@@ -187,7 +193,10 @@ class Container:
 
     @cached_property
     def day_tally(self) -> DayTally:
-        return DayTally(self.dynamodb, self.settings.ledger_table)
+        settings = self.settings
+        return DayTally(
+            self.dynamodb, settings.ledger_table, retention_days=settings.ledger_retention_days
+        )
 
     @cached_property
     def burst_summary_poster(self) -> BurstSummaries:
@@ -211,6 +220,8 @@ class Container:
             notifier=self.notifier,
             clock=self._clock,
             table=table,
+            ask=self.confirmations.plan,
+            after_post=[self.confirmations.after_post],
             on_step=self._on_step,
         )
 
@@ -250,6 +261,79 @@ class Container:
             history=lambda: self.history,
             clock=self._clock,
             calls=self.slash_deadline,
+            # /recent-logins' own (shorter) clients and deadline, as its history's.
+            confirm_states=lambda event_ids: ConfirmLedger(
+                self.slash_dynamodb, self.settings.ledger_table
+            ).states(event_ids),
+        )
+
+    # -- "Was this you?" ---------------------------------------------------------------
+    def slack_api(self) -> SlackApi | None:
+        """The Web API client for questions; None when Slack is a webhook."""
+        if "_slack_api" not in self.__dict__:
+            settings = self.settings
+            token = self.secrets.value(
+                settings.slack_bot_token, settings.slack_bot_token_param, "SLACK_BOT_TOKEN"
+            )
+            self.__dict__["_slack_api"] = (
+                SlackApi(
+                    token, base_url=settings.slack_api_url, timeout=settings.slack_timeout_seconds
+                )
+                if token
+                else None
+            )
+        api: SlackApi | None = self.__dict__["_slack_api"]
+        return api
+
+    @cached_property
+    def confirm_ledger(self) -> ConfirmLedger:
+        return ConfirmLedger(self.dynamodb, self.settings.ledger_table)
+
+    @cached_property
+    def confirmations(self) -> Confirmations:
+        return Confirmations(
+            self.settings,
+            ledger=self.confirm_ledger,
+            users=UserFinder(self.settings.slack_user_map, self._required_slack_api),
+            slack=self.slack_api,
+            notifier=self.notifier,
+            tally=self.day_tally,
+            clock=self._clock,
+        )
+
+    def _required_slack_api(self) -> SlackApi:
+        api = self.slack_api()
+        if api is None:
+            raise ConfigError("SLACK_BOT_TOKEN: required for questions")
+        return api
+
+    @cached_property
+    def escalations(self) -> Escalations:
+        return Escalations(
+            self.settings,
+            ledger=self.confirm_ledger,
+            notifier=self.notifier,
+            tally=self.day_tally,
+            clock=self._clock,
+        )
+
+    def pending_confirmations(self, *, deadline: float) -> dict[str, int]:
+        return self.escalations.sweep(deadline=deadline).to_dict()
+
+    @cached_property
+    def interactions(self) -> Interactions:
+        return Interactions(
+            settings=lambda: self.settings,
+            verifier=self.request_verifier,
+            ledger=lambda: self.confirm_ledger,
+            slack=self.slack_api,
+            notifier=self.notifier,
+            escalations=lambda: self.escalations,
+            tally=lambda: self.day_tally,
+            clock=self._clock,
+            # One invocation at a time per container: the route sets the deadline its
+            # AWS calls (through the event handlers' clients) must fit in.
+            calls=self.deadline,
         )
 
     # -- the watchdog (chalicelib/watchdog/) ---------------------------------------------

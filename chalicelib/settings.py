@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ipaddress
 import os
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -61,6 +62,34 @@ def _severity_channels(raw: str) -> dict[Severity, str]:
     return channels
 
 
+# A Slack user, as `<@U...>` needs it: never from event data, so checked when read.
+SLACK_USER_ID = re.compile(r"^[UW][A-Z0-9]{2,20}$")
+# The one broadcast the app may send: a user group, a user, @here or @channel.
+_MENTION = re.compile(
+    r"^<(!subteam\^[A-Z0-9]{2,20}(\|[^<>]{0,80})?|@[UW][A-Z0-9]{2,20}|!here|!channel)>$"
+)
+
+
+def _user_map(raw: str) -> tuple[tuple[str, str], ...]:
+    """`arn:aws:iam::*:user/alice=U0ALICE,*@example.com=U0OPS` -> ordered (glob, user)."""
+    pairs: list[tuple[str, str]] = []
+    for pair in _split(raw):
+        pattern, sep, user_id = pair.rpartition("=")
+        if not sep or not pattern.strip() or not SLACK_USER_ID.match(user_id.strip()):
+            raise ConfigError(f"SLACK_USER_MAP: expected GLOB=UXXXXXXXX, got {pair!r}")
+        pairs.append((pattern.strip(), user_id.strip()))
+    return tuple(pairs)
+
+
+def _mention(raw: str) -> str:
+    if raw and not _MENTION.match(raw):
+        raise ConfigError(
+            "SLACK_ESCALATION_MENTION: expected <!subteam^S...>, <@U...>, <!here> or "
+            f"<!channel>, got {raw!r}"
+        )
+    return raw
+
+
 def _positive_int(env: Mapping[str, str], name: str, default: int) -> int:
     raw = env.get(name, "").strip()
     if not raw:
@@ -81,7 +110,7 @@ def _positive_float(env: Mapping[str, str], name: str, default: float) -> float:
     try:
         value = float(raw)
     except ValueError:
-        raise ConfigError(f"{name}: expected a number of seconds, got {raw!r}") from None
+        raise ConfigError(f"{name}: expected a number, got {raw!r}") from None
     if not value > 0:
         raise ConfigError(f"{name}: must be positive, got {raw}")
     return value
@@ -193,6 +222,12 @@ class Settings:
     slack_team_ids: tuple[str, ...] = ()
     slack_allowed_user_ids: tuple[str, ...] = ()
     slack_allowed_channel_ids: tuple[str, ...] = ()
+    # "Was this you?" (chalicelib/confirm): asks the person behind a sign-in in a DM.
+    confirm_enabled: bool = False
+    confirm_min_severity: Severity = Severity.MEDIUM
+    confirm_within_minutes: float = 15.0
+    slack_user_map: tuple[tuple[str, str], ...] = ()
+    slack_escalation_mention: str = ""
     # The watchdog (chalicelib/watchdog/) and what `manage.py deploy` sets around it.
     watchdog_enabled: bool = True
     watchdog_remind_hours: float = 24.0
@@ -253,6 +288,13 @@ class Settings:
             slack_team_ids=_split(get("SLACK_TEAM_ID")),
             slack_allowed_user_ids=_split(get("SLACK_ALLOWED_USER_IDS")),
             slack_allowed_channel_ids=_split(get("SLACK_ALLOWED_CHANNEL_IDS")),
+            confirm_enabled=_flag(env, "CONFIRM_ENABLED", False),
+            confirm_min_severity=Severity.parse(
+                get("CONFIRM_MIN_SEVERITY") or "MEDIUM", setting="CONFIRM_MIN_SEVERITY"
+            ),
+            confirm_within_minutes=_positive_float(env, "CONFIRM_WITHIN_MINUTES", 15.0),
+            slack_user_map=_user_map(get("SLACK_USER_MAP")),
+            slack_escalation_mention=_mention(get("SLACK_ESCALATION_MENTION")),
             watchdog_enabled=_flag(env, "WATCHDOG_ENABLED", True),
             watchdog_remind_hours=_positive_float(env, "WATCHDOG_REMIND_HOURS", 24.0),
             alarm_email=get("ALARM_EMAIL") or None,

@@ -34,4 +34,11 @@ def render(message: dict[str, Any]) -> str:
         elif kind == "context":
             for element in block.get("elements", []):
                 lines.append(f"  ┃ {_plain(element.get('text', ''))}")
+        elif kind == "actions":
+            buttons = [
+                f"[ {element['text']['text']} ]"
+                for element in block.get("elements", [])
+                if element.get("type") == "button"
+            ]
+            lines.append("  ┃ " + "  ".join(buttons))
     return "\n".join(lines)

@@ -5,7 +5,9 @@ text reason, 429 with Retry-After, or a hang. It can also enforce Slack's rate l
 (one message per second per channel, a small burst allowed) the way Slack does;
 chat.update has its own, looser per-method limit, as in Slack.
 Serves both the incoming-webhook path and the Web API's chat.postMessage/chat.update,
-and auth.test (ok, or `auth_error` such as `invalid_auth`).
+and what "Was this you?" uses: conversations.open, chat.postMessage to a user or DM,
+users.lookupByEmail (from `users_by_email`) and interaction `response_url`s; and
+auth.test (ok, or `auth_error` such as `invalid_auth`).
 """
 
 from __future__ import annotations
@@ -98,6 +100,8 @@ class SlackSink:
         self.update_rate_limit = update_rate_limit or tier3()
         self._lock = threading.Lock()
         self._ts = 0
+        # users.lookupByEmail answers from here: e-mail -> Slack user ID.
+        self.users_by_email: dict[str, str] = {}
         # auth.test (the watchdog's token check): "" answers ok, else {"ok": false,
         # "error": auth_error}, e.g. "invalid_auth" for a revoked token. Its requests are
         # kept apart from `requests`, so they never count as messages.
@@ -115,6 +119,11 @@ class SlackSink:
                 length = int(self.headers.get("content-length") or 0)
                 body = self.rfile.read(length)
                 sink._answer(self, body)
+
+            def do_GET(self) -> None:  # slack_sdk sends users.lookupByEmail as a GET
+                path, _, query = self.path.partition("?")
+                self.path = path
+                sink._answer(self, query.encode(), form=True)
 
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self._server.daemon_threads = True
@@ -168,7 +177,29 @@ class SlackSink:
         return sum(1 for r in self.requests if r.status == status)
 
     # -- the answer -------------------------------------------------------------
-    def _answer(self, handler: BaseHTTPRequestHandler, body: bytes) -> None:
+    def _api_ok(self, path: str, body: bytes, ts: str) -> dict[str, Any]:
+        """What Slack answers a successful Web API call, per method."""
+        try:
+            params: dict[str, Any] = json.loads(body or b"{}")
+        except ValueError:
+            params = {k: v[0] for k, v in parse_qs(body.decode()).items()}
+        method = path.rsplit("/", 1)[-1]
+        if method == "conversations.open":
+            user = str(params.get("users", "U0")).split(",")[0]
+            return {"ok": True, "channel": {"id": "D" + user[1:]}}
+        if method == "users.lookupByEmail":
+            user_id = self.users_by_email.get(str(params.get("email", "")).lower())
+            if user_id is None:
+                return {"ok": False, "error": "users_not_found"}
+            return {"ok": True, "user": {"id": user_id, "deleted": False, "is_bot": False}}
+        channel = str(params.get("channel", ""))
+        if method == "chat.update":
+            return {"ok": True, "ts": params.get("ts", ts), "channel": channel}
+        if channel[:1] in ("D", "U"):  # a DM: Slack answers with the IM channel
+            return {"ok": True, "ts": ts, "channel": "D" + channel[1:]}
+        return {"ok": True, "ts": ts, "channel": "C0SINK"}
+
+    def _answer(self, handler: BaseHTTPRequestHandler, body: bytes, form: bool = False) -> None:
         if handler.path.endswith("/auth.test"):
             self._answer_auth_test(handler, body)
             return
@@ -182,10 +213,13 @@ class SlackSink:
                 reply = Reply(429, "rate_limited", retry_after=limit.retry_after)
             self._ts += 1
             ts = f"{int(time.time())}.{self._ts:06d}"
+            headers = {k.lower(): v for k, v in handler.headers.items()}
+            if form:
+                headers["content-type"] = "application/x-www-form-urlencoded"
             self.requests.append(
                 Received(
                     handler.path,
-                    {k.lower(): v for k, v in handler.headers.items()},
+                    headers,
                     body,
                     now,
                     reply.status,
@@ -197,7 +231,7 @@ class SlackSink:
         api = handler.path.startswith("/api/")
         if api:
             if reply.status == 200 and not reply.api_error:
-                payload: dict[str, Any] = {"ok": True, "ts": ts, "channel": "C0SINK"}
+                payload: dict[str, Any] = self._api_ok(handler.path, body, ts)
             else:
                 payload = {"ok": False, "error": reply.api_error or reply.body}
             text = json.dumps(payload)

@@ -4,7 +4,7 @@ Starts a local AWS emulator (moto server) and a local Slack sink on 127.0.0.1,
 provisions the ledger, replays bundled sample sign-ins through the real
 `console_signin` handler, and prints each Slack message as a person would read it,
 plus what was not alerted and why; then asks `/recent-logins` through the real route
-with a request signed as Slack signs it.
+with a request signed as Slack signs it; then "Was this you?" (tools/demo_confirm.py).
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from typing import Any
 from localdev.aws import LocalAws
 from localdev.render import render
 from localdev.slack_sink import Reply, SlackSink
+from tools.demo_confirm import run_confirm_demo
 from tools.provision import provision
 
 EVENTS = Path(__file__).resolve().parent.parent / "tests" / "events"
@@ -106,6 +107,8 @@ def run(args: argparse.Namespace) -> int:
             f"{len(SCRIPT)} events in ({len(recorded)} distinct), {len(sink.messages)} Slack "
             f"messages, {sink.count(500)} Slack error retried, {in_ledger} sign-ins in the ledger."
         )
+        print()
+        run_confirm_demo(sink, DEMO_SIGNING_SECRET)
     return 0
 
 

@@ -32,6 +32,7 @@ from tools.throttling import ensure_stage_throttling
 
 SIGNIN_FUNCTION = "console_signin"
 SLASH_COMMAND_PATH = "slack/recent-logins"
+INTERACTIONS_PATH = "slack/interactions"
 
 
 class DeployError(RuntimeError):
@@ -261,6 +262,8 @@ def print_report(report: DeployReport) -> None:
     urls = {url for region in report.regions if (url := region.slash_command_url)}
     if urls:
         print(f"\nPaste into the Slack app's /recent-logins command: {sorted(urls)[0]}")
+        interactions = sorted(urls)[0].replace(SLASH_COMMAND_PATH, INTERACTIONS_PATH)
+        print(f"and into its Interactivity request URL (Was this you?): {interactions}")
 
 
 def _regions(raw: str) -> list[str]:

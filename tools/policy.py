@@ -18,7 +18,9 @@ from tools.stages import PROJECT_DIR, Stage, load_stages
 
 # What chalicelib calls on the ledger: the pipeline's BatchGetItem and its commit
 # (TransactWriteItems, authorised part by part as PutItem and UpdateItem), claims and the
-# "sent" mark (UpdateItem), and Query on the table and its indexes for /recent-logins.
+# "sent" mark (UpdateItem), and Query on the table and its indexes for /recent-logins;
+# "Was this you?" (chalicelib/confirm) uses GetItem, UpdateItem, BatchGetItem and a Query
+# of the confirm_pending index.
 LEDGER_ACTIONS = (
     "dynamodb:GetItem",
     "dynamodb:BatchGetItem",

@@ -8,7 +8,7 @@ Nothing here reads or writes anything; nothing branches on the text of a reason.
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -99,7 +99,11 @@ class Decider:
         now: float,
         claim: Claim,
         can_update: bool,
+        note: Sequence[dict[str, Any]] = (),
+        ask_user: str = "",
     ) -> Plan:
+        """`note` and `ask_user`: the alert's "asked <@U...>" line and whom it names
+        (a question planned for this verdict; see confirm/asking.py)."""
         settings = self._settings
         lookup = snapshot.get
         verdict = evaluate(signin, settings)
@@ -133,7 +137,7 @@ class Decider:
 
         message = None
         if verdict.alert:
-            message = self._message(signin, verdict, storm, can_update)
+            message = self._message(signin, verdict, storm, can_update, note)
         channel = settings.slack_channel_by_severity.get(verdict.severity)
         held = claim if verdict.alert else None
         item = event_item(
@@ -144,6 +148,7 @@ class Decider:
             claim=held,
             message=message,
             channel=channel,
+            ask_user=ask_user if message is not None else "",
         )
         burst_line = None
         if storm.opened is not None and storm.decision.count is not None:
@@ -216,7 +221,12 @@ class Decider:
         )
 
     def _message(
-        self, signin: SignIn, verdict: Verdict, storm: StormPlan, can_update: bool
+        self,
+        signin: SignIn,
+        verdict: Verdict,
+        storm: StormPlan,
+        can_update: bool,
+        note: Sequence[dict[str, Any]] = (),
     ) -> Mapping[str, Any]:
         settings = self._settings
         if storm.opened is not None and storm.decision.count is not None:
@@ -228,7 +238,7 @@ class Decider:
                 summary_every=summary_every(settings, can_update),
             )
         try:
-            return build_message(signin, verdict, settings)
+            return build_message(signin, verdict, settings, note)
         except Exception as error:  # an alert with a plain message beats no alert
             log.warning("alert message fell back to text: %s", type(error).__name__)
             return {"text": notification_text(signin, verdict)}

@@ -29,7 +29,8 @@ from chalicelib.alerting.commit import Committer
 from chalicelib.alerting.decide import Decider, Plan
 from chalicelib.alerting.gather import Gatherer
 from chalicelib.alerting.storms import BurstSummaries
-from chalicelib.judge.rules import evaluate
+from chalicelib.confirm.asking import Question
+from chalicelib.judge.rules import Verdict, evaluate
 from chalicelib.settings import Settings
 from chalicelib.signin.parse import SignIn, parse_signin
 from chalicelib.slack.alert_message import build_message
@@ -92,15 +93,6 @@ class Handled:
         }
 
 
-class AfterPost(Protocol):
-    """A step between deliver and mark sent (e.g. a direct message); its writes join
-    the "sent" transaction. It must not raise for a posted alert's sake."""
-
-    def __call__(
-        self, signin: SignIn, delivered: Delivered, *, deadline: float
-    ) -> Sequence[Write]: ...
-
-
 @dataclass(frozen=True)
 class Alert:
     """What to post and under which claim."""
@@ -110,6 +102,20 @@ class Alert:
     channel: str | None
     claim: Claim
     plan: Plan | None = None  # None when taking over an alert recorded earlier
+    ask_user: str = ""  # the Slack user the alert says is asked "Was this you?"
+
+
+class AfterPost(Protocol):
+    """A step between deliver and mark sent (e.g. a direct message); its writes join
+    the "sent" transaction. It must not raise for a posted alert's sake."""
+
+    def __call__(
+        self, signin: SignIn, alert: Alert, delivered: Delivered, *, deadline: float
+    ) -> Sequence[Write]: ...
+
+
+def _nobody_asked(signin: SignIn, verdict: Verdict) -> Question | None:
+    return None
 
 
 class SigninAlerter:
@@ -127,6 +133,7 @@ class SigninAlerter:
         table: str,
         monotonic: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
+        ask: Callable[[SignIn, Verdict], Question | None] = _nobody_asked,
         after_post: Sequence[AfterPost] = (),
         on_step: Callable[[Step], None] = lambda step: None,
     ) -> None:
@@ -144,6 +151,8 @@ class SigninAlerter:
         self._monotonic = monotonic
         self._sleep = sleep
         self._rng = random.Random()
+        # Whom the alert will say is asked (before its message is built and committed).
+        self._ask = ask
         self._after_post = tuple(after_post)
         self._on_step = on_step  # an observer of the steps (tests inject faults here)
 
@@ -162,9 +171,21 @@ class SigninAlerter:
             if recorded is not None:
                 return self._recorded(signin, Stored.of(recorded), claim, deadline)
             self._on_step(Step.DECIDE)
+            can_update = _web_api(self._settings)
             plan = self._decider.decide(
-                signin, snapshot, now=now, claim=claim, can_update=_web_api(self._settings)
+                signin, snapshot, now=now, claim=claim, can_update=can_update
             )
+            question = self._ask(signin, plan.verdict) if plan.message is not None else None
+            if question is not None:  # decide is pure: again, with the alert's "asked" line
+                plan = self._decider.decide(
+                    signin,
+                    snapshot,
+                    now=now,
+                    claim=claim,
+                    can_update=can_update,
+                    note=question.alert_blocks,
+                    ask_user=question.user_id,
+                )
             self._on_step(Step.COMMIT)
             if self._committer.commit(plan.writes):
                 break
@@ -182,7 +203,10 @@ class SigninAlerter:
                 plan.verdict.skip_reason,
                 plan,
             )
-        alert = Alert(plan.verdict.severity.name, plan.message, plan.channel, plan.claim, plan)
+        ask_user = question.user_id if question is not None else ""
+        alert = Alert(
+            plan.verdict.severity.name, plan.message, plan.channel, plan.claim, plan, ask_user
+        )
         return self._deliver(signin, alert, deadline)
 
     def _recorded(self, signin: SignIn, stored: Stored, claim: Claim, deadline: float) -> Handled:
@@ -203,7 +227,7 @@ class SigninAlerter:
             except Exception:
                 self._give_back(signin, claim, 0, "message")
                 raise
-        alert = Alert(stored.severity, message, stored.channel, claim)
+        alert = Alert(stored.severity, message, stored.channel, claim, ask_user=stored.ask_user)
         return self._deliver(signin, alert, deadline)
 
     def _slack(self) -> SlackNotifier:
@@ -224,7 +248,7 @@ class SigninAlerter:
         also: list[Write] = []
         for step in self._after_post:
             try:
-                also += step(signin, delivered, deadline=deadline)
+                also += step(signin, alert, delivered, deadline=deadline)
             except Exception as error:  # the alert is posted: never post it twice
                 log.error("after-post step failed: %s", type(error).__name__)
         opened = alert.plan.opened if alert.plan else None

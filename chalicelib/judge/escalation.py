@@ -49,4 +49,5 @@ def apply_places(verdict: Verdict, places: Places, settings: Settings) -> Verdic
         severity = max(severity, Severity.HIGH)
         words.append("impossible travel")
     title = f"{verdict.title} ({', '.join(words)})"
-    return escalate(verdict, severity, title, places.reasons, settings)
+    escalated = escalate(verdict, severity, title, places.reasons, settings)
+    return replace(escalated, new_place=True)

@@ -55,8 +55,10 @@ class RecentLogins:
         verifier: Callable[[], RequestVerifier],
         history: Callable[[], SigninHistory],
         clock: Callable[[], datetime],
+        confirm_states: Callable[[list[str]], Mapping[str, str]] | None = None,
         calls: InvocationDeadline | None = None,
     ) -> None:
+        self._confirm_states = confirm_states  # "Was this you?" marks, when it is on
         # Factories, so that a broken setting is a logged refusal, not a 500.
         self._settings = settings
         self._verifier = verifier
@@ -140,7 +142,13 @@ class RecentLogins:
         except Exception as error:  # DynamoDB throttled or unreachable
             return unavailable_reply(), Answer("ledger_unavailable", type(error).__name__)
         reason = f"{len(history.entries)} entries, {history.calls} calls"
-        return recent_reply(command, history, settings), Answer("answered", reason)
+        marks = None
+        if settings.confirm_enabled and self._confirm_states is not None:
+            try:
+                marks = self._confirm_states([entry.event_id for entry in history.entries])
+            except Exception as error:  # the listing without its marks beats no listing
+                reason += f", no confirmation marks: {type(error).__name__}"
+        return recent_reply(command, history, settings, marks), Answer("answered", reason)
 
     def _log(
         self,

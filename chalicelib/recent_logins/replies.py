@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from chalicelib.recent_logins.command import MAX_QUOTED_WORD, USAGE, BadCommand, Command
@@ -73,7 +74,13 @@ def command_words(command: Command, settings: Settings) -> str:
     return noun
 
 
-def recent_reply(command: Command, history: History, settings: Settings) -> dict[str, Any]:
+def recent_reply(
+    command: Command,
+    history: History,
+    settings: Settings,
+    marks: Mapping[str, str] | None = None,
+) -> dict[str, Any]:
+    """`marks`: the "Was this you?" state per eventID when questions are on, else None."""
     window = f"in the last {command.window_text}"
     counts = history.window
     breakdown = (
@@ -112,7 +119,10 @@ def recent_reply(command: Command, history: History, settings: Settings) -> dict
     blocks: list[dict[str, Any]] = [_section(f"*{headline}*")]
     if filtered:
         blocks.append(_context(breakdown))
-    lines = [entry_line(entry, settings) for entry in history.entries]
+    lines = [
+        entry_line(entry, settings, None if marks is None else marks.get(entry.event_id, ""))
+        for entry in history.entries
+    ]
     # Whole lines packed into sections: at most five lines of MAX_ENTRY_TEXT fit in one,
     # so fifty entries take ten sections, far below MAX_BLOCKS, and no entry is cut.
     section: list[str] = []
@@ -133,9 +143,20 @@ def recent_reply(command: Command, history: History, settings: Settings) -> dict
 _MARKS = {"success": ":white_check_mark:", "failure": ":x:"}
 
 
-def entry_line(entry: Entry, settings: Settings) -> str:
+# "Was this you?" per sign-in (chalicelib/confirm/state.ConfirmState values).
+_CONFIRM_MARKS = {
+    "confirmed": ":ok_hand: confirmed",
+    "denied": ":rotating_light: *denied*",
+    "unanswered": ":hourglass: unanswered",
+    "asked": ":speech_balloon: asked",
+    "failed": "not asked (DM failed)",
+}
+
+
+def entry_line(entry: Entry, settings: Settings, confirm: str | None = None) -> str:
     """One sign-in: time, result mark, principal (with its kind), account, source IP,
-    MFA (the alert's words), region. Names are code spans: Slack links nothing there."""
+    MFA (the alert's words), region, and (`confirm` not None) whether the person
+    confirmed it. Names are code spans: Slack links nothing there."""
     principal = principal_words(
         entry.principal_type,
         entry.display_name,
@@ -154,4 +175,6 @@ def entry_line(entry: Entry, settings: Settings) -> str:
         f"*{principal}*{reason} · {safe(settings.account_label(entry.account_id), 90)}"
         f" · {safe(entry.source_ip, 64)} · {mfa} · {safe(entry.region, 32)}"
     )
+    if confirm is not None:
+        line += " · " + _CONFIRM_MARKS.get(confirm, "not asked")
     return clip(line, MAX_ENTRY_TEXT)

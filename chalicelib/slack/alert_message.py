@@ -8,7 +8,7 @@ and clipped to Slack's limits after escaping, never inside an entity.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
@@ -149,7 +149,13 @@ def notification_text(signin: SignIn, verdict: Verdict) -> str:
     return safe(text, MAX_NOTIFICATION_TEXT)
 
 
-def build_message(signin: SignIn, verdict: Verdict, settings: Settings) -> dict[str, Any]:
+def build_message(
+    signin: SignIn,
+    verdict: Verdict,
+    settings: Settings,
+    extra_blocks: Sequence[dict[str, Any]] = (),
+) -> dict[str, Any]:
+    """`extra_blocks` follow the header: the "asked <@U...>" line of a question."""
     labels = LABELS[settings.language]
     result = result_word(signin, labels)
     if signin.failure_reason:
@@ -220,6 +226,6 @@ def build_message(signin: SignIn, verdict: Verdict, settings: Settings) -> dict[
     header = f"{SEVERITY_EMOJI[verdict.severity]} {verdict.severity.name}: {verdict.title}"
     return {
         "text": notification_text(signin, verdict),
-        "blocks": [header_block(header)],
+        "blocks": [header_block(header), *extra_blocks],
         "attachments": [{"color": SEVERITY_COLOURS[verdict.severity], "blocks": details}],
     }

@@ -36,6 +36,14 @@ def digest_message(summary: DaySummary) -> dict[str, Any]:
         ("Bursts", str(t["bursts"])),
         ("Other sign-in events", str(t["other_events"])),
     ]
+    # "Was this you?" counters: absent from a summary built without them.
+    asked, confirmed, denied, unanswered = (
+        t.get(name, 0) for name in ("asked", "confirmed", "denied", "unanswered")
+    )
+    if asked:
+        answers = f"{confirmed} confirmed, {denied} denied, {unanswered} unanswered"
+        fields.append(("Was this you?", f"{asked} asked: {answers}"))
+        headline += f"; asked {asked}: {answers}"
     busiest = [
         f"{label}: {count} sign-ins, {failures} failed"
         for label, count, failures in summary.busiest

@@ -49,6 +49,11 @@ DIGEST_COUNTERS = {
     "impossible_travel": "impossible_travel",
     "bursts": BURSTS,
     "other_events": OTHER_EVENTS,
+    # "Was this you?" questions (chalicelib/confirm), by the day of the sign-in.
+    "asked": "asked",
+    "confirmed": "confirmed",
+    "denied": "denied",
+    "unanswered": "unanswered",
 }
 
 
@@ -163,9 +168,19 @@ def day_writes(
 class DayTally:
     """What the digest reads and the mark that it posted once."""
 
-    def __init__(self, dynamodb: Any, table_name: str) -> None:
+    def __init__(self, dynamodb: Any, table_name: str, *, retention_days: int = 40) -> None:
         self._db = dynamodb
         self._table = table_name
+        self._retention_days = retention_days
+
+    def count_write(self, day: date, counts: Mapping[str, int]) -> Write:
+        """Adding to the day's counters, as a transaction part."""
+        key = day_counter_key(day.isoformat())
+        return add_update(self._table, key, counts, _ttl(day.isoformat(), self._retention_days))
+
+    def count(self, day: date, counts: Mapping[str, int]) -> None:
+        """Add to the day's counters now (a question answered or escalated)."""
+        self._db.update_item(**self.count_write(day, counts)["Update"])
 
     def read(self, day: date) -> DaySummary:
         items: list[dict[str, Any]] = []

@@ -68,6 +68,7 @@ class Stored:
     channel: str | None = None
     claim_id: str = ""
     severity: str = ""
+    ask_user: str = ""
 
     @classmethod
     def of(cls, item: Mapping[str, Any]) -> Stored:
@@ -87,6 +88,8 @@ class Stored:
             item.get("channel", {}).get("S") or None,
             item.get("claim_id", {}).get("S", ""),
             item.get("severity", {}).get("S", ""),
+            # Asked already (a crash before the "sent" mark): nobody is asked again.
+            "" if "confirm_state" in item else item.get("ask_user", {}).get("S", ""),
         )
 
 
@@ -99,6 +102,7 @@ def event_item(
     claim: Claim | None = None,
     message: Mapping[str, Any] | None = None,
     channel: str | None = None,
+    ask_user: str = "",
 ) -> dict[str, Any]:
     """The sign-in's item. With a `claim` it is an alert claimed by this invocation
     (status `delivering`), carrying the message it will post."""
@@ -122,6 +126,8 @@ def event_item(
         item["message"] = {"S": json.dumps(message, ensure_ascii=False)}
     if channel:
         item["channel"] = {"S": channel}
+    if ask_user:  # the alert says this Slack user is asked: a takeover asks them too
+        item["ask_user"] = {"S": ask_user}
     if verdict.reasons:
         item["reasons"] = {"L": [{"S": reason} for reason in verdict.reasons]}
     if verdict.skip_reason:

@@ -129,6 +129,28 @@ def _index(
     }
 
 
+# "Was this you?" questions that may still need an escalation: a sparse index, since
+# only an event item with an open question carries `confirm_queue` (one constant value)
+# and `confirm_due` (`<epoch>#<eventID>`, when it escalates). The sweep reads the due
+# part of one partition, never a Scan; an answered question leaves the index.
+PENDING_INDEX = "confirm_pending"
+PENDING_QUEUE_ATTRIBUTE = "confirm_queue"
+PENDING_DUE_ATTRIBUTE = "confirm_due"
+PENDING_QUEUE = "PENDING"
+
+
+def pending_index() -> dict[str, Any]:
+    return {
+        "IndexName": PENDING_INDEX,
+        "KeySchema": [
+            {"AttributeName": PENDING_QUEUE_ATTRIBUTE, "KeyType": "HASH"},
+            {"AttributeName": PENDING_DUE_ATTRIBUTE, "KeyType": "RANGE"},
+        ],
+        # The sweep re-reads each due item consistently before it acts.
+        "Projection": {"ProjectionType": "KEYS_ONLY"},
+    }
+
+
 def index_definitions() -> list[dict[str, Any]]:
     return [
         _index(SIGNIN_INDEX, SIGNIN_PARTITION_ATTRIBUTE, "at", LISTING_ATTRIBUTES),
@@ -139,6 +161,7 @@ def index_definitions() -> list[dict[str, Any]]:
         _index(NAME_INDEX, NAME_PARTITION_ATTRIBUTE, "at", LISTING_ATTRIBUTES),
         _index(ACCOUNT_INDEX, ACCOUNT_PARTITION_ATTRIBUTE, "at", LISTING_ATTRIBUTES),
         _index(DIRECTORY_INDEX, DIRECTORY_PARTITION_ATTRIBUTE, DIRECTORY_SORT_ATTRIBUTE, None),
+        pending_index(),
     ]
 
 

@@ -8,6 +8,7 @@ import hashlib
 import hmac
 import json
 import time
+from datetime import UTC, datetime
 from types import SimpleNamespace
 from typing import Any
 from urllib.parse import urlencode
@@ -165,6 +166,58 @@ def test_transactions_and_batches_are_checked_item_by_item() -> None:
     [write_call] = calls_for("dynamodb", "BatchWriteItem", batch_write, "us-east-1")
     assert write_call == Call("dynamodb:BatchWriteItem", table)
     assert not allows(stage_policy("prod-us-east-1"), write_call)
+
+
+@pytest.mark.parametrize("stage_name", STAGES)
+def test_every_call_was_this_you_makes_is_allowed_by_the_stage_policy(
+    stage_name: str, aws: None, slack_sink: SlackSink, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Asked, one person says no, another says nothing, the sweep escalates: as the stage."""
+    from tests.functional.confirm_flow import Flow, MovingClock, confirm_env
+
+    stage = load_stages()[stage_name]
+    create_ledger_table(
+        boto3.client("dynamodb", region_name=stage.ledger_region), stage.ledger_table
+    )
+    ssm = boto3.client("ssm", region_name=stage.region)
+    for name in stage.secret_parameters.values():
+        ssm.put_parameter(Name=name, Value="unused", Type="SecureString")
+    env = {
+        **confirm_env(slack_sink, SLACK_USER_MAP="arn:aws:iam::*:user/*=U0ALICE"),
+        **stage.environment,
+        "AWS_REGION": stage.region,
+        "SLACK_WEBHOOK_URL": "",
+        "SLACK_WEBHOOK_URL_PARAM": "",
+        "SLACK_SIGNING_SECRET_PARAM": "",
+    }
+    clock = MovingClock(datetime.now(UTC))
+    container = Container(env, clock=clock)
+    monkeypatch.setattr(app_module, "container", container)
+
+    with recording_aws_calls(monkeypatch) as recorder, Client(app_module.app) as client:
+        # Warm, as after a first event: the test client gives an invocation 3 s.
+        assert container.alerter is not None and container.interactions is not None
+        container.notifier()
+        container.slack_api()
+        flow = Flow(client, slack_sink, None, clock)
+        flow.signin("e-no", at=clock.now)
+        flow.signin("e-silent", user="bob", at=clock.now)
+        flow.click("signin_not_me", "e-no")
+        clock.advance(minutes=20)
+        flow.sweep()
+        listing = urlencode({"team_id": "T0SECTEAM", "user_id": "U0ALICE", "text": ""}).encode()
+        client.http.post(
+            "/slack/recent-logins",
+            headers=slack_headers(env["SLACK_SIGNING_SECRET"], listing),
+            body=listing,
+        )
+
+    assert len(flow.channel_posts()) == 4  # two alerts, a denial, a silence
+    actions = {call.action for call in recorder.calls}
+    assert {"dynamodb:UpdateItem", "dynamodb:Query", "dynamodb:BatchGetItem"} <= actions
+    policy = stage_policy(stage_name)
+    denied = sorted({call for call in recorder.calls if not allows(policy, call)}, key=str)
+    assert denied == []
 
 
 @pytest.mark.parametrize("stage_name", STAGES)

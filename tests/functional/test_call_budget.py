@@ -17,7 +17,8 @@ from tests.conftest import load_event
 
 T0 = datetime(2026, 11, 20, 9, 0, 0, tzinfo=UTC)
 
-# sign-in: (calls pinned, budget from issue 8)
+# sign-in: (calls pinned, budget from issue 8). Confirmations are off by default; a
+# sign-in that asks "Was this you?" is pinned in test_confirm_pipeline.py (6 calls).
 BUDGET = {
     "root success, first time": (4, 4),
     "success from a new IP": (4, 4),

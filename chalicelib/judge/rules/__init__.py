@@ -90,6 +90,8 @@ class Verdict:
     skip_reason: str = ""
     trusted_network: bool = False
     skip: Skip | None = None  # the kind of `skip_reason`; None when it alerts
+    # A new IP, a new country or impossible travel (judge/escalation.apply_places).
+    new_place: bool = False
 
 
 def is_alerting_event(signin: SignIn) -> bool:

@@ -1,0 +1,33 @@
+"""Editing a posted channel alert in place: its question line says what became of it."""
+
+from __future__ import annotations
+
+import time
+
+from chalicelib import logs
+from chalicelib.confirm.question import with_note
+from chalicelib.confirm.state import AlertRef
+from chalicelib.slack.delivery import SlackNotifier
+
+# chat.update waits at most this long: an answer must be handled within Slack's 3 s.
+UPDATE_SECONDS = 2.0
+
+
+def update_alert(
+    notifier: SlackNotifier, alert: AlertRef | None, note: str, deadline: float
+) -> bool:
+    """Replace the alert's question line; the details (its attachment) are kept, since
+    chat.update leaves attachments alone when none are given."""
+    if alert is None or not alert.channel or not alert.ts:
+        return False
+    try:
+        notifier.update(
+            {"text": alert.text, "blocks": with_note(alert.blocks, note)},
+            channel=alert.channel,
+            ts=alert.ts,
+            deadline=min(deadline, time.monotonic() + UPDATE_SECONDS),
+        )
+    except Exception as error:  # the answer is recorded; a stale line is only logged
+        logs.emit({"message": "confirm: alert not updated", "error": str(error)[:200]})
+        return False
+    return True

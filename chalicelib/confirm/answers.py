@@ -1,0 +1,238 @@
+"""`POST /slack/interactions`: the answer to "Was this you?".
+
+Verified exactly as `/recent-logins` (v0 signature, five minutes, 401 for anything
+unsigned), then the workspace allow-list; the `/recent-logins` user allow-list does not
+apply, since the asked person must be able to answer. Everything an answer causes is
+done before the route returns (within Slack's three seconds): the ledger write, the
+alert's update, the DM's thank-you, a denial's escalation. Slack ignores the body of
+the answer to a button click, so a reply for the clicker goes to `response_url`.
+Every path after verification is a 200, never a 500.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import parse_qs
+
+from chalice.app import Response
+
+from chalicelib import logs
+from chalicelib.aws_clients import InvocationDeadline
+from chalicelib.clock import Clock
+from chalicelib.confirm.alert_update import update_alert
+from chalicelib.confirm.ledger import ConfirmLedger, count
+from chalicelib.confirm.question import ACTIONS, answer_note, minutes_between, thanks_message
+from chalicelib.confirm.slack_api import SlackApi
+from chalicelib.confirm.state import ANSWERABLE, Answer, AskedSignin, ConfirmState
+from chalicelib.confirm.sweep import Escalations
+from chalicelib.settings import Settings
+from chalicelib.slack.delivery import SlackNotifier
+from chalicelib.slack.verify import RequestVerifier
+from chalicelib.store.day_tally import DayTally
+
+# A block_actions payload carries the whole message clicked: a few KB.
+MAX_BODY_BYTES = 65_536
+# Slack waits three seconds; keep room for API Gateway and the network.
+TIME_LIMIT_SECONDS = 2.5
+_EVENT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$")
+_USER_ID = re.compile(r"^[UW][A-Z0-9]{2,20}$")
+
+
+@dataclass(frozen=True)
+class Click:
+    team_id: str
+    user_id: str
+    answer: Answer
+    event_id: str
+    response_url: str
+
+
+@dataclass(frozen=True)
+class Outcome:
+    status: str
+    reply: str = ""  # the ephemeral text for the clicker; empty: nothing to say
+
+
+def parse_click(form: Mapping[str, str]) -> Click | str:
+    """The click, or why it is not one (for the log)."""
+    try:
+        payload = json.loads(form.get("payload", ""))
+    except ValueError:
+        return "payload is not JSON"
+    if not isinstance(payload, dict):
+        return "payload is not an object"
+    if payload.get("type") != "block_actions":
+        return f"payload type {str(payload.get('type'))[:40]!r} not handled"
+    actions = payload.get("actions")
+    ours = [
+        action
+        for action in (actions if isinstance(actions, list) else [])
+        if isinstance(action, dict) and action.get("action_id") in ACTIONS
+    ]
+    if not ours:
+        return "no was-this-you action"
+    team, user = payload.get("team"), payload.get("user")
+    team_id = str(team.get("id", "")) if isinstance(team, dict) else ""
+    user_id = str(user.get("id", "")) if isinstance(user, dict) else ""
+    response_url = payload.get("response_url")
+    return Click(
+        team_id=team_id,
+        user_id=user_id,
+        answer=ACTIONS[ours[0]["action_id"]],
+        event_id=str(ours[0].get("value", "")),
+        response_url=response_url if isinstance(response_url, str) else "",
+    )
+
+
+class Interactions:
+    def __init__(
+        self,
+        *,
+        settings: Callable[[], Settings],
+        verifier: Callable[[], RequestVerifier],
+        ledger: Callable[[], ConfirmLedger],
+        slack: Callable[[], SlackApi | None],
+        notifier: Callable[[], SlackNotifier],
+        escalations: Callable[[], Escalations],
+        tally: Callable[[], DayTally],
+        clock: Clock,
+        calls: InvocationDeadline | None = None,
+    ) -> None:
+        # Factories: a broken setting is a logged refusal, not a 500.
+        self._settings = settings
+        self._verifier = verifier
+        self._ledger = ledger
+        self._slack = slack
+        self._notifier = notifier
+        self._escalations = escalations
+        self._tally = tally
+        self._clock = clock
+        self._calls = calls or InvocationDeadline()  # what the AWS clients fit into
+
+    def handle(self, request: Any) -> Response:
+        started = time.monotonic()
+        self._calls.start(started + TIME_LIMIT_SECONDS)
+        raw = getattr(request, "raw_body", b"") or b""
+        body = raw.encode() if isinstance(raw, str) else bytes(raw)
+        headers: Mapping[str, str] = getattr(request, "headers", None) or {}
+        try:
+            refusal = self._verifier().verify(body, headers).refusal
+            reason = refusal.value if refusal else ""
+        except Exception as error:  # a missing SSM parameter, a bad setting
+            reason = f"no signing secret: {type(error).__name__}"
+        if not reason and len(body) > MAX_BODY_BYTES:
+            reason = "body too large"
+        if reason:
+            self._log(Outcome("refused", reason), started)
+            return Response(
+                body="Unauthorized", status_code=401, headers={"Content-Type": "text/plain"}
+            )
+
+        form = {
+            name: values[0]
+            for name, values in parse_qs(body.decode("utf-8", errors="replace")).items()
+        }
+        click = parse_click(form)
+        if isinstance(click, str):
+            self._log(Outcome("ignored", click), started)
+            return Response(body="", status_code=200)
+        try:
+            outcome = self._answer(click, deadline=started + TIME_LIMIT_SECONDS)
+        except Exception as error:  # DynamoDB down, a bug: logged, never a 500 to Slack
+            outcome = Outcome(
+                f"error: {type(error).__name__}",
+                ":hourglass: Your answer could not be recorded just now. Please try again.",
+            )
+        if outcome.reply:
+            self._reply(click, outcome.reply)
+        self._log(outcome, started, click)
+        return Response(body="", status_code=200)
+
+    def _answer(self, click: Click, *, deadline: float) -> Outcome:
+        settings = self._settings()
+        if not settings.slack_team_ids or click.team_id not in settings.slack_team_ids:
+            return Outcome("not_allowed: workspace")
+        if not settings.confirm_enabled:
+            return Outcome("disabled", "These questions are switched off.")
+        if not _EVENT_ID.match(click.event_id) or not _USER_ID.match(click.user_id):
+            return Outcome("malformed", "I could not find that sign-in.")
+        asked = self._ledger().read(click.event_id)
+        if asked is None or asked.state is ConfirmState.NOT_ASKED or not asked.user_id:
+            return Outcome("unknown", "I could not find a question about that sign-in.")
+        if click.user_id != asked.user_id:
+            return Outcome("wrong_user", f"Only <@{asked.user_id}> can answer this.")
+        if asked.state not in ANSWERABLE:
+            return Outcome("already_answered", _already(asked))
+        now = self._clock()
+        if not self._ledger().answer(click.event_id, click.answer, user_id=click.user_id, at=now):
+            latest = self._ledger().read(click.event_id)  # a second click won the race
+            return Outcome("already_answered", _already(latest) if latest else "")
+        denied = click.answer is Answer.NOT_ME
+        count(self._tally(), asked.event_time.date(), "denied" if denied else "confirmed")
+        notifier = self._notifier()
+        if denied:
+            escalated = self._escalations().escalate(click.event_id, deadline=deadline)
+            status = "denied" if escalated else "denied, escalation left to the sweep"
+        else:
+            note = answer_note(
+                ConfirmState.CONFIRMED,
+                asked.user_id,
+                minutes=minutes_between(asked.asked_at, now),
+            )
+            update_alert(notifier, asked.alert, note, deadline)
+            status = "confirmed"
+        self._thank(notifier, asked, click.answer, deadline)
+        return Outcome(status)
+
+    def _thank(
+        self, notifier: SlackNotifier, asked: AskedSignin, answer: Answer, deadline: float
+    ) -> None:
+        if not asked.dm_channel or not asked.dm_ts:
+            return
+        try:
+            notifier.update(
+                thanks_message(answer, asked.signin),
+                channel=asked.dm_channel,
+                ts=asked.dm_ts,
+                deadline=min(deadline, time.monotonic() + 1.5),
+            )
+        except Exception as error:  # recorded already; the old DM keeps its buttons
+            logs.emit({"message": "confirm: DM not replaced", "error": str(error)[:200]})
+
+    def _reply(self, click: Click, text: str) -> None:
+        try:
+            slack = self._slack()
+            if slack is not None and click.response_url:
+                slack.respond(click.response_url, text)
+        except Exception as error:
+            logs.emit({"message": "confirm: reply not sent", "error": repr(error)[:300]})
+
+    def _log(self, outcome: Outcome, started: float, click: Click | None = None) -> None:
+        # Never the response_url: it is a bearer capability.
+        fields: dict[str, Any] = {
+            "message": "interactions",
+            "outcome": outcome.status,
+            "elapsed_ms": round((time.monotonic() - started) * 1000),
+        }
+        if click is not None:
+            fields.update(
+                team_id=click.team_id[:32],
+                user_id=click.user_id[:32],
+                answer=click.answer.value,
+                event_id=click.event_id[:128],
+            )
+        logs.emit(fields)
+
+
+def _already(asked: AskedSignin) -> str:
+    word = {
+        ConfirmState.CONFIRMED: "confirmed",
+        ConfirmState.DENIED: "reported as not you",
+        ConfirmState.FAILED: "not asked",
+    }.get(asked.state, asked.state.value)
+    return f"This sign-in was already answered: {word}. Nothing changed."
