@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from typing import Any
 
 # Kept back at the end of the invocation so the handler can still raise (and log) in time.
-SAFETY_MARGIN_SECONDS = 0.1
+SAFETY_MARGIN_SECONDS = 0.3
 # An attempt with less time than this to read its answer is not worth starting.
 MIN_READ_SECONDS = 0.1
 

@@ -186,6 +186,10 @@ class SigninAlerter:
                     note=question.alert_blocks,
                     ask_user=question.user_id,
                 )
+            if plan.claim is not None:
+                # Read the Slack secret before claiming: a broken or unreachable secret
+                # store then fails the invocation with nothing to give back.
+                self._slack()
             self._on_step(Step.COMMIT)
             if self._committer.commit(plan.writes):
                 break
