@@ -23,7 +23,7 @@ typecheck: $(STAMP)
 # Every test, on every core (a test file stays on one worker: its module fixtures run
 # once); the slowest 15 are listed at the end (pyproject.toml's addopts).
 test: lint typecheck
-	$(PY) -m pytest -n auto --dist loadfile
+	$(PY) -m pytest -n auto --dist worksteal
 
 # SAM template for one stage, with the retry and dead-letter settings merged in:
 # make package STAGE=prod-us-east-1  (the region comes from the stage name)
