@@ -16,23 +16,28 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, replace
-from datetime import UTC, date, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from chalicelib.clock import Clock
 from chalicelib.store.directory import Principal
-from chalicelib.store.history_query import _CATEGORY_NAMES, Counts, Entry, History, HistoryQuery
-from chalicelib.store.listing import hourly_name
+from chalicelib.store.history_counts import (
+    Reader,
+    days_newest_first,
+    numbers_of,
+    since_key,
+    start_of,
+    window_counts,
+)
+from chalicelib.store.history_query import Counts, Entry, History, HistoryQuery
 from chalicelib.store.schema import (
     ACCOUNT_INDEX,
     ACCOUNT_PARTITION_ATTRIBUTE,
-    BATCH_GET_LIMIT,
     CATEGORY_INDEXES,
     CATEGORY_PARTITION_ATTRIBUTES,
     DIRECTORY_INDEX,
     DIRECTORY_PARTITION,
     DIRECTORY_PARTITION_ATTRIBUTE,
-    HOURS_SK,
     LISTED,
     NAME_INDEX,
     NAME_PARTITION_ATTRIBUTE,
@@ -40,7 +45,6 @@ from chalicelib.store.schema import (
     SIGNIN_PARTITION_ATTRIBUTE,
     Category,
     day_counter_key,
-    day_hours_key,
 )
 
 # DynamoDB calls one command may make: the counts take two, the directory one, and the
@@ -61,36 +65,6 @@ class _Partition:
     density: float = 1.0  # the share of its sign-ins that match
 
 
-class _Reader:
-    """The table, counting the calls made on it."""
-
-    def __init__(self, dynamodb: Any, table: str) -> None:
-        self.db = dynamodb
-        self.table = table
-        self.calls = 0
-
-    def query(self, **arguments: Any) -> dict[str, Any]:
-        self.calls += 1
-        response: dict[str, Any] = self.db.query(TableName=self.table, **arguments)
-        return response
-
-    def batch_get(self, keys: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        # Whole items: a day's counters are a few KB, less than a projection of every
-        # hourly name would cost DynamoDB to evaluate.
-        found: list[dict[str, Any]] = []
-        for start in range(0, len(keys), BATCH_GET_LIMIT):
-            batch = keys[start : start + BATCH_GET_LIMIT]
-            # UnprocessedKeys happen under throttling; a few rounds, then give up on them.
-            for _ in range(3):
-                if not batch:
-                    break
-                self.calls += 1
-                response = self.db.batch_get_item(RequestItems={self.table: {"Keys": batch}})
-                found.extend(response.get("Responses", {}).get(self.table, []))
-                batch = response.get("UnprocessedKeys", {}).get(self.table, {}).get("Keys", [])
-        return found
-
-
 class SigninHistory:
     def __init__(
         self, dynamodb: Any, table_name: str, *, clock: Clock, retention_days: int = 90
@@ -102,9 +76,9 @@ class SigninHistory:
 
     def recent(self, query: HistoryQuery) -> History:
         now = self._clock()
-        reader = _Reader(self._db, self._table)
-        days = _days_newest_first(query.since, now)
-        per_day, window = _window_counts(reader, days, query.since)
+        reader = Reader(self._db, self._table)
+        days = days_newest_first(query.since, now)
+        per_day, window = window_counts(reader, days, query.since)
         matched = None if query.unindexed else window.of(query.categories)
         entries: list[Entry] = []
         retained = window.signins
@@ -113,7 +87,7 @@ class SigninHistory:
             # now read the rest of the retention period's counters.
             older = [
                 day
-                for day in _days_newest_first(now - self._retention, now)
+                for day in days_newest_first(now - self._retention, now)
                 if day not in per_day and day < days[-1]
             ]
             # The window's days count whole: the first may hold sign-ins before `since`.
@@ -121,7 +95,7 @@ class SigninHistory:
             # command makes the same calls whatever the table holds.
             retained = sum((counts.signins for counts in per_day.values()), 0)
             rest = reader.batch_get([day_counter_key(day) for day in older]) if older else []
-            retained += sum(Counts.from_values(_numbers(item)).signins for item in rest)
+            retained += sum(Counts.from_values(numbers_of(item)).signins for item in rest)
         elif query.unindexed:
             entries = _by_principal(reader, query, window)
         elif matched:
@@ -136,89 +110,8 @@ class SigninHistory:
         )
 
 
-# -- the window's counts ------------------------------------------------------------------
-
-
-def _window_counts(
-    reader: _Reader, days: list[str], since: datetime
-) -> tuple[dict[str, Counts], Counts]:
-    """Counts per day, and for the window: whole days and hours from the counters, the
-    part of the hour the window starts in from one read of its sign-ins."""
-    first_day = days[-1]
-    since = since.astimezone(UTC)
-    boundary = since.replace(minute=0, second=0, microsecond=0)
-    whole_first_day = since == _start_of(first_day)
-    # The first day's hourly counters come in the same read.
-    hours = [] if whole_first_day else list(range(boundary.hour, 24))
-    keys = [day_counter_key(day) for day in days]
-    items = reader.batch_get(keys + ([] if whole_first_day else [day_hours_key(first_day)]))
-    raw: dict[str, dict[str, int]] = {}
-    first: dict[str, int] = {}
-    for item in items:
-        day = item["pk"]["S"].removeprefix("DAY#")
-        numbers = _numbers(item)
-        if item["sk"]["S"] == HOURS_SK:
-            first = _sum(first, numbers)
-        else:
-            raw[day] = numbers
-            if day == first_day:  # before schema 2, the hours were in the day's item
-                first = _sum(first, numbers)
-    per_day = {day: Counts.from_values(values) for day, values in raw.items()}
-    total = sum((per_day.get(day, Counts()) for day in days[:-1]), Counts())
-    if whole_first_day:
-        return per_day, total + per_day.get(first_day, Counts())
-    for hour in hours[1:]:
-        total += _hour(first, hour)
-    if since == boundary:
-        return per_day, total + _hour(first, boundary.hour)
-    # Always read, even when the counters say the hour was quiet: a command makes the
-    # same calls whatever the table holds.
-    return per_day, total + _tally_between(reader, since, boundary + timedelta(hours=1))
-
-
-def _hour(counters: Mapping[str, int], hour: int) -> Counts:
-    prefix = hourly_name(hour, "")
-    return Counts.from_values(
-        {name.removeprefix(prefix): v for name, v in counters.items() if name.startswith(prefix)}
-    )
-
-
-def _tally_between(reader: _Reader, since: datetime, until: datetime) -> Counts:
-    arguments: dict[str, Any] = {
-        "IndexName": SIGNIN_INDEX,
-        "KeyConditionExpression": "#h = :listed AND #at BETWEEN :since AND :until",
-        # Only the categories come back.
-        "ProjectionExpression": "#categories",
-        "ExpressionAttributeNames": {
-            "#h": SIGNIN_PARTITION_ATTRIBUTE,
-            "#at": "at",
-            "#categories": "categories",
-        },
-        "ExpressionAttributeValues": {
-            ":listed": {"S": LISTED},
-            ":since": {"S": _since_key(since)},
-            # `at` is `<epoch>#<id>`: every key of the last second sorts below `~`.
-            ":until": {"S": _since_key(until - timedelta(seconds=1)) + "~"},
-        },
-    }
-    category_sets: list[frozenset[Category]] = []
-    while True:
-        response = reader.query(**arguments)
-        for item in response.get("Items", []):
-            names = item.get("categories", {}).get("SS", [])
-            category_sets.append(
-                frozenset(Category(name) for name in names if name in _CATEGORY_NAMES)
-            )
-        if "LastEvaluatedKey" not in response:
-            return Counts.tally(category_sets)
-        arguments["ExclusiveStartKey"] = response["LastEvaluatedKey"]
-
-
-# -- listings -------------------------------------------------------------------------
-
-
 def _by_time(
-    reader: _Reader, query: HistoryQuery, per_day: Mapping[str, Counts], window: Counts
+    reader: Reader, query: HistoryQuery, per_day: Mapping[str, Counts], window: Counts
 ) -> list[Entry]:
     """No name or account: the index of all sign-ins, or of the rarest category asked
     for (the others filter it, from the day the counters say enough match)."""
@@ -229,7 +122,7 @@ def _by_time(
         for day in sorted(per_day, reverse=True):
             found += per_day[day].of(query.categories)
             if found >= query.limit:
-                start = max(query.since, _start_of(day))
+                start = max(query.since, start_of(day))
                 break
     return list(_read(reader, partition, query.limit, start))
 
@@ -260,7 +153,7 @@ def _time_partition(
     )
 
 
-def _by_principal(reader: _Reader, query: HistoryQuery, window: Counts) -> list[Entry]:
+def _by_principal(reader: Reader, query: HistoryQuery, window: Counts) -> list[Entry]:
     """WHO or account: the directory says which principals match and which of them
     signed in within the window; only their partitions are read."""
     since = int(query.since.timestamp())
@@ -356,7 +249,7 @@ def _principal_partitions(
     return partitions
 
 
-def _directory(reader: _Reader) -> list[Principal]:
+def _directory(reader: Reader) -> list[Principal]:
     """Every principal ever seen: one Query (1 MB holds thousands of them; a
     projection would not make it read fewer)."""
     arguments: dict[str, Any] = {
@@ -374,12 +267,12 @@ def _directory(reader: _Reader) -> list[Principal]:
         arguments["ExclusiveStartKey"] = response["LastEvaluatedKey"]
 
 
-def _read(reader: _Reader, partition: _Partition, limit: int, since: datetime) -> Iterator[Entry]:
+def _read(reader: Reader, partition: _Partition, limit: int, since: datetime) -> Iterator[Entry]:
     """Up to `limit` entries of one partition, newest first, no older than `since`."""
     names = {"#h": partition.hash_attribute, "#at": "at"}
     values: dict[str, Any] = {
         ":partition": {"S": partition.value},
-        ":since": {"S": _since_key(since)},
+        ":since": {"S": since_key(since)},
     }
     conditions = []
     for number, (attribute, operator, value) in enumerate(partition.filters):
@@ -419,38 +312,5 @@ def _read(reader: _Reader, partition: _Partition, limit: int, since: datetime) -
 # -- helpers --------------------------------------------------------------------------
 
 
-def _numbers(item: Mapping[str, Any]) -> dict[str, int]:
-    numbers = {}
-    for name, value in item.items():
-        if isinstance(value, Mapping) and "N" in value:
-            try:
-                numbers[name] = int(value["N"])
-            except (TypeError, ValueError):
-                continue
-    return numbers
-
-
-def _sum(one: Mapping[str, int], other: Mapping[str, int]) -> dict[str, int]:
-    total = dict(one)
-    for name, count in other.items():
-        total[name] = total.get(name, 0) + count
-    return total
-
-
 def _epoch(entry: Entry) -> int:
     return int(entry.event_time.timestamp())
-
-
-def _since_key(since: datetime) -> str:
-    return f"{max(0, int(since.timestamp())):010d}"
-
-
-def _start_of(day: str) -> datetime:
-    return datetime.combine(date.fromisoformat(day), datetime.min.time(), UTC)
-
-
-def _days_newest_first(since: datetime, now: datetime) -> list[str]:
-    first = since.astimezone(UTC).date()
-    last = max(now.astimezone(UTC).date(), first)
-    count = (last - first).days + 1
-    return [(last - timedelta(days=offset)).isoformat() for offset in range(count)]
