@@ -6,8 +6,8 @@ principal in the directory. This reads every event item older than
 `SCHEMA_VERSION` (a Scan: an operator's one-off, never the command's path) and, per
 item, in one transaction: sets what the current schema derives from the recorded
 sign-in, counts it in its day if no version counted it, and keeps its principal in the
-directory. The transaction is conditional on the item's version, so a second run, or
-two runs at once, change nothing twice.
+directory if no version did (schema 2 on did). The transaction is conditional on the
+item's version, so a second run, or two runs at once, change nothing twice.
 """
 
 from __future__ import annotations
@@ -24,7 +24,13 @@ from chalicelib.store.day_tally import day_writes
 from chalicelib.store.directory import transact_with_directory
 from chalicelib.store.ledger import Ledger
 from chalicelib.store.listing import listing_attributes, signin_from_item
-from chalicelib.store.schema import RETIRED_ATTRIBUTES, SCHEMA_ATTRIBUTE, SCHEMA_VERSION
+from chalicelib.store.schema import (
+    DIRECTORY_SCHEMA,
+    RETIRED_ATTRIBUTES,
+    SCHEMA_ATTRIBUTE,
+    SCHEMA_VERSION,
+    read_int,
+)
 from tools.cli import add_ledger_options
 
 
@@ -119,7 +125,9 @@ class Reindex:
                 entries += day_writes(
                     self._table, signin, Places(), retention_days=self._ledger.retention_days
                 )
-            if self._commit(signin, entries, directory=True):
+            # From schema 2 on, the sign-in's own write kept the directory.
+            directory = read_int(item, SCHEMA_ATTRIBUTE) < DIRECTORY_SCHEMA
+            if self._commit(signin, entries, directory=directory):
                 summary.upgraded += 1
                 summary.counted += not counted
             else:

@@ -14,8 +14,7 @@ Every command is answered whole in a few calls, whatever the size of the table:
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass, replace
+from collections.abc import Iterator, Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -29,21 +28,18 @@ from chalicelib.store.history_counts import (
     start_of,
     window_counts,
 )
-from chalicelib.store.history_query import Counts, Entry, History, HistoryQuery
+from chalicelib.store.history_plan import Partition, principal_plan, time_partition
+from chalicelib.store.history_query import (
+    ENTRY_ATTRIBUTES,
+    Counts,
+    Entry,
+    History,
+    HistoryQuery,
+)
 from chalicelib.store.schema import (
-    ACCOUNT_INDEX,
-    ACCOUNT_PARTITION_ATTRIBUTE,
-    CATEGORY_INDEXES,
-    CATEGORY_PARTITION_ATTRIBUTES,
     DIRECTORY_INDEX,
     DIRECTORY_PARTITION,
     DIRECTORY_PARTITION_ATTRIBUTE,
-    LISTED,
-    NAME_INDEX,
-    NAME_PARTITION_ATTRIBUTE,
-    SIGNIN_INDEX,
-    SIGNIN_PARTITION_ATTRIBUTE,
-    Category,
     day_counter_key,
 )
 
@@ -51,18 +47,6 @@ from chalicelib.store.schema import (
 # listing what is left. A name that matches more partitions than that is read from the
 # index of all sign-ins instead, filtered.
 MAX_CALLS = 5
-
-
-@dataclass(frozen=True)
-class _Partition:
-    """One index partition to read newest first, and what to filter in it."""
-
-    index: str
-    hash_attribute: str
-    value: str
-    filters: tuple[tuple[str, str, str], ...] = ()  # (attribute, operator, value)
-    newest: int = 2**62  # the newest sign-in it can hold (epoch), from the directory
-    density: float = 1.0  # the share of its sign-ins that match
 
 
 class SigninHistory:
@@ -115,7 +99,7 @@ def _by_time(
 ) -> list[Entry]:
     """No name or account: the index of all sign-ins, or of the rarest category asked
     for (the others filter it, from the day the counters say enough match)."""
-    partition = _time_partition(query.categories, window)
+    partition = time_partition(query.categories, window)
     start = query.since
     if len(query.categories) > 1:
         found = 0
@@ -127,53 +111,11 @@ def _by_time(
     return list(_read(reader, partition, query.limit, start))
 
 
-def _driving(categories: frozenset[Category], window: Counts) -> Category | None:
-    """The category with the fewest sign-ins in the window: its index is read."""
-    if not categories:
-        return None
-    return min(categories, key=lambda category: window.of(frozenset({category})))
-
-
-def _time_partition(
-    categories: frozenset[Category], window: Counts, extra: Iterable[tuple[str, str, str]] = ()
-) -> _Partition:
-    filters = list(extra)
-    if not categories:
-        return _Partition(SIGNIN_INDEX, SIGNIN_PARTITION_ATTRIBUTE, LISTED, tuple(filters))
-    driving = _driving(categories, window)
-    assert driving is not None
-    filters += [("categories", "contains", other.value) for other in sorted(categories - {driving})]
-    density = window.of(categories) / max(1, window.of(frozenset({driving})))
-    return _Partition(
-        CATEGORY_INDEXES[driving],
-        CATEGORY_PARTITION_ATTRIBUTES[driving],
-        LISTED,
-        tuple(filters),
-        density=density,
-    )
-
-
 def _by_principal(reader: Reader, query: HistoryQuery, window: Counts) -> list[Entry]:
     """WHO or account: the directory says which principals match and which of them
     signed in within the window; only their partitions are read."""
-    since = int(query.since.timestamp())
     everyone = _directory(reader)
-    wanted = [
-        principal
-        for principal in everyone
-        if _matches(principal, query) and principal.last_seen >= since
-        if principal.count(query.categories) > 0
-    ]
-    if not wanted:
-        return []
-    partitions = _principal_partitions(query, wanted, everyone)
-    # The window's sign-ins (of the rarest category asked for), filtered by name or
-    # account: when there are too many names to read one by one, or when the
-    # directory's counts say more of what it holds match.
-    shared = _shared_partition(query, wanted, everyone, window)
-    budget = MAX_CALLS - reader.calls
-    if len(partitions) > budget or shared.density > min(p.density for p in partitions):
-        partitions = [shared]
+    partitions = principal_plan(query, everyone, window, budget=MAX_CALLS - reader.calls)
     entries: list[Entry] = []
     for partition in sorted(partitions, key=lambda partition: -partition.newest):
         if len(entries) >= query.limit and partition.newest < _epoch(entries[query.limit - 1]):
@@ -181,72 +123,6 @@ def _by_principal(reader: Reader, query: HistoryQuery, window: Counts) -> list[E
         entries.extend(_read(reader, partition, query.limit, query.since))
         entries.sort(key=lambda entry: (entry.event_time, entry.event_id), reverse=True)
     return entries
-
-
-def _shared_partition(
-    query: HistoryQuery, wanted: list[Principal], everyone: list[Principal], window: Counts
-) -> _Partition:
-    extra = [("who", "contains", query.who)] if query.who else []
-    if query.account_id:
-        extra.append(("account_id", "=", query.account_id))
-    partition = _time_partition(query.categories, window, extra)
-    driving = _driving(query.categories, window)
-    held = sum(p.count([driving] if driving else []) for p in everyone)
-    matching = sum(p.count(query.categories) for p in wanted)
-    return replace(
-        partition,
-        newest=max(p.last_seen for p in wanted),
-        density=matching / max(1, held),
-    )
-
-
-def _matches(principal: Principal, query: HistoryQuery) -> bool:
-    if query.account_id and principal.account_id != query.account_id:
-        return False
-    return not query.who or query.who in principal.who
-
-
-def _principal_partitions(
-    query: HistoryQuery, wanted: list[Principal], everyone: list[Principal]
-) -> list[_Partition]:
-    category_filters = tuple(
-        ("categories", "contains", category.value) for category in sorted(query.categories)
-    )
-    if not query.who:
-        # An account alone is one partition of the account index.
-        signins = sum(p.count() for p in everyone if p.account_id == query.account_id)
-        matching = sum(p.count(query.categories) for p in wanted)
-        return [
-            _Partition(
-                ACCOUNT_INDEX,
-                ACCOUNT_PARTITION_ATTRIBUTE,
-                query.account_id,
-                category_filters,
-                newest=max(p.last_seen for p in wanted),
-                density=matching / max(1, signins),
-            )
-        ]
-    partitions = []
-    for name in sorted({p.name for p in wanted}):
-        mine = [p for p in wanted if p.name == name]
-        sharing = [p for p in everyone if p.name == name]
-        filters = category_filters
-        if len(mine) < len(sharing):  # the name's partition holds others too
-            filters += (("who", "contains", query.who),)
-            if query.account_id:
-                filters += (("account_id", "=", query.account_id),)
-        partitions.append(
-            _Partition(
-                NAME_INDEX,
-                NAME_PARTITION_ATTRIBUTE,
-                name,
-                filters,
-                newest=max(p.last_seen for p in mine),
-                density=sum(p.count(query.categories) for p in mine)
-                / max(1, sum(p.count() for p in sharing)),
-            )
-        )
-    return partitions
 
 
 def _directory(reader: Reader) -> list[Principal]:
@@ -267,7 +143,7 @@ def _directory(reader: Reader) -> list[Principal]:
         arguments["ExclusiveStartKey"] = response["LastEvaluatedKey"]
 
 
-def _read(reader: Reader, partition: _Partition, limit: int, since: datetime) -> Iterator[Entry]:
+def _read(reader: Reader, partition: Partition, limit: int, since: datetime) -> Iterator[Entry]:
     """Up to `limit` entries of one partition, newest first, no older than `since`."""
     names = {"#h": partition.hash_attribute, "#at": "at"}
     values: dict[str, Any] = {
@@ -282,9 +158,11 @@ def _read(reader: Reader, partition: _Partition, limit: int, since: datetime) ->
             conditions.append(f"contains(#f{number}, :f{number})")
         else:
             conditions.append(f"#f{number} {operator} :f{number}")
+    names |= {f"#p{number}": name for number, name in enumerate(ENTRY_ATTRIBUTES)}
     arguments: dict[str, Any] = {
         "IndexName": partition.index,
         "KeyConditionExpression": "#h = :partition AND #at >= :since",
+        "ProjectionExpression": ", ".join(f"#p{n}" for n in range(len(ENTRY_ATTRIBUTES))),
         "ExpressionAttributeNames": names,
         "ExpressionAttributeValues": values,
         "ScanIndexForward": False,  # newest first

@@ -18,6 +18,8 @@ from chalicelib.signin.parse import (
 )
 from chalicelib.store.schema import (
     ACCOUNT_PARTITION_ATTRIBUTE,
+    CATEGORY_ACCOUNT_ATTRIBUTES,
+    CATEGORY_NAME_ATTRIBUTES,
     CATEGORY_PARTITION_ATTRIBUTES,
     LISTED,
     NAME_PARTITION_ATTRIBUTE,
@@ -81,6 +83,8 @@ def listing_attributes(signin: SignIn) -> dict[str, Any]:
         return {}
     day = day_of(signin.event_time)
     epoch = max(0, int(signin.event_time.timestamp()))
+    name = {"S": principal_name(signin)}
+    account = {"S": signin.account_id or "unknown"}
     item: dict[str, Any] = {
         "day": {"S": day},
         "at": {"S": f"{epoch:010d}#{signin.event_id}"},
@@ -88,12 +92,14 @@ def listing_attributes(signin: SignIn) -> dict[str, Any]:
         "who": {"S": who_text(signin)},
         "principal": {"S": bounded(signin.principal_key)},
         SIGNIN_PARTITION_ATTRIBUTE: {"S": LISTED},
-        NAME_PARTITION_ATTRIBUTE: {"S": principal_name(signin)},
-        ACCOUNT_PARTITION_ATTRIBUTE: {"S": signin.account_id or "unknown"},
+        NAME_PARTITION_ATTRIBUTE: name,
+        ACCOUNT_PARTITION_ATTRIBUTE: account,
     }
     categories = categories_of(signin)
     for category in categories:
         item[CATEGORY_PARTITION_ATTRIBUTES[category]] = {"S": LISTED}
+        item[CATEGORY_NAME_ATTRIBUTES[category]] = name
+        item[CATEGORY_ACCOUNT_ATTRIBUTES[category]] = account
     if categories:
         # Projected into every index, so any category can filter another's index.
         item["categories"] = {"SS": sorted(category.value for category in categories)}

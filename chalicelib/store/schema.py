@@ -35,6 +35,13 @@ NAME_INDEX = "by_principal_name"
 NAME_PARTITION_ATTRIBUTE = "principal_name"
 ACCOUNT_INDEX = "by_account"
 ACCOUNT_PARTITION_ATTRIBUTE = "listed_account"
+# Each category's sign-ins once more by principal name and by account (sparse, like
+# the category's own index), so a name or an account with a category (`carol nomfa`,
+# `account prod failed`) reads only the sign-ins it lists, never a filtered page.
+CATEGORY_NAME_INDEXES = {category: f"{category.value}_by_name" for category in Category}
+CATEGORY_NAME_ATTRIBUTES = {category: f"{category.value}_name" for category in Category}
+CATEGORY_ACCOUNT_INDEXES = {category: f"{category.value}_by_account" for category in Category}
+CATEGORY_ACCOUNT_ATTRIBUTES = {category: f"{category.value}_account" for category in Category}
 # The principal directory: one item per principal ever seen, all in one index
 # partition, so a name or an account resolves with one Query.
 DIRECTORY_INDEX = "directory"
@@ -47,9 +54,11 @@ DIRECTORY_PARTITION = "principal"
 RETIRED_INDEXES = ("by_day", "failed_by_month", "root_by_month", "nomfa_by_month")
 RETIRED_ATTRIBUTES = ("failed_month", "root_month", "nomfa_month")
 # Items written by this schema carry `schema = SCHEMA_VERSION`; `manage.py reindex`
-# brings older ones up to it.
+# brings older ones up to it. 2: the principal directory; 3: the category indexes by
+# name and by account.
 SCHEMA_ATTRIBUTE = "schema"
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
+DIRECTORY_SCHEMA = 2  # the first whose writes kept the principal directory
 
 # What a listing needs, so an index page carries many sign-ins (the user agent, up to
 # 1 KB, stays out). DynamoDB allows 100 such attributes over all indexes of a table.
@@ -108,8 +117,9 @@ def day_of(moment: datetime) -> str:
 
 
 # DynamoDB allows 100 projected attributes summed over all indexes of a table: the
-# sparse indexes (a category's sign-ins, the directory) project every attribute, which
-# costs little, and the three that hold every sign-in project what a listing needs.
+# sparse indexes (a category's sign-ins, by time, name or account; the directory)
+# project every attribute, which costs little, and the three that hold every sign-in
+# project what a listing needs.
 MAX_PROJECTED_ATTRIBUTES = 100
 
 
@@ -160,6 +170,14 @@ def index_definitions() -> list[dict[str, Any]]:
         ),
         _index(NAME_INDEX, NAME_PARTITION_ATTRIBUTE, "at", LISTING_ATTRIBUTES),
         _index(ACCOUNT_INDEX, ACCOUNT_PARTITION_ATTRIBUTE, "at", LISTING_ATTRIBUTES),
+        *(
+            _index(indexes[category], attributes[category], "at", None)
+            for indexes, attributes in (
+                (CATEGORY_NAME_INDEXES, CATEGORY_NAME_ATTRIBUTES),
+                (CATEGORY_ACCOUNT_INDEXES, CATEGORY_ACCOUNT_ATTRIBUTES),
+            )
+            for category in Category
+        ),
         _index(DIRECTORY_INDEX, DIRECTORY_PARTITION_ATTRIBUTE, DIRECTORY_SORT_ATTRIBUTE, None),
         pending_index(),
     ]

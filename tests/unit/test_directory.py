@@ -19,7 +19,10 @@ from chalicelib.store.history import SigninHistory
 from chalicelib.store.history_query import HistoryQuery
 from chalicelib.store.ledger import Ledger
 from chalicelib.store.schema import (
+    CATEGORY_ACCOUNT_ATTRIBUTES,
+    CATEGORY_NAME_ATTRIBUTES,
     SCHEMA_ATTRIBUTE,
+    Category,
     day_counter_key,
     day_hours_key,
     directory_key,
@@ -225,3 +228,39 @@ def test_reindex_shows_its_progress(dynamodb: Any) -> None:
     Reindex(dynamodb, Ledger(dynamodb, TABLE, clock=lambda: NOW), stream=stream).run()
 
     assert "reindex: 100%" in stream.getvalue()
+
+
+def test_reindex_lists_schema_2_signins_by_category_without_counting_them_again(
+    dynamodb: Any,
+) -> None:
+    record(
+        dynamodb,
+        Login("failed-1", NOW - timedelta(hours=3), name="olduser", success=False),
+        Login("ok-1", NOW - timedelta(hours=2), name="olduser"),
+    )
+    # As schema 2 left them: in the directory and the counters, not in the category
+    # indexes by name or account.
+    for event_id in ("failed-1", "ok-1"):
+        item = dynamodb.get_item(TableName=TABLE, Key=event_key(event_id))["Item"]
+        added = {*CATEGORY_NAME_ATTRIBUTES.values(), *CATEGORY_ACCOUNT_ATTRIBUTES.values()}
+        kept = {name: value for name, value in item.items() if name not in added}
+        kept[SCHEMA_ATTRIBUTE] = {"N": "2"}
+        dynamodb.put_item(TableName=TABLE, Item=kept)
+    history = SigninHistory(dynamodb, TABLE, clock=lambda: NOW)
+    query = HistoryQuery(
+        limit=10,
+        since=NOW - timedelta(days=1),
+        who="olduser",
+        categories=frozenset({Category.FAILED}),
+    )
+    directory_before = counts(entry(dynamodb, OLDUSER))
+    before = history.recent(query)
+
+    summary = Reindex(dynamodb, Ledger(dynamodb, TABLE, clock=lambda: NOW)).run()
+
+    after = history.recent(query)
+    assert before.entries == ()
+    assert [e.event_id for e in after.entries] == ["failed-1"]
+    assert (summary.scanned, summary.upgraded, summary.counted) == (2, 2, 0)
+    assert counts(entry(dynamodb, OLDUSER)) == directory_before
+    assert after.window.signins == 2  # the day counters, untouched

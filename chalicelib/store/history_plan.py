@@ -1,0 +1,190 @@
+"""Which index partitions answer a `/recent-logins` query: pure, from the window's
+counts and the principal directory, so that the reads in `history.py` are the plan's.
+
+A name or an account with a category reads that category's partition for the name
+or account, so each item read is a sign-in listed; what cannot be answered so (a name
+and an account together, two categories) reads the partition whose items match most
+often, filtered, as the directory's counts tell.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, replace
+
+from chalicelib.store.directory import Principal
+from chalicelib.store.history_query import Counts, HistoryQuery
+from chalicelib.store.schema import (
+    ACCOUNT_INDEX,
+    ACCOUNT_PARTITION_ATTRIBUTE,
+    CATEGORY_ACCOUNT_ATTRIBUTES,
+    CATEGORY_ACCOUNT_INDEXES,
+    CATEGORY_INDEXES,
+    CATEGORY_NAME_ATTRIBUTES,
+    CATEGORY_NAME_INDEXES,
+    CATEGORY_PARTITION_ATTRIBUTES,
+    LISTED,
+    NAME_INDEX,
+    NAME_PARTITION_ATTRIBUTE,
+    SIGNIN_INDEX,
+    SIGNIN_PARTITION_ATTRIBUTE,
+    Category,
+)
+
+
+@dataclass(frozen=True)
+class Partition:
+    """One index partition to read newest first, and what to filter in it."""
+
+    index: str
+    hash_attribute: str
+    value: str
+    filters: tuple[tuple[str, str, str], ...] = ()  # (attribute, operator, value)
+    newest: int = 2**62  # the newest sign-in it can hold (epoch), from the directory
+    density: float = 1.0  # the share of its sign-ins that match
+
+
+def principal_plan(
+    query: HistoryQuery, everyone: list[Principal], window: Counts, *, budget: int
+) -> list[Partition]:
+    """WHO or account: the partitions to read, none when no principal that matches
+    signed in within the window. Ways to read the same sign-ins: each matching name's
+    partition, the account's, or the window's sign-ins filtered by name and account;
+    the one whose partitions hold the fewest sign-ins that do not match is read, if
+    `budget` (the calls left) allows."""
+    since = int(query.since.timestamp())
+    wanted = [
+        principal
+        for principal in everyone
+        if _matches(principal, query) and principal.last_seen >= since
+        if principal.count(query.categories) > 0
+    ]
+    if not wanted:
+        return []
+    plans: list[list[Partition]] = []
+    if query.who:
+        plans.append(
+            [
+                _subject_partition(_NAME, name, query, everyone, wanted)
+                for name in sorted({principal.name for principal in wanted})
+            ]
+        )
+    if query.account_id:
+        plans.append([_subject_partition(_ACCOUNT, query.account_id, query, everyone, wanted)])
+    plans.append([_shared_partition(query, wanted, everyone, window)])
+    return max(
+        (plan for plan in plans if len(plan) <= budget),
+        key=lambda plan: min(partition.density for partition in plan),
+    )
+
+
+def driving_category(categories: frozenset[Category], window: Counts) -> Category | None:
+    """The category with the fewest sign-ins in the window: its index is read."""
+    if not categories:
+        return None
+    return min(categories, key=lambda category: window.of(frozenset({category})))
+
+
+def time_partition(
+    categories: frozenset[Category], window: Counts, extra: Iterable[tuple[str, str, str]] = ()
+) -> Partition:
+    filters = list(extra)
+    if not categories:
+        return Partition(SIGNIN_INDEX, SIGNIN_PARTITION_ATTRIBUTE, LISTED, tuple(filters))
+    driving = driving_category(categories, window)
+    assert driving is not None
+    filters += [("categories", "contains", other.value) for other in sorted(categories - {driving})]
+    density = window.of(categories) / max(1, window.of(frozenset({driving})))
+    return Partition(
+        CATEGORY_INDEXES[driving],
+        CATEGORY_PARTITION_ATTRIBUTES[driving],
+        LISTED,
+        tuple(filters),
+        density=density,
+    )
+
+
+@dataclass(frozen=True)
+class _Subject:
+    """A name or an account: the directory field that holds it, and the index and key
+    attribute of its partition by the category read (None: all its sign-ins)."""
+
+    field: str
+    indexes: Mapping[Category | None, tuple[str, str]]
+
+
+_NAME = _Subject(
+    "name",
+    {
+        None: (NAME_INDEX, NAME_PARTITION_ATTRIBUTE),
+        **{c: (CATEGORY_NAME_INDEXES[c], CATEGORY_NAME_ATTRIBUTES[c]) for c in Category},
+    },
+)
+_ACCOUNT = _Subject(
+    "account_id",
+    {
+        None: (ACCOUNT_INDEX, ACCOUNT_PARTITION_ATTRIBUTE),
+        **{c: (CATEGORY_ACCOUNT_INDEXES[c], CATEGORY_ACCOUNT_ATTRIBUTES[c]) for c in Category},
+    },
+)
+
+
+def _subject_partition(
+    subject: _Subject,
+    value: str,
+    query: HistoryQuery,
+    everyone: list[Principal],
+    wanted: list[Principal],
+) -> Partition:
+    """One name's (or account's) partition, of its rarest category asked for; filtered
+    by the other categories and, if it holds principals that do not match, by WHO and
+    account."""
+    holders = [principal for principal in everyone if getattr(principal, subject.field) == value]
+    mine = [principal for principal in wanted if getattr(principal, subject.field) == value]
+    driving = None
+    if query.categories:
+        driving = min(
+            sorted(query.categories),
+            key=lambda category: sum(p.count([category]) for p in holders),
+        )
+    index, attribute = subject.indexes[driving]
+    filters = [
+        ("categories", "contains", other.value)
+        for other in sorted(query.categories - {driving} if driving else ())
+    ]
+    if query.who and any(query.who not in principal.who for principal in holders):
+        filters.append(("who", "contains", query.who))
+    if query.account_id and any(p.account_id != query.account_id for p in holders):
+        filters.append(("account_id", "=", query.account_id))
+    held = sum(principal.count([driving] if driving else []) for principal in holders)
+    return Partition(
+        index,
+        attribute,
+        value,
+        tuple(filters),
+        newest=max(principal.last_seen for principal in mine),
+        density=sum(principal.count(query.categories) for principal in mine) / max(1, held),
+    )
+
+
+def _shared_partition(
+    query: HistoryQuery, wanted: list[Principal], everyone: list[Principal], window: Counts
+) -> Partition:
+    extra = [("who", "contains", query.who)] if query.who else []
+    if query.account_id:
+        extra.append(("account_id", "=", query.account_id))
+    partition = time_partition(query.categories, window, extra)
+    driving = driving_category(query.categories, window)
+    held = sum(p.count([driving] if driving else []) for p in everyone)
+    matching = sum(p.count(query.categories) for p in wanted)
+    return replace(
+        partition,
+        newest=max(p.last_seen for p in wanted),
+        density=matching / max(1, held),
+    )
+
+
+def _matches(principal: Principal, query: HistoryQuery) -> bool:
+    if query.account_id and principal.account_id != query.account_id:
+        return False
+    return not query.who or query.who in principal.who
