@@ -208,9 +208,9 @@ def main() -> None:
     from moto import mock_aws
 
     from chalicelib.store.provision import create_ledger_table
-    from localdev import moto_transactions
+    from localdev import fast_moto
 
-    moto_transactions.install()
+    fast_moto.install()
 
     logging.getLogger("signin_alerts").disabled = True  # one JSON line per event: too many
     events = storm(args.events, args.seconds)

@@ -2,7 +2,9 @@
 
     .venv/bin/python -m bench.emulator --port 5000 [--partitioned]
 
-Four changes to moto, all about the emulator's own speed, none about results:
+What every test's moto has (`localdev.fast_moto`: transactions, update parsing,
+answers as JSON, projections), and two changes of the bench's own, about the
+emulator's speed, none about results:
 - Loading: moto re-measures a whole item each time it sets one attribute, to enforce
   the 400 KB item limit, which makes a 30-attribute item cost hundreds of size
   computations. The bench's items are about 1 KB, so that check is switched off.
@@ -11,12 +13,6 @@ Four changes to moto, all about the emulator's own speed, none about results:
   for, and in it only the sort-key range asked for. This gives moto's Query just those
   items instead of the whole table. The same items come back in the same order; only
   the cost of finding them changes.
-- Answering: moto 5.2 walks the API model for every attribute of every item it
-  returns (about 1 ms an attribute on this machine), so a reply's time grew with its
-  size, which DynamoDB's does not in any measurable way. Items are already DynamoDB
-  JSON, so the data-plane reads answer with `json.dumps` of the same dictionary.
-- Projecting: moto converts the whole item to plain JSON and back once per projected
-  name; a projection of top-level names picks those attributes instead.
 """
 
 from __future__ import annotations
@@ -28,6 +24,8 @@ from collections.abc import Callable
 from typing import Any
 
 from moto.server import ThreadedMotoServer
+
+from localdev import fast_moto
 
 
 def skip_item_size_check() -> None:
@@ -154,57 +152,13 @@ def partition_queries() -> Callable[[], None]:
     return undo
 
 
-# Reads whose answers are items (DynamoDB JSON, nothing else to serialise).
-ITEM_READS = frozenset({"GetItem", "BatchGetItem", "Query", "Scan", "TransactGetItems"})
-
-
-def fast_item_responses() -> None:
-    import json
-
-    from moto.dynamodb.responses import DynamoResult
-
-    original = DynamoResult.execute_result
-
-    def execute_result(self: DynamoResult, context: Any) -> Any:
-        if context.operation_model.name not in ITEM_READS:
-            return original(self, context)
-        headers = {"Content-Type": "application/x-amz-json-1.0"}
-        return 200, headers, json.dumps(self.result, separators=(",", ":"))
-
-    DynamoResult.execute_result = execute_result  # type: ignore[method-assign,assignment]
-
-
-def fast_projection() -> Callable[[], None]:
-    """Returns the function that undoes it."""
-    from moto.dynamodb.models.dynamo_type import Item
-
-    original = Item.project
-
-    def project(self: Item, projection_expressions: list[list[str]]) -> Item:
-        if any(len(expression) != 1 for expression in projection_expressions):
-            return original(self, projection_expressions)
-        projected = Item(hash_key=self.hash_key, range_key=self.range_key, attrs={})
-        for [name] in projection_expressions:
-            if name in self.attrs:
-                projected.attrs[name] = self.attrs[name]  # read only: shared, not copied
-        return projected
-
-    Item.project = project  # type: ignore[method-assign]
-
-    def undo() -> None:
-        Item.project = original  # type: ignore[method-assign]
-
-    return undo
-
-
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--partitioned", action="store_true")
     args = parser.parse_args()
     skip_item_size_check()
-    fast_item_responses()
-    fast_projection()
+    fast_moto.install()
     if args.partitioned:
         partition_queries()
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=args.port, verbose=False)

@@ -84,6 +84,9 @@ class InvocationDeadline:
         self.deadline = deadline
         return deadline
 
+    def start_within(self, seconds: float) -> float:
+        return self.start(self._clock() + seconds)
+
     def remaining(self) -> float | None:
         return None if self.deadline is None else self.deadline - self._clock()
 

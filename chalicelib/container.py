@@ -53,11 +53,11 @@ SLASH_READ_TIMEOUT_SECONDS = 1.0
 SLASH_MAX_ATTEMPTS = 1
 
 
-def deadline_from(context: Any) -> float:
-    """The Lambda's deadline as a `time.monotonic()` value."""
+def deadline_from(context: Any, monotonic: Callable[[], float] = time.monotonic) -> float:
+    """The Lambda's deadline as a `monotonic()` value."""
     remaining = getattr(context, "get_remaining_time_in_millis", None)
     remaining_ms = remaining() if callable(remaining) else DEFAULT_REMAINING_MS
-    return time.monotonic() + max(0.0, float(remaining_ms)) / 1000
+    return monotonic() + max(0.0, float(remaining_ms)) / 1000
 
 
 class Container:
@@ -67,6 +67,7 @@ class Container:
         *,
         wall_clock: Callable[[], float] = time.time,
         sleep: Callable[[float], None] = time.sleep,
+        monotonic: Callable[[], float] = time.monotonic,
         clock: Clock | None = None,
         on_step: Callable[[Step], None] = lambda step: None,
     ) -> None:
@@ -74,17 +75,19 @@ class Container:
         # What pacing waits on: tests pass a clock that skips the waits.
         self._wall_clock = wall_clock
         self._sleep = sleep
+        # What deadlines are measured on, and every wait before one: the same clock.
+        self._monotonic = monotonic
         # The time the pipeline reads; by default the same as the wall clock's.
         self._clock: Clock = clock or (lambda: datetime.fromtimestamp(self._wall_clock(), UTC))
         self._on_step = on_step  # an observer of the pipeline's steps
         # Set by each handler as it starts; every AWS call it makes fits before it.
-        self.deadline = InvocationDeadline()
-        self.slash_deadline = InvocationDeadline()
+        self.deadline = InvocationDeadline(monotonic)
+        self.slash_deadline = InvocationDeadline(monotonic)
         logs.protect()
 
     def invocation(self, context: Any) -> float:
         """Start an event handler's invocation: its deadline, which the AWS clients keep."""
-        return self.deadline.start(deadline_from(context))
+        return self.deadline.start(deadline_from(context, self._monotonic))
 
     @cached_property
     def settings(self) -> Settings:
@@ -188,6 +191,7 @@ class Container:
             policy=policy,
             slots=self.send_slots,
             sleep=self._sleep,
+            monotonic=self._monotonic,
             wall_clock=self._wall_clock,
         )
 
@@ -215,11 +219,13 @@ class Container:
             gatherer=Gatherer(self.dynamodb, table),
             decider=Decider(settings, table),
             committer=Committer(self.dynamodb),
-            claims=Claims(self.dynamodb, table),
+            claims=Claims(self.dynamodb, table, sleep=self._sleep, monotonic=self._monotonic),
             summaries=self.burst_summary_poster,
             notifier=self.notifier,
             clock=self._clock,
             table=table,
+            monotonic=self._monotonic,
+            sleep=self._sleep,
             ask=self.confirmations.plan,
             after_post=[self.confirmations.after_post],
             on_step=self._on_step,
@@ -294,7 +300,9 @@ class Container:
         return Confirmations(
             self.settings,
             ledger=self.confirm_ledger,
-            users=UserFinder(self.settings.slack_user_map, self._required_slack_api),
+            users=UserFinder(
+                self.settings.slack_user_map, self._required_slack_api, monotonic=self._monotonic
+            ),
             slack=self.slack_api,
             notifier=self.notifier,
             tally=self.day_tally,
@@ -315,6 +323,7 @@ class Container:
             notifier=self.notifier,
             tally=self.day_tally,
             clock=self._clock,
+            monotonic=self._monotonic,
         )
 
     def pending_confirmations(self, *, deadline: float) -> dict[str, int]:

@@ -22,9 +22,9 @@ class LocalAws:
         self._server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
 
     def start(self) -> LocalAws:
-        from localdev import moto_transactions
+        from localdev import fast_moto
 
-        moto_transactions.install()
+        fast_moto.install()
         logging.getLogger("werkzeug").setLevel(logging.ERROR)
         self._server.start()
         return self

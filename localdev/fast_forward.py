@@ -18,6 +18,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
+from typing import Any
 
 # A sleeper on a frozen clock whose wake-up never comes (a thread blocked outside the
 # clock) gives up after this much real time, rather than hang the test run.
@@ -78,6 +79,10 @@ class FastForward:
                 self._changed.notify_all()
 
     advance = sleep  # what a test calls to let time pass
+
+    def clocks(self) -> dict[str, Any]:
+        """This clock as `Container`'s wall clock, monotonic clock and sleep."""
+        return {"wall_clock": self.time, "monotonic": self.monotonic, "sleep": self.sleep}
 
     def run_in_threads(self, *work: Callable[[], None]) -> None:
         """Run each callable in its own thread on this clock and wait for all of them.

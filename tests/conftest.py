@@ -13,11 +13,11 @@ import pytest
 from moto import mock_aws
 
 from chalicelib.store.provision import create_ledger_table
-from localdev import moto_transactions
+from localdev import fast_moto
 from localdev.fast_forward import FastForward
 from localdev.slack_sink import SlackSink
 
-moto_transactions.install()  # a commit costs its own items, as in DynamoDB
+fast_moto.install()  # a call costs what it costs DynamoDB, not moto's bookkeeping
 
 EVENTS = Path(__file__).parent / "events"
 FIXTURES = EVENTS  # copies of ../shared/fixtures, so a clone tests on its own

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 from chalicelib import logs
 from chalicelib.confirm.question import with_note
 from chalicelib.confirm.state import AlertRef
@@ -25,7 +23,7 @@ def update_alert(
             {"text": alert.text, "blocks": with_note(alert.blocks, note)},
             channel=alert.channel,
             ts=alert.ts,
-            deadline=min(deadline, time.monotonic() + UPDATE_SECONDS),
+            deadline=notifier.deadline_within(UPDATE_SECONDS, deadline),
         )
     except Exception as error:  # the answer is recorded; a stale line is only logged
         logs.emit({"message": "confirm: alert not updated", "error": str(error)[:200]})

@@ -115,8 +115,8 @@ class Interactions:
         self._calls = calls or InvocationDeadline()  # what the AWS clients fit into
 
     def handle(self, request: Any) -> Response:
-        started = time.monotonic()
-        self._calls.start(started + TIME_LIMIT_SECONDS)
+        started = time.monotonic()  # for the log's elapsed time
+        deadline = self._calls.start_within(TIME_LIMIT_SECONDS)
         raw = getattr(request, "raw_body", b"") or b""
         body = raw.encode() if isinstance(raw, str) else bytes(raw)
         headers: Mapping[str, str] = getattr(request, "headers", None) or {}
@@ -142,7 +142,7 @@ class Interactions:
             self._log(Outcome("ignored", click), started)
             return Response(body="", status_code=200)
         try:
-            outcome = self._answer(click, deadline=started + TIME_LIMIT_SECONDS)
+            outcome = self._answer(click, deadline=deadline)
         except Exception as error:  # DynamoDB down, a bug: logged, never a 500 to Slack
             outcome = Outcome(
                 f"error: {type(error).__name__}",
@@ -199,7 +199,7 @@ class Interactions:
                 thanks_message(answer, asked.signin),
                 channel=asked.dm_channel,
                 ts=asked.dm_ts,
-                deadline=min(deadline, time.monotonic() + 1.5),
+                deadline=notifier.deadline_within(1.5, deadline),
             )
         except Exception as error:  # recorded already; the old DM keeps its buttons
             logs.emit({"message": "confirm: DM not replaced", "error": str(error)[:200]})

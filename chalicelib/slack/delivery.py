@@ -232,6 +232,10 @@ class SlackNotifier:
     def can_update(self) -> bool:
         return self._transport.can_update
 
+    def deadline_within(self, seconds: float, deadline: float) -> float:
+        """`deadline`, or `seconds` from now if that is sooner (on this notifier's clock)."""
+        return min(deadline, self._monotonic() + seconds)
+
     def post(
         self,
         message: Mapping[str, Any],

@@ -69,7 +69,7 @@ def test_every_call_the_handler_makes_is_allowed_by_the_stage_policy(
     # Exactly the stage's settings, as Lambda in the stage's region would see them.
     env = {**stage.environment, "AWS_REGION": stage.region, "SLACK_TIMEOUT_SECONDS": "1"}
     # The stage's own pacing between messages, on a clock that skips the waits.
-    container = Container(env, wall_clock=fast_forward.time, sleep=fast_forward.sleep)
+    container = Container(env, **fast_forward.clocks())
     monkeypatch.setattr(app_module, "container", container)
     slack_sink.then(Reply(500, "down"), Reply(500, "down"), Reply(500, "down"))
     events = [load_event(path.name) for path in sorted(EVENTS.glob("*.json"))]

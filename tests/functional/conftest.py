@@ -42,7 +42,7 @@ def configure(
 
     def build(**settings: str) -> Container:
         env = slack_env(slack_sink, **settings)
-        container = Container(env, wall_clock=fast_forward.time, sleep=fast_forward.sleep)
+        container = Container(env, **fast_forward.clocks())
         # Warm, as a container is after its first event: the test client gives each
         # invocation only 3 s, which should go to Slack's behaviour, not to boto3's start.
         with contextlib.suppress(ConfigError):  # a bad setting must fail in the handler

@@ -21,6 +21,7 @@ from chalicelib.alerting.pipeline import Step
 from chalicelib.container import Container
 from chalicelib.store.schema import day_counter_key
 from localdev.events import console_login
+from localdev.fast_forward import FastForward
 from localdev.slack_sink import Reply, SlackSink
 from tests.conftest import TABLE, slack_env
 
@@ -174,12 +175,15 @@ def test_every_fault_ends_in_one_message_and_one_count(
     invoke: Any,
     dynamodb: Any,
     slack_sink: SlackSink,
+    fast_forward: FastForward,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     clock = MovableClock()
     injector = Injector()
     env = slack_env(slack_sink, SLACK_MAX_ATTEMPTS="1", **scenario.settings)
-    container = Container(env, clock=clock, on_step=injector.step)
+    # Retries wait on the fast-forward clock: a fault on every try ends at the deadline
+    # without waiting for it.
+    container = Container(env, clock=clock, on_step=injector.step, **fast_forward.clocks())
     container.dynamodb.meta.events.register("before-call.dynamodb", injector.before)
     container.dynamodb.meta.events.register("after-call.dynamodb", injector.after)
     monkeypatch.setattr(app_module, "container", container)

@@ -23,7 +23,7 @@ from moto import mock_aws
 from moto.dynamodb.models import dynamodb_backends
 from moto.dynamodb.models.dynamo_type import DynamoType
 
-from bench.emulator import fast_projection, partition_queries
+from bench.emulator import partition_queries
 from chalicelib.recent_logins.command import parse_command
 from chalicelib.settings import Settings
 from chalicelib.store.history import MAX_CALLS, SigninHistory
@@ -113,7 +113,6 @@ def _items_read(parsed: dict[str, Any], **_: Any) -> None:
 def histories() -> Iterator[dict[int, tuple[SigninHistory, list[str]]]]:
     with mock_aws():
         undo_partitions = partition_queries()
-        undo_projection = fast_projection()
         try:
             client = boto3.client("dynamodb", region_name="us-east-1")
             backend = dynamodb_backends[ACCOUNT]["us-east-1"]
@@ -134,7 +133,6 @@ def histories() -> Iterator[dict[int, tuple[SigninHistory, list[str]]]]:
                 found[size] = (SigninHistory(reader, name, clock=lambda: NOW), calls)
             yield found
         finally:
-            undo_projection()
             undo_partitions()
 
 
