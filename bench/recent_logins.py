@@ -170,7 +170,9 @@ def _p95(times: list[float]) -> float:
 def table_lines(sizes: list[int], results: dict[int, list[Measure]]) -> list[str]:
     small, large = sizes[0], sizes[-1]
     header = (
-        f"{'command':<36} {'entries':>7} "
+        f"{'command':<36} "
+        + " ".join(f"{f'listed@{size:,}':>14}" for size in sizes)
+        + " "
         + " ".join(f"{f'calls@{size:,}':>13}" for size in sizes)
         + " "
         + " ".join(f"{f'p95 ms@{size:,}':>14}" for size in sizes)
@@ -182,7 +184,9 @@ def table_lines(sizes: list[int], results: dict[int, list[Measure]]) -> list[str
         row = {size: results[size][index] for size in sizes}
         ratio = row[large].p95_ms / row[small].p95_ms
         lines.append(
-            f"{row[small].command:<36} {row[large].entries:>7} "
+            f"{row[small].command:<36} "
+            + " ".join(f"{row[size].entries:>14}" for size in sizes)
+            + " "
             + " ".join(f"{row[size].calls:>13}" for size in sizes)
             + " "
             + " ".join(f"{row[size].p95_ms:>14.1f}" for size in sizes)

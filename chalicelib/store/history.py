@@ -29,17 +29,12 @@ from chalicelib.store.history_counts import (
     window_counts,
 )
 from chalicelib.store.history_plan import Partition, principal_plan, time_partition
-from chalicelib.store.history_query import (
-    ENTRY_ATTRIBUTES,
-    Counts,
-    Entry,
-    History,
-    HistoryQuery,
-)
+from chalicelib.store.history_query import Counts, Entry, History, HistoryQuery
 from chalicelib.store.schema import (
     DIRECTORY_INDEX,
     DIRECTORY_PARTITION,
     DIRECTORY_PARTITION_ATTRIBUTE,
+    ENTRY_ATTRIBUTES,
     day_counter_key,
 )
 

@@ -91,25 +91,6 @@ class Counts:
         return cls(values)
 
 
-# What a listing reads of each sign-in (`Entry.from_item`): a category's index holds
-# whole items, and a reply needs only these.
-ENTRY_ATTRIBUTES = (
-    "event_id",
-    "epoch",
-    "account_id",
-    "region",
-    "principal_type",
-    "display_name",
-    "arn",
-    "role_name",
-    "source_ip",
-    "outcome",
-    "failure_reason",
-    "mfa",
-    "federation",
-)
-
-
 @dataclass(frozen=True)
 class Entry:
     """One listed sign-in, as the index projects it. Every text is event-derived."""

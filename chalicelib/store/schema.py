@@ -60,11 +60,9 @@ SCHEMA_ATTRIBUTE = "schema"
 SCHEMA_VERSION = 3
 DIRECTORY_SCHEMA = 2  # the first whose writes kept the principal directory
 
-# What a listing needs, so an index page carries many sign-ins (the user agent, up to
-# 1 KB, stays out). DynamoDB allows 100 such attributes over all indexes of a table.
-LISTING_ATTRIBUTES = (
+# What a listing shows of each sign-in (`history_query.Entry`).
+ENTRY_ATTRIBUTES = (
     "event_id",
-    "event_name",
     "epoch",
     "account_id",
     "region",
@@ -77,9 +75,11 @@ LISTING_ATTRIBUTES = (
     "failure_reason",
     "mfa",
     "federation",
-    "who",
-    "categories",
 )
+# What the indexes of every sign-in project: what a listing shows and what filters it,
+# so an index page carries many sign-ins (the user agent, up to 1 KB, stays out).
+# DynamoDB allows 100 such attributes over all indexes of a table.
+LISTING_ATTRIBUTES = (*ENTRY_ATTRIBUTES, "event_name", "who", "categories")
 # What resolving a name or an account needs from the directory.
 DIRECTORY_ATTRIBUTES = (
     "principal",

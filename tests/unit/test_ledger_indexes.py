@@ -184,11 +184,3 @@ def test_the_indexes_stay_within_dynamodbs_limits() -> None:
 
     assert projected <= MAX_PROJECTED_ATTRIBUTES  # summed over all indexes of a table
     assert len(indexes) <= 20  # global secondary indexes per table
-
-
-def test_the_indexes_of_every_signin_project_what_a_listing_reads() -> None:
-    from chalicelib.store.history_query import ENTRY_ATTRIBUTES
-    from chalicelib.store.schema import LISTING_ATTRIBUTES
-
-    # Else a listing from `by_principal_name` or `by_account` would say "unknown".
-    assert set(ENTRY_ATTRIBUTES) <= set(LISTING_ATTRIBUTES)
