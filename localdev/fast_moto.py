@@ -11,8 +11,9 @@ not moto's bookkeeping. `install()` makes four changes, none to any result:
 - Reads whose answer is items (GetItem, BatchGetItem, Query, Scan, TransactGetItems)
   answer with `json.dumps` of those items, which are DynamoDB JSON already: moto 5
   walks the API model for every attribute it returns.
-- A projection of top-level names picks those attributes; moto converts the whole
-  item to plain JSON and back once per projected name.
+- A projection of top-level names (an index's, or a ProjectionExpression) picks those
+  attributes; moto converts the whole item to plain JSON and back once per projected
+  name, and measures the whole item again for each attribute it sets.
 """
 
 from __future__ import annotations
@@ -112,9 +113,10 @@ def _project_top_level_names() -> None:
         if any(len(expression) != 1 for expression in projection_expressions):
             return original(self, projection_expressions)
         projected = Item(hash_key=self.hash_key, range_key=self.range_key, attrs={})
-        for [name] in projection_expressions:
-            if name in self.attrs:
-                projected.attrs[name] = self.attrs[name]  # read only: shared, not copied
+        # Shared, not copied (the result is only read); and not measured attribute by
+        # attribute against the 400 KB limit, as part of an item is no larger than it.
+        picked = {name: self.attrs[name] for [name] in projection_expressions if name in self.attrs}
+        dict.update(projected.attrs, picked)
         return projected
 
     Item.project = project  # type: ignore[method-assign]
