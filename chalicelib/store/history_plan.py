@@ -71,11 +71,12 @@ def principal_plan(
         )
     if query.account_id:
         plans.append([_subject_partition(_ACCOUNT, query.account_id, query, everyone, wanted)])
-    plans.append([_shared_partition(query, wanted, everyone, window)])
-    return max(
-        (plan for plan in plans if len(plan) <= budget),
-        key=lambda plan: min(partition.density for partition in plan),
-    )
+    shared = [_shared_partition(query, wanted, everyone, window)]
+    plans.append(shared)
+    # One partition always fits: a directory of many pages may have used up the calls,
+    # and an answer in more calls beats none.
+    fitting = [plan for plan in plans if len(plan) <= max(1, budget)]
+    return max(fitting, key=lambda plan: min(partition.density for partition in plan))
 
 
 def driving_category(categories: frozenset[Category], window: Counts) -> Category | None:

@@ -111,3 +111,9 @@ def test_a_name_that_matches_nothing_or_not_in_the_window_reads_nothing() -> Non
 
 def test_an_account_alone_reads_its_partition() -> None:
     assert plan(account=STAGING) == [(ACCOUNT_INDEX, STAGING, ())]
+
+
+def test_with_no_call_left_one_partition_is_still_read() -> None:
+    # A directory of many pages can use up the calls: the answer takes one more.
+    assert plan(who="carol", budget=0) == [(NAME_INDEX, "carol", ())]
+    assert plan(who="temp", budget=0) == [(SIGNIN_INDEX, LISTED, (("who", "contains", "temp"),))]
