@@ -8,8 +8,10 @@ Every command is answered whole in a few calls, whatever the size of the table:
   category asked for;
 - a name (WHO) or an account first resolves through the principal directory (one
   Query): principals that never matched, or did not sign in within the window, cost
-  nothing more; the others are read from their own partitions (by name or account),
-  newest first, no further than the window.
+  nothing more; the others are read from their own partitions (by name or account,
+  of a category when one is asked for), newest first, no further than the window, as
+  `history_plan` decides.
+Listings ask only for what a reply shows (`ENTRY_ATTRIBUTES`).
 """
 
 from __future__ import annotations
