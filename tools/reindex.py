@@ -22,15 +22,10 @@ from chalicelib.judge.places import Places
 from chalicelib.signin.parse import SignIn
 from chalicelib.store.day_tally import day_writes
 from chalicelib.store.directory import transact_with_directory
+from chalicelib.store.indexes import RETIRED_ATTRIBUTES
 from chalicelib.store.ledger import Ledger
 from chalicelib.store.listing import listing_attributes, signin_from_item
-from chalicelib.store.schema import (
-    DIRECTORY_SCHEMA,
-    RETIRED_ATTRIBUTES,
-    SCHEMA_ATTRIBUTE,
-    SCHEMA_VERSION,
-    read_int,
-)
+from chalicelib.store.schema import DIRECTORY_SCHEMA, SCHEMA_ATTRIBUTE, SCHEMA_VERSION, read_int
 from tools.cli import add_ledger_options
 
 

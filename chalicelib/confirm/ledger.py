@@ -12,14 +12,13 @@ from typing import Any
 from chalicelib import logs
 from chalicelib.confirm.state import AlertRef, Answer, AskedSignin, ConfirmState, due_key
 from chalicelib.store.day_tally import DayTally
-from chalicelib.store.schema import (
-    BATCH_GET_LIMIT,
+from chalicelib.store.indexes import (
     PENDING_DUE_ATTRIBUTE,
     PENDING_INDEX,
     PENDING_QUEUE,
     PENDING_QUEUE_ATTRIBUTE,
-    event_key,
 )
+from chalicelib.store.schema import BATCH_GET_LIMIT, event_key
 
 LEASE_SECONDS = 60
 

@@ -21,7 +21,7 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
-from chalicelib.store.schema import PENDING_QUEUE_ATTRIBUTE
+from chalicelib.store.indexes import PENDING_QUEUE_ATTRIBUTE
 
 
 class ConfirmState(StrEnum):

@@ -23,6 +23,11 @@ from enum import Enum
 from typing import Any
 
 from chalicelib.signin.parse import SignIn
+from chalicelib.store.indexes import (
+    DIRECTORY_PARTITION,
+    DIRECTORY_PARTITION_ATTRIBUTE,
+    DIRECTORY_SORT_ATTRIBUTE,
+)
 from chalicelib.store.listing import (
     categories_of,
     counter_names,
@@ -32,9 +37,6 @@ from chalicelib.store.listing import (
 )
 from chalicelib.store.schema import (
     DIRECTORY_COUNT_PREFIX,
-    DIRECTORY_PARTITION,
-    DIRECTORY_PARTITION_ATTRIBUTE,
-    DIRECTORY_SORT_ATTRIBUTE,
     TOTAL_COUNTER,
     Category,
     bounded,

@@ -32,13 +32,13 @@ from chalicelib.store.history_counts import (
 )
 from chalicelib.store.history_plan import Partition, principal_plan, time_partition
 from chalicelib.store.history_query import Counts, Entry, History, HistoryQuery
-from chalicelib.store.schema import (
+from chalicelib.store.indexes import (
     DIRECTORY_INDEX,
     DIRECTORY_PARTITION,
     DIRECTORY_PARTITION_ATTRIBUTE,
     ENTRY_ATTRIBUTES,
-    day_counter_key,
 )
+from chalicelib.store.schema import day_counter_key
 
 # DynamoDB calls one command may make: the counts take two, the directory one, and the
 # listing what is left. A name that matches more partitions than that is read from the

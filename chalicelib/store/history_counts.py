@@ -9,13 +9,11 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from chalicelib.store.history_query import _CATEGORY_NAMES, Counts
+from chalicelib.store.indexes import LISTED, SIGNIN_INDEX, SIGNIN_PARTITION_ATTRIBUTE
 from chalicelib.store.listing import hourly_name
 from chalicelib.store.schema import (
     BATCH_GET_LIMIT,
     HOURS_SK,
-    LISTED,
-    SIGNIN_INDEX,
-    SIGNIN_PARTITION_ATTRIBUTE,
     Category,
     day_counter_key,
     day_hours_key,

@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 
 from chalicelib.store.directory import Principal
 from chalicelib.store.history_query import Counts, HistoryQuery
-from chalicelib.store.schema import (
+from chalicelib.store.indexes import (
     ACCOUNT_INDEX,
     ACCOUNT_PARTITION_ATTRIBUTE,
     CATEGORY_ACCOUNT_ATTRIBUTES,
@@ -28,8 +28,8 @@ from chalicelib.store.schema import (
     NAME_PARTITION_ATTRIBUTE,
     SIGNIN_INDEX,
     SIGNIN_PARTITION_ATTRIBUTE,
-    Category,
 )
+from chalicelib.store.schema import Category
 
 
 @dataclass(frozen=True)

@@ -10,10 +10,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from chalicelib.store.listing import counter_names
-from chalicelib.store.schema import (
-    TOTAL_COUNTER,
-    Category,
-)
+from chalicelib.store.schema import TOTAL_COUNTER, Category
 
 
 @dataclass(frozen=True)

@@ -16,16 +16,18 @@ from chalicelib.signin.parse import (
     SignIn,
     parse_time,
 )
-from chalicelib.store.schema import (
+from chalicelib.store.indexes import (
     ACCOUNT_PARTITION_ATTRIBUTE,
     CATEGORY_ACCOUNT_ATTRIBUTES,
     CATEGORY_NAME_ATTRIBUTES,
     CATEGORY_PARTITION_ATTRIBUTES,
     LISTED,
     NAME_PARTITION_ATTRIBUTE,
+    SIGNIN_PARTITION_ATTRIBUTE,
+)
+from chalicelib.store.schema import (
     SCHEMA_ATTRIBUTE,
     SCHEMA_VERSION,
-    SIGNIN_PARTITION_ATTRIBUTE,
     TOTAL_COUNTER,
     Category,
     bounded,

@@ -5,12 +5,8 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from chalicelib.store.schema import (
-    TTL_ATTRIBUTE,
-    _attribute_definitions,
-    index_definitions,
-    table_definition,
-)
+from chalicelib.store.indexes import attribute_definitions, index_definitions, table_definition
+from chalicelib.store.schema import TTL_ATTRIBUTE
 
 
 def create_ledger_table(dynamodb: Any, name: str, *, poll_seconds: float = 5.0) -> bool:
@@ -46,7 +42,7 @@ def add_missing_indexes(dynamodb: Any, name: str, *, poll_seconds: float = 5.0) 
             TableName=name,
             AttributeDefinitions=[
                 definition
-                for definition in _attribute_definitions()
+                for definition in attribute_definitions()
                 if definition["AttributeName"] in used
             ],
             GlobalSecondaryIndexUpdates=[{"Create": index}],

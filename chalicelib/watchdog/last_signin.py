@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from chalicelib.store.schema import LISTED, SIGNIN_INDEX, SIGNIN_PARTITION_ATTRIBUTE
+from chalicelib.store.indexes import LISTED, SIGNIN_INDEX, SIGNIN_PARTITION_ATTRIBUTE
 from chalicelib.watchdog.findings import Check, Finding, Status
 
 QUIET_DAYS = 30

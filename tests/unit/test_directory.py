@@ -17,10 +17,9 @@ from chalicelib.signin.parse import parse_signin
 from chalicelib.store.directory import DirectoryTally, Placement, directory_update
 from chalicelib.store.history import SigninHistory
 from chalicelib.store.history_query import HistoryQuery
+from chalicelib.store.indexes import CATEGORY_ACCOUNT_ATTRIBUTES, CATEGORY_NAME_ATTRIBUTES
 from chalicelib.store.ledger import Ledger
 from chalicelib.store.schema import (
-    CATEGORY_ACCOUNT_ATTRIBUTES,
-    CATEGORY_NAME_ATTRIBUTES,
     SCHEMA_ATTRIBUTE,
     Category,
     day_counter_key,

@@ -13,15 +13,15 @@ from datetime import UTC, datetime, timedelta
 from chalicelib.store.directory import Principal
 from chalicelib.store.history_plan import principal_plan
 from chalicelib.store.history_query import Counts, HistoryQuery
-from chalicelib.store.schema import (
+from chalicelib.store.indexes import (
     ACCOUNT_INDEX,
     CATEGORY_ACCOUNT_INDEXES,
     CATEGORY_NAME_INDEXES,
     LISTED,
     NAME_INDEX,
     SIGNIN_INDEX,
-    Category,
 )
+from chalicelib.store.schema import Category
 
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 PROD, STAGING, SANDBOX = "111122223333", "444455556666", "777788889999"

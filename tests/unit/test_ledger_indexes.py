@@ -13,9 +13,10 @@ from chalicelib.settings import Settings
 from chalicelib.signin.parse import parse_signin
 from chalicelib.store.history import SigninHistory
 from chalicelib.store.history_query import HistoryQuery
+from chalicelib.store.indexes import index_definitions
 from chalicelib.store.ledger import Ledger
 from chalicelib.store.provision import create_ledger_table
-from chalicelib.store.schema import Category, index_definitions
+from chalicelib.store.schema import Category
 from localdev.signins import Login
 from tests.conftest import TABLE
 
@@ -177,7 +178,7 @@ def test_combined_categories_are_counted_exactly_from_the_counters(dynamodb: Any
 
 
 def test_the_indexes_stay_within_dynamodbs_limits() -> None:
-    from chalicelib.store.schema import MAX_PROJECTED_ATTRIBUTES
+    from chalicelib.store.indexes import MAX_PROJECTED_ATTRIBUTES
 
     indexes = index_definitions()
     projected = sum(len(index["Projection"].get("NonKeyAttributes", [])) for index in indexes)

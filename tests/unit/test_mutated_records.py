@@ -16,9 +16,9 @@ from chalicelib.settings import Settings
 from chalicelib.signin.parse import SignIn, parse_signin
 from chalicelib.slack.alert_message import build_message
 from chalicelib.slack.blocks import MAX_BLOCKS, MAX_FIELD_TEXT, MAX_NOTIFICATION_TEXT
+from chalicelib.store.indexes import table_definition
 from chalicelib.store.ledger import Ledger
 from chalicelib.store.listing import is_listed, listing_attributes
-from chalicelib.store.schema import table_definition
 from tests.mutated_records import mutated_events
 
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
