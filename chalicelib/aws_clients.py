@@ -25,6 +25,8 @@ from typing import Any
 SAFETY_MARGIN_SECONDS = 0.3
 # An attempt with less time than this to read its answer is not worth starting.
 MIN_READ_SECONDS = 0.1
+# When the Lambda context cannot tell us (local runs), assume this much time is left.
+DEFAULT_REMAINING_MS = 30_000
 
 
 class DeadlineExceeded(RuntimeError):
@@ -86,6 +88,12 @@ class InvocationDeadline:
 
     def start_within(self, seconds: float) -> float:
         return self.start(self._clock() + seconds)
+
+    def start_for(self, context: Any) -> float:
+        """A Lambda invocation's deadline: the time its context says is left."""
+        remaining = getattr(context, "get_remaining_time_in_millis", None)
+        remaining_ms = remaining() if callable(remaining) else DEFAULT_REMAINING_MS
+        return self.start_within(max(0.0, float(remaining_ms)) / 1000)
 
     def remaining(self) -> float | None:
         return None if self.deadline is None else self.deadline - self._clock()

@@ -44,20 +44,11 @@ from chalicelib.store.history import SigninHistory
 from chalicelib.store.ledger import Claims, Ledger
 from chalicelib.store.send_slots import SendSlots
 
-# When the Lambda context cannot tell us (local runs), assume this much time is left.
-DEFAULT_REMAINING_MS = 30_000
 # /recent-logins must answer within Slack's 3 s: its clients try once, briefly, and the
 # reply says the ledger could not be read (the user can ask again).
 SLASH_CONNECT_TIMEOUT_SECONDS = 0.5
 SLASH_READ_TIMEOUT_SECONDS = 1.0
 SLASH_MAX_ATTEMPTS = 1
-
-
-def deadline_from(context: Any, monotonic: Callable[[], float] = time.monotonic) -> float:
-    """The Lambda's deadline as a `monotonic()` value."""
-    remaining = getattr(context, "get_remaining_time_in_millis", None)
-    remaining_ms = remaining() if callable(remaining) else DEFAULT_REMAINING_MS
-    return monotonic() + max(0.0, float(remaining_ms)) / 1000
 
 
 class Container:
@@ -87,7 +78,7 @@ class Container:
 
     def invocation(self, context: Any) -> float:
         """Start an event handler's invocation: its deadline, which the AWS clients keep."""
-        return self.deadline.start(deadline_from(context, self._monotonic))
+        return self.deadline.start_for(context)
 
     @cached_property
     def settings(self) -> Settings:
@@ -276,20 +267,19 @@ class Container:
     # -- "Was this you?" ---------------------------------------------------------------
     def slack_api(self) -> SlackApi | None:
         """The Web API client for questions; None when Slack is a webhook."""
-        if "_slack_api" not in self.__dict__:
-            settings = self.settings
-            token = self.secrets.value(
-                settings.slack_bot_token, settings.slack_bot_token_param, "SLACK_BOT_TOKEN"
-            )
-            self.__dict__["_slack_api"] = (
-                SlackApi(
-                    token, base_url=settings.slack_api_url, timeout=settings.slack_timeout_seconds
-                )
-                if token
-                else None
-            )
-        api: SlackApi | None = self.__dict__["_slack_api"]
-        return api
+        return self._slack_api
+
+    @cached_property
+    def _slack_api(self) -> SlackApi | None:
+        settings = self.settings
+        token = self.secrets.value(
+            settings.slack_bot_token, settings.slack_bot_token_param, "SLACK_BOT_TOKEN"
+        )
+        if not token:
+            return None
+        return SlackApi(
+            token, base_url=settings.slack_api_url, timeout=settings.slack_timeout_seconds
+        )
 
     @cached_property
     def confirm_ledger(self) -> ConfirmLedger:
