@@ -170,3 +170,19 @@ def test_table_cells_do_not_break_the_table() -> None:
     for s in SETTING_DOCS:
         assert "|" not in s.what + s.example + s.unset, s.env
         assert "\n" not in s.what, s.env
+
+
+def test_anchors_are_githubs(tmp_path: Path) -> None:
+    page = tmp_path / "page.md"
+    page.write_text(
+        '# Title\n## MFA: a fact with a source\n## /recent-logins\n### "Was this you?"\n'
+        "## Alarms\n## Alarms\n```sh\n# not a heading\n```\n"
+    )
+    assert anchors(page) == {
+        "title",
+        "mfa-a-fact-with-a-source",
+        "recent-logins",
+        "was-this-you",
+        "alarms",
+        "alarms-1",
+    }
