@@ -1,8 +1,9 @@
 """Stage settings, read once per container from the environment.
 
-Every knob an operator can turn lives here, so the README's configuration table and
-this module can be checked against each other. Secrets are never stored in settings:
-only the SSM parameter names, resolved lazily by `SecretResolver`.
+Every knob an operator can turn lives here, with its description (`SETTING_DOCS`, at
+the end), so docs/configuration.md's table is generated from this module. Secrets are
+never stored in settings: only the SSM parameter names, resolved lazily by
+`SecretResolver`.
 """
 
 from __future__ import annotations
