@@ -4,7 +4,6 @@ Slack accepts, and the ledger has every sign-in."""
 
 from __future__ import annotations
 
-import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -242,9 +241,9 @@ def test_the_sweep_posts_the_closing_summary_of_a_storm_that_stopped(
         invoke(event)
     before = len(slack_sink.messages)
 
-    first = container.burst_summaries(deadline=time.monotonic() + 10)
-    second = container.burst_summaries(deadline=time.monotonic() + 10)
-    third = container.burst_summaries(deadline=time.monotonic() + 10)
+    first = container.burst_summaries(deadline=container.clocks.monotonic() + 10)
+    second = container.burst_summaries(deadline=container.clocks.monotonic() + 10)
+    third = container.burst_summaries(deadline=container.clocks.monotonic() + 10)
 
     assert first == {"open": 1, "summarised": 1, "closed": 0}
     assert second == {"open": 1, "summarised": 0, "closed": 1}
