@@ -15,6 +15,7 @@ on it.
 
 from __future__ import annotations
 
+import random
 import threading
 import time
 from collections.abc import Callable
@@ -40,6 +41,7 @@ class FastForward:
         self._changed = threading.Condition()
         self._awake = 1  # threads using the clock that are not asleep: the creator's
         self._wakeups: list[float] = []
+        self._random = random.Random(0)
 
     # -- reading ---------------------------------------------------------------------
     def time(self) -> float:
@@ -83,8 +85,11 @@ class FastForward:
         self.sleep(seconds + timedelta(**delta).total_seconds())
 
     def clocks(self) -> Clocks:
-        """This clock as a `Container`'s time source."""
-        return Clocks(time=self.time, monotonic=self.monotonic, sleep=self.sleep)
+        """This clock as a `Container`'s time source, with jitter seeded: every run of
+        a test waits the same."""
+        return Clocks(
+            time=self.time, monotonic=self.monotonic, sleep=self.sleep, random=self._random
+        )
 
     def now(self) -> datetime:
         """The wall clock as an aware UTC datetime (the app's `Clocks.now`)."""

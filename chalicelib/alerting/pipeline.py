@@ -133,6 +133,7 @@ class SigninAlerter:
         table: str,
         monotonic: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
+        rng: random.Random | None = None,
         ask: Callable[[SignIn, Verdict], Question | None] = _nobody_asked,
         after_post: Sequence[AfterPost] = (),
         on_step: Callable[[Step], None] = lambda step: None,
@@ -150,7 +151,7 @@ class SigninAlerter:
         self._table = table
         self._monotonic = monotonic
         self._sleep = sleep
-        self._rng = random.Random()
+        self._rng = rng or random.Random()
         # Whom the alert will say is asked (before its message is built and committed).
         self._ask = ask
         self._after_post = tuple(after_post)

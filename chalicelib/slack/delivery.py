@@ -226,7 +226,7 @@ class SlackNotifier:
         self._sleep = clocks.sleep
         self._monotonic = clocks.monotonic
         self._wall_clock = clocks.time
-        self._rng = rng or random.Random()
+        self._rng = rng or clocks.random
 
     @property
     def can_update(self) -> bool:

@@ -158,12 +158,13 @@ class Claims:
         *,
         sleep: Callable[[float], None] = time.sleep,
         monotonic: Callable[[], float] = time.monotonic,
+        rng: random.Random | None = None,
     ) -> None:
         self._db = dynamodb
         self._table = table_name
         self._sleep = sleep
         self._monotonic = monotonic
-        self._rng = random.Random()
+        self._rng = rng or random.Random()
 
     def take_over(self, event_id: str, claim: Claim, *, now: float) -> bool:
         """Claim a `pending` alert, or one whose holder's lease expired."""
