@@ -94,6 +94,8 @@ def pair_put(
         ):
             if value:
                 item[name] = {"S": value}
+        if check.lease:  # a sweep's claim survives a sign-in's write of the item
+            item["check_lease"] = number(round(check.lease, 3))
     put: dict[str, Any] = {"TableName": table, "Item": item}
     if seen:
         put["ConditionExpression"] = "version = :seen"
