@@ -7,9 +7,7 @@ only when a handler first touches DynamoDB, and for slack_sdk only when it first
 from __future__ import annotations
 
 import os
-import time
 from collections.abc import Callable, Mapping
-from datetime import UTC, datetime
 from functools import cached_property
 from typing import Any
 
@@ -22,7 +20,7 @@ from chalicelib.alerting.pipeline import SigninAlerter, Step
 from chalicelib.alerting.root_mfa_sweep import RootMfaWaits
 from chalicelib.alerting.storms import BurstSummaries
 from chalicelib.aws_clients import CallLimits, InvocationDeadline
-from chalicelib.clock import Clock
+from chalicelib.clock import REAL_TIME, Clock, Clocks
 from chalicelib.confirm.answers import Interactions
 from chalicelib.confirm.asking import Confirmations
 from chalicelib.confirm.ledger import ConfirmLedger
@@ -58,24 +56,21 @@ class Container:
         self,
         env: Mapping[str, str] | None = None,
         *,
-        wall_clock: Callable[[], float] = time.time,
-        sleep: Callable[[float], None] = time.sleep,
-        monotonic: Callable[[], float] = time.monotonic,
-        clock: Clock | None = None,
+        clocks: Clocks = REAL_TIME,
         on_step: Callable[[Step], None] = lambda step: None,
     ) -> None:
         self._env = os.environ if env is None else env
-        # What pacing waits on: tests pass a clock that skips the waits.
-        self._wall_clock = wall_clock
-        self._sleep = sleep
-        # What deadlines are measured on, and every wait before one: the same clock.
-        self._monotonic = monotonic
-        # The time the pipeline reads; by default the same as the wall clock's.
-        self._clock: Clock = clock or (lambda: datetime.fromtimestamp(self._wall_clock(), UTC))
+        self.clocks = clocks
+        # Every part reads time from this one source (tests pass one that skips waits):
+        # what is stored, what paces Slack, what deadlines are measured on.
+        self._wall_clock = clocks.time
+        self._sleep = clocks.sleep
+        self._monotonic = clocks.monotonic
+        self._clock: Clock = clocks.now
         self._on_step = on_step  # an observer of the pipeline's steps
         # Set by each handler as it starts; every AWS call it makes fits before it.
-        self.deadline = InvocationDeadline(monotonic)
-        self.slash_deadline = InvocationDeadline(monotonic)
+        self.deadline = InvocationDeadline(clocks.monotonic)
+        self.slash_deadline = InvocationDeadline(clocks.monotonic)
         logs.protect()
 
     def invocation(self, context: Any) -> float:
@@ -183,9 +178,7 @@ class Container:
             self.slack_transport(),
             policy=policy,
             slots=self.send_slots,
-            sleep=self._sleep,
-            monotonic=self._monotonic,
-            wall_clock=self._wall_clock,
+            clocks=self.clocks,
         )
 
     @cached_property
@@ -263,7 +256,7 @@ class Container:
             settings.slack_signing_secret_param,
             "SLACK_SIGNING_SECRET",
         )
-        return RequestVerifier(secret)
+        return RequestVerifier(secret, now=self._wall_clock)
 
     @cached_property
     def recent_logins(self) -> RecentLogins:
@@ -364,4 +357,4 @@ class Container:
     def watchdog(self, context: Any, *, deadline: float) -> dict[str, Any]:
         from chalicelib.watchdog.wiring import run_watchdog
 
-        return run_watchdog(self, context, deadline=deadline)
+        return run_watchdog(self, context, deadline=deadline, clock=self._clock)

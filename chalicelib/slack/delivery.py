@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import logging
 import random
-import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from enum import Enum
 from typing import Any, Protocol
+
+from chalicelib.clock import REAL_TIME, Clocks
 
 log = logging.getLogger(__name__)
 # slack_sdk logs the full webhook URL (a secret) at DEBUG: keep its logger above that.
@@ -215,17 +216,16 @@ class SlackNotifier:
         *,
         policy: RetryPolicy | None = None,
         slots: SlotReserver | None = None,
-        sleep: Callable[[float], None] = time.sleep,
-        monotonic: Callable[[], float] = time.monotonic,
-        wall_clock: Callable[[], float] = time.time,
+        clocks: Clocks = REAL_TIME,
         rng: random.Random | None = None,
     ) -> None:
         self._transport = transport
         self._policy = policy or RetryPolicy()
         self._slots = slots
-        self._sleep = sleep
-        self._monotonic = monotonic
-        self._wall_clock = wall_clock
+        # Send slots are wall-clock times; deadlines and waits are on the monotonic clock.
+        self._sleep = clocks.sleep
+        self._monotonic = clocks.monotonic
+        self._wall_clock = clocks.time
         self._rng = rng or random.Random()
 
     @property

@@ -24,7 +24,6 @@ from tests.functional.test_storms import PRODUCTION_INTERVAL, failures, ledger_i
 def limited_sink(slack_sink: SlackSink, fast_forward: FastForward) -> SlackSink:
     """Slack's pace, one message a second per channel, on a clock that moves only when
     the code waits (see test_storms.py)."""
-    fast_forward.freeze()
     slack_sink.rate_limit = RateLimit(per_second=1, burst=1)
     return slack_sink
 

@@ -21,13 +21,6 @@ START = datetime(2026, 11, 20, 9, 0, 0, tzinfo=UTC)
 PRODUCTION_INTERVAL = str(Settings.slack_min_interval_seconds)
 
 
-@pytest.fixture(autouse=True)
-def _time_moves_only_by_waiting(fast_forward: FastForward) -> None:
-    """Storms are about time (windows, pacing, summaries every so often): here it moves
-    only when the code waits or the test says so, never because the machine is slow."""
-    fast_forward.freeze()
-
-
 @pytest.fixture
 def limited_sink(slack_sink: SlackSink, configure) -> SlackSink:
     """Slack's pace: one message a second per channel, 429 with Retry-After beyond; the

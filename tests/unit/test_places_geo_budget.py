@@ -4,7 +4,6 @@ THEN severities, countries and send slots come out as a user expects."""
 from __future__ import annotations
 
 import threading
-import time
 from typing import Any
 
 import pytest
@@ -165,14 +164,18 @@ def test_concurrent_senders_never_share_a_slot(dynamodb: Any) -> None:
 
 
 def test_a_post_that_finds_no_send_slot_in_time_is_not_sent(dynamodb: Any) -> None:
+    from localdev.fast_forward import FastForward
     from localdev.slack_sink import SlackSink
 
-    budget = SendSlots(dynamodb, TABLE, interval=5.0)
-    with SlackSink() as sink:
-        notifier = SlackNotifier(WebhookTransport(sink.webhook_url), slots=budget)
-        notifier.post({"text": "first"}, deadline=time.monotonic() + 10)
+    clock = FastForward()
+    budget = SendSlots(dynamodb, TABLE, interval=5.0, wall_clock=clock.time)
+    with SlackSink(clock=clock.monotonic) as sink:
+        notifier = SlackNotifier(
+            WebhookTransport(sink.webhook_url), slots=budget, clocks=clock.clocks()
+        )
+        notifier.post({"text": "first"}, deadline=clock.monotonic() + 10)
 
         with pytest.raises(DeliveryFailed, match="no send slot"):
-            notifier.post({"text": "second"}, deadline=time.monotonic() + 10, max_wait=1.0)
+            notifier.post({"text": "second"}, deadline=clock.monotonic() + 10, max_wait=1.0)
 
         assert [m["text"] for m in sink.messages] == ["first"]

@@ -4,7 +4,6 @@ permanent errors are named."""
 from __future__ import annotations
 
 import random
-import time
 
 import pytest
 
@@ -12,27 +11,34 @@ from chalicelib.slack.delivery import (
     DeliveryFailed,
     RetryPolicy,
     SlackNotifier,
+    Transport,
     WebApiTransport,
     WebhookTransport,
     classify_http,
 )
+from localdev.fast_forward import FastForward
 from localdev.slack_sink import Reply, SlackSink
 
 MESSAGE = {"text": "HIGH: test", "blocks": []}
 FAST = RetryPolicy(max_attempts=4, base_delay=0.05, max_delay=0.1, attempt_timeout=1, reserve=0.2)
 
 
-def webhook(sink: SlackSink, policy: RetryPolicy = FAST) -> SlackNotifier:
-    return SlackNotifier(WebhookTransport(sink.webhook_url), policy=policy, rng=random.Random(1))
+def notifier(transport: Transport, clock: FastForward, policy: RetryPolicy = FAST) -> SlackNotifier:
+    """A notifier that waits on the sink's clock: a Retry-After is seen, never slept."""
+    return SlackNotifier(transport, policy=policy, rng=random.Random(1), clocks=clock.clocks())
 
 
-def web_api(sink: SlackSink, policy: RetryPolicy = FAST) -> SlackNotifier:
+def webhook(sink: SlackSink, clock: FastForward, policy: RetryPolicy = FAST) -> SlackNotifier:
+    return notifier(WebhookTransport(sink.webhook_url), clock, policy)
+
+
+def web_api(sink: SlackSink, clock: FastForward, policy: RetryPolicy = FAST) -> SlackNotifier:
     transport = WebApiTransport("xoxb-test", "C0DEFAULT", base_url=sink.api_url)
-    return SlackNotifier(transport, policy=policy, rng=random.Random(1))
+    return notifier(transport, clock, policy)
 
 
-def soon(seconds: float = 10) -> float:
-    return time.monotonic() + seconds
+def soon(clock: FastForward, seconds: float = 10) -> float:
+    return clock.monotonic() + seconds
 
 
 @pytest.mark.parametrize(
@@ -52,46 +58,53 @@ def test_webhook_answers_are_classified(status: int, body: str, kind: str) -> No
     assert classify_http(status, body, {}).kind.value == kind
 
 
-def test_webhook_posts_json(slack_sink: SlackSink) -> None:
-    delivered = webhook(slack_sink).post(MESSAGE, deadline=soon())
+def test_webhook_posts_json(slack_sink: SlackSink, fast_forward: FastForward) -> None:
+    delivered = webhook(slack_sink, fast_forward).post(MESSAGE, deadline=soon(fast_forward))
     assert delivered.attempts == 1
     assert slack_sink.messages == [MESSAGE]
 
 
-def test_retry_after_is_honoured(slack_sink: SlackSink) -> None:
+def test_retry_after_is_honoured(slack_sink: SlackSink, fast_forward: FastForward) -> None:
     slack_sink.then(Reply(429, "rate_limited", retry_after=0.7))
-    webhook(slack_sink).post(MESSAGE, deadline=soon())
+    webhook(slack_sink, fast_forward).post(MESSAGE, deadline=soon(fast_forward))
     first, second = slack_sink.requests
     assert second.at - first.at >= 0.7
 
 
-def test_gives_up_when_retry_after_is_past_the_deadline(slack_sink: SlackSink) -> None:
+def test_gives_up_when_retry_after_is_past_the_deadline(
+    slack_sink: SlackSink, fast_forward: FastForward
+) -> None:
     slack_sink.then(Reply(429, "rate_limited", retry_after=30))
-    started = time.monotonic()
+    started = fast_forward.monotonic()
     with pytest.raises(DeliveryFailed, match="past the deadline") as failure:
-        webhook(slack_sink).post(MESSAGE, deadline=soon(3))
+        webhook(slack_sink, fast_forward).post(MESSAGE, deadline=soon(fast_forward, 3))
     assert not failure.value.permanent
-    assert time.monotonic() - started < 1  # did not sleep 30 s into a dead Lambda
+    assert fast_forward.monotonic() - started < 3  # did not sleep 30 s into a dead Lambda
 
 
-def test_permanent_error_names_slacks_reason(slack_sink: SlackSink) -> None:
+def test_permanent_error_names_slacks_reason(
+    slack_sink: SlackSink, fast_forward: FastForward
+) -> None:
     slack_sink.then(Reply(410, "channel_is_archived"))
     with pytest.raises(DeliveryFailed, match="channel_is_archived") as failure:
-        webhook(slack_sink).post(MESSAGE, deadline=soon())
+        webhook(slack_sink, fast_forward).post(MESSAGE, deadline=soon(fast_forward))
     assert failure.value.permanent and failure.value.attempts == 1
 
 
-def test_connection_refused_is_retried_then_raised() -> None:
+def test_connection_refused_is_retried_then_raised(fast_forward: FastForward) -> None:
     with SlackSink() as sink:
         url = sink.webhook_url
-    notifier = SlackNotifier(WebhookTransport(url), policy=FAST, rng=random.Random(1))
     with pytest.raises(DeliveryFailed, match="network") as failure:
-        notifier.post(MESSAGE, deadline=soon())
+        notifier(WebhookTransport(url), fast_forward).post(MESSAGE, deadline=soon(fast_forward))
     assert failure.value.attempts == FAST.max_attempts
 
 
-def test_web_api_posts_to_the_channel_and_returns_ts(slack_sink: SlackSink) -> None:
-    delivered = web_api(slack_sink).post(MESSAGE, deadline=soon(), channel="C0SEC")
+def test_web_api_posts_to_the_channel_and_returns_ts(
+    slack_sink: SlackSink, fast_forward: FastForward
+) -> None:
+    delivered = web_api(slack_sink, fast_forward).post(
+        MESSAGE, deadline=soon(fast_forward), channel="C0SEC"
+    )
     [request] = slack_sink.requests
     assert request.path == "/api/chat.postMessage"
     assert request.headers["authorization"] == "Bearer xoxb-test"
@@ -99,13 +112,15 @@ def test_web_api_posts_to_the_channel_and_returns_ts(slack_sink: SlackSink) -> N
     assert delivered.reference
 
 
-def test_web_api_ratelimited_then_ok(slack_sink: SlackSink) -> None:
+def test_web_api_ratelimited_then_ok(slack_sink: SlackSink, fast_forward: FastForward) -> None:
     slack_sink.then(Reply(429, "ratelimited", retry_after=0.3))
-    assert web_api(slack_sink).post(MESSAGE, deadline=soon()).attempts == 2
+    assert (
+        web_api(slack_sink, fast_forward).post(MESSAGE, deadline=soon(fast_forward)).attempts == 2
+    )
 
 
-def test_web_api_permanent_error(slack_sink: SlackSink) -> None:
+def test_web_api_permanent_error(slack_sink: SlackSink, fast_forward: FastForward) -> None:
     slack_sink.then(Reply(api_error="channel_not_found"))
     with pytest.raises(DeliveryFailed, match="channel_not_found") as failure:
-        web_api(slack_sink).post(MESSAGE, deadline=soon())
+        web_api(slack_sink, fast_forward).post(MESSAGE, deadline=soon(fast_forward))
     assert failure.value.permanent
