@@ -17,6 +17,7 @@ from chalicelib.alerting.decide import Decider
 from chalicelib.alerting.digest import run_daily_digest
 from chalicelib.alerting.gather import Gatherer
 from chalicelib.alerting.pipeline import SigninAlerter, Step
+from chalicelib.alerting.root_mfa_sweep import RootMfaWaits
 from chalicelib.alerting.storms import BurstSummaries
 from chalicelib.aws_clients import CallLimits, InvocationDeadline
 from chalicelib.clock import REAL_TIME, Clock, Clocks
@@ -40,6 +41,7 @@ from chalicelib.store.bursts import BurstSweep
 from chalicelib.store.day_tally import DayTally
 from chalicelib.store.history import SigninHistory
 from chalicelib.store.ledger import Claims, Ledger
+from chalicelib.store.root_mfa import RootMfaStore
 from chalicelib.store.send_slots import SendSlots
 
 # /recent-logins must answer within Slack's 3 s: its clients try once, briefly, and the
@@ -224,6 +226,21 @@ class Container:
 
     def burst_summaries(self, *, deadline: float) -> dict[str, int]:
         return self.burst_summary_poster.sweep(self.notifier, deadline=deadline)
+
+    @cached_property
+    def root_mfa_waits(self) -> RootMfaWaits:
+        return RootMfaWaits(
+            RootMfaStore(self.dynamodb, self.settings.ledger_table),
+            notifier=self.notifier,
+            clock=self._clock,
+            monotonic=self._monotonic,
+        )
+
+    def minute_sweeps(self, *, deadline: float) -> dict[str, int]:
+        """The every-minute schedule: root CheckMfa records no sign-in followed (an
+        alert owed), then the closing summaries of storms that stopped."""
+        root = self.root_mfa_waits.sweep(deadline=deadline).to_dict()
+        return {**root, **self.burst_summaries(deadline=deadline)}
 
     def daily_digest(self, *, deadline: float) -> str:
         return run_daily_digest(

@@ -214,6 +214,8 @@ class Settings:
     slack_min_interval_seconds: float = 1.1  # per channel, shared by all instances
     new_place_alerts: bool = True
     impossible_travel_minutes: int = 60
+    # A root CheckMfa waits this long for its ConsoleLogin, else it alerts by itself.
+    root_mfa_wait_minutes: float = 5.0
     digest_enabled: bool = False
     digest_hour_utc: int = 8
     digest_channel: str | None = None
@@ -281,6 +283,7 @@ class Settings:
             slack_min_interval_seconds=_positive_float(env, "SLACK_MIN_INTERVAL_SECONDS", 1.1),
             new_place_alerts=_flag(env, "NEW_PLACE_ALERTS", True),
             impossible_travel_minutes=_positive_int(env, "IMPOSSIBLE_TRAVEL_MINUTES", 60),
+            root_mfa_wait_minutes=_positive_float(env, "ROOT_MFA_WAIT_MINUTES", 5.0),
             digest_enabled=_flag(env, "DIGEST_ENABLED", False),
             digest_hour_utc=_hour(env, "DIGEST_HOUR_UTC", 8),
             digest_channel=get("DIGEST_CHANNEL") or None,
@@ -657,6 +660,16 @@ SETTING_DOCS: tuple[Setting, ...] = (
         "impossible_travel_minutes",
         "120",
         'two countries for one principal within this many minutes is HIGH "impossible travel"',
+        _STORMS,
+    ),
+    Setting(
+        "ROOT_MFA_WAIT_MINUTES",
+        "root_mfa_wait_minutes",
+        "10",
+        "a root `CheckMfa` waits this long (decimals allowed) for its `ConsoleLogin` (same "
+        "IP, eventTime at most this much later), whose alert then tells both; else it "
+        "alerts HIGH by itself (the every-minute sweep, counted from when the CheckMfa "
+        "was handled)",
         _STORMS,
     ),
     Setting(

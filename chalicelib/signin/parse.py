@@ -111,6 +111,8 @@ class SignIn:
     problems: tuple[str, ...] = ()
     # Which field of the record the MFA fact comes from ("MFAUsed", "MfaType", ...).
     mfa_source: str = ""
+    # The MFA device's ARN (`MFAIdentifier`), when the record names it.
+    mfa_device: str = ""
 
     @property
     def is_root(self) -> bool:
@@ -334,4 +336,5 @@ def parse_signin(event: Mapping[str, Any], *, received_at: datetime) -> SignIn:
         login_url=_text(extra.get("LoginTo")),
         problems=tuple(problems),
         mfa_source=mfa.source,
+        mfa_device=_text(extra.get("MFAIdentifier")),
     )

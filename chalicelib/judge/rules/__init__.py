@@ -78,6 +78,9 @@ class Skip(StrEnum):
     BELOW_MIN_SEVERITY = "below_min_severity"
     HELD_BACK = "held_back"  # storm control: a burst alert will tell it
     PART_OF_BURST = "part_of_burst"  # storm control: a burst alert tells it
+    # A root CheckMfa: its ConsoleLogin's alert tells it, or the sweep after the wait.
+    AWAITING_SIGNIN = "awaiting_signin"
+    TOLD_BY_SIGNIN = "told_by_signin"  # a root CheckMfa whose ConsoleLogin came first
 
 
 @dataclass(frozen=True)
