@@ -139,7 +139,8 @@ class Interactions:
         deadline = self._calls.start_within(TIME_LIMIT_SECONDS)
         verdict = self._gate.check(Incoming.from_request(request))
         if isinstance(verdict, Stopped):
-            self._log(Outcome(f"{verdict.stop.outcome}: {verdict.reason}"), started)
+            why = f": {verdict.reason}" if verdict.reason else ""
+            self._log(Outcome(verdict.stop.outcome + why), started)
             return verdict.response()
 
         click = parse_click(verdict.form)
