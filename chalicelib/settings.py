@@ -383,8 +383,10 @@ SETTING_DOCS: tuple[Setting, ...] = (
         "SLACK_WEBHOOK_URL",
         "slack_webhook_url",
         "https://hooks.slack.com/services/T/B/X",
-        "incoming webhook (local runs; use the `_PARAM` form when deployed); must be https "
-        "with a host (http only to 127.0.0.1), no whitespace",
+        "incoming webhook (local runs; use the `_PARAM` form when deployed); must be Slack's "
+        "`https://hooks.slack.com/services/T.../B.../...` (the same path on 127.0.0.1 or "
+        "localhost, http allowed, for a local sink), no whitespace; the settings, SSM and "
+        "the watchdog check this one rule",
         _SLACK,
     ),
     Setting(

@@ -236,13 +236,15 @@ def test_an_unknown_or_malformed_event_id_changes_nothing(flow: Flow, event_id: 
     assert flow.calls("chat.update") == []
 
 
+def _form(payload: object) -> bytes:
+    return urlencode({"payload": json.dumps(payload)}).encode()
+
+
 @pytest.mark.parametrize(
     "body",
     [
-        pytest.param(b"", id="no payload"),
-        pytest.param(b"payload=not-json", id="not JSON"),
-        pytest.param(b"payload=%5B1%2C2%5D", id="a JSON list"),
-        pytest.param(b"payload=%7B%22type%22%3A%22view_submission%22%7D", id="view_submission"),
+        pytest.param(_form({"type": "view_submission", "team": {"id": TEAM_ID}}), id="view"),
+        pytest.param(_form({"type": "block_actions", "team": {"id": TEAM_ID}}), id="no actions"),
         pytest.param(b"ssl_check=1&token=x", id="ssl_check"),
     ],
 )
@@ -253,6 +255,31 @@ def test_other_payloads_get_an_empty_200(flow: Flow, body: bytes) -> None:
     reply = flow.post(body)
 
     assert (reply.status, reply.body) == (200, b"")
+    assert len(flow.sink.requests) == before
+    assert flow.state("e-1")["confirm_state"] == "asked"
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        pytest.param(b"", id="no payload"),
+        pytest.param(b"payload=not-json", id="not JSON"),
+        pytest.param(b"payload=%5B1%2C2%5D", id="a JSON list"),
+        pytest.param(b"payload=%7B%22type%22%3A%22view_submission%22%7D", id="no team"),
+    ],
+)
+def test_a_payload_that_names_no_workspace_is_not_allowed_and_changes_nothing(
+    flow: Flow, body: bytes
+) -> None:
+    asked(flow)
+    before = len(flow.sink.requests)
+
+    reply = flow.post(body)
+
+    # The gate's workspace step, as on every Slack route: a 200 (Slack ignores the body
+    # of an interaction's answer) that says "not allowed", and nothing sent or written.
+    assert reply.status == 200
+    assert "not allowed" in json.loads(reply.body)["text"]
     assert len(flow.sink.requests) == before
     assert flow.state("e-1")["confirm_state"] == "asked"
 

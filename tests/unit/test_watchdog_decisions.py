@@ -7,7 +7,6 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from chalicelib.watchdog.credentials import webhook_url_problem
 from chalicelib.watchdog.findings import Check, Finding, StageIdentity, Status
 from chalicelib.watchdog.pipeline import records_management_events
 from chalicelib.watchdog.run import untold
@@ -105,20 +104,8 @@ def test_which_trails_record_sign_ins(selectors: dict[str, object], records: boo
     assert records_management_events(selectors) is records
 
 
-@pytest.mark.parametrize(
-    ("url", "wrong"),
-    [
-        ("https://hooks.slack.com/services/T0/B0/xyz", ""),
-        ("http://127.0.0.1:8080/services/T000/B000/XXXX", ""),  # the local sink
-        ("http://hooks.slack.com/services/T0/B0/xyz", "is not an https URL"),
-        ("https://evil.example/services/T0/B0/xyz", "is not on hooks.slack.com"),
-        ("https://hooks.slack.com/services/T0/B0", "is not a webhook URL"),
-        ("xoxb-a-token-pasted-by-mistake", "is not an https URL"),
-    ],
-)
-def test_a_webhook_url_is_well_formed(url: str, wrong: str) -> None:
-    assert webhook_url_problem(url).startswith(wrong)
-    assert bool(webhook_url_problem(url)) == bool(wrong)
+# What a webhook URL is (one rule for the settings and the watchdog):
+# tests/unit/test_secret_shapes.py.
 
 
 def test_the_stage_comes_from_the_functions_own_arn() -> None:
