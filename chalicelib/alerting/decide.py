@@ -21,10 +21,10 @@ from chalicelib.alerting.storm_plan import (
     summary_every,
 )
 from chalicelib.judge.bursts import (
-    Action,
     Burst,
     Decision,
     Opener,
+    StormAction,
     is_counted_failure,
     principal_subject,
     subject_words,
@@ -68,7 +68,7 @@ from chalicelib.store.windows import Windows
 
 log = logging.getLogger(__name__)
 
-HELD = {Action.HOLD_BACK: Skip.HELD_BACK, Action.PART_OF_BURST: Skip.PART_OF_BURST}
+HELD = {StormAction.HOLD_BACK: Skip.HELD_BACK, StormAction.PART_OF_BURST: Skip.PART_OF_BURST}
 # A root CheckMfa that does not alert now, and why (judge/root_mfa.py).
 QUIET_CHECKS = {
     Pairing.WAIT: (Skip.AWAITING_SIGNIN, "root CheckMfa: waits for its ConsoleLogin"),
@@ -80,7 +80,7 @@ QUIET_CHECKS = {
 @dataclass(frozen=True)
 class Plan:
     verdict: Verdict
-    action: Action  # storm control's decision (ALERT for anything but a counted failure)
+    action: StormAction  # storm control's decision (ALERT for anything but a counted failure)
     places: Places
     message: Mapping[str, Any] | None  # what to post, when the verdict alerts
     channel: str | None  # Web API channel by severity, when configured
@@ -178,7 +178,7 @@ class Decider:
             verdict = replace(verdict, alert=False, skip=skip, skip_reason=why)
         places = Places()
         writes: list[Write] = []
-        storm = StormPlan(Decision(Action.ALERT))
+        storm = StormPlan(Decision(StormAction.ALERT))
         if is_counted_failure(signin):
             storm = plan_storm(
                 signin,
@@ -259,7 +259,7 @@ class Decider:
             return replace(
                 verdict, alert=False, skip=HELD[decision.action], skip_reason=decision.reason
             )
-        if decision.action is Action.OPEN_BURST:
+        if decision.action is StormAction.OPEN_BURST:
             assert decision.count is not None
             severity = Severity.HIGH
             return escalate(

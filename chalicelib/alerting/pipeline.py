@@ -36,7 +36,7 @@ from chalicelib.signin.parse import SignIn, parse_signin
 from chalicelib.slack.alert_message import build_message
 from chalicelib.slack.delivery import Delivered, DeliveryFailed, SlackNotifier
 from chalicelib.store.bursts import remember_message
-from chalicelib.store.ledger import AlertStatus, Claim, Claims, Stored
+from chalicelib.store.ledger import AlertStatus, Claim, Claims, StoredAlert
 from chalicelib.store.schema import Write, event_key
 
 log = logging.getLogger(__name__)
@@ -170,7 +170,7 @@ class SigninAlerter:
             snapshot = self._gatherer.gather(keys)
             recorded = snapshot.get(event_key(signin.event_id))
             if recorded is not None:
-                return self._recorded(signin, Stored.of(recorded), claim, deadline)
+                return self._recorded(signin, StoredAlert.of(recorded), claim, deadline)
             self._on_step(Step.DECIDE)
             can_update = _web_api(self._settings)
             plan = self._decider.decide(
@@ -214,7 +214,9 @@ class SigninAlerter:
         )
         return self._deliver(signin, alert, deadline)
 
-    def _recorded(self, signin: SignIn, stored: Stored, claim: Claim, deadline: float) -> Handled:
+    def _recorded(
+        self, signin: SignIn, stored: StoredAlert, claim: Claim, deadline: float
+    ) -> Handled:
         """The event is in the ledger already: a duplicate, a retry, or our own commit
         that answered with an error after it was written."""
         if stored.status in (AlertStatus.SENT, AlertStatus.NOT_ALERTED):

@@ -10,11 +10,11 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from chalicelib.judge.bursts import (
-    Action,
     Burst,
     Decision,
     Dimension,
     Opener,
+    StormAction,
     Subject,
     WindowCount,
     decide,
@@ -115,7 +115,7 @@ def plan_storm(
         settings.failure_alerts_before_burst,
     )
     # Outside a burst the decision rests on exact counts: the adds are conditional.
-    exact = decision.action is not Action.PART_OF_BURST
+    exact = decision.action is not StormAction.PART_OF_BURST
     writes: list[Write] = []
     for subject in subjects:
         if subject.dimension is Dimension.SPRAY:
@@ -129,7 +129,7 @@ def plan_storm(
         subject_ip = ip if subject.dimension in (Dimension.ROOT, Dimension.PRINCIPAL) else None
         writes.append(windows.add(table, subject, epoch, subject_ip, lookup, exact=exact))
 
-    if decision.action is Action.OPEN_BURST:
+    if decision.action is StormAction.OPEN_BURST:
         assert decision.count is not None
         count = decision.count
         failures = _spray_failures(count, counts)
@@ -146,7 +146,7 @@ def plan_storm(
         return StormPlan(replace(decision, burst=burst), tuple(writes), burst, failures)
 
     summary = None
-    if decision.action is Action.PART_OF_BURST:
+    if decision.action is StormAction.PART_OF_BURST:
         for subject_id, burst in bursts.items():
             if not burst.covers(epoch):
                 continue

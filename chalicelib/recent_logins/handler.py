@@ -42,7 +42,7 @@ UNAUTHORIZED = "Unauthorized"
 
 
 @dataclass(frozen=True)
-class Answer:
+class SlashOutcome:
     status: str
     reason: str = ""
 
@@ -74,7 +74,7 @@ class RecentLogins:
         try:
             raw = getattr(request, "raw_body", b"") or b""
         except ValueError:  # `isBase64Encoded` with a body that is not base64
-            self._log(Answer("bad_request", "body is not valid base64"), started)
+            self._log(SlashOutcome("bad_request", "body is not valid base64"), started)
             return Response(body="Bad Request", status_code=400, headers=_PLAIN)
         body = raw.encode() if isinstance(raw, str) else bytes(raw)
         headers: Mapping[str, str] = getattr(request, "headers", None) or {}
@@ -88,13 +88,13 @@ class RecentLogins:
             for name, values in parse_qs(body.decode("utf-8"), keep_blank_values=True).items()
         }
         if form.get("ssl_check") == "1":
-            self._log(Answer("ssl_check"), started)
+            self._log(SlashOutcome("ssl_check"), started)
             return Response(body="", status_code=200)
         caller = Caller.from_form(form)
         try:
             reply, outcome = self._answer(caller, form.get("text", ""))
         except Exception as error:  # never a 500 or a stack trace to Slack
-            reply, outcome = unavailable_reply(), Answer("error", type(error).__name__)
+            reply, outcome = unavailable_reply(), SlashOutcome("error", type(error).__name__)
         self._log(outcome, started, caller=caller, text=form.get("text", ""))
         return Response(
             body=json.dumps(reply, ensure_ascii=False),
@@ -102,26 +102,26 @@ class RecentLogins:
             headers={"Content-Type": "application/json"},
         )
 
-    def _refusal(self, body: bytes, headers: Mapping[str, str]) -> Answer | None:
+    def _refusal(self, body: bytes, headers: Mapping[str, str]) -> SlashOutcome | None:
         """Why the request is refused, None when Slack signed it. Each step says what
         really failed: the size, the secret, the encoding or the signature."""
         if len(body) > MAX_BODY_BYTES:
-            return Answer("refused", "body too large")
+            return SlashOutcome("refused", "body too large")
         try:
             verifier = self._verifier()
         except Exception as error:  # a missing SSM parameter, a bad setting
-            return Answer("refused", f"{Refusal.NO_SECRET.value}: {type(error).__name__}")
+            return SlashOutcome("refused", f"{Refusal.NO_SECRET.value}: {type(error).__name__}")
         try:
             body.decode("utf-8")
         except UnicodeDecodeError:  # Slack's forms are ASCII: it cannot be Slack's
-            return Answer("refused", "body is not UTF-8")
+            return SlashOutcome("refused", "body is not UTF-8")
         try:
             refusal = verifier.verify(body, headers).refusal
         except Exception as error:  # a bug in verification refuses, and says so
-            return Answer("refused", f"verification failed: {type(error).__name__}")
-        return None if refusal is None else Answer("refused", refusal.value)
+            return SlashOutcome("refused", f"verification failed: {type(error).__name__}")
+        return None if refusal is None else SlashOutcome("refused", refusal.value)
 
-    def _answer(self, caller: Caller, text: str) -> tuple[dict[str, Any], Answer]:
+    def _answer(self, caller: Caller, text: str) -> tuple[dict[str, Any], SlashOutcome]:
         settings = self._settings()
         access = Access(
             team_ids=frozenset(settings.slack_team_ids),
@@ -130,17 +130,17 @@ class RecentLogins:
         )
         denied = access.refusal(caller)
         if denied:
-            return not_allowed_reply(), Answer("not_allowed", denied)
+            return not_allowed_reply(), SlashOutcome("not_allowed", denied)
         try:
             command = parse_command(text, settings)
         except BadCommand as bad:
-            return usage_reply(bad), Answer("usage", bad.why)
+            return usage_reply(bad), SlashOutcome("usage", bad.why)
         if command.help:
-            return usage_reply(), Answer("help")
+            return usage_reply(), SlashOutcome("help")
         try:
             history = self._history().recent(command.to_query(self._clock()))
         except Exception as error:  # DynamoDB throttled or unreachable
-            return unavailable_reply(), Answer("ledger_unavailable", type(error).__name__)
+            return unavailable_reply(), SlashOutcome("ledger_unavailable", type(error).__name__)
         reason = f"{len(history.entries)} entries, {history.calls} calls"
         marks = None
         if settings.confirm_enabled and self._confirm_states is not None:
@@ -148,11 +148,11 @@ class RecentLogins:
                 marks = self._confirm_states([entry.event_id for entry in history.entries])
             except Exception as error:  # the listing without its marks beats no listing
                 reason += f", no confirmation marks: {type(error).__name__}"
-        return recent_reply(command, history, settings, marks), Answer("answered", reason)
+        return recent_reply(command, history, settings, marks), SlashOutcome("answered", reason)
 
     def _log(
         self,
-        outcome: Answer,
+        outcome: SlashOutcome,
         started: float,
         *,
         caller: Caller | None = None,

@@ -18,8 +18,8 @@ from chalicelib.judge.rules.base import (
     CONSOLE_LOGIN,
     ROOT_PASSWORD_RECOVERY,
     Case,
-    Finding,
     Rule,
+    RuleMatch,
     lacks_mfa,
 )
 from chalicelib.judge.rules.failed_signin import RULE as FAILED_SIGNIN
@@ -39,8 +39,8 @@ from chalicelib.signin.parse import PrincipalType, Result, SignIn
 __all__ = [
     "RULES",
     "Case",
-    "Finding",
     "Rule",
+    "RuleMatch",
     "Skip",
     "Verdict",
     "evaluate",
@@ -132,7 +132,7 @@ def in_trusted_network(signin: SignIn, settings: Settings) -> bool:
 def evaluate(signin: SignIn, settings: Settings, rules: Iterable[Rule] = RULES) -> Verdict:
     findings = [finding for rule in rules if (finding := rule(signin)) is not None]
     if not findings:
-        findings = [Finding(Severity.INFO, "Console sign-in event", "sign-in event")]
+        findings = [RuleMatch(Severity.INFO, "Console sign-in event", "sign-in event")]
     # The most serious finding names the alert; among equals, the first declared.
     top = max(findings, key=lambda finding: finding.severity)
     severity = top.severity
