@@ -17,8 +17,8 @@ from enum import StrEnum
 from typing import Any
 
 from chalicelib import logs
-from chalicelib.judge.severity import Severity
 from chalicelib.secret_shapes import SECRET_SHAPES
+from chalicelib.severity import Severity
 
 
 class ConfigError(ValueError):

@@ -43,8 +43,8 @@ from chalicelib.judge.root_mfa import (
     with_check,
 )
 from chalicelib.judge.rules import Skip, Verdict, evaluate, in_trusted_network, is_alerting_event
-from chalicelib.judge.severity import Severity
 from chalicelib.settings import Settings
+from chalicelib.severity import Severity
 from chalicelib.signin.parse import Result, SignIn
 from chalicelib.slack.alert_message import build_message, notification_text
 from chalicelib.slack.burst_messages import burst_message

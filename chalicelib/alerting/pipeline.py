@@ -29,7 +29,6 @@ from chalicelib.alerting.commit import Committer
 from chalicelib.alerting.decide import Decider, Plan
 from chalicelib.alerting.gather import Gatherer
 from chalicelib.alerting.storms import BurstSummaries
-from chalicelib.confirm.asking import Question
 from chalicelib.judge.rules import Verdict, evaluate
 from chalicelib.settings import Settings
 from chalicelib.signin.parse import SignIn, parse_signin
@@ -103,6 +102,16 @@ class Alert:
     claim: Claim
     plan: Plan | None = None  # None when taking over an alert recorded earlier
     ask_user: str = ""  # the Slack user the alert says is asked "Was this you?"
+
+
+@dataclass(frozen=True)
+class Question:
+    """Who will be asked about a sign-in about to be alerted (an after-post step asks):
+    `user_id` is empty when nobody can be, and `alert_blocks` is the alert's line that
+    says so. Planned before the message is decided, so the message carries it."""
+
+    user_id: str
+    alert_blocks: tuple[dict[str, Any], ...]
 
 
 class AfterPost(Protocol):

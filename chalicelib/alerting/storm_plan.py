@@ -21,8 +21,8 @@ from chalicelib.judge.bursts import (
     subjects_of,
     valid_ip,
 )
-from chalicelib.judge.severity import Severity
 from chalicelib.settings import Settings
+from chalicelib.severity import Severity
 from chalicelib.signin.parse import SignIn
 from chalicelib.store.bursts import add_to_burst, burst_of, open_writes, subject_of
 from chalicelib.store.schema import Write, burst_key, epoch_of

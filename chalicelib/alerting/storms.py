@@ -13,8 +13,8 @@ from collections.abc import Callable
 
 from chalicelib.alerting.storm_plan import SummaryDue, summary_every
 from chalicelib.judge.bursts import Dimension
-from chalicelib.judge.severity import Severity
 from chalicelib.settings import ConfigError, Settings
+from chalicelib.severity import Severity
 from chalicelib.slack.burst_messages import burst_message, thread_reply
 from chalicelib.slack.delivery import DeliveryFailed, SlackNotifier
 from chalicelib.store.bursts import BurstSweep

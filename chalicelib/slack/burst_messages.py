@@ -12,8 +12,8 @@ from typing import Any
 
 from chalicelib.judge.bursts import Burst, Dimension, Opener, WindowCount
 from chalicelib.judge.geo import country_of
-from chalicelib.judge.severity import Severity
 from chalicelib.settings import Settings
+from chalicelib.severity import Severity
 from chalicelib.signin.parse import Mfa
 from chalicelib.signin.words import mfa_words
 from chalicelib.slack.blocks import (

@@ -32,8 +32,8 @@ from chalicelib.judge.rules.session_without_mfa import RULE as SESSION_WITHOUT_M
 from chalicelib.judge.rules.success_mfa_not_recorded import RULE as SUCCESS_MFA_NOT_RECORDED
 from chalicelib.judge.rules.success_without_mfa import RULE as SUCCESS_WITHOUT_MFA
 from chalicelib.judge.rules.successful_signin import RULE as SUCCESSFUL_SIGNIN
-from chalicelib.judge.severity import Severity
 from chalicelib.settings import Settings
+from chalicelib.severity import Severity
 from chalicelib.signin.parse import PrincipalType, Result, SignIn
 
 __all__ = [

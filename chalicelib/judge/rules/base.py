@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from chalicelib.judge.severity import Severity
+from chalicelib.severity import Severity
 from chalicelib.signin.parse import UNKNOWN_EVENT, Mfa, PrincipalType, Result, SignIn
 
 CONSOLE_LOGIN = "ConsoleLogin"
