@@ -18,7 +18,6 @@ from chalicelib.alerting.digest import run_daily_digest
 from chalicelib.alerting.gather import Gatherer
 from chalicelib.alerting.pipeline import SigninAlerter, Step
 from chalicelib.alerting.root_mfa_sweep import RootMfaWaits
-from chalicelib.alerting.storms import BurstSummaries
 from chalicelib.aws_clients import CallLimits, InvocationDeadline
 from chalicelib.clock import REAL_TIME, Clock, Clocks
 from chalicelib.confirm.answers import Interactions
@@ -28,6 +27,7 @@ from chalicelib.confirm.slack_api import SlackApi
 from chalicelib.confirm.sweep import Escalations
 from chalicelib.confirm.users import UserFinder
 from chalicelib.recent_logins.handler import RecentLogins
+from chalicelib.recent_logins.history import SigninHistory
 from chalicelib.settings import ConfigError, SecretResolver, Settings
 from chalicelib.slack.delivery import (
     RetryPolicy,
@@ -37,12 +37,12 @@ from chalicelib.slack.delivery import (
     WebhookTransport,
 )
 from chalicelib.slack.verify import RequestVerifier
-from chalicelib.store.bursts import BurstSweep
 from chalicelib.store.day_tally import DayTally
-from chalicelib.store.history import SigninHistory
 from chalicelib.store.ledger import Claims, Ledger
 from chalicelib.store.root_mfa import RootMfaStore
 from chalicelib.store.send_slots import SendSlots
+from chalicelib.storms.bursts import BurstSweep
+from chalicelib.storms.summaries import BurstSummaries
 
 # /recent-logins must answer within Slack's 3 s: its clients try once, briefly, and the
 # reply says the ledger could not be read (the user can ask again).

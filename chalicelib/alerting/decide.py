@@ -13,23 +13,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
-from chalicelib.alerting.storm_plan import (
-    StormPlan,
-    SummaryDue,
-    plan_storm,
-    storm_keys,
-    summary_every,
-)
-from chalicelib.judge.bursts import (
-    Burst,
-    Decision,
-    Opener,
-    StormAction,
-    is_counted_failure,
-    principal_subject,
-    subject_words,
-    thresholds,
-)
 from chalicelib.judge.escalation import apply_places, escalate
 from chalicelib.judge.places import Places, judge_places
 from chalicelib.judge.root_mfa import (
@@ -47,9 +30,6 @@ from chalicelib.settings import Settings
 from chalicelib.severity import Severity
 from chalicelib.signin.parse import Result, SignIn
 from chalicelib.slack.alert_message import build_message, notification_text
-from chalicelib.slack.burst_messages import burst_message
-from chalicelib.slack.burst_titles import burst_title
-from chalicelib.store.bursts import burst_of, subject_of
 from chalicelib.store.day_tally import day_writes
 from chalicelib.store.directory import directory_update, placement_for
 from chalicelib.store.ledger import Claim, event_item, first_put
@@ -64,7 +44,27 @@ from chalicelib.store.schema import (
     event_key,
     root_mfa_key,
 )
-from chalicelib.store.windows import Windows
+from chalicelib.storms.bursts import burst_of, subject_of
+from chalicelib.storms.decision import (
+    Burst,
+    Decision,
+    Opener,
+    StormAction,
+    is_counted_failure,
+    principal_subject,
+    subject_words,
+    thresholds,
+)
+from chalicelib.storms.messages import burst_message
+from chalicelib.storms.plan import (
+    StormPlan,
+    SummaryDue,
+    plan_storm,
+    storm_keys,
+    summary_every,
+)
+from chalicelib.storms.titles import burst_title
+from chalicelib.storms.windows import Windows
 
 log = logging.getLogger(__name__)
 

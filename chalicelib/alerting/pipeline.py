@@ -28,15 +28,15 @@ from chalicelib import logs
 from chalicelib.alerting.commit import Committer
 from chalicelib.alerting.decide import Decider, Plan
 from chalicelib.alerting.gather import Gatherer
-from chalicelib.alerting.storms import BurstSummaries
 from chalicelib.judge.rules import Verdict, evaluate
 from chalicelib.settings import Settings
 from chalicelib.signin.parse import SignIn, parse_signin
 from chalicelib.slack.alert_message import build_message
 from chalicelib.slack.delivery import Delivered, DeliveryFailed, SlackNotifier
-from chalicelib.store.bursts import remember_message
 from chalicelib.store.ledger import AlertStatus, Claim, Claims, StoredAlert
 from chalicelib.store.schema import Write, event_key
+from chalicelib.storms.bursts import remember_message
+from chalicelib.storms.summaries import BurstSummaries
 
 log = logging.getLogger(__name__)
 

@@ -21,6 +21,7 @@ from chalicelib import logs
 from chalicelib.aws_clients import InvocationDeadline
 from chalicelib.recent_logins.access import Access, Caller
 from chalicelib.recent_logins.command import MAX_TEXT_CHARACTERS, BadCommand, parse_command
+from chalicelib.recent_logins.history import SigninHistory
 from chalicelib.recent_logins.replies import (
     not_allowed_reply,
     recent_reply,
@@ -29,7 +30,6 @@ from chalicelib.recent_logins.replies import (
 )
 from chalicelib.settings import Settings
 from chalicelib.slack.verify import Refusal, RequestVerifier
-from chalicelib.store.history import SigninHistory
 
 # The largest body Slack can send: its 4,000-character text, every character up to 4
 # bytes of UTF-8 and each byte percent-encoded as 3, plus the form's other fields. A

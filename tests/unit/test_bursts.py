@@ -8,7 +8,10 @@ from datetime import UTC, datetime
 
 import pytest
 
-from chalicelib.judge.bursts import (
+from chalicelib.settings import Settings
+from chalicelib.signin.parse import parse_signin
+from chalicelib.slack.blocks import MAX_HEADER_TEXT
+from chalicelib.storms.decision import (
     Burst,
     Dimension,
     Opener,
@@ -19,11 +22,8 @@ from chalicelib.judge.bursts import (
     decide,
     subjects_of,
 )
-from chalicelib.settings import Settings
-from chalicelib.signin.parse import parse_signin
-from chalicelib.slack.blocks import MAX_HEADER_TEXT
-from chalicelib.slack.burst_messages import burst_message
-from chalicelib.slack.burst_titles import burst_title, duration_words
+from chalicelib.storms.messages import burst_message
+from chalicelib.storms.titles import burst_title, duration_words
 from localdev.events import console_login
 
 LIMITS = {

@@ -10,7 +10,6 @@ from typing import Any
 
 from chalicelib.alerting.decide import Decider
 from chalicelib.alerting.gather import Snapshot, key_of
-from chalicelib.judge.bursts import StormAction
 from chalicelib.judge.places import Novelty
 from chalicelib.judge.rules import Skip
 from chalicelib.settings import Settings
@@ -18,6 +17,7 @@ from chalicelib.signin.parse import SignIn, parse_signin
 from chalicelib.store.day_tally import day_counts
 from chalicelib.store.ledger import Claim
 from chalicelib.store.schema import place_key
+from chalicelib.storms.decision import StormAction
 from localdev.events import console_login
 
 T0 = datetime(2026, 11, 20, 9, 0, 0, tzinfo=UTC)

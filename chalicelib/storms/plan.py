@@ -9,7 +9,12 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Any
 
-from chalicelib.judge.bursts import (
+from chalicelib.settings import Settings
+from chalicelib.severity import Severity
+from chalicelib.signin.parse import SignIn
+from chalicelib.store.schema import Write, burst_key, epoch_of
+from chalicelib.storms.bursts import add_to_burst, burst_of, open_writes, subject_of
+from chalicelib.storms.decision import (
     Burst,
     Decision,
     Dimension,
@@ -21,12 +26,7 @@ from chalicelib.judge.bursts import (
     subjects_of,
     valid_ip,
 )
-from chalicelib.settings import Settings
-from chalicelib.severity import Severity
-from chalicelib.signin.parse import SignIn
-from chalicelib.store.bursts import add_to_burst, burst_of, open_writes, subject_of
-from chalicelib.store.schema import Write, burst_key, epoch_of
-from chalicelib.store.windows import (
+from chalicelib.storms.windows import (
     Lookup,
     Windows,
     count_of,

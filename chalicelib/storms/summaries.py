@@ -11,13 +11,13 @@ import logging
 import time
 from collections.abc import Callable
 
-from chalicelib.alerting.storm_plan import SummaryDue, summary_every
-from chalicelib.judge.bursts import Dimension
 from chalicelib.settings import ConfigError, Settings
 from chalicelib.severity import Severity
-from chalicelib.slack.burst_messages import burst_message, thread_reply
 from chalicelib.slack.delivery import DeliveryFailed, SlackNotifier
-from chalicelib.store.bursts import BurstSweep
+from chalicelib.storms.bursts import BurstSweep
+from chalicelib.storms.decision import Dimension
+from chalicelib.storms.messages import burst_message, thread_reply
+from chalicelib.storms.plan import SummaryDue, summary_every
 
 log = logging.getLogger(__name__)
 

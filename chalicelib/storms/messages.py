@@ -10,7 +10,6 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from chalicelib.judge.bursts import Burst, Dimension, Opener, WindowCount
 from chalicelib.judge.geo import country_of
 from chalicelib.settings import Settings
 from chalicelib.severity import Severity
@@ -28,7 +27,8 @@ from chalicelib.slack.blocks import (
     safe,
     slack_date,
 )
-from chalicelib.slack.burst_titles import burst_title, duration_words
+from chalicelib.storms.decision import Burst, Dimension, Opener, WindowCount
+from chalicelib.storms.titles import burst_title, duration_words
 
 TOP_IPS = 5
 
