@@ -12,7 +12,7 @@ from datetime import timedelta
 from typing import Any
 
 from chalicelib import logs
-from chalicelib.alerting.pipeline import Alert, Question
+from chalicelib.alerting.values import Alert, Question
 from chalicelib.clock import Clock
 from chalicelib.confirm.alert_update import update_alert
 from chalicelib.confirm.ledger import ConfirmLedger
