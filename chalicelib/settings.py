@@ -200,7 +200,7 @@ class Settings:
     aws_connect_timeout_seconds: float = 0.5
     aws_read_timeout_seconds: float = 2.0
     aws_max_attempts: int = 3
-    # Storm control (judge/bursts.py): failures per window that open a burst alert.
+    # Storm control (storms/decision.py): failures per window that open a burst alert.
     burst_root_failures: int = 5
     burst_root_window_minutes: int = 15
     burst_failures: int = 20  # per principal, and per source IP

@@ -10,7 +10,7 @@ Every command is answered whole in a few calls, whatever the size of the table:
   Query): principals that never matched, or did not sign in within the window, cost
   nothing more; the others are read from their own partitions (by name or account,
   of a category when one is asked for), newest first, no further than the window, as
-  `history_plan` decides.
+  `plan` decides.
 Listings ask only for what a reply shows (`ENTRY_ATTRIBUTES`).
 """
 

@@ -1,7 +1,7 @@
 """Storm control: count failed sign-ins in sliding windows and decide, per failure,
 whether it alerts by itself, is held back, opens a burst alert, or belongs to one.
 
-Each window is cut into `SLICES` slices (store/bursts.py). The pipeline reads them
+Each window is cut into `SLICES` slices (storms/bursts.py). The pipeline reads them
 with everything else in its one read, adds this failure in memory, and `decide` is a
 pure function of those counts and the open bursts. Which instance posts the burst alert
 is decided by the commit's conditional put of the burst item, so exactly one does.

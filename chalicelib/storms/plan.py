@@ -1,5 +1,5 @@
 """Storm control's part of a failed sign-in's plan, pure: from the window counts and
-bursts the gather read, add this failure in memory, decide (judge/bursts.py), and say
+bursts the gather read, add this failure in memory, decide (storms/decision.py), and say
 what the commit writes: the slice adds, the spraying marker, the burst it opens or adds
 to, and the claim on a summary that is due.
 """

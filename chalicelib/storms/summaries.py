@@ -1,5 +1,5 @@
 """Burst summaries: what a storm tells after its alert. A failure inside a burst claims
-a summary that is due in its own commit (alerting/storm_plan.py) and posts it here; the
+a summary that is due in its own commit (storms/plan.py) and posts it here; the
 `burst_summaries` schedule posts the closing count of a storm that stopped, and forgets
 bursts that are over and told. Best effort: every failure is in the ledger either way,
 and a summary that cannot go out is left to the next failure or sweep.
