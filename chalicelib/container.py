@@ -16,9 +16,9 @@ from chalicelib.alerting.commit import Committer
 from chalicelib.alerting.decide import Decider
 from chalicelib.alerting.digest import run_daily_digest
 from chalicelib.alerting.gather import Gatherer
-from chalicelib.alerting.pipeline import SigninAlerter, Step
+from chalicelib.alerting.pipeline import SigninAlerter
 from chalicelib.alerting.root_mfa_sweep import RootMfaWaits
-from chalicelib.alerting.storms import BurstSummaries
+from chalicelib.alerting.values import Step
 from chalicelib.aws_clients import CallLimits, InvocationDeadline
 from chalicelib.clock import REAL_TIME, Clock, Clocks
 from chalicelib.confirm.answers import Interactions
@@ -28,21 +28,20 @@ from chalicelib.confirm.slack_api import SlackApi
 from chalicelib.confirm.sweep import Escalations
 from chalicelib.confirm.users import UserFinder
 from chalicelib.recent_logins.handler import RecentLogins
+from chalicelib.recent_logins.history import SigninHistory
 from chalicelib.settings import ConfigError, SecretResolver, Settings
 from chalicelib.slack.delivery import (
     RetryPolicy,
     SlackNotifier,
-    Transport,
-    WebApiTransport,
-    WebhookTransport,
 )
+from chalicelib.slack.destination import bot_token, transport_for
 from chalicelib.slack.verify import RequestVerifier
-from chalicelib.store.bursts import BurstSweep
 from chalicelib.store.day_tally import DayTally
-from chalicelib.store.history import SigninHistory
 from chalicelib.store.ledger import Claims, Ledger
 from chalicelib.store.root_mfa import RootMfaStore
 from chalicelib.store.send_slots import SendSlots
+from chalicelib.storms.bursts import BurstSweep
+from chalicelib.storms.summaries import BurstSummaries
 
 # /recent-logins must answer within Slack's 3 s: its clients try once, briefly, and the
 # reply says the ledger could not be read (the user can ask again).
@@ -141,25 +140,6 @@ class Container:
             retention_days=self.settings.ledger_retention_days,
         )
 
-    def slack_transport(self) -> Transport:
-        settings = self.settings
-        token = self.secrets.value(
-            settings.slack_bot_token, settings.slack_bot_token_param, "SLACK_BOT_TOKEN"
-        )
-        if token:
-            if not settings.slack_channel:
-                raise ConfigError("SLACK_CHANNEL: required with SLACK_BOT_TOKEN")
-            return WebApiTransport(token, settings.slack_channel, base_url=settings.slack_api_url)
-        url = self.secrets.value(
-            settings.slack_webhook_url, settings.slack_webhook_url_param, "SLACK_WEBHOOK_URL"
-        )
-        if url:
-            return WebhookTransport(url)
-        raise ConfigError(
-            "no Slack destination: set SLACK_WEBHOOK_URL(_PARAM) or SLACK_BOT_TOKEN(_PARAM) "
-            "with SLACK_CHANNEL"
-        )
-
     @cached_property
     def send_slots(self) -> SendSlots:
         return SendSlots(
@@ -175,7 +155,7 @@ class Container:
             attempt_timeout=self.settings.slack_timeout_seconds,
         )
         return SlackNotifier(
-            self.slack_transport(),
+            transport_for(self.settings, self.secrets),
             policy=policy,
             slots=self.send_slots,
             clocks=self.clocks,
@@ -289,9 +269,7 @@ class Container:
     @cached_property
     def _slack_api(self) -> SlackApi | None:
         settings = self.settings
-        token = self.secrets.value(
-            settings.slack_bot_token, settings.slack_bot_token_param, "SLACK_BOT_TOKEN"
-        )
+        token = bot_token(settings, self.secrets)
         if not token:
             return None
         return SlackApi(

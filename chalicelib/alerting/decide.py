@@ -13,23 +13,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
-from chalicelib.alerting.storm_plan import (
-    StormPlan,
-    SummaryDue,
-    plan_storm,
-    storm_keys,
-    summary_every,
-)
-from chalicelib.judge.bursts import (
-    Action,
-    Burst,
-    Decision,
-    Opener,
-    is_counted_failure,
-    principal_subject,
-    subject_words,
-    thresholds,
-)
 from chalicelib.judge.escalation import apply_places, escalate
 from chalicelib.judge.places import Places, judge_places
 from chalicelib.judge.root_mfa import (
@@ -43,13 +26,10 @@ from chalicelib.judge.root_mfa import (
     with_check,
 )
 from chalicelib.judge.rules import Skip, Verdict, evaluate, in_trusted_network, is_alerting_event
-from chalicelib.judge.severity import Severity
 from chalicelib.settings import Settings
+from chalicelib.severity import Severity
 from chalicelib.signin.parse import Result, SignIn
 from chalicelib.slack.alert_message import build_message, notification_text
-from chalicelib.slack.burst_messages import burst_message
-from chalicelib.slack.burst_titles import burst_title
-from chalicelib.store.bursts import burst_of, subject_of
 from chalicelib.store.day_tally import day_writes
 from chalicelib.store.directory import directory_update, placement_for
 from chalicelib.store.ledger import Claim, event_item, first_put
@@ -64,11 +44,31 @@ from chalicelib.store.schema import (
     event_key,
     root_mfa_key,
 )
-from chalicelib.store.windows import Windows
+from chalicelib.storms.bursts import burst_of, subject_of
+from chalicelib.storms.decision import (
+    Burst,
+    Decision,
+    Opener,
+    StormAction,
+    is_counted_failure,
+    principal_subject,
+    subject_words,
+    thresholds,
+)
+from chalicelib.storms.messages import burst_message
+from chalicelib.storms.plan import (
+    StormPlan,
+    SummaryDue,
+    plan_storm,
+    storm_keys,
+    summary_every,
+)
+from chalicelib.storms.titles import burst_title
+from chalicelib.storms.windows import Windows
 
 log = logging.getLogger(__name__)
 
-HELD = {Action.HOLD_BACK: Skip.HELD_BACK, Action.PART_OF_BURST: Skip.PART_OF_BURST}
+HELD = {StormAction.HOLD_BACK: Skip.HELD_BACK, StormAction.PART_OF_BURST: Skip.PART_OF_BURST}
 # A root CheckMfa that does not alert now, and why (judge/root_mfa.py).
 QUIET_CHECKS = {
     Pairing.WAIT: (Skip.AWAITING_SIGNIN, "root CheckMfa: waits for its ConsoleLogin"),
@@ -80,7 +80,7 @@ QUIET_CHECKS = {
 @dataclass(frozen=True)
 class Plan:
     verdict: Verdict
-    action: Action  # storm control's decision (ALERT for anything but a counted failure)
+    action: StormAction  # storm control's decision (ALERT for anything but a counted failure)
     places: Places
     message: Mapping[str, Any] | None  # what to post, when the verdict alerts
     channel: str | None  # Web API channel by severity, when configured
@@ -178,7 +178,7 @@ class Decider:
             verdict = replace(verdict, alert=False, skip=skip, skip_reason=why)
         places = Places()
         writes: list[Write] = []
-        storm = StormPlan(Decision(Action.ALERT))
+        storm = StormPlan(Decision(StormAction.ALERT))
         if is_counted_failure(signin):
             storm = plan_storm(
                 signin,
@@ -259,7 +259,7 @@ class Decider:
             return replace(
                 verdict, alert=False, skip=HELD[decision.action], skip_reason=decision.reason
             )
-        if decision.action is Action.OPEN_BURST:
+        if decision.action is StormAction.OPEN_BURST:
             assert decision.count is not None
             severity = Severity.HIGH
             return escalate(

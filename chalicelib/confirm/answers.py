@@ -32,7 +32,7 @@ from chalicelib.confirm.state import ANSWERABLE, Answer, AskedSignin, ConfirmSta
 from chalicelib.confirm.sweep import Escalations
 from chalicelib.settings import Settings
 from chalicelib.slack.delivery import SlackNotifier
-from chalicelib.slack.gate import Incoming, Route, SlackGate, Stopped
+from chalicelib.slack.gate import Incoming, SlackGate, SlackRoute, Stopped
 from chalicelib.slack.verify import RequestVerifier
 from chalicelib.store.day_tally import DayTally
 
@@ -104,7 +104,7 @@ def parse_click(form: Mapping[str, str]) -> Click | str:
 
 
 # The gate's steps (size, base64, signature, time, ssl_check, workspace) for this route.
-INTERACTIONS = Route(max_body_bytes=MAX_BODY_BYTES, team_of=payload_team)
+INTERACTIONS = SlackRoute(max_body_bytes=MAX_BODY_BYTES, team_of=payload_team)
 
 
 class Interactions:

@@ -15,7 +15,7 @@ from enum import StrEnum
 
 from chalicelib.judge.rules import Verdict
 from chalicelib.judge.rules.base import CONSOLE_LOGIN
-from chalicelib.judge.severity import Severity
+from chalicelib.severity import Severity
 from chalicelib.signin.parse import Mfa, Result, SignIn
 
 CHECK_MFA = "CheckMfa"

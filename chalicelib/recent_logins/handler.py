@@ -22,6 +22,7 @@ from chalicelib import logs
 from chalicelib.aws_clients import InvocationDeadline
 from chalicelib.recent_logins.access import Access, Caller
 from chalicelib.recent_logins.command import MAX_TEXT_CHARACTERS, BadCommand, parse_command
+from chalicelib.recent_logins.history import SigninHistory
 from chalicelib.recent_logins.replies import (
     not_allowed_reply,
     recent_reply,
@@ -29,9 +30,8 @@ from chalicelib.recent_logins.replies import (
     usage_reply,
 )
 from chalicelib.settings import Settings
-from chalicelib.slack.gate import Incoming, Route, SlackGate, Stopped, form_team
+from chalicelib.slack.gate import Incoming, SlackGate, SlackRoute, Stopped, form_team
 from chalicelib.slack.verify import RequestVerifier
-from chalicelib.store.history import SigninHistory
 
 # The largest body Slack can send: its 4,000-character text, every character up to 4
 # bytes of UTF-8 and each byte percent-encoded as 3, plus the form's other fields. A
@@ -41,11 +41,11 @@ MAX_BODY_BYTES = MAX_TEXT_CHARACTERS * 4 * 3 + 8192
 # from the request's arrival: a hung table is a "could not be read" reply, not silence.
 ANSWER_WITHIN_SECONDS = 2.5
 # The gate's steps (size, base64, signature, time, ssl_check, workspace) for this route.
-SLASH_COMMAND = Route(max_body_bytes=MAX_BODY_BYTES, team_of=form_team)
+SLASH_COMMAND = SlackRoute(max_body_bytes=MAX_BODY_BYTES, team_of=form_team)
 
 
 @dataclass(frozen=True)
-class Answer:
+class SlashOutcome:
     status: str
     reason: str = ""
 
@@ -81,7 +81,7 @@ class RecentLogins:
         if isinstance(verdict, Stopped):
             refused = verdict.stop.answer.status == 401
             self._log(
-                Answer(verdict.stop.outcome, verdict.reason),
+                SlashOutcome(verdict.stop.outcome, verdict.reason),
                 started,
                 has_timestamp=incoming.has_timestamp if refused else None,
             )
@@ -92,7 +92,7 @@ class RecentLogins:
         try:
             reply, outcome = self._answer(caller, form.get("text", ""))
         except Exception as error:  # never a 500 or a stack trace to Slack
-            reply, outcome = unavailable_reply(), Answer("error", type(error).__name__)
+            reply, outcome = unavailable_reply(), SlashOutcome("error", type(error).__name__)
         self._log(outcome, started, caller=caller, text=form.get("text", ""))
         return Response(
             body=json.dumps(reply, ensure_ascii=False),
@@ -100,7 +100,7 @@ class RecentLogins:
             headers={"Content-Type": "application/json"},
         )
 
-    def _answer(self, caller: Caller, text: str) -> tuple[dict[str, Any], Answer]:
+    def _answer(self, caller: Caller, text: str) -> tuple[dict[str, Any], SlashOutcome]:
         settings = self._settings()
         access = Access(  # the workspace was the gate's step
             user_ids=frozenset(settings.slack_allowed_user_ids),
@@ -108,17 +108,17 @@ class RecentLogins:
         )
         denied = access.refusal(caller)
         if denied:
-            return not_allowed_reply(), Answer("not_allowed", denied)
+            return not_allowed_reply(), SlashOutcome("not_allowed", denied)
         try:
             command = parse_command(text, settings)
         except BadCommand as bad:
-            return usage_reply(bad), Answer("usage", bad.why)
+            return usage_reply(bad), SlashOutcome("usage", bad.why)
         if command.help:
-            return usage_reply(), Answer("help")
+            return usage_reply(), SlashOutcome("help")
         try:
             history = self._history().recent(command.to_query(self._clock()))
         except Exception as error:  # DynamoDB throttled or unreachable
-            return unavailable_reply(), Answer("ledger_unavailable", type(error).__name__)
+            return unavailable_reply(), SlashOutcome("ledger_unavailable", type(error).__name__)
         reason = f"{len(history.entries)} entries, {history.calls} calls"
         marks = None
         if settings.confirm_enabled and self._confirm_states is not None:
@@ -126,11 +126,11 @@ class RecentLogins:
                 marks = self._confirm_states([entry.event_id for entry in history.entries])
             except Exception as error:  # the listing without its marks beats no listing
                 reason += f", no confirmation marks: {type(error).__name__}"
-        return recent_reply(command, history, settings, marks), Answer("answered", reason)
+        return recent_reply(command, history, settings, marks), SlashOutcome("answered", reason)
 
     def _log(
         self,
-        outcome: Answer,
+        outcome: SlashOutcome,
         started: float,
         *,
         caller: Caller | None = None,

@@ -146,7 +146,7 @@ Verdict = Passed | Stopped
 
 
 @dataclass(frozen=True)
-class Route:
+class SlackRoute:
     """What differs between Slack routes: the largest body and where the workspace is."""
 
     max_body_bytes: int
@@ -161,7 +161,7 @@ def form_team(form: Mapping[str, str]) -> str:
 class SlackGate:
     def __init__(
         self,
-        route: Route,
+        route: SlackRoute,
         *,
         verifier: Callable[[], RequestVerifier],
         team_ids: Callable[[], frozenset[str]],

@@ -43,7 +43,7 @@ DIRECTORY_PARTITION = "principal"
 RETIRED_INDEXES = ("by_day", "failed_by_month", "root_by_month", "nomfa_by_month")
 RETIRED_ATTRIBUTES = ("failed_month", "root_month", "nomfa_month")
 
-# What a listing shows of each sign-in (`history_query.Entry`).
+# What a listing shows of each sign-in (`recent_logins.queries.Entry`).
 ENTRY_ATTRIBUTES = (
     "event_id",
     "epoch",

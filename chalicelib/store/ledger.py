@@ -59,7 +59,7 @@ class Claim:
 
 
 @dataclass(frozen=True)
-class Stored:
+class StoredAlert:
     """What the ledger holds for an event that was already recorded."""
 
     status: AlertStatus
@@ -71,7 +71,7 @@ class Stored:
     ask_user: str = ""
 
     @classmethod
-    def of(cls, item: Mapping[str, Any]) -> Stored:
+    def of(cls, item: Mapping[str, Any]) -> StoredAlert:
         try:
             status = AlertStatus(item.get("alert_status", {}).get("S", ""))
         except ValueError:
@@ -305,7 +305,7 @@ class Ledger:
         if failed is None:
             return Recorded(True, AlertStatus.NOT_ALERTED)
         item = self.get(signin.event_id) or {}
-        return Recorded(False, Stored.of(item).status)
+        return Recorded(False, StoredAlert.of(item).status)
 
     def get(self, event_id: str) -> dict[str, Any] | None:
         response = self._db.get_item(

@@ -13,7 +13,7 @@ import pytest
 from chalice.test import Client
 
 import app as app_module
-from chalicelib.alerting.pipeline import Step
+from chalicelib.alerting.values import Step
 from chalicelib.container import Container
 from chalicelib.store.day_tally import DayTally
 from localdev.fast_forward import FastForward

@@ -17,7 +17,7 @@ import pytest
 from botocore.exceptions import ClientError, EndpointConnectionError, ReadTimeoutError
 
 import app as app_module
-from chalicelib.alerting.pipeline import Step
+from chalicelib.alerting.values import Step
 from chalicelib.container import Container
 from chalicelib.store.schema import day_counter_key
 from localdev.events import console_login

@@ -14,7 +14,8 @@ import pytest
 
 import manage
 from chalicelib.secret_shapes import SECRET_SHAPES
-from chalicelib.settings import NOT_SETTINGS, SETTING_DOCS, Setting, Settings
+from chalicelib.settings import Settings
+from tools.setting_docs import NOT_SETTINGS, SETTING_DOCS, Setting
 from tools.settings_table import BEGIN, END, PAGE, settings_table
 
 ROOT = Path(__file__).parents[2]

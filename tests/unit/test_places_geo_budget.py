@@ -12,8 +12,8 @@ from chalicelib.judge.escalation import apply_places
 from chalicelib.judge.geo import country_of
 from chalicelib.judge.places import Places
 from chalicelib.judge.rules import Skip, Verdict
-from chalicelib.judge.severity import Severity
 from chalicelib.settings import ConfigError, Settings
+from chalicelib.severity import Severity
 from chalicelib.slack.delivery import DeliveryFailed, SlackNotifier, WebhookTransport
 from chalicelib.store.send_slots import SendSlots
 from localdev.atomic_moto import atomic_moto

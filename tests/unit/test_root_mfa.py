@@ -23,8 +23,8 @@ from chalicelib.judge.root_mfa import (
     with_check,
 )
 from chalicelib.judge.rules import Skip
-from chalicelib.judge.severity import Severity
 from chalicelib.settings import Settings
+from chalicelib.severity import Severity
 from chalicelib.signin.parse import Mfa, SignIn, parse_signin
 from chalicelib.store.ledger import Claim
 from chalicelib.store.root_mfa import state_of

@@ -12,8 +12,8 @@ import pytest
 
 from chalicelib.judge import rules
 from chalicelib.judge.rules import Case, Rule
-from chalicelib.judge.severity import Severity
 from chalicelib.settings import Settings
+from chalicelib.severity import Severity
 from chalicelib.signin.parse import SignIn, parse_signin
 from tests.conftest import load_event
 from tools.rules_table import rules_table

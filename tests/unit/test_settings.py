@@ -5,8 +5,8 @@ from __future__ import annotations
 import boto3
 import pytest
 
-from chalicelib.judge.severity import Severity
 from chalicelib.settings import ConfigError, SecretResolver, Settings
+from chalicelib.severity import Severity
 
 
 def test_defaults_are_what_the_readme_says() -> None:

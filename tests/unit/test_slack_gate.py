@@ -15,8 +15,8 @@ from chalicelib.settings import ConfigError
 from chalicelib.slack.gate import (
     Incoming,
     Passed,
-    Route,
     SlackGate,
+    SlackRoute,
     Stop,
     Stopped,
     Verdict,
@@ -28,7 +28,7 @@ SECRET = "8f742231b10e8888abcd99yyyzzz85a5-test"
 NOW = 1_795_000_000
 TEAM = "T0SECTEAM"
 LIMIT = 1_000
-ROUTE = Route(max_body_bytes=LIMIT, team_of=form_team)
+ROUTE = SlackRoute(max_body_bytes=LIMIT, team_of=form_team)
 
 
 def gate(*, secret: str | None = SECRET, teams: frozenset[str] = frozenset({TEAM})) -> SlackGate:
@@ -253,7 +253,7 @@ def test_a_team_list_that_cannot_be_read_is_a_401() -> None:
 
 
 def test_the_route_says_where_its_workspace_is_written() -> None:
-    in_payload = Route(LIMIT, team_of=lambda fields: fields.get("payload", "")[:9])
+    in_payload = SlackRoute(LIMIT, team_of=lambda fields: fields.get("payload", "")[:9])
     payload_gate = SlackGate(
         in_payload,
         verifier=lambda: RequestVerifier(SECRET, now=lambda: NOW),
