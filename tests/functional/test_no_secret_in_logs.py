@@ -192,7 +192,7 @@ def test_no_slack_failure_prints_a_secret(
 
         everything = _everything(capfd, caplog, error)
         _assert_no_secret(everything, behaviour)
-        assert len(slack_sink.requests) > before, f"{behaviour}: Slack was never asked"
+        assert len(slack_sink.requests) > before, f"{behaviour}: Slack was never asked ({error!r})"
         assert '"sign-in handled"' in everything
 
 
