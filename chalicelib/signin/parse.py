@@ -1,9 +1,10 @@
 """The sign-in event model: any console sign-in record in, one typed value out.
 
 CloudTrail sign-in records come in many shapes (null blocks, missing ARNs, `Yes`/`YES`/
-`No`, Identity Center outcomes in `serviceEventDetails`). `parse_signin`
-never raises: whatever it cannot read it records in `SignIn.problems`, so a malformed
-event still alerts and the problem is logged and counted.
+`No`, Identity Center outcomes in `serviceEventDetails`, text that is not valid
+Unicode). `parse_signin` never raises: whatever it cannot read it records in
+`SignIn.problems`, so a malformed event still alerts and the problem is logged and
+counted.
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
 from enum import StrEnum
 from typing import Any
+
+from chalicelib.signin.text import clean_event
 
 HIDDEN_USER = "HIDDEN_DUE_TO_SECURITY_REASONS"
 # Longest text kept from any field (CloudTrail's userAgent is at most 1 KB).
@@ -273,7 +276,11 @@ def _federation(
 
 def parse_signin(event: Mapping[str, Any], *, received_at: datetime) -> SignIn:
     """Parse a bare CloudTrail record or an EventBridge envelope. Never raises."""
-    problems: list[str] = []
+    # Text that is not valid Unicode is replaced here, once, so that the log line, the
+    # ledger and Slack all get valid UTF-8 (signin/text.py).
+    clean = clean_event(event)
+    event = clean.event
+    problems: list[str] = list(clean.problems)
     if not isinstance(event, Mapping):
         problems.append(f"event is a {type(event).__name__}, not an object")
         event = {}
