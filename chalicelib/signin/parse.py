@@ -71,6 +71,17 @@ class Mfa(StrEnum):
         return mfa
 
 
+class NameStatus(StrEnum):
+    """Whether the record names the principal. `HIDDEN`: AWS wrote
+    `HIDDEN_DUE_TO_SECURITY_REASONS` because the name typed is not a user of that
+    account; every message says "unknown user". `NOT_RECORDED`: the record has no name
+    at all ("name not recorded")."""
+
+    RECORDED = "recorded"
+    NOT_RECORDED = "not_recorded"
+    HIDDEN = "hidden"
+
+
 class Federation(StrEnum):
     NONE = "none"
     SAML = "saml"
@@ -114,6 +125,8 @@ class SignIn:
     problems: tuple[str, ...] = ()
     # Which field of the record the MFA fact comes from ("MFAUsed", "MfaType", ...).
     mfa_source: str = ""
+    # Whether `display_name` is a name the record gave (else it is `UNKNOWN_USER`).
+    name_status: NameStatus = NameStatus.RECORDED
 
     @property
     def is_root(self) -> bool:
@@ -234,29 +247,40 @@ def _arn_tail(arn: str) -> str:
     return arn.rsplit("/", 1)[-1] if "/" in arn else ""
 
 
+@dataclass(frozen=True)
+class Names:
+    display: str  # UNKNOWN_USER when `status` is not RECORDED
+    role: str
+    status: NameStatus
+
+
 def _names(
     kind: PrincipalType, identity: Mapping[str, Any], extra: Mapping[str, Any], arn: str
-) -> tuple[str, str]:
-    """(display name, role name) for the principal."""
+) -> Names:
+    """The principal's display name, its role name, and whether the record names it."""
     user_name = _text(identity.get("userName"))
     if user_name == HIDDEN_USER:
-        return UNKNOWN_USER, ""
+        return Names(UNKNOWN_USER, "", NameStatus.HIDDEN)
     if kind is PrincipalType.ROOT:
-        return "root", ""
+        return Names("root", "", NameStatus.RECORDED)
+    role = ""
     if kind is PrincipalType.ASSUMED_ROLE:
         issuer = _mapping(_mapping(identity.get("sessionContext")).get("sessionIssuer"))
         role = _text(issuer.get("userName"))
         if not role and ":assumed-role/" in arn:
             role = arn.split(":assumed-role/", 1)[1].split("/", 1)[0]
-        return _arn_tail(arn) or user_name or role or UNKNOWN_USER, role
-    on_behalf = _mapping(identity.get("onBehalfOf"))
-    name = (
-        user_name
-        or _text(extra.get("UserName"))
-        or _arn_tail(arn)
-        or _text(on_behalf.get("userId"))
-    )
-    return name or UNKNOWN_USER, ""
+        name = _arn_tail(arn) or user_name or role
+    else:
+        on_behalf = _mapping(identity.get("onBehalfOf"))
+        name = (
+            user_name
+            or _text(extra.get("UserName"))
+            or _arn_tail(arn)
+            or _text(on_behalf.get("userId"))
+        )
+    if not name:
+        return Names(UNKNOWN_USER, role, NameStatus.NOT_RECORDED)
+    return Names(name, role, NameStatus.RECORDED)
 
 
 def _federation(
@@ -312,8 +336,8 @@ def parse_signin(event: Mapping[str, Any], *, received_at: datetime) -> SignIn:
     arn = _text(identity.get("arn"))
     if kind is PrincipalType.UNKNOWN and arn.endswith(":root"):
         kind = PrincipalType.ROOT
-    display_name, role_name = _names(kind, identity, extra, arn)
-    federation = _federation(kind, event_name, extra, arn, role_name)
+    names = _names(kind, identity, extra, arn)
+    federation = _federation(kind, event_name, extra, arn, names.role)
     mfa = _mfa(extra, _mapping(record.get("serviceEventDetails")), identity, federation)
 
     return SignIn(
@@ -326,10 +350,10 @@ def parse_signin(event: Mapping[str, Any], *, received_at: datetime) -> SignIn:
         or "unknown",
         region=_text(record.get("awsRegion")) or _text(envelope.get("region")) or "unknown",
         principal_type=kind,
-        display_name=display_name,
+        display_name=names.display,
         arn=arn,
         principal_id=_text(identity.get("principalId")),
-        role_name=role_name,
+        role_name=names.role,
         source_ip=_text(record.get("sourceIPAddress")) or "unknown",
         user_agent=_text(record.get("userAgent")),
         outcome=_outcome(record, event_name),
@@ -341,4 +365,5 @@ def parse_signin(event: Mapping[str, Any], *, received_at: datetime) -> SignIn:
         login_url=_text(extra.get("LoginTo")),
         problems=tuple(problems),
         mfa_source=mfa.source,
+        name_status=names.status,
     )
