@@ -15,6 +15,14 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Any, Protocol
 
+from chalicelib.slack.posted import (
+    MAX_PAGES,
+    PAGE_SIZE,
+    Window,
+    is_alert,
+    with_alert_metadata,
+)
+
 log = logging.getLogger(__name__)
 # slack_sdk logs the full webhook URL (a secret) at DEBUG: keep its logger above that.
 _sdk_log = logging.getLogger("signin_alerts.slack_sdk")
@@ -39,6 +47,9 @@ class AttemptResult:
     retry_after: float | None = None
     reference: str = ""  # the message ts for the Web API; empty for a webhook
     channel: str = ""  # the channel ID the Web API posted to (chat.update needs it)
+    # Slack may have taken the message although we got no answer saying so: the
+    # connection dropped after the request was sent, a timeout while waiting, a 5xx.
+    maybe_posted: bool = False
 
 
 @dataclass(frozen=True)
@@ -62,6 +73,8 @@ class Transport(Protocol):
     # Whether `update` can edit a posted message in place (the Web API can, a webhook
     # cannot).
     can_update: bool
+    # Whether `find` can read the channel for an earlier post (the Web API can).
+    can_look_up: bool
 
     def send(
         self, message: Mapping[str, Any], channel: str | None, timeout: float
@@ -70,6 +83,13 @@ class Transport(Protocol):
     def update(
         self, message: Mapping[str, Any], channel: str, ts: str, timeout: float
     ) -> AttemptResult: ...
+
+    def find(
+        self, alert_id: str, channel: str | None, window: Window, timeout: float
+    ) -> AttemptResult:
+        """Look for the alert's earlier post: OK with its ts as `reference` when found,
+        OK with no reference when not; RETRYABLE or PERMANENT when Slack did not say."""
+        ...
 
     def destination(self, channel: str | None) -> str:
         """Where a message goes, for the per-channel send slots."""
@@ -88,7 +108,15 @@ def _retry_after(headers: Mapping[str, Any] | None) -> float | None:
 
 
 def _network_failure(error: Exception) -> AttemptResult:
-    return AttemptResult(AttemptKind.RETRYABLE, f"network: {type(error).__name__}")
+    """urllib wraps what fails before the request is sent (no connection, refused, a
+    connect timeout) in URLError; anything else (the connection dropped while waiting
+    for the answer, a read timeout) came after Slack may have read the request."""
+    from urllib.error import URLError
+
+    sent = not isinstance(error, URLError)
+    return AttemptResult(
+        AttemptKind.RETRYABLE, f"network: {type(error).__name__}", maybe_posted=sent
+    )
 
 
 def classify_http(status: int, body: str, headers: Mapping[str, Any] | None) -> AttemptResult:
@@ -101,12 +129,15 @@ def classify_http(status: int, body: str, headers: Mapping[str, Any] | None) -> 
             AttemptKind.RETRYABLE, f"rate limited ({reason})", _retry_after(headers)
         )
     if status >= 500 or status in (408,):
-        return AttemptResult(AttemptKind.RETRYABLE, f"HTTP {status} {reason}")
+        return AttemptResult(
+            AttemptKind.RETRYABLE, f"HTTP {status} {reason}", maybe_posted=status >= 500
+        )
     return AttemptResult(AttemptKind.PERMANENT, f"HTTP {status} {reason}")
 
 
 class WebhookTransport:
     can_update = False
+    can_look_up = False  # a webhook cannot read its channel
 
     def __init__(self, url: str) -> None:
         from slack_sdk.webhook import WebhookClient
@@ -122,6 +153,11 @@ class WebhookTransport:
     ) -> AttemptResult:
         return AttemptResult(AttemptKind.PERMANENT, "a webhook cannot update a message")
 
+    def find(
+        self, alert_id: str, channel: str | None, window: Window, timeout: float
+    ) -> AttemptResult:
+        return AttemptResult(AttemptKind.PERMANENT, "a webhook cannot read its channel")
+
     def send(
         self, message: Mapping[str, Any], channel: str | None, timeout: float
     ) -> AttemptResult:
@@ -135,6 +171,7 @@ class WebhookTransport:
 
 class WebApiTransport:
     can_update = True
+    can_look_up = True
 
     def __init__(self, token: str, default_channel: str, base_url: str | None = None) -> None:
         from slack_sdk import WebClient
@@ -171,6 +208,35 @@ class WebApiTransport:
             return _api_failure(error)
         return AttemptResult(AttemptKind.OK, reference=str(response.get("ts", ts)), channel=channel)
 
+    def find(
+        self, alert_id: str, channel: str | None, window: Window, timeout: float
+    ) -> AttemptResult:
+        """conversations.history of the window, newest first, a few pages at most."""
+        self._client.timeout = timeout  # type: ignore[assignment]
+        where = channel or self._default_channel
+        cursor = ""
+        for _ in range(MAX_PAGES):
+            try:
+                response = self._client.conversations_history(
+                    channel=where,
+                    inclusive=True,
+                    include_all_metadata=True,
+                    limit=PAGE_SIZE,
+                    **window.params,
+                    **({"cursor": cursor} if cursor else {}),
+                )
+            except Exception as error:
+                return _api_failure(error)
+            for message in response.get("messages") or []:
+                if isinstance(message, Mapping) and is_alert(message, alert_id):
+                    return AttemptResult(
+                        AttemptKind.OK, reference=str(message.get("ts", "")), channel=where
+                    )
+            cursor = str((response.get("response_metadata") or {}).get("next_cursor") or "")
+            if not response.get("has_more") or not cursor:
+                break
+        return AttemptResult(AttemptKind.OK)
+
     def destination(self, channel: str | None) -> str:
         return f"channel:{channel or self._default_channel}"
 
@@ -181,11 +247,15 @@ def _api_failure(error: Exception) -> AttemptResult:
     if isinstance(error, SlackApiError):
         error_name = str(error.response.get("error", "")) or f"HTTP {error.response.status_code}"
         if error.response.status_code == 429 or error_name in RETRYABLE_API_ERRORS:
+            limited = error.response.status_code == 429 or error_name == "ratelimited"
             return AttemptResult(
-                AttemptKind.RETRYABLE, error_name, _retry_after(error.response.headers)
+                AttemptKind.RETRYABLE,
+                error_name,
+                _retry_after(error.response.headers),
+                maybe_posted=not limited,
             )
         if error.response.status_code >= 500:
-            return AttemptResult(AttemptKind.RETRYABLE, error_name)
+            return AttemptResult(AttemptKind.RETRYABLE, error_name, maybe_posted=True)
         return AttemptResult(AttemptKind.PERMANENT, error_name)
     return _network_failure(error)
 
@@ -244,18 +314,40 @@ class SlackNotifier:
         channel: str | None = None,
         thread_ts: str | None = None,
         max_wait: float | None = None,
+        alert_id: str = "",
+        posted_since: float | None = None,
     ) -> Delivered:
         """Post, retrying what can be retried, until `deadline` (a `monotonic()` time).
 
         The first attempt waits for this channel's send slot, at most `max_wait` seconds
         when given. Raises DeliveryFailed when Slack refuses for good, no slot is free
         in time, or time runs out.
+
+        `alert_id` (the CloudTrail eventID) makes a Web API post findable: it goes into
+        the message's metadata, and after an attempt that Slack may have taken without
+        saying so, the channel is read for it before posting again (slack/posted.py).
+        `posted_since` (a wall-clock time) says an earlier invocation may have posted it
+        since then: look before the first post too.
         """
         if thread_ts:
             message = {**message, "thread_ts": thread_ts}
-        self._wait_for_slot(channel, deadline, max_wait)
         transport = self._transport
-        return self._attempts(lambda timeout: transport.send(message, channel, timeout), deadline)
+        look: Callable[[float], AttemptResult] | None = None
+        if alert_id and transport.can_look_up:
+            message = with_alert_metadata(message, alert_id)
+            since = self._wall_clock() if posted_since is None else posted_since
+
+            def look(timeout: float) -> AttemptResult:
+                window = Window.around(since, self._wall_clock())
+                return transport.find(alert_id, channel, window, timeout)
+
+        self._wait_for_slot(channel, deadline, max_wait)
+        return self._attempts(
+            lambda timeout: transport.send(message, channel, timeout),
+            deadline,
+            look=look,
+            look_first=posted_since is not None,
+        )
 
     def update(
         self,
@@ -295,31 +387,79 @@ class SlackNotifier:
         if wait > 0:
             self._sleep(wait)
 
-    def _attempts(self, send: Callable[[float], AttemptResult], deadline: float) -> Delivered:
+    def _attempts(
+        self,
+        send: Callable[[float], AttemptResult],
+        deadline: float,
+        *,
+        look: Callable[[float], AttemptResult] | None = None,
+        look_first: bool = False,
+    ) -> Delivered:
+        """`look`: find the message posted by an earlier attempt, before the first
+        attempt when `look_first`, and after any attempt Slack may have taken."""
         policy = self._policy
         last = AttemptResult(AttemptKind.RETRYABLE, "no attempt made: no time left")
         attempts = 0
+        must_look = look is not None and look_first
         while attempts < policy.max_attempts:
             remaining = deadline - self._monotonic() - policy.reserve
             if remaining <= 0.1:
                 break
             attempts += 1
-            last = send(min(policy.attempt_timeout, remaining))
+            timeout = min(policy.attempt_timeout, remaining)
+            if look is not None and must_look:
+                found = look(timeout)
+                if found.kind is AttemptKind.OK and found.reference:
+                    log.warning("slack has the message already (ts %s)", found.reference)
+                    return Delivered(attempts, found.reference, found.channel)
+                if found.kind is AttemptKind.PERMANENT:
+                    # The channel cannot be read (a missing `channels:history` scope, a
+                    # channel name where an ID is needed): losing the alert is worse.
+                    log.error("slack look-up refused (%s): posting again", found.reason)
+                    must_look = False
+                elif found.kind is AttemptKind.RETRYABLE:
+                    last = AttemptResult(
+                        AttemptKind.RETRYABLE,
+                        f"look-up for an earlier post: {found.reason}",
+                        found.retry_after,
+                    )
+                else:
+                    must_look = False  # not there: post
+                if must_look:  # the look-up failed: wait, and look again
+                    stop = self._pause(attempts, last, deadline)
+                    if stop is not None:
+                        last = stop
+                        break
+                    continue
+                remaining = deadline - self._monotonic() - policy.reserve
+                if remaining <= 0.1:
+                    break
+                timeout = min(policy.attempt_timeout, remaining)
+            last = send(timeout)
             if last.kind is AttemptKind.OK:
                 return Delivered(attempts, last.reference, last.channel)
             if last.kind is AttemptKind.PERMANENT:
                 log.error("slack refused the message: %s", last.reason)
                 raise DeliveryFailed(last.reason, attempts=attempts, permanent=True)
-            wait = self._policy.backoff(attempts, self._rng)
-            if last.retry_after is not None:
-                wait = max(wait, last.retry_after)
-            if attempts >= policy.max_attempts:
+            must_look = look is not None and (must_look or last.maybe_posted)
+            stop = self._pause(attempts, last, deadline)
+            if stop is not None:
+                last = stop
                 break
-            if self._monotonic() + wait > deadline - policy.reserve:
-                last = AttemptResult(
-                    AttemptKind.RETRYABLE,
-                    f"{last.reason}; next try ({wait:.1f}s) past the deadline",
-                )
-                break
-            self._sleep(wait)
         raise DeliveryFailed(last.reason, attempts=attempts, permanent=False)
+
+    def _pause(self, attempts: int, last: AttemptResult, deadline: float) -> AttemptResult | None:
+        """Wait before the next attempt: None, or the failure to raise when there is
+        no next attempt (none left, or it would start past the deadline)."""
+        policy = self._policy
+        wait = policy.backoff(attempts, self._rng)
+        if last.retry_after is not None:
+            wait = max(wait, last.retry_after)
+        if attempts >= policy.max_attempts:
+            return last
+        if self._monotonic() + wait > deadline - policy.reserve:
+            return AttemptResult(
+                AttemptKind.RETRYABLE, f"{last.reason}; next try ({wait:.1f}s) past the deadline"
+            )
+        self._sleep(wait)
+        return None
