@@ -51,10 +51,11 @@ console_signin.event_class = AnyShapeEvent  # type: ignore[attr-defined]
 
 
 # Every minute: the closing summary of a storm that stopped (sign-in events trigger
-# summaries while it lasts; nothing would tell its end).
+# summaries while it lasts; nothing would tell its end), and the alert of a root
+# CheckMfa that no sign-in followed within ROOT_MFA_WAIT_MINUTES.
 @app.schedule(Rate(1, unit=Rate.MINUTES), name="burst_summaries")
 def burst_summaries(event: CloudWatchEvent) -> dict[str, int]:
-    return container.burst_summaries(deadline=container.invocation(event.context))
+    return container.minute_sweeps(deadline=container.invocation(event.context))
 
 
 # Hourly: the digest posts once, in the hour DIGEST_HOUR_UTC names, so the hour can

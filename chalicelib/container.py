@@ -7,9 +7,7 @@ only when a handler first touches DynamoDB, and for slack_sdk only when it first
 from __future__ import annotations
 
 import os
-import time
 from collections.abc import Callable, Mapping
-from datetime import UTC, datetime
 from functools import cached_property
 from typing import Any
 
@@ -18,10 +16,11 @@ from chalicelib.alerting.commit import Committer
 from chalicelib.alerting.decide import Decider
 from chalicelib.alerting.digest import run_daily_digest
 from chalicelib.alerting.gather import Gatherer
-from chalicelib.alerting.pipeline import SigninAlerter, Step
-from chalicelib.alerting.storms import BurstSummaries
+from chalicelib.alerting.pipeline import SigninAlerter
+from chalicelib.alerting.root_mfa_sweep import RootMfaWaits
+from chalicelib.alerting.values import Step
 from chalicelib.aws_clients import CallLimits, InvocationDeadline
-from chalicelib.clock import Clock
+from chalicelib.clock import REAL_TIME, Clock, Clocks
 from chalicelib.confirm.answers import Interactions
 from chalicelib.confirm.asking import Confirmations
 from chalicelib.confirm.ledger import ConfirmLedger
@@ -29,20 +28,20 @@ from chalicelib.confirm.slack_api import SlackApi
 from chalicelib.confirm.sweep import Escalations
 from chalicelib.confirm.users import UserFinder
 from chalicelib.recent_logins.handler import RecentLogins
+from chalicelib.recent_logins.history import SigninHistory
 from chalicelib.settings import ConfigError, SecretResolver, Settings
 from chalicelib.slack.delivery import (
     RetryPolicy,
     SlackNotifier,
-    Transport,
-    WebApiTransport,
-    WebhookTransport,
 )
+from chalicelib.slack.destination import bot_token, transport_for
 from chalicelib.slack.verify import RequestVerifier
-from chalicelib.store.bursts import BurstSweep
 from chalicelib.store.day_tally import DayTally
-from chalicelib.store.history import SigninHistory
 from chalicelib.store.ledger import Claims, Ledger
+from chalicelib.store.root_mfa import RootMfaStore
 from chalicelib.store.send_slots import SendSlots
+from chalicelib.storms.bursts import BurstSweep
+from chalicelib.storms.summaries import BurstSummaries
 
 # /recent-logins must answer within Slack's 3 s: its clients try once, briefly, and the
 # reply says the ledger could not be read (the user can ask again).
@@ -56,24 +55,21 @@ class Container:
         self,
         env: Mapping[str, str] | None = None,
         *,
-        wall_clock: Callable[[], float] = time.time,
-        sleep: Callable[[float], None] = time.sleep,
-        monotonic: Callable[[], float] = time.monotonic,
-        clock: Clock | None = None,
+        clocks: Clocks = REAL_TIME,
         on_step: Callable[[Step], None] = lambda step: None,
     ) -> None:
         self._env = os.environ if env is None else env
-        # What pacing waits on: tests pass a clock that skips the waits.
-        self._wall_clock = wall_clock
-        self._sleep = sleep
-        # What deadlines are measured on, and every wait before one: the same clock.
-        self._monotonic = monotonic
-        # The time the pipeline reads; by default the same as the wall clock's.
-        self._clock: Clock = clock or (lambda: datetime.fromtimestamp(self._wall_clock(), UTC))
+        self.clocks = clocks
+        # Every part reads time from this one source (tests pass one that skips waits):
+        # what is stored, what paces Slack, what deadlines are measured on.
+        self._wall_clock = clocks.time
+        self._sleep = clocks.sleep
+        self._monotonic = clocks.monotonic
+        self._clock: Clock = clocks.now
         self._on_step = on_step  # an observer of the pipeline's steps
         # Set by each handler as it starts; every AWS call it makes fits before it.
-        self.deadline = InvocationDeadline(monotonic)
-        self.slash_deadline = InvocationDeadline(monotonic)
+        self.deadline = InvocationDeadline(clocks.monotonic)
+        self.slash_deadline = InvocationDeadline(clocks.monotonic)
         logs.protect()
 
     def invocation(self, context: Any) -> float:
@@ -144,25 +140,6 @@ class Container:
             retention_days=self.settings.ledger_retention_days,
         )
 
-    def slack_transport(self) -> Transport:
-        settings = self.settings
-        token = self.secrets.value(
-            settings.slack_bot_token, settings.slack_bot_token_param, "SLACK_BOT_TOKEN"
-        )
-        if token:
-            if not settings.slack_channel:
-                raise ConfigError("SLACK_CHANNEL: required with SLACK_BOT_TOKEN")
-            return WebApiTransport(token, settings.slack_channel, base_url=settings.slack_api_url)
-        url = self.secrets.value(
-            settings.slack_webhook_url, settings.slack_webhook_url_param, "SLACK_WEBHOOK_URL"
-        )
-        if url:
-            return WebhookTransport(url)
-        raise ConfigError(
-            "no Slack destination: set SLACK_WEBHOOK_URL(_PARAM) or SLACK_BOT_TOKEN(_PARAM) "
-            "with SLACK_CHANNEL"
-        )
-
     @cached_property
     def send_slots(self) -> SendSlots:
         return SendSlots(
@@ -178,12 +155,10 @@ class Container:
             attempt_timeout=self.settings.slack_timeout_seconds,
         )
         return SlackNotifier(
-            self.slack_transport(),
+            transport_for(self.settings, self.secrets),
             policy=policy,
             slots=self.send_slots,
-            sleep=self._sleep,
-            monotonic=self._monotonic,
-            wall_clock=self._wall_clock,
+            clocks=self.clocks,
         )
 
     @cached_property
@@ -210,13 +185,20 @@ class Container:
             gatherer=Gatherer(self.dynamodb, table),
             decider=Decider(settings, table),
             committer=Committer(self.dynamodb),
-            claims=Claims(self.dynamodb, table, sleep=self._sleep, monotonic=self._monotonic),
+            claims=Claims(
+                self.dynamodb,
+                table,
+                sleep=self._sleep,
+                monotonic=self._monotonic,
+                rng=self.clocks.random,
+            ),
             summaries=self.burst_summary_poster,
             notifier=self.notifier,
             clock=self._clock,
             table=table,
             monotonic=self._monotonic,
             sleep=self._sleep,
+            rng=self.clocks.random,
             ask=self.confirmations.plan,
             after_post=[self.confirmations.after_post],
             on_step=self._on_step,
@@ -224,6 +206,21 @@ class Container:
 
     def burst_summaries(self, *, deadline: float) -> dict[str, int]:
         return self.burst_summary_poster.sweep(self.notifier, deadline=deadline)
+
+    @cached_property
+    def root_mfa_waits(self) -> RootMfaWaits:
+        return RootMfaWaits(
+            RootMfaStore(self.dynamodb, self.settings.ledger_table),
+            notifier=self.notifier,
+            clock=self._clock,
+            monotonic=self._monotonic,
+        )
+
+    def minute_sweeps(self, *, deadline: float) -> dict[str, int]:
+        """The every-minute schedule: root CheckMfa records no sign-in followed (an
+        alert owed), then the closing summaries of storms that stopped."""
+        root = self.root_mfa_waits.sweep(deadline=deadline).to_dict()
+        return {**root, **self.burst_summaries(deadline=deadline)}
 
     def daily_digest(self, *, deadline: float) -> str:
         return run_daily_digest(
@@ -246,7 +243,7 @@ class Container:
             settings.slack_signing_secret_param,
             "SLACK_SIGNING_SECRET",
         )
-        return RequestVerifier(secret)
+        return RequestVerifier(secret, now=self._wall_clock)
 
     @cached_property
     def recent_logins(self) -> RecentLogins:
@@ -272,9 +269,7 @@ class Container:
     @cached_property
     def _slack_api(self) -> SlackApi | None:
         settings = self.settings
-        token = self.secrets.value(
-            settings.slack_bot_token, settings.slack_bot_token_param, "SLACK_BOT_TOKEN"
-        )
+        token = bot_token(settings, self.secrets)
         if not token:
             return None
         return SlackApi(
@@ -347,4 +342,4 @@ class Container:
     def watchdog(self, context: Any, *, deadline: float) -> dict[str, Any]:
         from chalicelib.watchdog.wiring import run_watchdog
 
-        return run_watchdog(self, context, deadline=deadline)
+        return run_watchdog(self, context, deadline=deadline, clock=self._clock)

@@ -12,7 +12,11 @@ import re
 from collections.abc import Callable
 from urllib.parse import urlsplit
 
-# Plain http only to this machine: the local Slack sink in tests, bench and demo.
+# Where Slack's incoming webhooks live, and the shape of their path.
+SLACK_WEBHOOK_HOST = "hooks.slack.com"
+_WEBHOOK_PATH = re.compile(r"/services/[^/]+/[^/]+/[^/]+")
+# Another host (and plain http) only on this machine: the local Slack sink in tests,
+# bench and demo.
 LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
 _BOT_TOKEN = re.compile(r"xox[a-z]-[A-Za-z0-9-]+", re.ASCII)
 MAX_SECRET_LENGTH = 2048
@@ -30,7 +34,14 @@ def _unprintable(value: str) -> str | None:
 
 
 def webhook_url_problem(value: str) -> str | None:
-    """None for an https URL with a host (or http to a loopback host), else what is wrong."""
+    """None for an incoming webhook's URL, else what is wrong with it (never the value).
+
+    Slack issues webhooks only as `https://hooks.slack.com/services/T.../B.../<token>`:
+    anything else, however well formed, would take alerts somewhere that is not Slack, so
+    the settings and SSM refuse it when read, and the watchdog reports it, by this one
+    rule. The same path on this machine (http or https) is the local Slack sink of the
+    tests, the bench and `make demo`.
+    """
     problem = _unprintable(value)
     if problem:
         return problem
@@ -40,14 +51,17 @@ def webhook_url_problem(value: str) -> str | None:
         parts.port  # noqa: B018 - raises ValueError on a port that is not a number
     except ValueError:
         return "is not a URL"
-    if parts.scheme == "http" and host in LOOPBACK_HOSTS:
-        return None
-    if parts.scheme != "https":
-        return "must start with https://"
+    local = host in LOOPBACK_HOSTS and parts.scheme in ("http", "https")
+    if parts.scheme != "https" and not local:
+        return "is not an https URL"
     if not host:
         return "has no host"
     if parts.username is not None or parts.password is not None:
         return "must not carry a user name or password"
+    if host != SLACK_WEBHOOK_HOST and not local:
+        return f"is not on {SLACK_WEBHOOK_HOST}"
+    if not _WEBHOOK_PATH.fullmatch(parts.path) or parts.query or parts.fragment:
+        return f"is not a webhook URL (https://{SLACK_WEBHOOK_HOST}/services/T.../B.../...)"
     return None
 
 

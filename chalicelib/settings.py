@@ -1,8 +1,9 @@
 """Stage settings, read once per container from the environment.
 
-Every knob an operator can turn lives here, so the README's configuration table and
-this module can be checked against each other. Secrets are never stored in settings:
-only the SSM parameter names, resolved lazily by `SecretResolver`.
+Every knob an operator can turn lives here; `tools/setting_docs.py` describes each one
+for docs/configuration.md's generated table. Secrets are
+never stored in settings: only the SSM parameter names, resolved lazily by
+`SecretResolver`.
 """
 
 from __future__ import annotations
@@ -16,8 +17,8 @@ from enum import StrEnum
 from typing import Any
 
 from chalicelib import logs
-from chalicelib.judge.severity import Severity
 from chalicelib.secret_shapes import SECRET_SHAPES
+from chalicelib.severity import Severity
 
 
 class ConfigError(ValueError):
@@ -199,7 +200,7 @@ class Settings:
     aws_connect_timeout_seconds: float = 0.5
     aws_read_timeout_seconds: float = 2.0
     aws_max_attempts: int = 3
-    # Storm control (judge/bursts.py): failures per window that open a burst alert.
+    # Storm control (storms/decision.py): failures per window that open a burst alert.
     burst_root_failures: int = 5
     burst_root_window_minutes: int = 15
     burst_failures: int = 20  # per principal, and per source IP
@@ -213,6 +214,8 @@ class Settings:
     slack_min_interval_seconds: float = 1.1  # per channel, shared by all instances
     new_place_alerts: bool = True
     impossible_travel_minutes: int = 60
+    # A root CheckMfa waits this long for its ConsoleLogin, else it alerts by itself.
+    root_mfa_wait_minutes: float = 5.0
     digest_enabled: bool = False
     digest_hour_utc: int = 8
     digest_channel: str | None = None
@@ -280,6 +283,7 @@ class Settings:
             slack_min_interval_seconds=_positive_float(env, "SLACK_MIN_INTERVAL_SECONDS", 1.1),
             new_place_alerts=_flag(env, "NEW_PLACE_ALERTS", True),
             impossible_travel_minutes=_positive_int(env, "IMPOSSIBLE_TRAVEL_MINUTES", 60),
+            root_mfa_wait_minutes=_positive_float(env, "ROOT_MFA_WAIT_MINUTES", 5.0),
             digest_enabled=_flag(env, "DIGEST_ENABLED", False),
             digest_hour_utc=_hour(env, "DIGEST_HOUR_UTC", 8),
             digest_channel=get("DIGEST_CHANNEL") or None,

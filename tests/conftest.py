@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +23,9 @@ fast_moto.install()  # a call costs what it costs DynamoDB, not moto's bookkeepi
 EVENTS = Path(__file__).parent / "events"
 FIXTURES = EVENTS  # copies of ../shared/fixtures, so a clone tests on its own
 TABLE = "signin-alerts-test"
+# Where the tests' clock starts: a fixed instant, so that no result depends on the day or
+# the hour the suite runs (digest hours, day counters, "since" windows).
+NOW = datetime(2026, 11, 25, 14, 27, 13, tzinfo=UTC)
 
 
 def load_event(name: str) -> dict[str, Any]:
@@ -77,8 +81,8 @@ def dynamodb(aws: None) -> Any:
 
 @pytest.fixture
 def fast_forward() -> FastForward:
-    """The app's and the sink's clock: a sleep skips ahead instead of waiting."""
-    return FastForward()
+    """The app's and the sink's clock: it starts at NOW and moves only when slept on."""
+    return FastForward(NOW)
 
 
 @pytest.fixture

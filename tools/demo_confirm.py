@@ -9,24 +9,17 @@ answers for carol, whose Slack user is found by her e-mail address (escalated by
 from __future__ import annotations
 
 import os
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from localdev.events import console_login
+from localdev.fast_forward import FastForward
 from localdev.interactions import click_body, signed_headers
 from localdev.render import render
 from localdev.slack_sink import Received, SlackSink
 
 TEAM_ID = "T0DEMO"
 USERS = {"alice": "U0ALICE", "bob": "U0BOB"}
-
-
-class DemoClock:
-    def __init__(self) -> None:
-        self.now = datetime.now(UTC)
-
-    def __call__(self) -> datetime:
-        return self.now
 
 
 def run_confirm_demo(sink: SlackSink, signing_secret: str) -> None:
@@ -36,7 +29,7 @@ def run_confirm_demo(sink: SlackSink, signing_secret: str) -> None:
     import app
     from chalicelib.container import Container
 
-    clock = DemoClock()
+    clock = FastForward()  # the demo moves time instead of waiting for it
     env = {
         **os.environ,
         "SLACK_WEBHOOK_URL": "",
@@ -48,7 +41,7 @@ def run_confirm_demo(sink: SlackSink, signing_secret: str) -> None:
         "SLACK_ESCALATION_MENTION": "<!subteam^S0SEC|@security>",
     }
     sink.users_by_email["carol@example.com"] = "U0CAROL"
-    app.container = Container(env, clock=clock)
+    app.container = Container(env, clocks=clock.clocks())
     context = LambdaContext("console_signin", 256, max_runtime_ms=60_000)
 
     def show(since: int, who: str) -> None:
@@ -67,7 +60,9 @@ def run_confirm_demo(sink: SlackSink, signing_secret: str) -> None:
         )
         with Client(app.app) as client:
             client.http.post(
-                "/slack/interactions", headers=signed_headers(signing_secret, body), body=body
+                "/slack/interactions",
+                headers=signed_headers(signing_secret, body, timestamp=int(clock.time())),
+                body=body,
             )
 
     print("── Was this you? (CONFIRM_ENABLED=true, Slack through the Web API) ──\n")
@@ -75,14 +70,14 @@ def run_confirm_demo(sink: SlackSink, signing_secret: str) -> None:
         [("alice", "demo-yes"), ("bob", "demo-no"), ("carol@example.com", "demo-silent")], 1
     ):
         seen = len(sink.delivered)
-        event = console_login(event_id, clock.now, user=user, success=True, ip="198.51.100.23")
+        event = console_login(event_id, clock.now(), user=user, success=True, ip="198.51.100.23")
         app.console_signin(event, context)
         print(f"{number}. {user} signs in without MFA: the alert, and the question")
         show(seen, user)
         print()
 
     seen = len(sink.delivered)
-    clock.now += timedelta(minutes=2)
+    clock.advance(minutes=2)
     click("signin_was_me", "demo-yes", USERS["alice"])
     print("alice clicks “Yes, it was me” two minutes later:")
     show(seen, "alice")
@@ -93,8 +88,8 @@ def run_confirm_demo(sink: SlackSink, signing_secret: str) -> None:
     show(seen, "bob")
 
     seen = len(sink.delivered)
-    clock.now += timedelta(minutes=16)
-    result = app.pending_confirmations(_scheduled(clock.now), context)
+    clock.advance(minutes=16)
+    result = app.pending_confirmations(_scheduled(clock.now()), context)
     print(f"\ncarol says nothing; 16 minutes later the sweep runs: {result}")
     show(seen, "carol")
     print()

@@ -19,7 +19,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from chalicelib.alerting.pipeline import ClaimHeld, CommitContended, Disposition
+from chalicelib.alerting.values import ClaimHeld, CommitContended, Disposition
 from chalicelib.container import Container
 from chalicelib.slack.delivery import DeliveryFailed
 from tools.stages import Stage, StageError, regions_of, stage_for

@@ -1,6 +1,6 @@
-"""`python -m tools.rules_table`: the README's severity table, from the rules' own
-declarations (chalicelib/judge/rules/). tests/unit/test_rules.py checks the README
-holds exactly this table, so the two cannot drift apart."""
+"""`python -m tools.rules_table`: docs/severity.md's severity table, from the rules' own
+declarations (chalicelib/judge/rules/). tests/unit/test_rules.py checks the page holds
+exactly this table, so the two cannot drift apart."""
 
 from __future__ import annotations
 

@@ -1,2 +1,3 @@
-"""The alert pipeline and its schedules: a sign-in from parse to a posted message, the
-burst sweep, the daily digest. The one package that joins `judge`, `store` and `slack`."""
+"""The sign-in pipeline, one step a module (gather, decide, commit, deliver), its minute
+sweeps and the daily digest: the package that joins the features below it.
+May import: clock, logs, severity, settings, signin, judge, store, slack, storms."""

@@ -7,55 +7,80 @@ Nothing here reads or writes anything; nothing branches on the text of a reason.
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
-from chalicelib.alerting.storm_plan import (
+from chalicelib.judge.escalation import apply_places, escalate
+from chalicelib.judge.places import Places, judge_places
+from chalicelib.judge.root_mfa import (
+    PairDecision,
+    Pairing,
+    folded_reason,
+    is_root_check_mfa,
+    pair,
+    takes_part,
+    unfollowed,
+    with_check,
+)
+from chalicelib.judge.rules import Skip, Verdict, evaluate, in_trusted_network, is_alerting_event
+from chalicelib.settings import Settings
+from chalicelib.severity import Severity
+from chalicelib.signin.parse import Result, SignIn
+from chalicelib.slack.alert_message import build_message, notification_text
+from chalicelib.store.day_tally import day_writes
+from chalicelib.store.directory import directory_update, placement_for
+from chalicelib.store.ledger import Claim, event_item, first_put
+from chalicelib.store.listing import is_listed
+from chalicelib.store.places import PlaceCheck, place_check
+from chalicelib.store.root_mfa import due_delete, due_put, pair_put, state_of
+from chalicelib.store.schema import (
+    Write,
+    burst_key,
+    directory_key,
+    epoch_of,
+    event_key,
+    root_mfa_key,
+)
+from chalicelib.storms.bursts import burst_of, subject_of
+from chalicelib.storms.decision import (
+    Burst,
+    Decision,
+    Opener,
+    StormAction,
+    is_counted_failure,
+    principal_subject,
+    subject_words,
+    thresholds,
+)
+from chalicelib.storms.messages import burst_message
+from chalicelib.storms.plan import (
     StormPlan,
     SummaryDue,
     plan_storm,
     storm_keys,
     summary_every,
 )
-from chalicelib.judge.bursts import (
-    Action,
-    Burst,
-    Decision,
-    Opener,
-    is_counted_failure,
-    principal_subject,
-    subject_words,
-    thresholds,
-)
-from chalicelib.judge.escalation import apply_places, escalate
-from chalicelib.judge.places import Places, judge_places
-from chalicelib.judge.rules import Skip, Verdict, evaluate, in_trusted_network, is_alerting_event
-from chalicelib.judge.severity import Severity
-from chalicelib.settings import Settings
-from chalicelib.signin.parse import Result, SignIn
-from chalicelib.slack.alert_message import build_message, notification_text
-from chalicelib.slack.burst_messages import burst_message
-from chalicelib.slack.burst_titles import burst_title
-from chalicelib.store.bursts import burst_of, subject_of
-from chalicelib.store.day_tally import day_writes
-from chalicelib.store.directory import directory_update, placement_for
-from chalicelib.store.ledger import Claim, event_item, first_put
-from chalicelib.store.listing import is_listed
-from chalicelib.store.places import PlaceCheck, place_check
-from chalicelib.store.schema import Write, burst_key, directory_key, epoch_of, event_key
-from chalicelib.store.windows import Windows
+from chalicelib.storms.titles import burst_title
+from chalicelib.storms.windows import Windows
 
 log = logging.getLogger(__name__)
 
-HELD = {Action.HOLD_BACK: Skip.HELD_BACK, Action.PART_OF_BURST: Skip.PART_OF_BURST}
+HELD = {StormAction.HOLD_BACK: Skip.HELD_BACK, StormAction.PART_OF_BURST: Skip.PART_OF_BURST}
+# A root CheckMfa that does not alert now, and why (judge/root_mfa.py).
+QUIET_CHECKS = {
+    Pairing.WAIT: (Skip.AWAITING_SIGNIN, "root CheckMfa: waits for its ConsoleLogin"),
+    Pairing.SUPERSEDED: (Skip.AWAITING_SIGNIN, "root CheckMfa: a later one waits in its place"),
+    Pairing.FOLLOWED: (Skip.TOLD_BY_SIGNIN, "root CheckMfa: its ConsoleLogin told it"),
+}
 
 
 @dataclass(frozen=True)
 class Plan:
     verdict: Verdict
-    action: Action  # storm control's decision (ALERT for anything but a counted failure)
+    action: StormAction  # storm control's decision (ALERT for anything but a counted failure)
     places: Places
     message: Mapping[str, Any] | None  # what to post, when the verdict alerts
     channel: str | None  # Web API channel by severity, when configured
@@ -89,7 +114,43 @@ class Decider:
         if is_listed(signin):
             # Where the sign-in falls in its principal's span decides the directory write.
             keys.append(directory_key(signin.principal_key))
+        if takes_part(signin):
+            keys.append(root_mfa_key(signin.principal_key, signin.source_ip))
         return keys
+
+    def _pair(self, signin: SignIn, lookup: Any, now: float) -> PairDecision:
+        """Root's CheckMfa and ConsoleLogin of one sign-in: which tells it."""
+        if not takes_part(signin):
+            return PairDecision(Pairing.NONE)
+        settings = self._settings
+        message, channel = "", ""
+        if is_root_check_mfa(signin):  # its own alert, built now: the sweep only posts
+            told, verdict = unfollowed(signin, settings.root_mfa_wait_minutes)
+            if verdict.severity >= settings.alert_min_severity:
+                message = json.dumps(self._plain_message(told, verdict), ensure_ascii=False)
+                channel = settings.slack_channel_by_severity.get(verdict.severity) or ""
+        stored = lookup(root_mfa_key(signin.principal_key, signin.source_ip))
+        return pair(
+            signin,
+            state_of(stored),
+            wait_seconds=int(settings.root_mfa_wait_minutes * 60),
+            now=now,
+            message=message,
+            channel=channel,
+        )
+
+    def _pair_writes(self, signin: SignIn, pairing: PairDecision, now: float) -> list[Write]:
+        if pairing.state is None:
+            return []
+        key = root_mfa_key(signin.principal_key, signin.source_ip)
+        seen = pairing.state.version - 1
+        writes = [pair_put(self._table, key, pairing.state, seen=seen, now=now)]
+        if pairing.dropped is not None:
+            writes.append(due_delete(self._table, pairing.dropped))
+        check = pairing.state.check
+        if pairing.pairing is Pairing.WAIT and check is not None and check.message:
+            writes.append(due_put(self._table, key, check))
+        return writes
 
     def decide(
         self,
@@ -106,10 +167,18 @@ class Decider:
         (a question planned for this verdict; see confirm/asking.py)."""
         settings = self._settings
         lookup = snapshot.get
+        pairing = self._pair(signin, lookup, now)
+        if pairing.pairing is Pairing.FOLD and pairing.check is not None:
+            signin = with_check(signin, pairing.check)  # one message tells both records
         verdict = evaluate(signin, settings)
+        if pairing.pairing is Pairing.FOLD and pairing.check is not None:
+            verdict = replace(verdict, reasons=(*verdict.reasons, folded_reason(pairing.check)))
+        if pairing.pairing in QUIET_CHECKS:
+            skip, why = QUIET_CHECKS[pairing.pairing]
+            verdict = replace(verdict, alert=False, skip=skip, skip_reason=why)
         places = Places()
         writes: list[Write] = []
-        storm = StormPlan(Decision(Action.ALERT))
+        storm = StormPlan(Decision(StormAction.ALERT))
         if is_counted_failure(signin):
             storm = plan_storm(
                 signin,
@@ -165,6 +234,7 @@ class Decider:
             ),
             *writes,
             *storm.writes,
+            *self._pair_writes(signin, pairing, now),
         ]
         if is_listed(signin):
             # Conditional on the placement read: a sign-in of the same principal
@@ -189,7 +259,7 @@ class Decider:
             return replace(
                 verdict, alert=False, skip=HELD[decision.action], skip_reason=decision.reason
             )
-        if decision.action is Action.OPEN_BURST:
+        if decision.action is StormAction.OPEN_BURST:
             assert decision.count is not None
             severity = Severity.HIGH
             return escalate(
@@ -237,8 +307,13 @@ class Decider:
                 failures=storm.failures,
                 summary_every=summary_every(settings, can_update),
             )
+        return self._plain_message(signin, verdict, note)
+
+    def _plain_message(
+        self, signin: SignIn, verdict: Verdict, note: Sequence[dict[str, Any]] = ()
+    ) -> Mapping[str, Any]:
         try:
-            return build_message(signin, verdict, settings, note)
+            return build_message(signin, verdict, self._settings, note)
         except Exception as error:  # an alert with a plain message beats no alert
             log.warning("alert message fell back to text: %s", type(error).__name__)
             return {"text": notification_text(signin, verdict)}

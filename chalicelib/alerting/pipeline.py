@@ -19,25 +19,32 @@ import random
 import time
 import uuid
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
 from datetime import datetime
-from enum import StrEnum
-from typing import Any, Protocol
+from typing import Any
 
 from chalicelib import logs
 from chalicelib.alerting.commit import Committer
 from chalicelib.alerting.decide import Decider, Plan
 from chalicelib.alerting.gather import Gatherer
-from chalicelib.alerting.storms import BurstSummaries
-from chalicelib.confirm.asking import Question
+from chalicelib.alerting.values import (
+    AfterPost,
+    Alert,
+    ClaimHeld,
+    CommitContended,
+    Disposition,
+    Handled,
+    Question,
+    Step,
+)
 from chalicelib.judge.rules import Verdict, evaluate
 from chalicelib.settings import Settings
 from chalicelib.signin.parse import SignIn, parse_signin
 from chalicelib.slack.alert_message import build_message
-from chalicelib.slack.delivery import Delivered, DeliveryFailed, SlackNotifier
-from chalicelib.store.bursts import remember_message
-from chalicelib.store.ledger import AlertStatus, Claim, Claims, Stored
+from chalicelib.slack.delivery import DeliveryFailed, SlackNotifier
+from chalicelib.store.ledger import AlertStatus, Claim, Claims, StoredAlert
 from chalicelib.store.schema import Write, event_key
+from chalicelib.storms.bursts import remember_message
+from chalicelib.storms.summaries import BurstSummaries
 
 log = logging.getLogger(__name__)
 
@@ -50,71 +57,6 @@ ROUND_PAUSE_SECONDS = 0.02
 LEASE_MARGIN_SECONDS = 30.0
 # Lambda runs at most 15 minutes: no claim needs to outlive that.
 MAX_REMAINING_SECONDS = 900.0
-
-
-class Step(StrEnum):
-    GATHER = "gather"
-    DECIDE = "decide"
-    COMMIT = "commit"
-    DELIVER = "deliver"
-    MARK_SENT = "mark_sent"
-
-
-class ClaimHeld(Exception):
-    """Another invocation is posting this alert now: retry later (Lambda does)."""
-
-
-class CommitContended(Exception):
-    """Every commit round lost a race: nothing was written; retry later."""
-
-
-class Disposition(StrEnum):
-    POSTED = "posted"
-    NOT_ALERTED = "not_alerted"
-    DUPLICATE = "duplicate"
-    FAILED = "failed"
-
-
-@dataclass(frozen=True)
-class Handled:
-    event_id: str
-    severity: str
-    outcome: Disposition
-    attempts: int = 0
-    reason: str = ""
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "event_id": self.event_id,
-            "severity": self.severity,
-            "outcome": self.outcome.value,
-            "attempts": self.attempts,
-            "reason": self.reason,
-        }
-
-
-@dataclass(frozen=True)
-class Alert:
-    """What to post and under which claim."""
-
-    severity: str
-    message: Mapping[str, Any]
-    channel: str | None
-    claim: Claim
-    plan: Plan | None = None  # None when taking over an alert recorded earlier
-    ask_user: str = ""  # the Slack user the alert says is asked "Was this you?"
-    # Taking over: an earlier invocation may have posted it since this wall-clock time
-    # (the commit), so the Web API looks for it before posting (slack/posted.py).
-    posted_since: float | None = None
-
-
-class AfterPost(Protocol):
-    """A step between deliver and mark sent (e.g. a direct message); its writes join
-    the "sent" transaction. It must not raise for a posted alert's sake."""
-
-    def __call__(
-        self, signin: SignIn, alert: Alert, delivered: Delivered, *, deadline: float
-    ) -> Sequence[Write]: ...
 
 
 def _nobody_asked(signin: SignIn, verdict: Verdict) -> Question | None:
@@ -136,6 +78,7 @@ class SigninAlerter:
         table: str,
         monotonic: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
+        rng: random.Random | None = None,
         ask: Callable[[SignIn, Verdict], Question | None] = _nobody_asked,
         after_post: Sequence[AfterPost] = (),
         on_step: Callable[[Step], None] = lambda step: None,
@@ -153,7 +96,7 @@ class SigninAlerter:
         self._table = table
         self._monotonic = monotonic
         self._sleep = sleep
-        self._rng = random.Random()
+        self._rng = rng or random.Random()
         # Whom the alert will say is asked (before its message is built and committed).
         self._ask = ask
         self._after_post = tuple(after_post)
@@ -172,7 +115,7 @@ class SigninAlerter:
             snapshot = self._gatherer.gather(keys)
             recorded = snapshot.get(event_key(signin.event_id))
             if recorded is not None:
-                return self._recorded(signin, Stored.of(recorded), claim, deadline)
+                return self._recorded(signin, StoredAlert.of(recorded), claim, deadline)
             self._on_step(Step.DECIDE)
             can_update = _web_api(self._settings)
             plan = self._decider.decide(
@@ -216,7 +159,9 @@ class SigninAlerter:
         )
         return self._deliver(signin, alert, deadline)
 
-    def _recorded(self, signin: SignIn, stored: Stored, claim: Claim, deadline: float) -> Handled:
+    def _recorded(
+        self, signin: SignIn, stored: StoredAlert, claim: Claim, deadline: float
+    ) -> Handled:
         """The event is in the ledger already: a duplicate, a retry, or our own commit
         that answered with an error after it was written."""
         if stored.status in (AlertStatus.SENT, AlertStatus.NOT_ALERTED):

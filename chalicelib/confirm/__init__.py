@@ -1,1 +1,3 @@
-"""Was this you? The person behind a sign-in confirms it in Slack."""
+""" "Was this you?": who is asked, the question and its answer, the escalation sweep;
+plugs into the pipeline as its after-post step.
+May import: aws_clients, clock, logs, severity, settings, signin, judge, store, slack, alerting."""

@@ -1,8 +1,9 @@
 """`POST /slack/interactions`: the answer to "Was this you?".
 
-Verified exactly as `/recent-logins` (v0 signature, five minutes, 401 for anything
-unsigned), then the workspace allow-list; the `/recent-logins` user allow-list does not
-apply, since the asked person must be able to answer. Everything an answer causes is
+Through the same Slack gate as `/recent-logins` (`slack/gate.py`: size, base64, v0
+signature, five minutes, `ssl_check`, the workspace allow-list, each answered the same
+on every route); the `/recent-logins` user allow-list does not apply, since the asked
+person must be able to answer. Everything an answer causes is
 done before the route returns (within Slack's three seconds): the ledger write, the
 alert's update, the DM's thank-you, a denial's escalation. Slack ignores the body of
 the answer to a button click, so a reply for the clicker goes to `response_url`.
@@ -17,7 +18,6 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import parse_qs
 
 from chalice.app import Response
 
@@ -32,6 +32,7 @@ from chalicelib.confirm.state import ANSWERABLE, Answer, AskedSignin, ConfirmSta
 from chalicelib.confirm.sweep import Escalations
 from chalicelib.settings import Settings
 from chalicelib.slack.delivery import SlackNotifier
+from chalicelib.slack.gate import Incoming, SlackGate, SlackRoute, Stopped
 from chalicelib.slack.verify import RequestVerifier
 from chalicelib.store.day_tally import DayTally
 
@@ -58,14 +59,27 @@ class Outcome:
     reply: str = ""  # the ephemeral text for the clicker; empty: nothing to say
 
 
-def parse_click(form: Mapping[str, str]) -> Click | str:
-    """The click, or why it is not one (for the log)."""
+def _payload(form: Mapping[str, str]) -> dict[str, Any] | str:
+    """The `payload` field's JSON object, or why it is not one (for the log)."""
     try:
         payload = json.loads(form.get("payload", ""))
     except ValueError:
         return "payload is not JSON"
-    if not isinstance(payload, dict):
-        return "payload is not an object"
+    return payload if isinstance(payload, dict) else "payload is not an object"
+
+
+def payload_team(form: Mapping[str, str]) -> str:
+    """Interactions name the workspace inside their JSON payload; none: not allowed."""
+    payload = _payload(form)
+    team = payload.get("team") if isinstance(payload, dict) else None
+    return str(team.get("id", "")).strip() if isinstance(team, dict) else ""
+
+
+def parse_click(form: Mapping[str, str]) -> Click | str:
+    """The click, or why it is not one (for the log)."""
+    payload = _payload(form)
+    if isinstance(payload, str):
+        return payload
     if payload.get("type") != "block_actions":
         return f"payload type {str(payload.get('type'))[:40]!r} not handled"
     actions = payload.get("actions")
@@ -89,6 +103,10 @@ def parse_click(form: Mapping[str, str]) -> Click | str:
     )
 
 
+# The gate's steps (size, base64, signature, time, ssl_check, workspace) for this route.
+INTERACTIONS = SlackRoute(max_body_bytes=MAX_BODY_BYTES, team_of=payload_team)
+
+
 class Interactions:
     def __init__(
         self,
@@ -105,7 +123,9 @@ class Interactions:
     ) -> None:
         # Factories: a broken setting is a logged refusal, not a 500.
         self._settings = settings
-        self._verifier = verifier
+        self._gate = SlackGate(
+            INTERACTIONS, verifier=verifier, team_ids=lambda: frozenset(settings().slack_team_ids)
+        )
         self._ledger = ledger
         self._slack = slack
         self._notifier = notifier
@@ -117,27 +137,13 @@ class Interactions:
     def handle(self, request: Any) -> Response:
         started = time.monotonic()  # for the log's elapsed time
         deadline = self._calls.start_within(TIME_LIMIT_SECONDS)
-        raw = getattr(request, "raw_body", b"") or b""
-        body = raw.encode() if isinstance(raw, str) else bytes(raw)
-        headers: Mapping[str, str] = getattr(request, "headers", None) or {}
-        try:
-            refusal = self._verifier().verify(body, headers).refusal
-            reason = refusal.value if refusal else ""
-        except Exception as error:  # a missing SSM parameter, a bad setting
-            reason = f"no signing secret: {type(error).__name__}"
-        if not reason and len(body) > MAX_BODY_BYTES:
-            reason = "body too large"
-        if reason:
-            self._log(Outcome("refused", reason), started)
-            return Response(
-                body="Unauthorized", status_code=401, headers={"Content-Type": "text/plain"}
-            )
+        verdict = self._gate.check(Incoming.from_request(request))
+        if isinstance(verdict, Stopped):
+            why = f": {verdict.reason}" if verdict.reason else ""
+            self._log(Outcome(verdict.stop.outcome + why), started)
+            return verdict.response()
 
-        form = {
-            name: values[0]
-            for name, values in parse_qs(body.decode("utf-8", errors="replace")).items()
-        }
-        click = parse_click(form)
+        click = parse_click(verdict.form)
         if isinstance(click, str):
             self._log(Outcome("ignored", click), started)
             return Response(body="", status_code=200)
@@ -154,9 +160,7 @@ class Interactions:
         return Response(body="", status_code=200)
 
     def _answer(self, click: Click, *, deadline: float) -> Outcome:
-        settings = self._settings()
-        if not settings.slack_team_ids or click.team_id not in settings.slack_team_ids:
-            return Outcome("not_allowed: workspace")
+        settings = self._settings()  # the workspace was the gate's step
         if not settings.confirm_enabled:
             return Outcome("disabled", "These questions are switched off.")
         if not _EVENT_ID.match(click.event_id) or not _USER_ID.match(click.user_id):

@@ -8,11 +8,11 @@ a question that cannot be sent is logged and recorded as such.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from chalicelib import logs
+from chalicelib.alerting.values import Alert, Question
 from chalicelib.clock import Clock
 from chalicelib.confirm.alert_update import update_alert
 from chalicelib.confirm.ledger import ConfirmLedger
@@ -28,9 +28,6 @@ from chalicelib.store.day_tally import DayTally
 from chalicelib.store.listing import is_listed
 from chalicelib.store.schema import Write
 
-if TYPE_CHECKING:  # the pipeline imports this module
-    from chalicelib.alerting.pipeline import Alert
-
 WEBHOOK_ONLY = "CONFIRM_ENABLED is set but Slack is a webhook: questions need SLACK_BOT_TOKEN"
 
 
@@ -39,20 +36,6 @@ def should_ask(signin: SignIn, verdict: Verdict, settings: Settings) -> bool:
     if signin.outcome is not Result.SUCCESS or not is_listed(signin):
         return False
     return verdict.severity >= settings.confirm_min_severity or verdict.new_place
-
-
-@dataclass(frozen=True)
-class Question:
-    """Who will be asked about a sign-in about to be alerted; `user_id` is empty when
-    nobody can be (the alert then says so)."""
-
-    signin: SignIn
-    user_id: str
-
-    @property
-    def alert_blocks(self) -> list[dict[str, Any]]:
-        state = ConfirmState.ASKED if self.user_id else ConfirmState.NOT_ASKED
-        return [note_block(answer_note(state, self.user_id))]
 
 
 class Confirmations:
@@ -96,7 +79,8 @@ class Confirmations:
             found = SlackUser("", Found.LOOKUP_FAILED, repr(error))
         if found.found in (Found.NOBODY, Found.LOOKUP_FAILED):
             self._log("no Slack user", signin, reason=found.detail)
-        return Question(signin, found.user_id)
+        state = ConfirmState.ASKED if found.user_id else ConfirmState.NOT_ASKED
+        return Question(found.user_id, (note_block(answer_note(state, found.user_id)),))
 
     def after_post(
         self, signin: SignIn, alert: Alert, delivered: Delivered, *, deadline: float

@@ -12,8 +12,8 @@ from typing import Any
 from urllib.parse import quote
 
 from chalicelib.confirm.question import where
-from chalicelib.judge.severity import Severity
 from chalicelib.settings import Settings
+from chalicelib.severity import Severity
 from chalicelib.slack.blocks import (
     MAX_NOTIFICATION_TEXT,
     MAX_SECTION_TEXT,

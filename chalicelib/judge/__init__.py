@@ -1,2 +1,3 @@
-"""How serious a sign-in is: severity, rules, storm and place decisions. Pure functions
-of values; imports `signin` and `settings`, never a client."""
+"""How serious a sign-in is: the rules, the verdict, new places and escalation. Pure
+functions of values, never a client.
+May import: severity, settings, signin."""

@@ -6,8 +6,8 @@ from dataclasses import replace
 
 from chalicelib.judge.places import Places
 from chalicelib.judge.rules import Skip, Verdict, below_min_severity
-from chalicelib.judge.severity import Severity
 from chalicelib.settings import Settings
+from chalicelib.severity import Severity
 
 
 def escalate(

@@ -1,2 +1,3 @@
-"""`POST /slack/recent-logins`: the command's grammar, who may use it, its replies and
-the handler. Reads through `store.history`; verifies with `slack.verify`."""
+"""`POST /slack/recent-logins`: the grammar, who may use it, the read side of the ledger
+(plan, counts, queries), the replies and the handler.
+May import: aws_clients, clock, logs, severity, settings, signin, judge, store, slack."""

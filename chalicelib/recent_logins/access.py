@@ -1,4 +1,5 @@
-"""Who may use `/recent-logins`: the Slack team and user allow-lists."""
+"""Who may use `/recent-logins`: the user and channel allow-lists (the workspace is
+checked by the Slack gate, for every route)."""
 
 from __future__ import annotations
 
@@ -23,18 +24,13 @@ class Caller:
 
 @dataclass(frozen=True)
 class Access:
-    """Who may see sign-ins: the workspace (required), and optionally users, channels."""
+    """Who, within an allowed workspace, may see sign-ins: optionally users, channels."""
 
-    team_ids: frozenset[str]
     user_ids: frozenset[str] = field(default_factory=frozenset)
     channel_ids: frozenset[str] = field(default_factory=frozenset)
 
     def refusal(self, caller: Caller) -> str | None:
         """Why the caller may not see sign-ins, for the log; None when they may."""
-        if not self.team_ids:
-            return "SLACK_TEAM_ID is not configured"
-        if caller.team_id not in self.team_ids:
-            return "workspace not allowed"
         if self.user_ids and caller.user_id not in self.user_ids:
             return "user not allowed"
         if self.channel_ids and caller.channel_id not in self.channel_ids:

@@ -11,8 +11,8 @@ import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from chalicelib.recent_logins.queries import HistoryQuery
 from chalicelib.settings import Settings
-from chalicelib.store.history_query import HistoryQuery
 from chalicelib.store.schema import Category
 
 DEFAULT_LIMIT = 10

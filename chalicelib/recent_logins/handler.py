@@ -1,8 +1,10 @@
-"""`POST /slack/recent-logins`: verify, authorise, parse, read the ledger, reply.
+"""`POST /slack/recent-logins`: through the Slack gate, authorise, parse, read the
+ledger, reply.
 
 Slack shows the user a generic error for any answer that is not a 200 within three
-seconds, so after verification every path answers 200 with an ephemeral message, even
-a bug or a DynamoDB outage. Before verification the only answer is a bare 401.
+seconds, so after the gate every path answers 200 with an ephemeral message, even a bug
+or a DynamoDB outage. The gate's own answers (a bare 401, 400 for bad base64, an empty
+200 for `ssl_check`, "not allowed" for another workspace) are in `slack/gate.py`.
 """
 
 from __future__ import annotations
@@ -13,7 +15,6 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
-from urllib.parse import parse_qs
 
 from chalice.app import Response
 
@@ -21,6 +22,7 @@ from chalicelib import logs
 from chalicelib.aws_clients import InvocationDeadline
 from chalicelib.recent_logins.access import Access, Caller
 from chalicelib.recent_logins.command import MAX_TEXT_CHARACTERS, BadCommand, parse_command
+from chalicelib.recent_logins.history import SigninHistory
 from chalicelib.recent_logins.replies import (
     not_allowed_reply,
     recent_reply,
@@ -28,8 +30,8 @@ from chalicelib.recent_logins.replies import (
     usage_reply,
 )
 from chalicelib.settings import Settings
-from chalicelib.slack.verify import Refusal, RequestVerifier
-from chalicelib.store.history import SigninHistory
+from chalicelib.slack.gate import Incoming, SlackGate, SlackRoute, Stopped, form_team
+from chalicelib.slack.verify import RequestVerifier
 
 # The largest body Slack can send: its 4,000-character text, every character up to 4
 # bytes of UTF-8 and each byte percent-encoded as 3, plus the form's other fields. A
@@ -38,11 +40,12 @@ MAX_BODY_BYTES = MAX_TEXT_CHARACTERS * 4 * 3 + 8192
 # No AWS call (the signing secret from SSM, a ledger read) may run past this, counted
 # from the request's arrival: a hung table is a "could not be read" reply, not silence.
 ANSWER_WITHIN_SECONDS = 2.5
-UNAUTHORIZED = "Unauthorized"
+# The gate's steps (size, base64, signature, time, ssl_check, workspace) for this route.
+SLASH_COMMAND = SlackRoute(max_body_bytes=MAX_BODY_BYTES, team_of=form_team)
 
 
 @dataclass(frozen=True)
-class Answer:
+class SlashOutcome:
     status: str
     reason: str = ""
 
@@ -61,40 +64,35 @@ class RecentLogins:
         self._confirm_states = confirm_states  # "Was this you?" marks, when it is on
         # Factories, so that a broken setting is a logged refusal, not a 500.
         self._settings = settings
-        self._verifier = verifier
+        self._gate = SlackGate(
+            SLASH_COMMAND, verifier=verifier, team_ids=lambda: frozenset(settings().slack_team_ids)
+        )
         self._history = history
         self._clock = clock
         self._calls = calls or InvocationDeadline()
 
     def handle(self, request: Any) -> Response:
-        """`request` is Chalice's `app.current_request`: its `raw_body` is the exact
-        bytes Slack signed, its `headers` a case-insensitive mapping."""
+        """`request` is Chalice's `app.current_request`; the gate reads the exact bytes
+        Slack signed from it (decoding base64 itself) and its headers."""
         started = time.monotonic()  # for the log's elapsed time
         self._calls.start_within(ANSWER_WITHIN_SECONDS)
-        try:
-            raw = getattr(request, "raw_body", b"") or b""
-        except ValueError:  # `isBase64Encoded` with a body that is not base64
-            self._log(Answer("bad_request", "body is not valid base64"), started)
-            return Response(body="Bad Request", status_code=400, headers=_PLAIN)
-        body = raw.encode() if isinstance(raw, str) else bytes(raw)
-        headers: Mapping[str, str] = getattr(request, "headers", None) or {}
-        refused = self._refusal(body, headers)
-        if refused is not None:
-            self._log(refused, started, has_timestamp=_has_timestamp(headers))
-            return _unauthorized()
+        incoming = Incoming.from_request(request)
+        verdict = self._gate.check(incoming)
+        if isinstance(verdict, Stopped):
+            refused = verdict.stop.answer.status == 401
+            self._log(
+                SlashOutcome(verdict.stop.outcome, verdict.reason),
+                started,
+                has_timestamp=incoming.has_timestamp if refused else None,
+            )
+            return verdict.response()
 
-        form = {
-            name: values[0]
-            for name, values in parse_qs(body.decode("utf-8"), keep_blank_values=True).items()
-        }
-        if form.get("ssl_check") == "1":
-            self._log(Answer("ssl_check"), started)
-            return Response(body="", status_code=200)
+        form = verdict.form
         caller = Caller.from_form(form)
         try:
             reply, outcome = self._answer(caller, form.get("text", ""))
         except Exception as error:  # never a 500 or a stack trace to Slack
-            reply, outcome = unavailable_reply(), Answer("error", type(error).__name__)
+            reply, outcome = unavailable_reply(), SlashOutcome("error", type(error).__name__)
         self._log(outcome, started, caller=caller, text=form.get("text", ""))
         return Response(
             body=json.dumps(reply, ensure_ascii=False),
@@ -102,45 +100,25 @@ class RecentLogins:
             headers={"Content-Type": "application/json"},
         )
 
-    def _refusal(self, body: bytes, headers: Mapping[str, str]) -> Answer | None:
-        """Why the request is refused, None when Slack signed it. Each step says what
-        really failed: the size, the secret, the encoding or the signature."""
-        if len(body) > MAX_BODY_BYTES:
-            return Answer("refused", "body too large")
-        try:
-            verifier = self._verifier()
-        except Exception as error:  # a missing SSM parameter, a bad setting
-            return Answer("refused", f"{Refusal.NO_SECRET.value}: {type(error).__name__}")
-        try:
-            body.decode("utf-8")
-        except UnicodeDecodeError:  # Slack's forms are ASCII: it cannot be Slack's
-            return Answer("refused", "body is not UTF-8")
-        try:
-            refusal = verifier.verify(body, headers).refusal
-        except Exception as error:  # a bug in verification refuses, and says so
-            return Answer("refused", f"verification failed: {type(error).__name__}")
-        return None if refusal is None else Answer("refused", refusal.value)
-
-    def _answer(self, caller: Caller, text: str) -> tuple[dict[str, Any], Answer]:
+    def _answer(self, caller: Caller, text: str) -> tuple[dict[str, Any], SlashOutcome]:
         settings = self._settings()
-        access = Access(
-            team_ids=frozenset(settings.slack_team_ids),
+        access = Access(  # the workspace was the gate's step
             user_ids=frozenset(settings.slack_allowed_user_ids),
             channel_ids=frozenset(settings.slack_allowed_channel_ids),
         )
         denied = access.refusal(caller)
         if denied:
-            return not_allowed_reply(), Answer("not_allowed", denied)
+            return not_allowed_reply(), SlashOutcome("not_allowed", denied)
         try:
             command = parse_command(text, settings)
         except BadCommand as bad:
-            return usage_reply(bad), Answer("usage", bad.why)
+            return usage_reply(bad), SlashOutcome("usage", bad.why)
         if command.help:
-            return usage_reply(), Answer("help")
+            return usage_reply(), SlashOutcome("help")
         try:
             history = self._history().recent(command.to_query(self._clock()))
         except Exception as error:  # DynamoDB throttled or unreachable
-            return unavailable_reply(), Answer("ledger_unavailable", type(error).__name__)
+            return unavailable_reply(), SlashOutcome("ledger_unavailable", type(error).__name__)
         reason = f"{len(history.entries)} entries, {history.calls} calls"
         marks = None
         if settings.confirm_enabled and self._confirm_states is not None:
@@ -148,11 +126,11 @@ class RecentLogins:
                 marks = self._confirm_states([entry.event_id for entry in history.entries])
             except Exception as error:  # the listing without its marks beats no listing
                 reason += f", no confirmation marks: {type(error).__name__}"
-        return recent_reply(command, history, settings, marks), Answer("answered", reason)
+        return recent_reply(command, history, settings, marks), SlashOutcome("answered", reason)
 
     def _log(
         self,
-        outcome: Answer,
+        outcome: SlashOutcome,
         started: float,
         *,
         caller: Caller | None = None,
@@ -176,14 +154,3 @@ class RecentLogins:
         if has_timestamp is not None:
             fields["has_timestamp_header"] = has_timestamp
         logs.emit(fields)
-
-
-_PLAIN: dict[str, str | list[str]] = {"Content-Type": "text/plain"}
-
-
-def _unauthorized() -> Response:
-    return Response(body=UNAUTHORIZED, status_code=401, headers=_PLAIN)
-
-
-def _has_timestamp(headers: Mapping[str, str]) -> bool:
-    return any(name.lower() == "x-slack-request-timestamp" for name in headers)

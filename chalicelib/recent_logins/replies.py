@@ -6,11 +6,11 @@ from collections.abc import Mapping
 from typing import Any
 
 from chalicelib.recent_logins.command import MAX_QUOTED_WORD, USAGE, BadCommand, Command
+from chalicelib.recent_logins.queries import Entry, History
 from chalicelib.settings import Settings
 from chalicelib.signin.parse import Mfa
 from chalicelib.signin.words import mfa_words, name_detail, principal_words
 from chalicelib.slack.blocks import MAX_SECTION_TEXT, clip, code, escape, safe, slack_date
-from chalicelib.store.history_query import Entry, History
 from chalicelib.store.schema import Category
 
 # One listed sign-in's line stays under this, so five fit in a section and fifty

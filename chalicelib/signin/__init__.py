@@ -1,2 +1,3 @@
-"""The sign-in event: any CloudTrail sign-in record in, one typed `SignIn` out, and the
-EventBridge pattern that delivers them. Pure; imports only the standard library and Chalice."""
+"""The sign-in event: any CloudTrail sign-in record in, one typed `SignIn` out; the words
+every message uses for it; the EventBridge pattern that delivers them.
+May import: nothing of chalicelib."""

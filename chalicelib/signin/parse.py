@@ -11,14 +11,14 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
 from chalicelib.signin.text import clean_event
+from chalicelib.signin.times import parse_time
 
 HIDDEN_USER = "HIDDEN_DUE_TO_SECURITY_REASONS"
 # Longest text kept from any field (CloudTrail's userAgent is at most 1 KB).
@@ -95,10 +95,6 @@ _PRINCIPAL_TYPES = {
     "federateduser": PrincipalType.FEDERATED_USER,
     "identitycenteruser": PrincipalType.IDENTITY_CENTER_USER,
 }
-_TIME_PATTERN = re.compile(
-    r"^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?\s*(Z|[+-]\d{2}:?\d{2})?$",
-    re.ASCII,
-)
 
 
 @dataclass(frozen=True)
@@ -127,6 +123,8 @@ class SignIn:
     mfa_source: str = ""
     # Whether `display_name` is a name the record gave (else it is `UNKNOWN_USER`).
     name_status: NameStatus = NameStatus.RECORDED
+    # The MFA device's ARN (`MFAIdentifier`), when the record names it.
+    mfa_device: str = ""
 
     @property
     def is_root(self) -> bool:
@@ -152,33 +150,6 @@ def _text(value: Any) -> str:
 
 def _is_envelope(event: Mapping[str, Any]) -> bool:
     return isinstance(event.get("detail"), Mapping) and "eventName" not in event
-
-
-def parse_time(raw: str) -> datetime | None:
-    """CloudTrail's ISO time, with or without fractions (up to nanoseconds), as UTC; None
-    for anything else: a day that does not exist, an offset of a day or more, a moment
-    that UTC cannot hold (year 1 at +05:00). Never raises."""
-    match = _TIME_PATTERN.match(raw.strip())
-    if not match:
-        return None
-    year, month, day, hour, minute, second, fraction, offset = match.groups()
-    micros = int((fraction or "0")[:6].ljust(6, "0"))
-    try:
-        tz = UTC
-        if offset and offset != "Z":
-            sign = -1 if offset[0] == "-" else 1
-            digits = offset[1:].replace(":", "")
-            hours, minutes = int(digits[:2]), int(digits[2:])
-            if minutes >= 60:
-                return None
-            # timezone() itself refuses offsets of 24 hours or more.
-            tz = timezone(sign * timedelta(hours=hours, minutes=minutes))
-        moment = datetime(
-            int(year), int(month), int(day), int(hour), int(minute), int(second), micros, tz
-        )
-        return moment.astimezone(UTC)
-    except (ValueError, OverflowError):
-        return None
 
 
 def fingerprint(record: Mapping[str, Any]) -> str:
@@ -366,4 +337,5 @@ def parse_signin(event: Mapping[str, Any], *, received_at: datetime) -> SignIn:
         problems=tuple(problems),
         mfa_source=mfa.source,
         name_status=names.status,
+        mfa_device=_text(extra.get("MFAIdentifier")),
     )

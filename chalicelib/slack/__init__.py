@@ -1,2 +1,3 @@
-"""Slack: delivery (webhook or Web API), request signatures, and the Block Kit builders
-for alerts, bursts and the digest. Imports `signin` and `judge` values, never `store`."""
+"""Slack itself: delivery (webhook or Web API), the request gate and signatures, and the
+Block Kit builders for alerts and the digest.
+May import: clock, logs, secret_shapes, severity, settings, signin, judge, store."""

@@ -1,2 +1,3 @@
-"""The ledger table in DynamoDB: its schema, sign-in items, counters, burst windows,
-places, send slots and history queries. Imports `signin`, `judge` values and `settings`."""
+"""The ledger table in DynamoDB: its schema and indexes, how each item family is written
+(sign-ins and their claims, counters, the directory, places, send slots, root MFA).
+May import: clock, severity, settings, signin, judge."""

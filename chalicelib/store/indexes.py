@@ -46,7 +46,7 @@ RETIRED_ATTRIBUTES = ("failed_month", "root_month", "nomfa_month")
 # Whether the item's `display_name` is a name the record gave, or a name AWS hid
 # (`signin.parse.NameStatus`): a listing says "unknown user" for a hidden one.
 NAME_STATUS_ATTRIBUTE = "name_status"
-# What a listing shows of each sign-in (`history_query.Entry`).
+# What a listing shows of each sign-in (`recent_logins.queries.Entry`).
 ENTRY_ATTRIBUTES = (
     "event_id",
     "epoch",

@@ -59,7 +59,7 @@ class Claim:
 
 
 @dataclass(frozen=True)
-class Stored:
+class StoredAlert:
     """What the ledger holds for an event that was already recorded."""
 
     status: AlertStatus
@@ -72,7 +72,7 @@ class Stored:
     recorded_at: float = 0.0  # the commit's wall-clock time
 
     @classmethod
-    def of(cls, item: Mapping[str, Any]) -> Stored:
+    def of(cls, item: Mapping[str, Any]) -> StoredAlert:
         try:
             status = AlertStatus(item.get("alert_status", {}).get("S", ""))
         except ValueError:
@@ -160,12 +160,13 @@ class Claims:
         *,
         sleep: Callable[[float], None] = time.sleep,
         monotonic: Callable[[], float] = time.monotonic,
+        rng: random.Random | None = None,
     ) -> None:
         self._db = dynamodb
         self._table = table_name
         self._sleep = sleep
         self._monotonic = monotonic
-        self._rng = random.Random()
+        self._rng = rng or random.Random()
 
     def take_over(self, event_id: str, claim: Claim, *, now: float) -> bool:
         """Claim a `pending` alert, or one whose holder's lease expired."""
@@ -306,7 +307,7 @@ class Ledger:
         if failed is None:
             return Recorded(True, AlertStatus.NOT_ALERTED)
         item = self.get(signin.event_id) or {}
-        return Recorded(False, Stored.of(item).status)
+        return Recorded(False, StoredAlert.of(item).status)
 
     def get(self, event_id: str) -> dict[str, Any] | None:
         response = self._db.get_item(

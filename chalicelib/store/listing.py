@@ -16,8 +16,8 @@ from chalicelib.signin.parse import (
     PrincipalType,
     Result,
     SignIn,
-    parse_time,
 )
+from chalicelib.signin.times import parse_time
 from chalicelib.store.indexes import (
     ACCOUNT_PARTITION_ATTRIBUTE,
     CATEGORY_ACCOUNT_ATTRIBUTES,

@@ -199,6 +199,26 @@ def place_key(principal_key: str, sort_key: str) -> dict[str, Any]:
     return {"pk": {"S": f"SEEN#{bounded(principal_key)}"}, "sk": {"S": sort_key}}
 
 
+def root_mfa_key(principal_key: str, source_ip: str) -> dict[str, Any]:
+    """`ROOTMFA#<root principal>`/`IP#<ip>`: the pairing of root's CheckMfa and
+    ConsoleLogin from one IP: the CheckMfa waiting for its sign-in (or folded, or
+    alerted by the sweep) and the recent sign-ins' times, with a version for
+    conditional writes."""
+    return {
+        "pk": {"S": f"ROOTMFA#{bounded(principal_key)}"},
+        "sk": {"S": f"IP#{bounded(source_ip)}"},
+    }
+
+
+ROOT_MFA_DUE = "ROOT_MFA_DUE"
+
+
+def root_mfa_due_key(due_epoch: int, event_id: str) -> dict[str, Any]:
+    """`ROOT_MFA_DUE`/`<due>#<eventID>`: the minute sweep's list of root CheckMfa
+    records that alert by themselves unless their ConsoleLogin comes first."""
+    return {"pk": {"S": ROOT_MFA_DUE}, "sk": {"S": f"{max(0, due_epoch):010d}#{event_id}"}}
+
+
 def send_slot_key(destination: str) -> dict[str, Any]:
     """`RATE#<hash>`/`RATE`: a channel's next free send slot; the hash keeps a webhook
     URL (a secret) out of the table."""

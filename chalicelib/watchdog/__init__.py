@@ -1,1 +1,3 @@
-"""The watchdog: signin-alerts checks its own pipeline and says when it cannot see."""
+"""The watchdog: signin-alerts checks its own pipeline every hour and says when it
+cannot see (trail, rule, forwarding, queue, Slack credentials).
+May import: aws_clients, clock, logs, secret_shapes, settings, store, slack."""

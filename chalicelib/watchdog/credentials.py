@@ -8,8 +8,8 @@ parameter deleted or a token revoked after the cold start is noticed within the 
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import urlparse
 
+from chalicelib.secret_shapes import webhook_url_problem
 from chalicelib.settings import ConfigError, SecretResolver, Settings
 from chalicelib.watchdog.findings import Check, Finding, Status
 
@@ -17,7 +17,6 @@ from chalicelib.watchdog.findings import Check, Finding, Status
 TOKEN_REJECTED = frozenset(
     {"invalid_auth", "not_authed", "token_revoked", "token_expired", "account_inactive"}
 )
-LOCAL_HOSTS = frozenset({"127.0.0.1", "localhost"})
 SLACK_APPS = "https://api.slack.com/apps"
 
 
@@ -26,20 +25,6 @@ def _put_parameter(region: str, name: str) -> str:
         f"aws ssm put-parameter --region {region} --type SecureString --overwrite "
         f"--name {name} --value '...'"
     )
-
-
-def webhook_url_problem(url: str) -> str:
-    """Empty when `url` looks like an incoming webhook; else what is wrong with it."""
-    parsed = urlparse(url.strip())
-    local = parsed.hostname in LOCAL_HOSTS and parsed.scheme == "http"  # the local sink
-    if parsed.scheme != "https" and not local:
-        return "is not an https URL"
-    if not local and parsed.hostname != "hooks.slack.com":
-        return "is not on hooks.slack.com"
-    parts = [part for part in parsed.path.split("/") if part]
-    if len(parts) != 4 or parts[0] != "services":
-        return "is not a webhook URL (https://hooks.slack.com/services/T.../B.../...)"
-    return ""
 
 
 def auth_test_error(token: str, api_url: str | None, timeout: float) -> str:
@@ -91,6 +76,8 @@ def slack_finding(settings: Settings, secrets: SecretResolver, region: str) -> F
             "no Slack destination is configured",
             "set SLACK_WEBHOOK_URL_PARAM or SLACK_BOT_TOKEN_PARAM in .chalice/config.json",
         )
+    # The settings' own rule (SSM values are checked by it when read): a value that
+    # passed it in an older version is reported here, with the fix.
     wrong = webhook_url_problem(url)
     if wrong:
         where = settings.slack_webhook_url_param or "SLACK_WEBHOOK_URL"

@@ -12,7 +12,7 @@ from typing import Any
 
 from chalicelib.slack.blocks import clip, escape
 from chalicelib.watchdog.findings import Finding, Status
-from chalicelib.watchdog.state import Action, Stored
+from chalicelib.watchdog.state import WatchdogChange, WatchdogRecord
 
 MAX_TEXT = 2900
 
@@ -23,16 +23,20 @@ def _lasted(since: float, now: datetime) -> str:
 
 
 def watchdog_message(
-    action: Action, finding: Finding, stored: Stored | None, stage: str, now: datetime
+    action: WatchdogChange,
+    finding: Finding,
+    stored: WatchdogRecord | None,
+    stage: str,
+    now: datetime,
 ) -> dict[str, Any]:
     region = finding.region
-    if action is Action.RESOLVED:
+    if action is WatchdogChange.RESOLVED:
         what = stored.what if stored and stored.what else finding.check.value
         lasted = f" after {_lasted(stored.since, now)}" if stored else ""
         text = f"INFO: resolved in {region}{lasted}: {what}"
         detail = f":white_check_mark: *Resolved* ({escape(stage)}): {escape(what)}"
         return _message(text, detail)
-    reminder = action is Action.REMIND and stored is not None and stored.posted_at > 0
+    reminder = action is WatchdogChange.REMIND and stored is not None and stored.posted_at > 0
     if finding.status is Status.HINT:
         text = f"INFO: signin-alerts hint for {region}: {finding.what}. {finding.fix}"
         head = ":information_source: *Hint*"

@@ -18,7 +18,13 @@ from chalicelib.clock import Clock
 from chalicelib.watchdog.findings import Check, Finding, Status
 from chalicelib.watchdog.messages import watchdog_message
 from chalicelib.watchdog.pipeline import error_code
-from chalicelib.watchdog.state import Action, Stored, WatchdogState, decide, next_state
+from chalicelib.watchdog.state import (
+    WatchdogChange,
+    WatchdogRecord,
+    WatchdogState,
+    decide,
+    next_state,
+)
 
 
 class WatchdogFailed(RuntimeError):
@@ -62,11 +68,13 @@ def run_check(spec: CheckSpec) -> Finding:
         )
 
 
-def untold(stored: Stored | None, new: Stored, action: Action) -> Stored:
+def untold(
+    stored: WatchdogRecord | None, new: WatchdogRecord, action: WatchdogChange
+) -> WatchdogRecord:
     """The state after a message about `action` could not be posted: a "resolved" is
     said again next run; a problem counts as never posted, so the next run posts it."""
     version = new.version + 1
-    if action is Action.RESOLVED and stored is not None:
+    if action is WatchdogChange.RESOLVED and stored is not None:
         return replace(stored, version=version)
     return replace(new, posted_at=stored.posted_at if stored else 0.0, version=version)
 
@@ -102,10 +110,10 @@ class Watchdog:
         return report
 
     def _handle(
-        self, finding: Finding, stored: Stored | None, now: datetime, report: WatchdogReport
+        self, finding: Finding, stored: WatchdogRecord | None, now: datetime, report: WatchdogReport
     ) -> None:
         action = decide(stored, finding, now, self._remind)
-        if action is Action.NONE:
+        if action is WatchdogChange.NONE:
             return
         new = next_state(stored, finding, action, now)
         if not self._state.save(self._stage, new, stored):

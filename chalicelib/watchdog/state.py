@@ -1,6 +1,6 @@
 """What the watchdog said last, per stage and check, and what to say now.
 
-`decide` is pure: the stored state, the finding and the time give one Action. The
+`decide` is pure: the stored state, the finding and the time give one WatchdogChange. The
 store writes each change conditionally on the version it read, so when two runs
 overlap exactly one wins the write, and only the winner posts.
 """
@@ -16,7 +16,7 @@ from chalicelib.store.schema import number, read_int, read_number, watchdog_key,
 from chalicelib.watchdog.findings import Check, Finding, Status
 
 
-class Action(StrEnum):
+class WatchdogChange(StrEnum):
     NONE = "none"
     NEW = "new"  # a problem appeared: post it
     REMIND = "remind"  # still there after the reminder interval
@@ -24,7 +24,7 @@ class Action(StrEnum):
 
 
 @dataclass(frozen=True)
-class Stored:
+class WatchdogRecord:
     key: str
     status: Status
     since: float  # epoch seconds the current status began
@@ -33,27 +33,31 @@ class Stored:
     what: str = ""
 
 
-def decide(stored: Stored | None, finding: Finding, now: datetime, remind: timedelta) -> Action:
+def decide(
+    stored: WatchdogRecord | None, finding: Finding, now: datetime, remind: timedelta
+) -> WatchdogChange:
     was = stored.status if stored else Status.OK
     if finding.status is Status.OK:
-        return Action.RESOLVED if was is Status.PROBLEM else Action.NONE
+        return WatchdogChange.RESOLVED if was is Status.PROBLEM else WatchdogChange.NONE
     if was is not finding.status:
-        return Action.NEW
+        return WatchdogChange.NEW
     if finding.status is Status.HINT:  # a hint is said once, never repeated
-        return Action.NONE
+        return WatchdogChange.NONE
     assert stored is not None
     if now.timestamp() - stored.posted_at >= remind.total_seconds():  # never posted: 0
-        return Action.REMIND
-    return Action.NONE
+        return WatchdogChange.REMIND
+    return WatchdogChange.NONE
 
 
-def next_state(stored: Stored | None, finding: Finding, action: Action, now: datetime) -> Stored:
+def next_state(
+    stored: WatchdogRecord | None, finding: Finding, action: WatchdogChange, now: datetime
+) -> WatchdogRecord:
     """The state to write, claiming the message about `action` (posted now)."""
     at = now.timestamp()
     version = stored.version + 1 if stored else 1
-    if action is Action.REMIND and stored is not None:
+    if action is WatchdogChange.REMIND and stored is not None:
         return replace(stored, posted_at=at, version=version)
-    return Stored(
+    return WatchdogRecord(
         finding.key,
         finding.status,
         since=at,
@@ -68,7 +72,7 @@ class WatchdogState:
         self._db = dynamodb
         self._table = table
 
-    def load(self, stage: str) -> dict[str, Stored]:
+    def load(self, stage: str) -> dict[str, WatchdogRecord]:
         """Every check's state for the stage: one Query."""
         arguments: dict[str, Any] = {
             "TableName": self._table,
@@ -76,12 +80,12 @@ class WatchdogState:
             "ExpressionAttributeValues": {":pk": {"S": watchdog_partition(stage)}},
             "ConsistentRead": True,
         }
-        states: dict[str, Stored] = {}
+        states: dict[str, WatchdogRecord] = {}
         while True:
             response = self._db.query(**arguments)
             for item in response.get("Items", []):
                 key = item["sk"]["S"].removeprefix("CHECK#")
-                states[key] = Stored(
+                states[key] = WatchdogRecord(
                     key,
                     Status(item["status"]["S"]),
                     read_number(item, "since"),
@@ -93,7 +97,7 @@ class WatchdogState:
                 return states
             arguments["ExclusiveStartKey"] = response["LastEvaluatedKey"]
 
-    def save(self, stage: str, new: Stored, expected: Stored | None) -> bool:
+    def save(self, stage: str, new: WatchdogRecord, expected: WatchdogRecord | None) -> bool:
         """Write `new` if nobody changed the item since `expected` was read."""
         item = {
             **watchdog_key(stage, new.key),
@@ -118,4 +122,4 @@ class WatchdogState:
         return True
 
 
-__all__ = ["Action", "Check", "Stored", "WatchdogState", "decide", "next_state"]
+__all__ = ["Check", "WatchdogChange", "WatchdogRecord", "WatchdogState", "decide", "next_state"]

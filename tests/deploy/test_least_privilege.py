@@ -8,7 +8,6 @@ import hashlib
 import hmac
 import json
 import time
-from datetime import UTC, datetime
 from types import SimpleNamespace
 from typing import Any
 from urllib.parse import urlencode
@@ -33,9 +32,9 @@ from tools.stages import load_stages
 STAGES = sorted(load_stages())
 
 
-def slack_headers(signing_secret: str, body: bytes) -> dict[str, str]:
-    """A request signed as Slack signs it (every stage secret is set to one value here)."""
-    timestamp = str(int(time.time()))
+def slack_headers(signing_secret: str, body: bytes, at: float | None = None) -> dict[str, str]:
+    """A request signed as Slack signs it at `at` (the app's clock; by default now)."""
+    timestamp = str(int(time.time() if at is None else at))
     digest = hmac.new(
         signing_secret.encode(), f"v0:{timestamp}:".encode() + body, hashlib.sha256
     ).hexdigest()
@@ -69,7 +68,7 @@ def test_every_call_the_handler_makes_is_allowed_by_the_stage_policy(
     # Exactly the stage's settings, as Lambda in the stage's region would see them.
     env = {**stage.environment, "AWS_REGION": stage.region, "SLACK_TIMEOUT_SECONDS": "1"}
     # The stage's own pacing between messages, on a clock that skips the waits.
-    container = Container(env, **fast_forward.clocks())
+    container = Container(env, clocks=fast_forward.clocks())
     monkeypatch.setattr(app_module, "container", container)
     slack_sink.then(Reply(500, "down"), Reply(500, "down"), Reply(500, "down"))
     events = [load_event(path.name) for path in sorted(EVENTS.glob("*.json"))]
@@ -93,7 +92,9 @@ def test_every_call_the_handler_makes_is_allowed_by_the_stage_policy(
                     }
                 ).encode()
                 client.http.post(
-                    path, headers=slack_headers(slack_sink.webhook_url, body), body=body
+                    path,
+                    headers=slack_headers(slack_sink.webhook_url, body, fast_forward.time()),
+                    body=body,
                 )
 
     assert slack_sink.messages, "the run must reach Slack through the SSM secret"
@@ -173,7 +174,7 @@ def test_every_call_was_this_you_makes_is_allowed_by_the_stage_policy(
     stage_name: str, aws: None, slack_sink: SlackSink, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Asked, one person says no, another says nothing, the sweep escalates: as the stage."""
-    from tests.functional.confirm_flow import Flow, MovingClock, confirm_env
+    from tests.functional.confirm_flow import Flow, confirm_env
 
     stage = load_stages()[stage_name]
     create_ledger_table(
@@ -190,8 +191,8 @@ def test_every_call_was_this_you_makes_is_allowed_by_the_stage_policy(
         "SLACK_WEBHOOK_URL_PARAM": "",
         "SLACK_SIGNING_SECRET_PARAM": "",
     }
-    clock = MovingClock(datetime.now(UTC))
-    container = Container(env, clock=clock)
+    clock = FastForward()
+    container = Container(env, clocks=clock.clocks())
     monkeypatch.setattr(app_module, "container", container)
 
     with recording_aws_calls(monkeypatch) as recorder, Client(app_module.app) as client:
@@ -200,17 +201,18 @@ def test_every_call_was_this_you_makes_is_allowed_by_the_stage_policy(
         container.notifier()
         container.slack_api()
         flow = Flow(client, slack_sink, None, clock)
-        flow.signin("e-no", at=clock.now)
-        flow.signin("e-silent", user="bob", at=clock.now)
+        flow.signin("e-no", at=clock.now())
+        flow.signin("e-silent", user="bob", at=clock.now())
         flow.click("signin_not_me", "e-no")
         clock.advance(minutes=20)
         flow.sweep()
         listing = urlencode({"team_id": "T0SECTEAM", "user_id": "U0ALICE", "text": ""}).encode()
-        client.http.post(
+        reply = client.http.post(
             "/slack/recent-logins",
-            headers=slack_headers(env["SLACK_SIGNING_SECRET"], listing),
+            headers=slack_headers(env["SLACK_SIGNING_SECRET"], listing, clock.time()),
             body=listing,
         )
+        assert reply.status_code == 200 and b"not allowed" not in reply.body
 
     assert len(flow.channel_posts()) == 4  # two alerts, a denial, a silence
     actions = {call.action for call in recorder.calls}

@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 from chalice.local import LambdaContext
@@ -16,6 +16,7 @@ from chalice.test import Client
 from chalicelib.container import Container
 from chalicelib.store.schema import event_key
 from localdev.events import console_login
+from localdev.fast_forward import FastForward
 from localdev.interactions import click_body, signed_headers
 from localdev.slack_sink import Received, SlackSink
 from tests.conftest import TABLE, slack_env
@@ -29,17 +30,6 @@ MENTION = "<!subteam^S0SEC>"
 CHANNEL = "C0SECOPS"
 # Every `<...>` Slack would act on: mentions, broadcasts, links, dates.
 SLACK_ENTITY = re.compile(r"<[!@#][^>]*>")
-
-
-class MovingClock:
-    def __init__(self, start: datetime) -> None:
-        self.now = start
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, **delta: float) -> None:
-        self.now += timedelta(**delta)
 
 
 @dataclass
@@ -65,7 +55,7 @@ def confirm_env(sink: SlackSink, **extra: str) -> dict[str, str]:
 
 
 class Flow:
-    def __init__(self, client: Client, sink: SlackSink, dynamodb: Any, clock: MovingClock) -> None:
+    def __init__(self, client: Client, sink: SlackSink, dynamodb: Any, clock: FastForward) -> None:
         self.client = client
         self.sink = sink
         self.dynamodb = dynamodb
@@ -95,7 +85,7 @@ class Flow:
             "detail-type": "Scheduled Event",
             "source": "aws.events",
             "account": "123456789012",
-            "time": self.clock.now.strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "time": self.clock.now().strftime("%Y-%m-%dT%H:%M:%SZ"),
             "region": "us-east-1",
             "resources": ["arn:aws:events:us-east-1:123456789012:rule/pending_confirmations"],
             "detail": {},
@@ -122,7 +112,9 @@ class Flow:
         )
 
     def post(self, body: bytes, *, secret: str = SIGNING_SECRET) -> Reply:
-        return self.post_signed(body, signed_headers(secret, body))
+        return self.post_signed(
+            body, signed_headers(secret, body, timestamp=int(self.clock.time()))
+        )
 
     def post_signed(self, body: bytes, headers: dict[str, str]) -> Reply:
         headers = {"Content-Type": "application/x-www-form-urlencoded", **headers}
@@ -173,10 +165,10 @@ def entities(message: dict[str, Any]) -> set[str]:
     return {entity for entity in found if not entity.startswith("<!date^")}
 
 
-def build(sink: SlackSink, clock: MovingClock, **settings: str) -> Container:
+def build(sink: SlackSink, clock: FastForward, **settings: str) -> Container:
     """A container warmed as after its first event: the test client gives each
     invocation 3 s, which should go to the flow, not to boto3's and slack_sdk's start."""
-    container = Container(confirm_env(sink, **settings), clock=clock)
+    container = Container(confirm_env(sink, **settings), clocks=clock.clocks())
     assert container.alerter is not None and container.interactions is not None
     container.notifier()
     container.slack_api()

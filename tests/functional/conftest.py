@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -42,7 +41,7 @@ def configure(
 
     def build(**settings: str) -> Container:
         env = slack_env(slack_sink, **settings)
-        container = Container(env, **fast_forward.clocks())
+        container = Container(env, clocks=fast_forward.clocks())
         # Warm, as a container is after its first event: the test client gives each
         # invocation only 3 s, which should go to Slack's behaviour, not to boto3's start.
         with contextlib.suppress(ConfigError):  # a bad setting must fail in the handler
@@ -124,7 +123,7 @@ class Slash:
     def post_body(
         self, body: bytes, *, secret: str = SIGNING_SECRET, timestamp: int | None = None
     ) -> SlashReply:
-        stamp = int(time.time()) if timestamp is None else timestamp
+        stamp = int(self.container.clocks.time()) if timestamp is None else timestamp
         return self.post_raw(
             body,
             {

@@ -1,7 +1,8 @@
 """GIVEN Slack takes an alert and then closes the connection without answering WHEN
 the handler posts it THEN with the Web API the channel shows it once (the alert is
 found by its eventID in the message metadata before any second post), and with a
-webhook, which cannot read its channel, at most twice, as the README says."""
+webhook, which cannot read its channel, at most twice, as docs/delivery.md (the
+README's delivery page) says."""
 
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ from localdev.slack_sink import Reply, SlackSink
 from tests.conftest import TABLE, load_event
 from tests.functional.conftest import Invoker
 
-README = Path(__file__).parents[2] / "README.md"
+DELIVERY_DOC = Path(__file__).parents[2] / "docs" / "delivery.md"
 ROOT = "root_success_no_mfa.json"
 EVENT_ID = "f77f9547-3233-4e1d-b247-e404b3924315"
 
@@ -117,9 +118,9 @@ def test_a_webhook_retries_a_dropped_post_so_it_may_show_twice(
 
     assert invoke(load_event(ROOT))["outcome"] == "posted"
 
-    # Slack took both: at most two, never none. The README says so.
+    # Slack took both: at most two, never none. The delivery page says so.
     assert len(slack_sink.messages) == 2
     assert slack_sink.history_reads == []
-    readme = " ".join(README.read_text().split())
+    readme = " ".join(DELIVERY_DOC.read_text().split())
     assert "a webhook post whose connection drops after Slack read it" in readme
     assert "may show the alert twice" in readme

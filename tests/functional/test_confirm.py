@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import threading
-import time
 from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
@@ -20,6 +19,7 @@ from chalicelib.slack.digest_message import digest_message
 from chalicelib.slack.verify import sign
 from localdev.atomic_moto import atomic_moto
 from localdev.events import console_login
+from localdev.fast_forward import FastForward
 from localdev.slack_sink import Reply, SlackSink
 from tests.conftest import TABLE
 from tests.functional.confirm_flow import (
@@ -31,7 +31,6 @@ from tests.functional.confirm_flow import (
     START,
     TEAM_ID,
     Flow,
-    MovingClock,
     build,
     entities,
     rendered,
@@ -41,13 +40,13 @@ WAS_ME, NOT_ME = "signin_was_me", "signin_not_me"
 
 
 @pytest.fixture
-def clock() -> MovingClock:
-    return MovingClock(START)
+def clock() -> FastForward:
+    return FastForward(START)
 
 
 @pytest.fixture
 def flow(
-    dynamodb: Any, slack_sink: SlackSink, clock: MovingClock, monkeypatch: pytest.MonkeyPatch
+    dynamodb: Any, slack_sink: SlackSink, clock: FastForward, monkeypatch: pytest.MonkeyPatch
 ) -> Iterator[Flow]:
     monkeypatch.setattr(app_module, "container", build(slack_sink, clock))
     with Client(app_module.app, stage_name="dev-us-east-1") as client:
@@ -88,7 +87,7 @@ def test_the_mapped_person_gets_a_dm_and_the_alert_says_whom_it_asked(flow: Flow
     assert buttons == {WAS_ME: "e-1", NOT_ME: "e-1"}
     state = flow.state("e-1")
     assert state["confirm_state"] == "asked" and state["confirm_user"] == ALICE
-    assert state["confirm_asked_at"] == flow.clock.now.isoformat()
+    assert state["confirm_asked_at"] == flow.clock.now().isoformat()
     assert state["confirm_dm_channel"] == "D0ALICE"
     assert entities(dm) == set()  # the DM mentions nobody
 
@@ -131,7 +130,7 @@ def test_yes_is_recorded_and_told_in_the_alert_and_the_dm(flow: Flow) -> None:
     state = flow.state("e-1")
     assert state["confirm_state"] == "confirmed"
     assert state["confirm_answered_by"] == ALICE
-    assert state["confirm_answered_at"] == flow.clock.now.isoformat()
+    assert state["confirm_answered_at"] == flow.clock.now().isoformat()
     assert "confirm_queue" not in state
     [alert_update] = flow.updates("C0SINK")
     assert f"confirmed by <@{ALICE}> 2 min after" in rendered(alert_update)
@@ -206,7 +205,7 @@ def test_a_second_click_changes_nothing(flow: Flow, second: str) -> None:
 def test_a_replayed_request_changes_nothing(flow: Flow) -> None:
     asked(flow)
     body = flow.click_body(NOT_ME, "e-1")
-    stamp = str(int(time.time()))
+    stamp = str(int(flow.clock.time()))
     headers = {
         "X-Slack-Request-Timestamp": stamp,
         "X-Slack-Signature": sign(SIGNING_SECRET, stamp, body),
@@ -237,13 +236,15 @@ def test_an_unknown_or_malformed_event_id_changes_nothing(flow: Flow, event_id: 
     assert flow.calls("chat.update") == []
 
 
+def _form(payload: object) -> bytes:
+    return urlencode({"payload": json.dumps(payload)}).encode()
+
+
 @pytest.mark.parametrize(
     "body",
     [
-        pytest.param(b"", id="no payload"),
-        pytest.param(b"payload=not-json", id="not JSON"),
-        pytest.param(b"payload=%5B1%2C2%5D", id="a JSON list"),
-        pytest.param(b"payload=%7B%22type%22%3A%22view_submission%22%7D", id="view_submission"),
+        pytest.param(_form({"type": "view_submission", "team": {"id": TEAM_ID}}), id="view"),
+        pytest.param(_form({"type": "block_actions", "team": {"id": TEAM_ID}}), id="no actions"),
         pytest.param(b"ssl_check=1&token=x", id="ssl_check"),
     ],
 )
@@ -254,6 +255,31 @@ def test_other_payloads_get_an_empty_200(flow: Flow, body: bytes) -> None:
     reply = flow.post(body)
 
     assert (reply.status, reply.body) == (200, b"")
+    assert len(flow.sink.requests) == before
+    assert flow.state("e-1")["confirm_state"] == "asked"
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        pytest.param(b"", id="no payload"),
+        pytest.param(b"payload=not-json", id="not JSON"),
+        pytest.param(b"payload=%5B1%2C2%5D", id="a JSON list"),
+        pytest.param(b"payload=%7B%22type%22%3A%22view_submission%22%7D", id="no team"),
+    ],
+)
+def test_a_payload_that_names_no_workspace_is_not_allowed_and_changes_nothing(
+    flow: Flow, body: bytes
+) -> None:
+    asked(flow)
+    before = len(flow.sink.requests)
+
+    reply = flow.post(body)
+
+    # The gate's workspace step, as on every Slack route: a 200 (Slack ignores the body
+    # of an interaction's answer) that says "not allowed", and nothing sent or written.
+    assert reply.status == 200
+    assert "not allowed" in json.loads(reply.body)["text"]
     assert len(flow.sink.requests) == before
     assert flow.state("e-1")["confirm_state"] == "asked"
 
@@ -432,7 +458,7 @@ def test_recent_logins_and_the_digest_tell_each_answer(flow: Flow) -> None:
     body = urlencode(
         {"team_id": TEAM_ID, "user_id": MALLORY, "channel_id": CHANNEL, "text": "since 30d"}
     ).encode()
-    stamp = int(time.time())
+    stamp = int(flow.clock.time())
     headers = {
         "Content-Type": "application/x-www-form-urlencoded",
         "X-Slack-Request-Timestamp": str(stamp),

@@ -13,16 +13,16 @@ import pytest
 from chalice.test import Client
 
 import app as app_module
-from chalicelib.alerting.pipeline import Step
+from chalicelib.alerting.values import Step
 from chalicelib.container import Container
 from chalicelib.store.day_tally import DayTally
+from localdev.fast_forward import FastForward
 from localdev.slack_sink import SlackSink
 from tests.conftest import TABLE
 from tests.functional.confirm_flow import (
     ALICE,
     START,
     Flow,
-    MovingClock,
     build,
     confirm_env,
     rendered,
@@ -46,8 +46,8 @@ class Faults:
 
 
 @pytest.fixture
-def clock() -> MovingClock:
-    return MovingClock(START)
+def clock() -> FastForward:
+    return FastForward(START)
 
 
 @pytest.fixture
@@ -68,7 +68,7 @@ def asked_count(dynamodb: Any) -> int:
 def test_asking_adds_two_pinned_calls_and_its_counter_joins_the_sent_mark(
     dynamodb: Any,
     slack_sink: SlackSink,
-    clock: MovingClock,
+    clock: FastForward,
     client: Client,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
@@ -95,7 +95,7 @@ def test_asking_adds_two_pinned_calls_and_its_counter_joins_the_sent_mark(
 def test_a_failed_asked_write_still_posts_the_alert_once_and_marks_it_sent(
     dynamodb: Any,
     slack_sink: SlackSink,
-    clock: MovingClock,
+    clock: FastForward,
     client: Client,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
@@ -119,7 +119,7 @@ def test_a_failed_asked_write_still_posts_the_alert_once_and_marks_it_sent(
 def test_a_crash_before_the_sent_mark_finds_the_alert_and_never_asks_twice(
     dynamodb: Any,
     slack_sink: SlackSink,
-    clock: MovingClock,
+    clock: FastForward,
     client: Client,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
@@ -132,7 +132,7 @@ def test_a_crash_before_the_sent_mark_finds_the_alert_and_never_asks_twice(
         if step is Step.MARK_SENT:
             raise SystemError("the container died here")
 
-    crashing = Container(confirm_env(slack_sink), clock=clock, on_step=die_before_sent)
+    crashing = Container(confirm_env(slack_sink), clocks=clock.clocks(), on_step=die_before_sent)
     use(crashing, monkeypatch)
     flow = Flow(client, slack_sink, dynamodb, clock)
     assert flow.signin("e-1")["outcome"] == "posted"
@@ -155,7 +155,7 @@ def test_a_crash_before_the_sent_mark_finds_the_alert_and_never_asks_twice(
 def test_a_takeover_of_an_unasked_alert_asks_the_user_its_message_names(
     dynamodb: Any,
     slack_sink: SlackSink,
-    clock: MovingClock,
+    clock: FastForward,
     client: Client,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
@@ -166,7 +166,9 @@ def test_a_takeover_of_an_unasked_alert_asks_the_user_its_message_names(
         if step is Step.DELIVER:
             raise SystemError("the container died here")
 
-    crashing = Container(confirm_env(slack_sink), clock=clock, on_step=die_before_delivery)
+    crashing = Container(
+        confirm_env(slack_sink), clocks=clock.clocks(), on_step=die_before_delivery
+    )
     use(crashing, monkeypatch)
     flow = Flow(client, slack_sink, dynamodb, clock)
     with pytest.raises(SystemError):
@@ -187,7 +189,7 @@ def test_a_takeover_of_an_unasked_alert_asks_the_user_its_message_names(
 def test_nothing_asks_and_no_call_is_added_when_confirmations_are_off(
     dynamodb: Any,
     slack_sink: SlackSink,
-    clock: MovingClock,
+    clock: FastForward,
     client: Client,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:

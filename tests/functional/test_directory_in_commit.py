@@ -18,9 +18,9 @@ from chalicelib.alerting.decide import Decider
 from chalicelib.alerting.gather import Gatherer
 from chalicelib.container import Container
 from chalicelib.recent_logins.command import parse_command
+from chalicelib.recent_logins.history import SigninHistory
 from chalicelib.settings import Settings
 from chalicelib.signin.parse import parse_signin
-from chalicelib.store.history import SigninHistory
 from chalicelib.store.ledger import Claim
 from chalicelib.store.schema import day_counter_key, day_hours_key, directory_key
 from localdev.events import console_login

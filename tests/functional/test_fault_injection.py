@@ -17,7 +17,7 @@ import pytest
 from botocore.exceptions import ClientError, EndpointConnectionError, ReadTimeoutError
 
 import app as app_module
-from chalicelib.alerting.pipeline import Step
+from chalicelib.alerting.values import Step
 from chalicelib.container import Container
 from chalicelib.store.schema import day_counter_key
 from localdev.events import console_login
@@ -90,14 +90,6 @@ class Injector:
         if self.fault and self.fault.step is step:
             self.log.append(str(self.fault))
             raise RuntimeError(f"injected at {step}")
-
-
-class MovableClock:
-    def __init__(self) -> None:
-        self.now = datetime.now(UTC)
-
-    def __call__(self) -> datetime:
-        return self.now
 
 
 @dataclass(frozen=True)
@@ -178,12 +170,11 @@ def test_every_fault_ends_in_one_message_and_one_count(
     fast_forward: FastForward,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    clock = MovableClock()
     injector = Injector()
     env = slack_env(slack_sink, SLACK_MAX_ATTEMPTS="1", **scenario.settings)
     # Retries wait on the fast-forward clock: a fault on every try ends at the deadline
     # without waiting for it.
-    container = Container(env, clock=clock, on_step=injector.step, **fast_forward.clocks())
+    container = Container(env, clocks=fast_forward.clocks(), on_step=injector.step)
     container.dynamodb.meta.events.register("before-call.dynamodb", injector.before)
     container.dynamodb.meta.events.register("after-call.dynamodb", injector.after)
     monkeypatch.setattr(app_module, "container", container)
@@ -198,7 +189,7 @@ def test_every_fault_ends_in_one_message_and_one_count(
 
     failures: list[str] = []
     for run, fault in enumerate(faults_for(calls), start=1):
-        problem = replay(run, fault, scenario, invoke, injector, clock, slack_sink, dynamodb)
+        problem = replay(run, fault, scenario, invoke, injector, fast_forward, slack_sink, dynamodb)
         if problem:
             failures.append(f"{fault}: {problem}")
     assert failures == []
@@ -210,7 +201,7 @@ def replay(
     scenario: Scenario,
     invoke: Any,
     injector: Injector,
-    clock: MovableClock,
+    clock: FastForward,
     sink: SlackSink,
     dynamodb: Any,
 ) -> str:
@@ -233,7 +224,7 @@ def replay(
             outcome = invoke(event)["outcome"]
         except Exception:
             if gap is not None:
-                clock.now += gap
+                clock.advance(gap.total_seconds())
             continue
         if outcome not in ("posted", "duplicate") or len(sink.delivered) == before:
             return f"try {attempt + 1} returned {outcome} with no post"
@@ -242,7 +233,7 @@ def replay(
         # In the on-failure queue; the operator redrives it once AWS and Slack are back.
         injector.fault = None
         sink.script.clear()
-        clock.now += REDRIVE_AFTER
+        clock.advance(REDRIVE_AFTER.total_seconds())
         outcome = invoke(event)["outcome"]
         if outcome not in ("posted", "duplicate"):
             return f"redrive returned {outcome}"

@@ -14,6 +14,7 @@ from chalice.test import Client
 import app as app_module
 from localdev.events import console_login
 from localdev.slack_sink import Reply, SlackSink
+from tests.conftest import NOW
 
 T0 = datetime(2026, 11, 20, 9, 0, 0, tzinfo=UTC)
 US_1, US_2, GB = "8.8.8.8", "8.8.4.4", "81.2.69.160"
@@ -95,7 +96,7 @@ def run_digest() -> dict[str, Any]:
 
 
 def test_the_daily_digest_tells_yesterday(invoke, configure, slack_sink) -> None:
-    now = datetime.now(UTC)
+    now = NOW
     yesterday = now.replace(hour=10, minute=0, second=0, microsecond=0) - timedelta(days=1)
     configure(DIGEST_ENABLED="true", DIGEST_HOUR_UTC=str(now.hour))
     invoke(alice("d-1", US_1, yesterday))
@@ -128,7 +129,7 @@ def test_the_digest_is_off_by_default(invoke, slack_sink) -> None:
 
 
 def test_the_digest_waits_for_its_hour(configure, slack_sink) -> None:
-    configure(DIGEST_ENABLED="true", DIGEST_HOUR_UTC=str((datetime.now(UTC).hour + 1) % 24))
+    configure(DIGEST_ENABLED="true", DIGEST_HOUR_UTC=str((NOW.hour + 1) % 24))
 
     assert run_digest()["digest"].startswith("waiting for")
     assert slack_sink.requests == []

@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
@@ -16,10 +16,8 @@ from chalicelib.judge.rules import evaluate
 from chalicelib.signin.parse import parse_signin
 from chalicelib.slack.blocks import MAX_BLOCKS, MAX_SECTION_TEXT
 from localdev.signins import Login
-from tests.conftest import load_event
+from tests.conftest import NOW, load_event
 from tests.functional.conftest import SIGNING_SECRET, Slash
-
-NOW = datetime.now(UTC)
 
 
 def seed(slash: Slash, *logins: Login) -> None:

@@ -19,6 +19,7 @@ from chalicelib.container import Container
 from chalicelib.judge.rules import evaluate
 from chalicelib.recent_logins.handler import MAX_BODY_BYTES
 from chalicelib.signin.parse import parse_signin
+from localdev.fast_forward import FastForward
 from localdev.signins import Login
 from localdev.slack_sink import SlackSink
 from tests.conftest import slack_env
@@ -28,30 +29,19 @@ from tests.functional.test_recent_logins import entry_names, log_lines  # noqa: 
 START = datetime(2026, 11, 20, 15, 55, 7, tzinfo=UTC)
 
 
-class MovableClock:
-    def __init__(self, now: datetime) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def move(self, **delta: float) -> None:
-        self.now += timedelta(**delta)
-
-
 @pytest.fixture
-def clock() -> MovableClock:
-    return MovableClock(START)
+def clock() -> FastForward:
+    return FastForward(START)
 
 
 @pytest.fixture
 def slash(
-    dynamodb: Any, slack_sink: SlackSink, monkeypatch: pytest.MonkeyPatch, clock: MovableClock
+    dynamodb: Any, slack_sink: SlackSink, monkeypatch: pytest.MonkeyPatch, clock: FastForward
 ) -> Iterator[Slash]:
     """The route, with the app's clock in the test's hand."""
 
     def configure(**settings: str) -> Container:
-        container = Container(slack_env(slack_sink, **settings), clock=clock)
+        container = Container(slack_env(slack_sink, **settings), clocks=clock.clocks())
         monkeypatch.setattr(app_module, "container", container)
         return container
 
@@ -75,7 +65,7 @@ def record(slash: Slash, *logins: Login) -> None:
     ],
 )
 def test_a_window_holds_a_signin_one_second_inside_and_not_one_second_outside(
-    slash: Slash, clock: MovableClock, text: str, window: timedelta, words: str
+    slash: Slash, clock: FastForward, text: str, window: timedelta, words: str
 ) -> None:
     since = START - window
     record(
@@ -91,7 +81,7 @@ def test_a_window_holds_a_signin_one_second_inside_and_not_one_second_outside(
     assert f"1 of 1 sign-in in the last {words}: 1 failed, 0 root, 0 without MFA" in reply.text
     assert f"Since <!date^{int(since.timestamp())}^" in reply.text  # the start as it is
 
-    clock.move(seconds=2)  # now the first one is a second outside too
+    clock.advance(seconds=2)  # now the first one is a second outside too
     later = slash(text)
 
     assert "No sign-ins in the last" in later.text

@@ -7,7 +7,6 @@ two cores.)"""
 
 from __future__ import annotations
 
-import time
 from datetime import timedelta
 from typing import Any
 
@@ -24,7 +23,6 @@ from tests.functional.test_storms import PRODUCTION_INTERVAL, failures, ledger_i
 def limited_sink(slack_sink: SlackSink, fast_forward: FastForward) -> SlackSink:
     """Slack's pace, one message a second per channel, on a clock that moves only when
     the code waits (see test_storms.py)."""
-    fast_forward.freeze()
     slack_sink.rate_limit = RateLimit(per_second=1, burst=1)
     return slack_sink
 
@@ -47,14 +45,15 @@ def test_two_concurrent_handlers_share_one_burst(
             for event in share:
                 # Generous: on the frozen clock, a handler waiting for its send slot waits,
                 # in real time, for the other to finish what it is doing.
-                handled = container.alerter.handle(event, deadline=time.monotonic() + 600)
+                deadline = container.clocks.monotonic() + 600
+                handled = container.alerter.handle(event, deadline=deadline)
                 results.append(handled.outcome.value)
         except BaseException as error:  # surfaced in the main thread below
             errors.append(error)
 
     with atomic_moto():  # DynamoDB applies each write atomically; moto needs the help
         fast_forward.run_in_threads(lambda: run(events[0::2]), lambda: run(events[1::2]))
-        container.burst_summaries(deadline=time.monotonic() + 10)  # the storm stopped
+        container.burst_summaries(deadline=container.clocks.monotonic() + 10)  # the storm stopped
 
     assert errors == []
     assert len(results) == 300

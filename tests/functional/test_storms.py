@@ -4,7 +4,6 @@ Slack accepts, and the ledger has every sign-in."""
 
 from __future__ import annotations
 
-import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -19,13 +18,6 @@ from tests.conftest import TABLE, honours_retry_after
 
 START = datetime(2026, 11, 20, 9, 0, 0, tzinfo=UTC)
 PRODUCTION_INTERVAL = str(Settings.slack_min_interval_seconds)
-
-
-@pytest.fixture(autouse=True)
-def _time_moves_only_by_waiting(fast_forward: FastForward) -> None:
-    """Storms are about time (windows, pacing, summaries every so often): here it moves
-    only when the code waits or the test says so, never because the machine is slow."""
-    fast_forward.freeze()
 
 
 @pytest.fixture
@@ -249,9 +241,9 @@ def test_the_sweep_posts_the_closing_summary_of_a_storm_that_stopped(
         invoke(event)
     before = len(slack_sink.messages)
 
-    first = container.burst_summaries(deadline=time.monotonic() + 10)
-    second = container.burst_summaries(deadline=time.monotonic() + 10)
-    third = container.burst_summaries(deadline=time.monotonic() + 10)
+    first = container.burst_summaries(deadline=container.clocks.monotonic() + 10)
+    second = container.burst_summaries(deadline=container.clocks.monotonic() + 10)
+    third = container.burst_summaries(deadline=container.clocks.monotonic() + 10)
 
     assert first == {"open": 1, "summarised": 1, "closed": 0}
     assert second == {"open": 1, "summarised": 0, "closed": 1}

@@ -11,14 +11,14 @@ from __future__ import annotations
 
 import copy
 import json
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 import pytest
 
 from chalicelib.store.schema import event_key
 from localdev.slack_sink import SlackSink
-from tests.conftest import TABLE, load_event
+from tests.conftest import NOW, TABLE, load_event
 from tests.functional.conftest import Slash
 from tests.functional.test_public_records import as_lambda_does
 
@@ -28,7 +28,7 @@ def recent(name: str, **changes: Any) -> dict[str, Any]:
     of its record replaced (`None` drops the field)."""
     event = copy.deepcopy(load_event(name))
     record = event.get("detail", event)
-    moment = (datetime.now(UTC) - timedelta(minutes=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    moment = (NOW - timedelta(minutes=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
     record["eventTime"] = moment
     if "detail" in event:
         event["time"] = moment

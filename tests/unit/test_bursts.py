@@ -8,22 +8,22 @@ from datetime import UTC, datetime
 
 import pytest
 
-from chalicelib.judge.bursts import (
-    Action,
+from chalicelib.settings import Settings
+from chalicelib.signin.parse import parse_signin
+from chalicelib.slack.blocks import MAX_HEADER_TEXT
+from chalicelib.storms.decision import (
     Burst,
     Dimension,
     Opener,
+    StormAction,
     Subject,
     Threshold,
     WindowCount,
     decide,
     subjects_of,
 )
-from chalicelib.settings import Settings
-from chalicelib.signin.parse import parse_signin
-from chalicelib.slack.blocks import MAX_HEADER_TEXT
-from chalicelib.slack.burst_messages import burst_message
-from chalicelib.slack.burst_titles import burst_title, duration_words
+from chalicelib.storms.messages import burst_message
+from chalicelib.storms.titles import burst_title, duration_words
 from localdev.events import console_login
 
 LIMITS = {
@@ -52,13 +52,13 @@ def run(*counts: WindowCount, bursts: dict[str, Burst] | None = None):
 
 @pytest.mark.parametrize("n", [1, 2])
 def test_a_few_failures_alert_one_by_one(n: int) -> None:
-    assert run(count(ROOT, n), count(IP, n)).action is Action.ALERT
+    assert run(count(ROOT, n), count(IP, n)).action is StormAction.ALERT
 
 
 def test_the_failure_at_the_cap_alerts_and_says_what_comes_next() -> None:
     decision = run(count(ROOT, 3), count(IP, 3))
 
-    assert decision.action is Action.ALERT
+    assert decision.action is StormAction.ALERT
     assert decision.reason == (
         "3 failed sign-ins for root in 15 min: further failures are held back until 5 (burst alert)"
     )
@@ -67,14 +67,14 @@ def test_the_failure_at_the_cap_alerts_and_says_what_comes_next() -> None:
 def test_failures_over_the_cap_and_under_the_threshold_are_held_back() -> None:
     decision = run(count(ROOT, 4), count(IP, 4))
 
-    assert decision.action is Action.HOLD_BACK
+    assert decision.action is StormAction.HOLD_BACK
     assert decision.reason.startswith("held back: 4 failed sign-ins for root in 15 min")
 
 
 def test_the_failure_that_reaches_the_threshold_opens_a_burst() -> None:
     decision = run(count(ROOT, 5), count(IP, 5))
 
-    assert decision.action is Action.OPEN_BURST
+    assert decision.action is StormAction.OPEN_BURST
     assert decision.count is not None and decision.count.subject == ROOT
 
 
@@ -83,7 +83,7 @@ def test_an_ip_over_the_cap_holds_back_failures_of_new_user_names() -> None:
 
     decision = run(count(alice, 1), count(IP, 6), count(SPRAY, 6))
 
-    assert decision.action is Action.HOLD_BACK
+    assert decision.action is StormAction.HOLD_BACK
     assert "from 203.0.113.7" in decision.reason
 
 
@@ -96,14 +96,14 @@ def test_the_most_specific_story_wins_when_two_cross_at_once() -> None:
 def test_a_failure_inside_an_open_burst_is_part_of_it() -> None:
     decision = run(count(ROOT, 50), count(IP, 50), bursts={ROOT.id: burst(ROOT)})
 
-    assert decision.action is Action.PART_OF_BURST
+    assert decision.action is StormAction.PART_OF_BURST
     assert decision.reason == "part of burst: possible brute force on root"
 
 
 def test_an_expired_burst_opens_again_when_the_count_is_still_high() -> None:
     decision = run(count(ROOT, 50), bursts={ROOT.id: burst(ROOT, until=NOW)})
 
-    assert decision.action is Action.OPEN_BURST and decision.burst is None
+    assert decision.action is StormAction.OPEN_BURST and decision.burst is None
 
 
 @pytest.mark.parametrize(

@@ -17,8 +17,8 @@ from chalicelib.confirm.question import minutes_text, question_message
 from chalicelib.confirm.slack_api import SlackApi
 from chalicelib.confirm.users import Found, UserFinder, email_of
 from chalicelib.judge.rules import evaluate
-from chalicelib.judge.severity import Severity
 from chalicelib.settings import ConfigError, Settings
+from chalicelib.severity import Severity
 from chalicelib.signin.parse import Result, parse_signin
 from chalicelib.store.listing import signin_attributes
 from localdev.slack_sink import SlackSink

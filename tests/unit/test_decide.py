@@ -10,7 +10,6 @@ from typing import Any
 
 from chalicelib.alerting.decide import Decider
 from chalicelib.alerting.gather import Snapshot, key_of
-from chalicelib.judge.bursts import Action
 from chalicelib.judge.places import Novelty
 from chalicelib.judge.rules import Skip
 from chalicelib.settings import Settings
@@ -18,6 +17,7 @@ from chalicelib.signin.parse import SignIn, parse_signin
 from chalicelib.store.day_tally import day_counts
 from chalicelib.store.ledger import Claim
 from chalicelib.store.schema import place_key
+from chalicelib.storms.decision import StormAction
 from localdev.events import console_login
 
 T0 = datetime(2026, 11, 20, 9, 0, 0, tzinfo=UTC)
@@ -87,7 +87,7 @@ def test_a_known_principal_from_a_new_ip_is_flagged_as_a_value() -> None:
 def test_a_failure_under_the_cap_alerts_and_its_count_is_conditional() -> None:
     plan = decide(console_login("f-1", T0))
 
-    assert plan.action is Action.ALERT and plan.claim == CLAIM
+    assert plan.action is StormAction.ALERT and plan.claim == CLAIM
     slices = [
         w["Update"]
         for w in plan.writes
@@ -101,7 +101,7 @@ def test_a_failure_under_the_cap_alerts_and_its_count_is_conditional() -> None:
 def test_the_failure_that_reaches_the_threshold_opens_the_burst_in_its_commit() -> None:
     plan = decide(console_login("f-1", T0), burst_root_failures=1)
 
-    assert plan.action is Action.OPEN_BURST and plan.opened is not None
+    assert plan.action is StormAction.OPEN_BURST and plan.opened is not None
     assert plan.message["text"].startswith("HIGH: possible brute force on root user: 1 failed")
     opened = [
         w["Put"]
@@ -115,7 +115,7 @@ def test_the_failure_that_reaches_the_threshold_opens_the_burst_in_its_commit() 
 def test_a_held_back_failure_is_not_claimed_and_says_why_as_a_value() -> None:
     plan = decide(console_login("f-1", T0), failure_alerts_before_burst=0)
 
-    assert plan.action is Action.HOLD_BACK
+    assert plan.action is StormAction.HOLD_BACK
     assert plan.verdict.skip is Skip.HELD_BACK and not plan.verdict.alert
     assert plan.claim is None and plan.message is None
     assert plan.writes[0]["Put"]["Item"]["alert_status"]["S"] == "not_alerted"

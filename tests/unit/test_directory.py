@@ -12,11 +12,11 @@ from typing import Any
 import pytest
 
 from chalicelib.judge.rules import evaluate
+from chalicelib.recent_logins.history import SigninHistory
+from chalicelib.recent_logins.queries import HistoryQuery
 from chalicelib.settings import Settings
 from chalicelib.signin.parse import parse_signin
 from chalicelib.store.directory import DirectoryTally, Placement, directory_update
-from chalicelib.store.history import SigninHistory
-from chalicelib.store.history_query import HistoryQuery
 from chalicelib.store.indexes import CATEGORY_ACCOUNT_ATTRIBUTES, CATEGORY_NAME_ATTRIBUTES
 from chalicelib.store.ledger import Ledger
 from chalicelib.store.schema import (

@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 
 from chalicelib.judge.rules import evaluate
-from chalicelib.judge.severity import Severity
 from chalicelib.settings import Language, Settings
+from chalicelib.severity import Severity
 from chalicelib.signin.parse import parse_signin
 from chalicelib.slack import alert_message
 from chalicelib.slack import blocks as kit

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from chalicelib.recent_logins.plan import principal_plan
+from chalicelib.recent_logins.queries import Counts, HistoryQuery
 from chalicelib.store.directory import Principal
-from chalicelib.store.history_plan import principal_plan
-from chalicelib.store.history_query import Counts, HistoryQuery
 from chalicelib.store.indexes import (
     ACCOUNT_INDEX,
     CATEGORY_ACCOUNT_INDEXES,

@@ -9,10 +9,10 @@ from typing import Any
 import boto3
 
 from chalicelib.judge.rules import evaluate
+from chalicelib.recent_logins.history import SigninHistory
+from chalicelib.recent_logins.queries import HistoryQuery
 from chalicelib.settings import Settings
 from chalicelib.signin.parse import parse_signin
-from chalicelib.store.history import SigninHistory
-from chalicelib.store.history_query import HistoryQuery
 from chalicelib.store.indexes import index_definitions
 from chalicelib.store.ledger import Ledger
 from chalicelib.store.provision import create_ledger_table

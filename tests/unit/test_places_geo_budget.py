@@ -4,7 +4,6 @@ THEN severities, countries and send slots come out as a user expects."""
 from __future__ import annotations
 
 import threading
-import time
 from typing import Any
 
 import pytest
@@ -13,9 +12,10 @@ from chalicelib.judge.escalation import apply_places
 from chalicelib.judge.geo import country_of
 from chalicelib.judge.places import Places
 from chalicelib.judge.rules import Skip, Verdict
-from chalicelib.judge.severity import Severity
 from chalicelib.settings import ConfigError, Settings
-from chalicelib.slack.delivery import DeliveryFailed, SlackNotifier, WebhookTransport
+from chalicelib.severity import Severity
+from chalicelib.slack.delivery import DeliveryFailed, SlackNotifier
+from chalicelib.slack.transports import WebhookTransport
 from chalicelib.store.send_slots import SendSlots
 from localdev.atomic_moto import atomic_moto
 from tests.conftest import TABLE
@@ -165,14 +165,18 @@ def test_concurrent_senders_never_share_a_slot(dynamodb: Any) -> None:
 
 
 def test_a_post_that_finds_no_send_slot_in_time_is_not_sent(dynamodb: Any) -> None:
+    from localdev.fast_forward import FastForward
     from localdev.slack_sink import SlackSink
 
-    budget = SendSlots(dynamodb, TABLE, interval=5.0)
-    with SlackSink() as sink:
-        notifier = SlackNotifier(WebhookTransport(sink.webhook_url), slots=budget)
-        notifier.post({"text": "first"}, deadline=time.monotonic() + 10)
+    clock = FastForward()
+    budget = SendSlots(dynamodb, TABLE, interval=5.0, wall_clock=clock.time)
+    with SlackSink(clock=clock.monotonic) as sink:
+        notifier = SlackNotifier(
+            WebhookTransport(sink.webhook_url), slots=budget, clocks=clock.clocks()
+        )
+        notifier.post({"text": "first"}, deadline=clock.monotonic() + 10)
 
         with pytest.raises(DeliveryFailed, match="no send slot"):
-            notifier.post({"text": "second"}, deadline=time.monotonic() + 10, max_wait=1.0)
+            notifier.post({"text": "second"}, deadline=clock.monotonic() + 10, max_wait=1.0)
 
         assert [m["text"] for m in sink.messages] == ["first"]

@@ -25,8 +25,8 @@ from moto.dynamodb.models.dynamo_type import DynamoType
 
 from bench.emulator import partition_queries
 from chalicelib.recent_logins.command import parse_command
+from chalicelib.recent_logins.history import MAX_CALLS, SigninHistory
 from chalicelib.settings import Settings
-from chalicelib.store.history import MAX_CALLS, SigninHistory
 from chalicelib.store.indexes import DIRECTORY_INDEX, SIGNIN_INDEX
 from chalicelib.store.provision import create_ledger_table
 from chalicelib.store.schema import DIRECTORY_COUNT_PREFIX

@@ -1,4 +1,4 @@
-"""Every rule against the test events declared beside it, the README's table against
+"""Every rule against the test events declared beside it, docs/severity.md's table against
 the rules, then the verdict's settings (watch, ignore, minimum severity, trusted)."""
 
 from __future__ import annotations
@@ -12,14 +12,14 @@ import pytest
 
 from chalicelib.judge import rules
 from chalicelib.judge.rules import Case, Rule
-from chalicelib.judge.severity import Severity
 from chalicelib.settings import Settings
+from chalicelib.severity import Severity
 from chalicelib.signin.parse import SignIn, parse_signin
 from tests.conftest import load_event
 from tools.rules_table import rules_table
 
 NOW = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
-README = Path(__file__).parents[2] / "README.md"
+SEVERITY_PAGE = Path(__file__).parents[2] / "docs" / "severity.md"
 
 
 def case_event(case: Case) -> dict[str, Any]:
@@ -63,8 +63,8 @@ def test_rule_ids_are_unique() -> None:
     assert len(ids) == len(set(ids))
 
 
-def test_readme_severity_table_is_the_rules_own() -> None:
-    assert rules_table() in README.read_text()
+def test_severity_page_table_is_the_rules_own() -> None:
+    assert rules_table() in SEVERITY_PAGE.read_text()
 
 
 @pytest.mark.parametrize(

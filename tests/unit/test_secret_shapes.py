@@ -3,11 +3,16 @@ shape) WHEN the settings load THEN a ConfigError names the setting and never the
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from chalicelib.settings import ConfigError, Settings
+from chalicelib.secret_shapes import webhook_url_problem
+from chalicelib.settings import ConfigError, SecretResolver, Settings
+from chalicelib.watchdog.credentials import slack_finding
+from chalicelib.watchdog.findings import Finding, Status
 
 SECRET_PART = "Zq8SecretPart"
 GOOD = {
@@ -70,3 +75,72 @@ def test_any_secret_with_whitespace_or_control_characters_is_refused(
     with pytest.raises(ConfigError) as raised:
         Settings.from_env({**GOOD, setting: value})
     assert SECRET_PART not in str(raised.value)
+
+
+# --- what a webhook URL is: one rule, for the settings, SSM and the watchdog -------------
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        pytest.param("https://hooks.slack.com/services/T0/B0/xyz", id="Slack's"),
+        pytest.param("https://hooks.slack.com:443/services/T0/B0/xyz", id="Slack's, port"),
+        pytest.param("https://HOOKS.slack.com/services/T0/B0/xyz", id="host in capitals"),
+        pytest.param("http://127.0.0.1:8080/services/T000/B000/XXXX", id="local sink"),
+        pytest.param("http://localhost:8080/services/T/B/X", id="localhost"),
+        pytest.param("https://[::1]:8443/services/T/B/X", id="ipv6 loopback, https"),
+    ],
+)
+def test_slacks_webhooks_and_the_local_sink_are_webhook_urls(url: str) -> None:
+    assert webhook_url_problem(url) is None
+    assert Settings.from_env({"SLACK_WEBHOOK_URL": url}).slack_webhook_url == url
+    assert _watchdog_finding(url).status is Status.OK
+
+
+@pytest.mark.parametrize(
+    ("url", "wrong"),
+    [
+        ("http://hooks.slack.com/services/T0/B0/xyz", "is not an https URL"),
+        ("xoxb-a-token-pasted-by-mistake", "is not an https URL"),
+        ("hooks.slack.com/services/T0/B0/xyz", "is not an https URL"),
+        ("ftp://127.0.0.1/services/T/B/X", "is not an https URL"),
+        ("https:///services/T0/B0/xyz", "has no host"),
+        ("https://evil.example/services/T0/B0/xyz", "is not on hooks.slack.com"),
+        ("https://hooks.slack.com.evil.example/services/T0/B0/x", "is not on hooks.slack.com"),
+        ("http://192.0.2.1/services/T/B/X", "is not an https URL"),
+        ("https://u:p@hooks.slack.com/services/T0/B0/x", "must not carry a user name"),
+        ("https://hooks.slack.com/services/T0/B0", "is not a webhook URL"),
+        ("https://hooks.slack.com/services/T0/B0/x/y", "is not a webhook URL"),
+        ("https://hooks.slack.com/commands/T0/B0/x", "is not a webhook URL"),
+        ("https://hooks.slack.com/services/T0//x", "is not a webhook URL"),
+        ("https://hooks.slack.com/services/T0/B0/x?channel=C1", "is not a webhook URL"),
+        ("http://127.0.0.1:8080/", "is not a webhook URL"),
+        ("https://hooks.slack.com:port/services/T0/B0/x", "is not a URL"),
+    ],
+)
+def test_anything_else_is_not_a_webhook_url_for_the_settings_or_the_watchdog(
+    url: str, wrong: str
+) -> None:
+    problem = webhook_url_problem(url)
+
+    assert problem is not None and problem.startswith(wrong)
+    with pytest.raises(ConfigError, match=f"^SLACK_WEBHOOK_URL: {wrong}"):
+        Settings.from_env({"SLACK_WEBHOOK_URL": url})
+    finding = _watchdog_finding(url)
+    assert finding.status is Status.PROBLEM
+    assert wrong in finding.what and "put-parameter" in finding.fix
+
+
+class _OneParameter:
+    """SSM holding one SecureString, as the watchdog reads it."""
+
+    def __init__(self, value: str) -> None:
+        self._value = value
+
+    def get_parameter(self, *, Name: str, WithDecryption: bool) -> dict[str, Any]:
+        return {"Parameter": {"Name": Name, "Value": self._value}}
+
+
+def _watchdog_finding(url: str) -> Finding:
+    settings = Settings.from_env({"SLACK_WEBHOOK_URL_PARAM": "/signin-alerts/prod/webhook"})
+    return slack_finding(settings, SecretResolver(lambda: _OneParameter(url)), "us-east-1")

@@ -5,8 +5,8 @@ from __future__ import annotations
 import boto3
 import pytest
 
-from chalicelib.judge.severity import Severity
 from chalicelib.settings import ConfigError, SecretResolver, Settings
+from chalicelib.severity import Severity
 
 
 def test_defaults_are_what_the_readme_says() -> None:
@@ -67,7 +67,8 @@ def test_bad_values_name_the_setting(name: str, value: str) -> None:
 
 def test_secret_comes_from_ssm_once(aws: None) -> None:
     ssm = boto3.client("ssm", region_name="us-east-1")
-    ssm.put_parameter(Name="/signin-alerts/test/webhook", Value="https://x", Type="SecureString")
+    url = "https://hooks.slack.com/services/T0/B0/x"
+    ssm.put_parameter(Name="/signin-alerts/test/webhook", Value=url, Type="SecureString")
     built: list[object] = []
 
     def factory() -> object:
@@ -78,7 +79,7 @@ def test_secret_comes_from_ssm_once(aws: None) -> None:
     first = resolver.value(None, "/signin-alerts/test/webhook", "SLACK_WEBHOOK_URL")
     ssm.delete_parameter(Name="/signin-alerts/test/webhook")
     second = resolver.value(None, "/signin-alerts/test/webhook", "SLACK_WEBHOOK_URL")
-    assert first == second == "https://x"
+    assert first == second == url
     assert len(built) == 1
 
 

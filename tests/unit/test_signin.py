@@ -15,8 +15,8 @@ from chalicelib.signin.parse import (
     Result,
     fingerprint,
     parse_signin,
-    parse_time,
 )
+from chalicelib.signin.times import parse_time
 from tests.conftest import fixture_records, load_event
 
 NOW = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)

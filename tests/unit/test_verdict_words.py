@@ -12,14 +12,14 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from chalicelib.judge.bursts import Dimension, Opener, Subject, WindowCount
 from chalicelib.settings import Settings
 from chalicelib.signin.parse import Federation, Mfa, NameStatus, PrincipalType, parse_signin
 from chalicelib.signin.words import mfa_keyword, mfa_words, name_detail, principal_words
 from chalicelib.slack.blocks import code, defang
-from chalicelib.slack.burst_messages import burst_message
 from chalicelib.slack.digest_message import digest_message
 from chalicelib.store.day_tally import DaySummary
+from chalicelib.storms.decision import Dimension, Opener, Subject, WindowCount
+from chalicelib.storms.messages import burst_message
 from tests.conftest import load_event
 
 NOW = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)

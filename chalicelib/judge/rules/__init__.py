@@ -18,8 +18,8 @@ from chalicelib.judge.rules.base import (
     CONSOLE_LOGIN,
     ROOT_PASSWORD_RECOVERY,
     Case,
-    Finding,
     Rule,
+    RuleMatch,
     lacks_mfa,
 )
 from chalicelib.judge.rules.failed_signin import RULE as FAILED_SIGNIN
@@ -32,15 +32,15 @@ from chalicelib.judge.rules.session_without_mfa import RULE as SESSION_WITHOUT_M
 from chalicelib.judge.rules.success_mfa_not_recorded import RULE as SUCCESS_MFA_NOT_RECORDED
 from chalicelib.judge.rules.success_without_mfa import RULE as SUCCESS_WITHOUT_MFA
 from chalicelib.judge.rules.successful_signin import RULE as SUCCESSFUL_SIGNIN
-from chalicelib.judge.severity import Severity
 from chalicelib.settings import Settings
+from chalicelib.severity import Severity
 from chalicelib.signin.parse import PrincipalType, Result, SignIn
 
 __all__ = [
     "RULES",
     "Case",
-    "Finding",
     "Rule",
+    "RuleMatch",
     "Skip",
     "Verdict",
     "evaluate",
@@ -78,6 +78,9 @@ class Skip(StrEnum):
     BELOW_MIN_SEVERITY = "below_min_severity"
     HELD_BACK = "held_back"  # storm control: a burst alert will tell it
     PART_OF_BURST = "part_of_burst"  # storm control: a burst alert tells it
+    # A root CheckMfa: its ConsoleLogin's alert tells it, or the sweep after the wait.
+    AWAITING_SIGNIN = "awaiting_signin"
+    TOLD_BY_SIGNIN = "told_by_signin"  # a root CheckMfa whose ConsoleLogin came first
 
 
 @dataclass(frozen=True)
@@ -129,7 +132,7 @@ def in_trusted_network(signin: SignIn, settings: Settings) -> bool:
 def evaluate(signin: SignIn, settings: Settings, rules: Iterable[Rule] = RULES) -> Verdict:
     findings = [finding for rule in rules if (finding := rule(signin)) is not None]
     if not findings:
-        findings = [Finding(Severity.INFO, "Console sign-in event", "sign-in event")]
+        findings = [RuleMatch(Severity.INFO, "Console sign-in event", "sign-in event")]
     # The most serious finding names the alert; among equals, the first declared.
     top = max(findings, key=lambda finding: finding.severity)
     severity = top.severity

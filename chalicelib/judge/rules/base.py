@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from chalicelib.judge.severity import Severity
+from chalicelib.severity import Severity
 from chalicelib.signin.parse import UNKNOWN_EVENT, Mfa, PrincipalType, Result, SignIn
 
 CONSOLE_LOGIN = "ConsoleLogin"
@@ -23,7 +23,7 @@ PERSONAL_CREDENTIALS = frozenset({PrincipalType.IAM_USER, PrincipalType.ROOT})
 
 
 @dataclass(frozen=True)
-class Finding:
+class RuleMatch:
     severity: Severity
     title: str
     reason: str
@@ -52,10 +52,10 @@ class Rule:
     reason: Callable[[SignIn], str]
     cases: tuple[Case, ...]
 
-    def __call__(self, signin: SignIn) -> Finding | None:
+    def __call__(self, signin: SignIn) -> RuleMatch | None:
         if not self.matches(signin):
             return None
-        return Finding(self.severity, self.title(signin), self.reason(signin), self.id)
+        return RuleMatch(self.severity, self.title(signin), self.reason(signin), self.id)
 
 
 def what(signin: SignIn) -> str:

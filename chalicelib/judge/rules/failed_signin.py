@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from chalicelib.judge.rules.base import Case, Rule, what
-from chalicelib.judge.severity import Severity
+from chalicelib.severity import Severity
 from chalicelib.signin.parse import Result, SignIn
 
 

@@ -7,7 +7,7 @@ from chalicelib.judge.rules.base import Case, Rule, not_told
 from chalicelib.judge.rules.root_console_failure import RULE as ROOT_FAILURE
 from chalicelib.judge.rules.root_console_success import RULE as ROOT_SUCCESS
 from chalicelib.judge.rules.root_password_recovery import RULE as ROOT_RECOVERY
-from chalicelib.judge.severity import Severity
+from chalicelib.severity import Severity
 from chalicelib.signin.parse import UNKNOWN_EVENT, SignIn
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from chalicelib.judge.rules.base import ROOT_PASSWORD_RECOVERY, Case, Rule
-from chalicelib.judge.severity import Severity
+from chalicelib.severity import Severity
 from chalicelib.signin.parse import PrincipalType, SignIn
 
 

@@ -7,7 +7,7 @@ identity brokers do this too, and their own MFA is unseen, so MEDIUM, not HIGH
 from __future__ import annotations
 
 from chalicelib.judge.rules.base import PERSONAL_CREDENTIALS, Case, Rule, lacks_mfa
-from chalicelib.judge.severity import Severity
+from chalicelib.severity import Severity
 from chalicelib.signin.parse import PrincipalType, SignIn
 
 

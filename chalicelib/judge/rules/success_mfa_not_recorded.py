@@ -6,7 +6,7 @@ is worth a look."""
 from __future__ import annotations
 
 from chalicelib.judge.rules.base import PERSONAL_CREDENTIALS, Case, Rule, is_console_success
-from chalicelib.judge.severity import Severity
+from chalicelib.severity import Severity
 from chalicelib.signin.parse import Mfa, PrincipalType, SignIn
 
 

@@ -6,7 +6,7 @@ and a record that says nothing is `success_mfa_not_recorded`'s."""
 from __future__ import annotations
 
 from chalicelib.judge.rules.base import PERSONAL_CREDENTIALS, Case, Rule, lacks_mfa
-from chalicelib.judge.severity import Severity
+from chalicelib.severity import Severity
 from chalicelib.signin.parse import SignIn
 
 

@@ -10,14 +10,6 @@ import contextlib
 from collections.abc import Mapping
 from typing import Any
 
-from chalicelib.judge.bursts import (
-    IP_ATTRIBUTE_PREFIX,
-    Burst,
-    Dimension,
-    Opener,
-    Subject,
-    WindowCount,
-)
 from chalicelib.store.schema import (
     DAY_SECONDS,
     OPEN_BURSTS,
@@ -31,7 +23,15 @@ from chalicelib.store.schema import (
     read_int,
     read_number,
 )
-from chalicelib.store.windows import MAX_TRACKED_IPS, add_expression, count_of, tracks_ip
+from chalicelib.storms.decision import (
+    IP_ATTRIBUTE_PREFIX,
+    Burst,
+    Dimension,
+    Opener,
+    Subject,
+    WindowCount,
+)
+from chalicelib.storms.windows import MAX_TRACKED_IPS, add_expression, count_of, tracks_ip
 
 
 def open_writes(

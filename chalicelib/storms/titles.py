@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from chalicelib.judge.bursts import Dimension, WindowCount, subject_words
+from chalicelib.storms.decision import Dimension, WindowCount, subject_words
 
 
 def duration_words(seconds: int) -> str:

@@ -1,7 +1,7 @@
 """Storm control: count failed sign-ins in sliding windows and decide, per failure,
 whether it alerts by itself, is held back, opens a burst alert, or belongs to one.
 
-Each window is cut into `SLICES` slices (store/bursts.py). The pipeline reads them
+Each window is cut into `SLICES` slices (storms/bursts.py). The pipeline reads them
 with everything else in its one read, adds this failure in memory, and `decide` is a
 pure function of those counts and the open bursts. Which instance posts the burst alert
 is decided by the commit's conditional put of the burst item, so exactly one does.
@@ -138,7 +138,7 @@ class Burst:
         return epoch < self.until_epoch
 
 
-class Action(StrEnum):
+class StormAction(StrEnum):
     ALERT = "alert"  # alerts by itself, as before
     HOLD_BACK = "hold_back"  # over the individual-alert cap, under the burst threshold
     OPEN_BURST = "open_burst"  # this failure crossed a threshold: it posts the burst alert
@@ -147,7 +147,7 @@ class Action(StrEnum):
 
 @dataclass(frozen=True)
 class Decision:
-    action: Action
+    action: StormAction
     reason: str = ""
     count: WindowCount | None = None  # the count behind the decision
     burst: Burst | None = None
@@ -183,13 +183,13 @@ def decide(
     if open_bursts:
         burst = open_bursts[0]
         return Decision(
-            Action.PART_OF_BURST,
+            StormAction.PART_OF_BURST,
             f"part of burst: possible {subject_words(burst.subject)}",
             burst=burst,
         )
     crossing = [count for count in ordered if count.count >= limits[count.subject.dimension].limit]
     if crossing:
-        return Decision(Action.OPEN_BURST, subject_words(crossing[0].subject), crossing[0])
+        return Decision(StormAction.OPEN_BURST, subject_words(crossing[0].subject), crossing[0])
     capped = [
         count
         for count in ordered
@@ -202,16 +202,16 @@ def decide(
         what = f"{count.count} failed sign-ins {_for(count.subject)} in {minutes} min"
         if count.count > cap:
             return Decision(
-                Action.HOLD_BACK,
+                StormAction.HOLD_BACK,
                 f"held back: {what}; a burst alert follows at {limit.limit}",
                 count,
             )
         return Decision(
-            Action.ALERT,
+            StormAction.ALERT,
             f"{what}: further failures are held back until {limit.limit} (burst alert)",
             count,
         )
-    return Decision(Action.ALERT)
+    return Decision(StormAction.ALERT)
 
 
 def _for(subject: Subject) -> str:

@@ -10,10 +10,9 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from chalicelib.judge.bursts import Burst, Dimension, Opener, WindowCount
 from chalicelib.judge.geo import country_of
-from chalicelib.judge.severity import Severity
 from chalicelib.settings import Settings
+from chalicelib.severity import Severity
 from chalicelib.signin.parse import Mfa
 from chalicelib.signin.words import mfa_words
 from chalicelib.slack.blocks import (
@@ -28,7 +27,8 @@ from chalicelib.slack.blocks import (
     safe,
     slack_date,
 )
-from chalicelib.slack.burst_titles import burst_title, duration_words
+from chalicelib.storms.decision import Burst, Dimension, Opener, WindowCount
+from chalicelib.storms.titles import burst_title, duration_words
 
 TOP_IPS = 5
 

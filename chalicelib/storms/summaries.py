@@ -1,5 +1,5 @@
 """Burst summaries: what a storm tells after its alert. A failure inside a burst claims
-a summary that is due in its own commit (alerting/storm_plan.py) and posts it here; the
+a summary that is due in its own commit (storms/plan.py) and posts it here; the
 `burst_summaries` schedule posts the closing count of a storm that stopped, and forgets
 bursts that are over and told. Best effort: every failure is in the ledger either way,
 and a summary that cannot go out is left to the next failure or sweep.
@@ -11,13 +11,13 @@ import logging
 import time
 from collections.abc import Callable
 
-from chalicelib.alerting.storm_plan import SummaryDue, summary_every
-from chalicelib.judge.bursts import Dimension
-from chalicelib.judge.severity import Severity
 from chalicelib.settings import ConfigError, Settings
-from chalicelib.slack.burst_messages import burst_message, thread_reply
+from chalicelib.severity import Severity
 from chalicelib.slack.delivery import DeliveryFailed, SlackNotifier
-from chalicelib.store.bursts import BurstSweep
+from chalicelib.storms.bursts import BurstSweep
+from chalicelib.storms.decision import Dimension
+from chalicelib.storms.messages import burst_message, thread_reply
+from chalicelib.storms.plan import SummaryDue, summary_every
 
 log = logging.getLogger(__name__)
 

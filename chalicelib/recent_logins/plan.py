@@ -12,8 +12,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 
+from chalicelib.recent_logins.queries import Counts, HistoryQuery
 from chalicelib.store.directory import Principal
-from chalicelib.store.history_query import Counts, HistoryQuery
 from chalicelib.store.indexes import (
     ACCOUNT_INDEX,
     ACCOUNT_PARTITION_ATTRIBUTE,

@@ -10,7 +10,7 @@ Every command is answered whole in a few calls, whatever the size of the table:
   Query): principals that never matched, or did not sign in within the window, cost
   nothing more; the others are read from their own partitions (by name or account,
   of a category when one is asked for), newest first, no further than the window, as
-  `history_plan` decides.
+  `plan` decides.
 Listings ask only for what a reply shows (`ENTRY_ATTRIBUTES`).
 """
 
@@ -21,8 +21,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from chalicelib.clock import Clock
-from chalicelib.store.directory import Principal
-from chalicelib.store.history_counts import (
+from chalicelib.recent_logins.counts import (
     Reader,
     days_newest_first,
     numbers_of,
@@ -30,8 +29,9 @@ from chalicelib.store.history_counts import (
     start_of,
     window_counts,
 )
-from chalicelib.store.history_plan import Partition, principal_plan, time_partition
-from chalicelib.store.history_query import Counts, Entry, History, HistoryQuery
+from chalicelib.recent_logins.plan import Partition, principal_plan, time_partition
+from chalicelib.recent_logins.queries import Counts, Entry, History, HistoryQuery
+from chalicelib.store.directory import Principal
 from chalicelib.store.indexes import (
     DIRECTORY_INDEX,
     DIRECTORY_PARTITION,

@@ -1,5 +1,5 @@
 """Storm control's part of a failed sign-in's plan, pure: from the window counts and
-bursts the gather read, add this failure in memory, decide (judge/bursts.py), and say
+bursts the gather read, add this failure in memory, decide (storms/decision.py), and say
 what the commit writes: the slice adds, the spraying marker, the burst it opens or adds
 to, and the claim on a summary that is due.
 """
@@ -9,24 +9,24 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Any
 
-from chalicelib.judge.bursts import (
-    Action,
+from chalicelib.settings import Settings
+from chalicelib.severity import Severity
+from chalicelib.signin.parse import SignIn
+from chalicelib.store.schema import Write, burst_key, epoch_of
+from chalicelib.storms.bursts import add_to_burst, burst_of, open_writes, subject_of
+from chalicelib.storms.decision import (
     Burst,
     Decision,
     Dimension,
     Opener,
+    StormAction,
     Subject,
     WindowCount,
     decide,
     subjects_of,
     valid_ip,
 )
-from chalicelib.judge.severity import Severity
-from chalicelib.settings import Settings
-from chalicelib.signin.parse import SignIn
-from chalicelib.store.bursts import add_to_burst, burst_of, open_writes, subject_of
-from chalicelib.store.schema import Write, burst_key, epoch_of
-from chalicelib.store.windows import (
+from chalicelib.storms.windows import (
     Lookup,
     Windows,
     count_of,
@@ -115,7 +115,7 @@ def plan_storm(
         settings.failure_alerts_before_burst,
     )
     # Outside a burst the decision rests on exact counts: the adds are conditional.
-    exact = decision.action is not Action.PART_OF_BURST
+    exact = decision.action is not StormAction.PART_OF_BURST
     writes: list[Write] = []
     for subject in subjects:
         if subject.dimension is Dimension.SPRAY:
@@ -129,7 +129,7 @@ def plan_storm(
         subject_ip = ip if subject.dimension in (Dimension.ROOT, Dimension.PRINCIPAL) else None
         writes.append(windows.add(table, subject, epoch, subject_ip, lookup, exact=exact))
 
-    if decision.action is Action.OPEN_BURST:
+    if decision.action is StormAction.OPEN_BURST:
         assert decision.count is not None
         count = decision.count
         failures = _spray_failures(count, counts)
@@ -146,7 +146,7 @@ def plan_storm(
         return StormPlan(replace(decision, burst=burst), tuple(writes), burst, failures)
 
     summary = None
-    if decision.action is Action.PART_OF_BURST:
+    if decision.action is StormAction.PART_OF_BURST:
         for subject_id, burst in bursts.items():
             if not burst.covers(epoch):
                 continue

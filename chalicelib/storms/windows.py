@@ -12,14 +12,6 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from chalicelib.judge.bursts import (
-    IP_ATTRIBUTE_PREFIX,
-    SLICES,
-    Dimension,
-    Subject,
-    Threshold,
-    WindowCount,
-)
 from chalicelib.store.schema import (
     DAY_SECONDS,
     TTL_ATTRIBUTE,
@@ -30,6 +22,14 @@ from chalicelib.store.schema import (
     read_number,
     spray_name_key,
     window_slice_key,
+)
+from chalicelib.storms.decision import (
+    IP_ATTRIBUTE_PREFIX,
+    SLICES,
+    Dimension,
+    Subject,
+    Threshold,
+    WindowCount,
 )
 
 # An item keeps per-IP counts for at most this many addresses: a storm from thousands

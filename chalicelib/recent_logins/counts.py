@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from chalicelib.store.history_query import _CATEGORY_NAMES, Counts
+from chalicelib.recent_logins.queries import _CATEGORY_NAMES, Counts
 from chalicelib.store.indexes import LISTED, SIGNIN_INDEX, SIGNIN_PARTITION_ATTRIBUTE
 from chalicelib.store.listing import hourly_name
 from chalicelib.store.schema import (
