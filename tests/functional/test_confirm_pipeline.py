@@ -51,6 +51,13 @@ def clock() -> FastForward:
 
 
 @pytest.fixture
+def slack_sink(clock: FastForward) -> Iterator[SlackSink]:
+    """Slack on the app's clock: its message ts are the times the app looks them up by."""
+    with SlackSink(clock=clock.monotonic, wall_clock=clock.time) as sink:
+        yield sink
+
+
+@pytest.fixture
 def client() -> Iterator[Client]:
     with Client(app_module.app, stage_name="dev-us-east-1") as test_client:
         yield test_client

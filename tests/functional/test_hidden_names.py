@@ -8,13 +8,13 @@ from __future__ import annotations
 import copy
 import json
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from chalicelib.container import Container
 from chalicelib.store.schema import event_key
 from localdev.slack_sink import SlackSink
-from tests.conftest import TABLE, load_event
+from tests.conftest import NOW, TABLE, load_event
 from tests.functional.conftest import Invoker, Slash
 from tests.functional.test_places_and_digest import run_digest
 
@@ -57,7 +57,7 @@ def test_a_hidden_name_alerts_as_unknown_user_and_says_why(
 
 
 def test_recent_logins_lists_a_hidden_name_as_unknown_user(invoke: Invoker, slash: Slash) -> None:
-    now = datetime.now(UTC).replace(microsecond=0)
+    now = NOW
     invoke(at(HIDDEN, "h-1", now - timedelta(minutes=5)))
     invoke(at(NAMELESS, "n-1", now - timedelta(minutes=4)))
 
@@ -76,7 +76,7 @@ def test_a_burst_of_hidden_names_is_on_unknown_user(
     invoke: Invoker, configure: Callable[..., Container], slack_sink: SlackSink
 ) -> None:
     configure(BURST_FAILURES="3", FAILURE_ALERTS_BEFORE_BURST="1")
-    start = datetime.now(UTC).replace(microsecond=0) - timedelta(minutes=10)
+    start = NOW - timedelta(minutes=10)
     for n in range(3):
         invoke(at(HIDDEN, f"b-{n}", start + timedelta(minutes=n)))
 
@@ -88,7 +88,7 @@ def test_a_burst_of_hidden_names_is_on_unknown_user(
 def test_the_digest_counts_a_hidden_name_as_unknown_user(
     invoke: Invoker, configure: Callable[..., Container], slack_sink: SlackSink
 ) -> None:
-    now = datetime.now(UTC)
+    now = NOW
     yesterday = now.replace(hour=10, minute=0, second=0, microsecond=0) - timedelta(days=1)
     configure(DIGEST_ENABLED="true", DIGEST_HOUR_UTC=str(now.hour))
     invoke(at(HIDDEN, "d-h", yesterday))
