@@ -8,6 +8,11 @@ Serves both the incoming-webhook path and the Web API's chat.postMessage/chat.up
 and what "Was this you?" uses: conversations.open, chat.postMessage to a user or DM,
 users.lookupByEmail (from `users_by_email`) and interaction `response_url`s; and
 auth.test (ok, or `auth_error` such as `invalid_auth`).
+
+A reply can `drop` the connection after the message is taken, as when Slack closes it
+mid-response; conversations.history answers from the messages taken (`oldest`,
+`latest`, their `metadata`), so a poster can look for what it may have posted. Its
+reads are kept in `history_reads`, apart from `requests`, and take no scripted reply.
 """
 
 from __future__ import annotations
@@ -32,6 +37,9 @@ class Reply:
     retry_after: float | None = None
     hang_seconds: float = 0.0
     api_error: str = ""  # Web API: answer {"ok": false, "error": api_error}
+    # Read the request, take the message, then close the connection without a word:
+    # the poster cannot tell whether Slack has it (it does).
+    drop: bool = False
 
 
 OK = Reply()
@@ -45,6 +53,7 @@ class Received:
     at: float
     status: int
     ok: bool
+    ts: str = ""  # the message's ts, as Slack would give it
 
     @property
     def json(self) -> Any:
@@ -88,10 +97,13 @@ class SlackSink:
         update_rate_limit: RateLimit | None = None,
         *,
         clock: Callable[[], float] = time.monotonic,
+        wall_clock: Callable[[], float] = time.time,
     ) -> None:
         # Rate limits and `Received.at` read this clock: give it the app's (tests move
-        # time with localdev.fast_forward instead of waiting).
+        # time with localdev.fast_forward instead of waiting). Message ts come from
+        # `wall_clock`, which conversations.history's window is compared with.
         self._clock = clock
+        self._wall_clock = wall_clock
         self.requests: list[Received] = []
         self.script: deque[Reply] = deque()
         # New messages (webhook, chat.postMessage): Slack's one a second per channel.
@@ -107,6 +119,11 @@ class SlackSink:
         # kept apart from `requests`, so they never count as messages.
         self.auth_error = ""
         self.auth_checks: list[Received] = []
+        # conversations.history reads (a poster looking for an earlier post), and
+        # what they answer: "" the messages, else {"ok": false, "error": history_error}
+        # (`missing_scope` is permanent, `internal_error` worth another try).
+        self.history_reads: list[Received] = []
+        self.history_error = ""
         sink = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -203,6 +220,9 @@ class SlackSink:
         if handler.path.endswith("/auth.test"):
             self._answer_auth_test(handler, body)
             return
+        if handler.path.endswith("/conversations.history"):
+            self._answer_history(handler, body)
+            return
         with self._lock:
             reply = self.script.popleft() if self.script else OK
             limit = (
@@ -212,7 +232,7 @@ class SlackSink:
             if reply == OK and limit is not None and not limit.take(now):
                 reply = Reply(429, "rate_limited", retry_after=limit.retry_after)
             self._ts += 1
-            ts = f"{int(time.time())}.{self._ts:06d}"
+            ts = f"{int(self._wall_clock())}.{self._ts:06d}"
             headers = {k.lower(): v for k, v in handler.headers.items()}
             if form:
                 headers["content-type"] = "application/x-www-form-urlencoded"
@@ -224,10 +244,15 @@ class SlackSink:
                     now,
                     reply.status,
                     reply.status == 200 and not reply.api_error,
+                    ts,
                 )
             )
         if reply.hang_seconds:
             time.sleep(reply.hang_seconds)
+        if reply.drop:
+            # Taken, never answered: the client sees the connection close.
+            handler.close_connection = True
+            return
         api = handler.path.startswith("/api/")
         if api:
             if reply.status == 200 and not reply.api_error:
@@ -250,6 +275,52 @@ class SlackSink:
             handler.wfile.write(data)
         except (BrokenPipeError, ConnectionResetError):  # the client gave up on a hang
             pass
+
+    def _history(self, params: dict[str, str]) -> dict[str, Any]:
+        """conversations.history from the messages taken in the channel, newest first."""
+        channel = params.get("channel", "")
+        oldest = float(params.get("oldest") or 0)
+        latest = float(params.get("latest") or "inf")
+        with_metadata = params.get("include_all_metadata", "").lower() in ("1", "true")
+        found = []
+        with self._lock:
+            taken = list(self.delivered)
+        for request in reversed(taken):
+            if not request.path.endswith("/chat.postMessage") or not request.ts:
+                continue
+            message = request.json
+            if str(message.get("channel", "")) not in (channel, "") and channel != "C0SINK":
+                continue
+            if message.get("thread_ts") or not oldest <= float(request.ts) <= latest:
+                continue
+            entry: dict[str, Any] = {"type": "message", "ts": request.ts}
+            entry["text"] = message.get("text", "")
+            metadata = message.get("metadata")
+            if isinstance(metadata, str):  # a form-encoded post
+                metadata = json.loads(metadata)
+            if with_metadata and metadata:
+                entry["metadata"] = metadata
+            found.append(entry)
+        return {"ok": True, "messages": found, "has_more": False}
+
+    def _answer_history(self, handler: BaseHTTPRequestHandler, body: bytes) -> None:
+        params = {k: v[0] for k, v in parse_qs(body.decode()).items()}
+        headers = {k.lower(): v for k, v in handler.headers.items()}
+        with self._lock:
+            self.history_reads.append(
+                Received(handler.path, headers, body, self._clock(), 200, True)
+            )
+        payload = (
+            {"ok": False, "error": self.history_error}
+            if self.history_error
+            else self._history(params)
+        )
+        data = json.dumps(payload).encode()
+        handler.send_response(200)
+        handler.send_header("Content-Type", "application/json; charset=utf-8")
+        handler.send_header("Content-Length", str(len(data)))
+        handler.end_headers()
+        handler.wfile.write(data)
 
     def _answer_auth_test(self, handler: BaseHTTPRequestHandler, body: bytes) -> None:
         headers = {k.lower(): v for k, v in handler.headers.items()}

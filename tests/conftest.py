@@ -87,7 +87,7 @@ def fast_forward() -> FastForward:
 
 @pytest.fixture
 def slack_sink(fast_forward: FastForward) -> Iterator[SlackSink]:
-    with SlackSink(clock=fast_forward.monotonic) as sink:
+    with SlackSink(clock=fast_forward.monotonic, wall_clock=fast_forward.time) as sink:
         yield sink
 
 

@@ -34,6 +34,8 @@ REPLACEMENTS = st.one_of(
     st.booleans(),
     st.text(max_size=50),
     st.sampled_from(["<!channel>", "Yes", "No", "Failure", "x" * 5000, "", "Root", "global"]),
+    # Lone surrogates: JSON can carry them, no UTF-8 encoder takes them.
+    st.sampled_from(["\ud800", "Mozilla/5.0 \udcff", "Yes\ud83d", "\ud83d\ude00"]),
     st.lists(st.integers(), max_size=3),
     st.dictionaries(st.text(max_size=5), st.text(max_size=5), max_size=3),
 )

@@ -168,10 +168,13 @@ class SigninAlerter:
             return self._done(
                 signin, stored.severity, Disposition.DUPLICATE, 0, stored.status.value
             )
+        posted_since: float | None = None
         if stored.status is AlertStatus.DELIVERING and stored.claim_id == claim.id:
             pass  # our commit went through although its answer did not reach us
         elif not self._claims.take_over(signin.event_id, claim, now=self._clock().timestamp()):
             raise ClaimHeld(f"{signin.event_id}: another invocation holds the claim")
+        else:  # its holder may have posted it before failing or dying
+            posted_since = stored.recorded_at or None
         message = stored.message
         if message is None:  # recorded before messages were stored with the claim
             try:
@@ -179,7 +182,14 @@ class SigninAlerter:
             except Exception:
                 self._give_back(signin, claim, 0, "message")
                 raise
-        alert = Alert(stored.severity, message, stored.channel, claim, ask_user=stored.ask_user)
+        alert = Alert(
+            stored.severity,
+            message,
+            stored.channel,
+            claim,
+            ask_user=stored.ask_user,
+            posted_since=posted_since,
+        )
         return self._deliver(signin, alert, deadline)
 
     def _slack(self) -> SlackNotifier:
@@ -190,7 +200,13 @@ class SigninAlerter:
     def _deliver(self, signin: SignIn, alert: Alert, deadline: float) -> Handled:
         try:
             self._on_step(Step.DELIVER)
-            delivered = self._slack().post(alert.message, deadline=deadline, channel=alert.channel)
+            delivered = self._slack().post(
+                alert.message,
+                deadline=deadline,
+                channel=alert.channel,
+                alert_id=signin.event_id,
+                posted_since=alert.posted_since,
+            )
         except Exception as error:
             attempts = error.attempts if isinstance(error, DeliveryFailed) else 0
             reason = error.reason if isinstance(error, DeliveryFailed) else type(error).__name__

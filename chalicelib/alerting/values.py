@@ -68,6 +68,9 @@ class Alert:
     claim: Claim
     plan: Plan | None = None  # None when taking over an alert recorded earlier
     ask_user: str = ""  # the Slack user the alert says is asked "Was this you?"
+    # Taking over: an earlier invocation may have posted it since this wall-clock time
+    # (the commit), so the Web API looks for it before posting (slack/posted.py).
+    posted_since: float | None = None
 
 
 @dataclass(frozen=True)

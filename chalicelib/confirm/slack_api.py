@@ -8,7 +8,7 @@ import logging
 from typing import Any
 from urllib.parse import urlsplit
 
-from chalicelib.slack.delivery import RETRYABLE_API_ERRORS
+from chalicelib.slack.transports import RETRYABLE_API_ERRORS
 
 _sdk_log = logging.getLogger("signin_alerts.slack_sdk")
 SLACK_RESPONSE_HOST = "hooks.slack.com"

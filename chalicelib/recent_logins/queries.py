@@ -9,7 +9,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from chalicelib.store.listing import counter_names
+from chalicelib.signin.parse import NameStatus
+from chalicelib.store.indexes import NAME_STATUS_ATTRIBUTE
+from chalicelib.store.listing import counter_names, stored_name_status
 from chalicelib.store.schema import TOTAL_COUNTER, Category
 
 
@@ -105,6 +107,7 @@ class Entry:
     failure_reason: str
     mfa: str
     federation: str
+    name_status: NameStatus = NameStatus.RECORDED
 
     @classmethod
     def from_item(cls, item: dict[str, Any]) -> Entry:
@@ -130,6 +133,7 @@ class Entry:
             failure_reason=text("failure_reason"),
             mfa=text("mfa") or "unknown",
             federation=text("federation") or "none",
+            name_status=stored_name_status(text(NAME_STATUS_ATTRIBUTE), text("display_name")),
         )
 
 

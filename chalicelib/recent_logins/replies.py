@@ -9,7 +9,7 @@ from chalicelib.recent_logins.command import MAX_QUOTED_WORD, USAGE, BadCommand,
 from chalicelib.recent_logins.queries import Entry, History
 from chalicelib.settings import Settings
 from chalicelib.signin.parse import Mfa
-from chalicelib.signin.words import mfa_words, principal_words
+from chalicelib.signin.words import mfa_words, name_detail, principal_words
 from chalicelib.slack.blocks import MAX_SECTION_TEXT, clip, code, escape, safe, slack_date
 from chalicelib.store.schema import Category
 
@@ -163,7 +163,12 @@ def entry_line(entry: Entry, settings: Settings, confirm: str | None = None) -> 
         entry.role_name,
         entry.federation,
         show=lambda name: code(name, 120),
+        name_status=entry.name_status,
     )
+    principal = f"*{principal}*"
+    detail = name_detail(entry.name_status)
+    if detail:  # why it reads "unknown user": our words, not the event's
+        principal = f"{principal} ({detail})"
     mfa = "MFA " + mfa_words(Mfa.of_ledger(entry.mfa, entry.federation))
     result = _MARKS.get(entry.outcome, ":grey_question:")
     if entry.outcome == "failure" and entry.failure_reason:
@@ -172,7 +177,7 @@ def entry_line(entry: Entry, settings: Settings, confirm: str | None = None) -> 
         reason = ""
     line = (
         f"{slack_date(entry.event_time, settings.display_timezone)} {result} "
-        f"*{principal}*{reason} · {safe(settings.account_label(entry.account_id), 90)}"
+        f"{principal}{reason} · {safe(settings.account_label(entry.account_id), 90)}"
         f" · {safe(entry.source_ip, 64)} · {mfa} · {safe(entry.region, 32)}"
     )
     if confirm is not None:

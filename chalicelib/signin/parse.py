@@ -1,21 +1,24 @@
 """The sign-in event model: any console sign-in record in, one typed value out.
 
 CloudTrail sign-in records come in many shapes (null blocks, missing ARNs, `Yes`/`YES`/
-`No`, Identity Center outcomes in `serviceEventDetails`). `parse_signin`
-never raises: whatever it cannot read it records in `SignIn.problems`, so a malformed
-event still alerts and the problem is logged and counted.
+`No`, Identity Center outcomes in `serviceEventDetails`, text that is not valid
+Unicode). `parse_signin` never raises: whatever it cannot read it records in
+`SignIn.problems`, so a malformed event still alerts and the problem is logged and
+counted.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import datetime
 from enum import StrEnum
 from typing import Any
+
+from chalicelib.signin.text import clean_event
+from chalicelib.signin.times import parse_time
 
 HIDDEN_USER = "HIDDEN_DUE_TO_SECURITY_REASONS"
 # Longest text kept from any field (CloudTrail's userAgent is at most 1 KB).
@@ -68,6 +71,17 @@ class Mfa(StrEnum):
         return mfa
 
 
+class NameStatus(StrEnum):
+    """Whether the record names the principal. `HIDDEN`: AWS wrote
+    `HIDDEN_DUE_TO_SECURITY_REASONS` because the name typed is not a user of that
+    account; every message says "unknown user". `NOT_RECORDED`: the record has no name
+    at all ("name not recorded")."""
+
+    RECORDED = "recorded"
+    NOT_RECORDED = "not_recorded"
+    HIDDEN = "hidden"
+
+
 class Federation(StrEnum):
     NONE = "none"
     SAML = "saml"
@@ -81,10 +95,6 @@ _PRINCIPAL_TYPES = {
     "federateduser": PrincipalType.FEDERATED_USER,
     "identitycenteruser": PrincipalType.IDENTITY_CENTER_USER,
 }
-_TIME_PATTERN = re.compile(
-    r"^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?\s*(Z|[+-]\d{2}:?\d{2})?$",
-    re.ASCII,
-)
 
 
 @dataclass(frozen=True)
@@ -111,6 +121,8 @@ class SignIn:
     problems: tuple[str, ...] = ()
     # Which field of the record the MFA fact comes from ("MFAUsed", "MfaType", ...).
     mfa_source: str = ""
+    # Whether `display_name` is a name the record gave (else it is `UNKNOWN_USER`).
+    name_status: NameStatus = NameStatus.RECORDED
     # The MFA device's ARN (`MFAIdentifier`), when the record names it.
     mfa_device: str = ""
 
@@ -138,33 +150,6 @@ def _text(value: Any) -> str:
 
 def _is_envelope(event: Mapping[str, Any]) -> bool:
     return isinstance(event.get("detail"), Mapping) and "eventName" not in event
-
-
-def parse_time(raw: str) -> datetime | None:
-    """CloudTrail's ISO time, with or without fractions (up to nanoseconds), as UTC; None
-    for anything else: a day that does not exist, an offset of a day or more, a moment
-    that UTC cannot hold (year 1 at +05:00). Never raises."""
-    match = _TIME_PATTERN.match(raw.strip())
-    if not match:
-        return None
-    year, month, day, hour, minute, second, fraction, offset = match.groups()
-    micros = int((fraction or "0")[:6].ljust(6, "0"))
-    try:
-        tz = UTC
-        if offset and offset != "Z":
-            sign = -1 if offset[0] == "-" else 1
-            digits = offset[1:].replace(":", "")
-            hours, minutes = int(digits[:2]), int(digits[2:])
-            if minutes >= 60:
-                return None
-            # timezone() itself refuses offsets of 24 hours or more.
-            tz = timezone(sign * timedelta(hours=hours, minutes=minutes))
-        moment = datetime(
-            int(year), int(month), int(day), int(hour), int(minute), int(second), micros, tz
-        )
-        return moment.astimezone(UTC)
-    except (ValueError, OverflowError):
-        return None
 
 
 def fingerprint(record: Mapping[str, Any]) -> str:
@@ -233,29 +218,40 @@ def _arn_tail(arn: str) -> str:
     return arn.rsplit("/", 1)[-1] if "/" in arn else ""
 
 
+@dataclass(frozen=True)
+class Names:
+    display: str  # UNKNOWN_USER when `status` is not RECORDED
+    role: str
+    status: NameStatus
+
+
 def _names(
     kind: PrincipalType, identity: Mapping[str, Any], extra: Mapping[str, Any], arn: str
-) -> tuple[str, str]:
-    """(display name, role name) for the principal."""
+) -> Names:
+    """The principal's display name, its role name, and whether the record names it."""
     user_name = _text(identity.get("userName"))
     if user_name == HIDDEN_USER:
-        return UNKNOWN_USER, ""
+        return Names(UNKNOWN_USER, "", NameStatus.HIDDEN)
     if kind is PrincipalType.ROOT:
-        return "root", ""
+        return Names("root", "", NameStatus.RECORDED)
+    role = ""
     if kind is PrincipalType.ASSUMED_ROLE:
         issuer = _mapping(_mapping(identity.get("sessionContext")).get("sessionIssuer"))
         role = _text(issuer.get("userName"))
         if not role and ":assumed-role/" in arn:
             role = arn.split(":assumed-role/", 1)[1].split("/", 1)[0]
-        return _arn_tail(arn) or user_name or role or UNKNOWN_USER, role
-    on_behalf = _mapping(identity.get("onBehalfOf"))
-    name = (
-        user_name
-        or _text(extra.get("UserName"))
-        or _arn_tail(arn)
-        or _text(on_behalf.get("userId"))
-    )
-    return name or UNKNOWN_USER, ""
+        name = _arn_tail(arn) or user_name or role
+    else:
+        on_behalf = _mapping(identity.get("onBehalfOf"))
+        name = (
+            user_name
+            or _text(extra.get("UserName"))
+            or _arn_tail(arn)
+            or _text(on_behalf.get("userId"))
+        )
+    if not name:
+        return Names(UNKNOWN_USER, role, NameStatus.NOT_RECORDED)
+    return Names(name, role, NameStatus.RECORDED)
 
 
 def _federation(
@@ -275,7 +271,11 @@ def _federation(
 
 def parse_signin(event: Mapping[str, Any], *, received_at: datetime) -> SignIn:
     """Parse a bare CloudTrail record or an EventBridge envelope. Never raises."""
-    problems: list[str] = []
+    # Text that is not valid Unicode is replaced here, once, so that the log line, the
+    # ledger and Slack all get valid UTF-8 (signin/text.py).
+    clean = clean_event(event)
+    event = clean.event
+    problems: list[str] = list(clean.problems)
     if not isinstance(event, Mapping):
         problems.append(f"event is a {type(event).__name__}, not an object")
         event = {}
@@ -307,8 +307,8 @@ def parse_signin(event: Mapping[str, Any], *, received_at: datetime) -> SignIn:
     arn = _text(identity.get("arn"))
     if kind is PrincipalType.UNKNOWN and arn.endswith(":root"):
         kind = PrincipalType.ROOT
-    display_name, role_name = _names(kind, identity, extra, arn)
-    federation = _federation(kind, event_name, extra, arn, role_name)
+    names = _names(kind, identity, extra, arn)
+    federation = _federation(kind, event_name, extra, arn, names.role)
     mfa = _mfa(extra, _mapping(record.get("serviceEventDetails")), identity, federation)
 
     return SignIn(
@@ -321,10 +321,10 @@ def parse_signin(event: Mapping[str, Any], *, received_at: datetime) -> SignIn:
         or "unknown",
         region=_text(record.get("awsRegion")) or _text(envelope.get("region")) or "unknown",
         principal_type=kind,
-        display_name=display_name,
+        display_name=names.display,
         arn=arn,
         principal_id=_text(identity.get("principalId")),
-        role_name=role_name,
+        role_name=names.role,
         source_ip=_text(record.get("sourceIPAddress")) or "unknown",
         user_agent=_text(record.get("userAgent")),
         outcome=_outcome(record, event_name),
@@ -336,5 +336,6 @@ def parse_signin(event: Mapping[str, Any], *, received_at: datetime) -> SignIn:
         login_url=_text(extra.get("LoginTo")),
         problems=tuple(problems),
         mfa_source=mfa.source,
+        name_status=names.status,
         mfa_device=_text(extra.get("MFAIdentifier")),
     )

@@ -1,4 +1,5 @@
-"""The words every message uses for a sign-in's MFA and its principal.
+"""The words every message uses for a sign-in's MFA and its principal, and why a
+principal has no name.
 
 Alerts, bursts, the digest and `/recent-logins` all say these the same way, so a
 sign-in never reads "MFA no" in one place and "MFA at the identity provider" in another.
@@ -10,10 +11,20 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from chalicelib.signin.parse import UNKNOWN_USER, Federation, Mfa, PrincipalType
+from chalicelib.signin.parse import (
+    UNKNOWN_USER,
+    Federation,
+    Mfa,
+    NameStatus,
+    PrincipalType,
+    SignIn,
+)
 
 AT_IDENTITY_PROVIDER = "at the identity provider"
 NOT_RECORDED = "not recorded"
+NAME_NOT_RECORDED = "(name not recorded)"
+# Why a hidden name reads "unknown user": the detail line of alerts and listings.
+_NAME_DETAIL = {NameStatus.HIDDEN: "name hidden by AWS: not a user of this account"}
 
 _KEYWORD = {
     Mfa.YES: "yes",
@@ -56,19 +67,30 @@ def principal_words(
     federation: Federation | str = Federation.NONE,
     *,
     show: Callable[[str], str] = _as_is,
+    name_status: NameStatus | str = NameStatus.RECORDED,
 ) -> str:
     """The principal with its kind always named: `root user`, `IAM user root`,
     `role Admin via Identity Center, session alice@example.com`. Each kind has its own
     leading words, so no user name can make one kind read like another. `show` renders
-    the names (which whoever signs in chooses), e.g. as a code span."""
+    the names (which whoever signs in chooses), e.g. as a code span.
+
+    A name AWS hid (`name_status` HIDDEN: not a user of that account) is `unknown
+    user`, whatever kind the record claims; a record with no name at all says
+    `(name not recorded)` after its kind."""
     try:
         kind = PrincipalType(kind)
     except ValueError:
         kind = PrincipalType.UNKNOWN
-    unnamed = not name or name == UNKNOWN_USER
-    who = "(name not recorded)" if unnamed else show(name)
+    try:
+        status = NameStatus(name_status)
+    except ValueError:
+        status = NameStatus.RECORDED
     if kind is PrincipalType.ROOT:
         return "root user"
+    if status is NameStatus.HIDDEN:
+        return UNKNOWN_USER
+    unnamed = status is NameStatus.NOT_RECORDED or not name
+    who = NAME_NOT_RECORDED if unnamed else show(name)
     via = _VIA.get(str(federation), "")
     if kind is PrincipalType.IAM_USER:
         return f"IAM user {who}{via}"
@@ -82,3 +104,24 @@ def principal_words(
     if kind is PrincipalType.FEDERATED_USER:
         return f"federated user {who}{via}"
     return f"principal of unknown type {who}{via}"
+
+
+def name_detail(name_status: NameStatus | str) -> str:
+    """Why the principal reads as it does, for the detail line: `name hidden by AWS:
+    not a user of this account`; empty when the record names it."""
+    try:
+        return _NAME_DETAIL.get(NameStatus(name_status), "")
+    except ValueError:
+        return ""
+
+
+def signin_principal(signin: SignIn, *, show: Callable[[str], str] = _as_is) -> str:
+    """`principal_words` of a sign-in: what every message calls its principal."""
+    return principal_words(
+        signin.principal_type,
+        signin.display_name,
+        signin.role_name,
+        signin.federation,
+        show=show,
+        name_status=signin.name_status,
+    )

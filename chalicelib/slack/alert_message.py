@@ -16,7 +16,7 @@ from urllib.parse import quote
 from chalicelib.judge.rules import Verdict
 from chalicelib.settings import Language, Settings
 from chalicelib.signin.parse import Mfa, Result, SignIn
-from chalicelib.signin.words import mfa_words, principal_words
+from chalicelib.signin.words import mfa_words, name_detail, signin_principal
 from chalicelib.slack.blocks import (
     MAX_FIELD_TEXT,
     MAX_FIELDS,
@@ -127,13 +127,7 @@ def mfa_text(signin: SignIn, labels: Labels) -> str:
 
 
 def principal_text(signin: SignIn, *, show: Callable[[str], str]) -> str:
-    return principal_words(
-        signin.principal_type,
-        signin.display_name,
-        signin.role_name,
-        signin.federation,
-        show=show,
-    )
+    return signin_principal(signin, show=show)
 
 
 def notification_text(signin: SignIn, verdict: Verdict) -> str:
@@ -164,9 +158,13 @@ def build_message(
     if verdict.trusted_network:
         source_ip = f"{source_ip} ({labels.trusted_network})"
     room = MAX_FIELD_TEXT - 40
+    principal = principal_text(signin, show=lambda name: code(name, room // 3))
+    detail = name_detail(signin.name_status)
+    if detail:  # why it reads "unknown user": our words, not the event's
+        principal = f"{principal}\n_{detail}_"
     # Names and the user agent are chosen by whoever signs in: code spans, verbatim.
     fields = [
-        (labels.principal, principal_text(signin, show=lambda name: code(name, room // 3))),
+        (labels.principal, principal),
         (labels.account, safe(settings.account_label(signin.account_id), room)),
         (labels.source_ip, inert(source_ip, room)),
         (labels.mfa, safe(mfa_text(signin, labels), room)),

@@ -1,8 +1,9 @@
 """Slack delivery: an incoming webhook or the Web API, with retries inside a deadline.
 
-slack_sdk does the HTTP and the payload; this module decides what may be retried and
-how long to wait, like slack_sdk's retry handlers keep "may I retry" apart from "wait".
-Its own retry handlers are turned off because they do not know the Lambda's deadline.
+slack_sdk does the HTTP and the payload (`transports`); this module decides what may be
+retried and how long to wait, like slack_sdk's retry handlers keep "may I retry" apart
+from "wait". Its own retry handlers are turned off because they do not know the
+Lambda's deadline.
 """
 
 from __future__ import annotations
@@ -11,35 +12,13 @@ import logging
 import random
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from enum import Enum
 from typing import Any, Protocol
 
 from chalicelib.clock import REAL_TIME, Clocks
+from chalicelib.slack.posted import Window, with_alert_metadata
+from chalicelib.slack.transports import AttemptKind, AttemptResult, Transport
 
 log = logging.getLogger(__name__)
-# slack_sdk logs the full webhook URL (a secret) at DEBUG: keep its logger above that.
-_sdk_log = logging.getLogger("signin_alerts.slack_sdk")
-_sdk_log.setLevel(logging.WARNING)
-
-# Errors that a later attempt can get past. Anything else Slack names is permanent.
-RETRYABLE_API_ERRORS = frozenset(
-    {"ratelimited", "internal_error", "fatal_error", "service_unavailable", "request_timeout"}
-)
-
-
-class AttemptKind(Enum):
-    OK = "ok"
-    RETRYABLE = "retryable"
-    PERMANENT = "permanent"
-
-
-@dataclass(frozen=True)
-class AttemptResult:
-    kind: AttemptKind
-    reason: str = ""
-    retry_after: float | None = None
-    reference: str = ""  # the message ts for the Web API; empty for a webhook
-    channel: str = ""  # the channel ID the Web API posted to (chat.update needs it)
 
 
 @dataclass(frozen=True)
@@ -57,138 +36,6 @@ class DeliveryFailed(Exception):
         self.reason = reason
         self.attempts = attempts
         self.permanent = permanent
-
-
-class Transport(Protocol):
-    # Whether `update` can edit a posted message in place (the Web API can, a webhook
-    # cannot).
-    can_update: bool
-
-    def send(
-        self, message: Mapping[str, Any], channel: str | None, timeout: float
-    ) -> AttemptResult: ...
-
-    def update(
-        self, message: Mapping[str, Any], channel: str, ts: str, timeout: float
-    ) -> AttemptResult: ...
-
-    def destination(self, channel: str | None) -> str:
-        """Where a message goes, for the per-channel send slots."""
-        ...
-
-
-def _retry_after(headers: Mapping[str, Any] | None) -> float | None:
-    for name, value in (headers or {}).items():
-        if name.lower() == "retry-after":
-            raw = value[0] if isinstance(value, list) and value else value
-            try:
-                return max(0.0, float(raw))
-            except (TypeError, ValueError):
-                return None
-    return None
-
-
-def _network_failure(error: Exception) -> AttemptResult:
-    return AttemptResult(AttemptKind.RETRYABLE, f"network: {type(error).__name__}")
-
-
-def classify_http(status: int, body: str, headers: Mapping[str, Any] | None) -> AttemptResult:
-    """A webhook answer: 200 `ok`, or a status with a plain-text reason."""
-    reason = (body or "").strip()[:200] or f"HTTP {status}"
-    if 200 <= status < 300:
-        return AttemptResult(AttemptKind.OK)
-    if status == 429:
-        return AttemptResult(
-            AttemptKind.RETRYABLE, f"rate limited ({reason})", _retry_after(headers)
-        )
-    if status >= 500 or status in (408,):
-        return AttemptResult(AttemptKind.RETRYABLE, f"HTTP {status} {reason}")
-    return AttemptResult(AttemptKind.PERMANENT, f"HTTP {status} {reason}")
-
-
-class WebhookTransport:
-    can_update = False
-
-    def __init__(self, url: str) -> None:
-        from slack_sdk.webhook import WebhookClient
-
-        self._url = url
-        self._client = WebhookClient(url, retry_handlers=[], logger=_sdk_log)
-
-    def destination(self, channel: str | None) -> str:
-        return self._url  # a webhook posts to its own channel whatever we ask
-
-    def update(
-        self, message: Mapping[str, Any], channel: str, ts: str, timeout: float
-    ) -> AttemptResult:
-        return AttemptResult(AttemptKind.PERMANENT, "a webhook cannot update a message")
-
-    def send(
-        self, message: Mapping[str, Any], channel: str | None, timeout: float
-    ) -> AttemptResult:
-        self._client.timeout = timeout  # type: ignore[assignment]  # urllib takes floats
-        try:
-            response = self._client.send_dict(dict(message))
-        except Exception as error:  # urllib's URLError, timeouts, resets: all worth a retry
-            return _network_failure(error)
-        return classify_http(response.status_code, response.body, response.headers)
-
-
-class WebApiTransport:
-    can_update = True
-
-    def __init__(self, token: str, default_channel: str, base_url: str | None = None) -> None:
-        from slack_sdk import WebClient
-
-        kwargs: dict[str, Any] = {"token": token, "retry_handlers": [], "logger": _sdk_log}
-        if base_url:
-            kwargs["base_url"] = base_url
-        self._client = WebClient(**kwargs)
-        self._default_channel = default_channel
-
-    def send(
-        self, message: Mapping[str, Any], channel: str | None, timeout: float
-    ) -> AttemptResult:
-        self._client.timeout = timeout  # type: ignore[assignment]  # urllib takes floats
-        try:
-            response = self._client.chat_postMessage(
-                channel=channel or self._default_channel, **dict(message)
-            )
-        except Exception as error:
-            return _api_failure(error)
-        return AttemptResult(
-            AttemptKind.OK,
-            reference=str(response.get("ts", "")),
-            channel=str(response.get("channel", "")),
-        )
-
-    def update(
-        self, message: Mapping[str, Any], channel: str, ts: str, timeout: float
-    ) -> AttemptResult:
-        self._client.timeout = timeout  # type: ignore[assignment]
-        try:
-            response = self._client.chat_update(channel=channel, ts=ts, **dict(message))
-        except Exception as error:
-            return _api_failure(error)
-        return AttemptResult(AttemptKind.OK, reference=str(response.get("ts", ts)), channel=channel)
-
-    def destination(self, channel: str | None) -> str:
-        return f"channel:{channel or self._default_channel}"
-
-
-def _api_failure(error: Exception) -> AttemptResult:
-    from slack_sdk.errors import SlackApiError
-
-    if isinstance(error, SlackApiError):
-        error_name = str(error.response.get("error", "")) or f"HTTP {error.response.status_code}"
-        if error.response.status_code == 429 or error_name in RETRYABLE_API_ERRORS:
-            return AttemptResult(
-                AttemptKind.RETRYABLE, error_name, _retry_after(error.response.headers)
-            )
-        if error.response.status_code >= 500:
-            return AttemptResult(AttemptKind.RETRYABLE, error_name)
-        return AttemptResult(AttemptKind.PERMANENT, error_name)
-    return _network_failure(error)
 
 
 @dataclass(frozen=True)
@@ -244,18 +91,40 @@ class SlackNotifier:
         channel: str | None = None,
         thread_ts: str | None = None,
         max_wait: float | None = None,
+        alert_id: str = "",
+        posted_since: float | None = None,
     ) -> Delivered:
         """Post, retrying what can be retried, until `deadline` (a `monotonic()` time).
 
         The first attempt waits for this channel's send slot, at most `max_wait` seconds
         when given. Raises DeliveryFailed when Slack refuses for good, no slot is free
         in time, or time runs out.
+
+        `alert_id` (the CloudTrail eventID) makes a Web API post findable: it goes into
+        the message's metadata, and after an attempt that Slack may have taken without
+        saying so, the channel is read for it before posting again (slack/posted.py).
+        `posted_since` (a wall-clock time) says an earlier invocation may have posted it
+        since then: look before the first post too.
         """
         if thread_ts:
             message = {**message, "thread_ts": thread_ts}
-        self._wait_for_slot(channel, deadline, max_wait)
         transport = self._transport
-        return self._attempts(lambda timeout: transport.send(message, channel, timeout), deadline)
+        look: Callable[[float], AttemptResult] | None = None
+        if alert_id and transport.can_look_up:
+            message = with_alert_metadata(message, alert_id)
+            since = self._wall_clock() if posted_since is None else posted_since
+
+            def look(timeout: float) -> AttemptResult:
+                window = Window.around(since, self._wall_clock())
+                return transport.find(alert_id, channel, window, timeout)
+
+        self._wait_for_slot(channel, deadline, max_wait)
+        return self._attempts(
+            lambda timeout: transport.send(message, channel, timeout),
+            deadline,
+            look=look,
+            look_first=posted_since is not None,
+        )
 
     def update(
         self,
@@ -295,31 +164,79 @@ class SlackNotifier:
         if wait > 0:
             self._sleep(wait)
 
-    def _attempts(self, send: Callable[[float], AttemptResult], deadline: float) -> Delivered:
+    def _attempts(
+        self,
+        send: Callable[[float], AttemptResult],
+        deadline: float,
+        *,
+        look: Callable[[float], AttemptResult] | None = None,
+        look_first: bool = False,
+    ) -> Delivered:
+        """`look`: find the message posted by an earlier attempt, before the first
+        attempt when `look_first`, and after any attempt Slack may have taken."""
         policy = self._policy
         last = AttemptResult(AttemptKind.RETRYABLE, "no attempt made: no time left")
         attempts = 0
+        must_look = look is not None and look_first
         while attempts < policy.max_attempts:
             remaining = deadline - self._monotonic() - policy.reserve
             if remaining <= 0.1:
                 break
             attempts += 1
-            last = send(min(policy.attempt_timeout, remaining))
+            timeout = min(policy.attempt_timeout, remaining)
+            if look is not None and must_look:
+                found = look(timeout)
+                if found.kind is AttemptKind.OK and found.reference:
+                    log.warning("slack has the message already (ts %s)", found.reference)
+                    return Delivered(attempts, found.reference, found.channel)
+                if found.kind is AttemptKind.PERMANENT:
+                    # The channel cannot be read (a missing `channels:history` scope, a
+                    # channel name where an ID is needed): losing the alert is worse.
+                    log.error("slack look-up refused (%s): posting again", found.reason)
+                    must_look = False
+                elif found.kind is AttemptKind.RETRYABLE:
+                    last = AttemptResult(
+                        AttemptKind.RETRYABLE,
+                        f"look-up for an earlier post: {found.reason}",
+                        found.retry_after,
+                    )
+                else:
+                    must_look = False  # not there: post
+                if must_look:  # the look-up failed: wait, and look again
+                    stop = self._pause(attempts, last, deadline)
+                    if stop is not None:
+                        last = stop
+                        break
+                    continue
+                remaining = deadline - self._monotonic() - policy.reserve
+                if remaining <= 0.1:
+                    break
+                timeout = min(policy.attempt_timeout, remaining)
+            last = send(timeout)
             if last.kind is AttemptKind.OK:
                 return Delivered(attempts, last.reference, last.channel)
             if last.kind is AttemptKind.PERMANENT:
                 log.error("slack refused the message: %s", last.reason)
                 raise DeliveryFailed(last.reason, attempts=attempts, permanent=True)
-            wait = self._policy.backoff(attempts, self._rng)
-            if last.retry_after is not None:
-                wait = max(wait, last.retry_after)
-            if attempts >= policy.max_attempts:
+            must_look = look is not None and (must_look or last.maybe_posted)
+            stop = self._pause(attempts, last, deadline)
+            if stop is not None:
+                last = stop
                 break
-            if self._monotonic() + wait > deadline - policy.reserve:
-                last = AttemptResult(
-                    AttemptKind.RETRYABLE,
-                    f"{last.reason}; next try ({wait:.1f}s) past the deadline",
-                )
-                break
-            self._sleep(wait)
         raise DeliveryFailed(last.reason, attempts=attempts, permanent=False)
+
+    def _pause(self, attempts: int, last: AttemptResult, deadline: float) -> AttemptResult | None:
+        """Wait before the next attempt: None, or the failure to raise when there is
+        no next attempt (none left, or it would start past the deadline)."""
+        policy = self._policy
+        wait = policy.backoff(attempts, self._rng)
+        if last.retry_after is not None:
+            wait = max(wait, last.retry_after)
+        if attempts >= policy.max_attempts:
+            return last
+        if self._monotonic() + wait > deadline - policy.reserve:
+            return AttemptResult(
+                AttemptKind.RETRYABLE, f"{last.reason}; next try ({wait:.1f}s) past the deadline"
+            )
+        self._sleep(wait)
+        return None

@@ -5,7 +5,7 @@ a configuration error, raised where the first post needs it."""
 from __future__ import annotations
 
 from chalicelib.settings import ConfigError, SecretResolver, Settings
-from chalicelib.slack.delivery import Transport, WebApiTransport, WebhookTransport
+from chalicelib.slack.transports import Transport, WebApiTransport, WebhookTransport
 
 
 def bot_token(settings: Settings, secrets: SecretResolver) -> str:

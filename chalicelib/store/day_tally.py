@@ -15,6 +15,7 @@ from typing import Any
 
 from chalicelib.judge.places import Places
 from chalicelib.signin.parse import Result, SignIn
+from chalicelib.signin.words import signin_principal
 from chalicelib.store.listing import categories_of, counter_names, hourly_name, is_listed
 from chalicelib.store.schema import (
     TTL_ATTRIBUTE,
@@ -145,11 +146,13 @@ def day_writes(
                 ),
                 {"n": 1, f"n_{signin.outcome.value}": 1},
                 ttl,
-                label=f"{signin.display_name} ({signin.account_id})",
+                # The principal as every message names it: `unknown user` for a
+                # name AWS hid, `IAM user (name not recorded)` for none at all.
+                label=f"{signin_principal(signin)} ({signin.account_id})",
             )
         )
     if places.reasons:
-        text = f"{signin.display_name} ({signin.account_id}) from {signin.source_ip}: "
+        text = f"{signin_principal(signin)} ({signin.account_id}) from {signin.source_ip}: "
         writes.append(
             line_put(
                 table,

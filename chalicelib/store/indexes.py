@@ -43,6 +43,9 @@ DIRECTORY_PARTITION = "principal"
 RETIRED_INDEXES = ("by_day", "failed_by_month", "root_by_month", "nomfa_by_month")
 RETIRED_ATTRIBUTES = ("failed_month", "root_month", "nomfa_month")
 
+# Whether the item's `display_name` is a name the record gave, or a name AWS hid
+# (`signin.parse.NameStatus`): a listing says "unknown user" for a hidden one.
+NAME_STATUS_ATTRIBUTE = "name_status"
 # What a listing shows of each sign-in (`recent_logins.queries.Entry`).
 ENTRY_ATTRIBUTES = (
     "event_id",
@@ -58,6 +61,7 @@ ENTRY_ATTRIBUTES = (
     "failure_reason",
     "mfa",
     "federation",
+    NAME_STATUS_ATTRIBUTE,
 )
 # What the indexes of every sign-in project: what a listing shows and what filters it,
 # so an index page carries many sign-ins (the user agent, up to 1 KB, stays out).

@@ -69,6 +69,7 @@ class StoredAlert:
     claim_id: str = ""
     severity: str = ""
     ask_user: str = ""
+    recorded_at: float = 0.0  # the commit's wall-clock time
 
     @classmethod
     def of(cls, item: Mapping[str, Any]) -> StoredAlert:
@@ -90,6 +91,7 @@ class StoredAlert:
             item.get("severity", {}).get("S", ""),
             # Asked already (a crash before the "sent" mark): nobody is asked again.
             "" if "confirm_state" in item else item.get("ask_user", {}).get("S", ""),
+            read_number(item, "recorded_at"),
         )
 
 

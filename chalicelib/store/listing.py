@@ -9,13 +9,15 @@ from typing import Any, TypeVar
 from chalicelib.judge.rules import is_alerting_event, lacks_mfa
 from chalicelib.signin.parse import (
     UNKNOWN_EVENT,
+    UNKNOWN_USER,
     Federation,
     Mfa,
+    NameStatus,
     PrincipalType,
     Result,
     SignIn,
-    parse_time,
 )
+from chalicelib.signin.times import parse_time
 from chalicelib.store.indexes import (
     ACCOUNT_PARTITION_ATTRIBUTE,
     CATEGORY_ACCOUNT_ATTRIBUTES,
@@ -23,6 +25,7 @@ from chalicelib.store.indexes import (
     CATEGORY_PARTITION_ATTRIBUTES,
     LISTED,
     NAME_PARTITION_ATTRIBUTE,
+    NAME_STATUS_ATTRIBUTE,
     SIGNIN_PARTITION_ATTRIBUTE,
 )
 from chalicelib.store.schema import (
@@ -136,6 +139,9 @@ def signin_attributes(signin: SignIn) -> dict[str, Any]:
         "federation": signin.federation.value,
         "saml_provider": signin.saml_provider,
         "login_url": signin.login_url[:512],
+        # Written on every item, so that its absence means an item written before it
+        # existed (see `stored_name_status`).
+        NAME_STATUS_ATTRIBUTE: signin.name_status.value,
     }
     item: dict[str, Any] = {name: {"S": value} for name, value in values.items() if value}
     item["epoch"] = {"N": str(int(signin.event_time.timestamp()))}
@@ -180,7 +186,20 @@ def signin_from_item(item: Mapping[str, Any]) -> SignIn | None:
         login_url=text("login_url"),
         problems=tuple(item.get("problems", {}).get("SS", ())),
         mfa_source=text("mfa_source"),
+        name_status=stored_name_status(text(NAME_STATUS_ATTRIBUTE), text("display_name")),
     )
+
+
+def stored_name_status(value: str, display_name: str) -> NameStatus:
+    """An item's `name_status`. Items written before it existed stored the placeholder
+    `UNKNOWN_USER` for both a hidden name and a missing one, and cannot tell them
+    apart: those read "name not recorded", as they always did."""
+    try:
+        return NameStatus(value)
+    except ValueError:
+        if not display_name or display_name == UNKNOWN_USER:
+            return NameStatus.NOT_RECORDED
+        return NameStatus.RECORDED
 
 
 def _member(kind: type[_E], value: str, default: _E) -> _E:

@@ -17,7 +17,7 @@ from enum import StrEnum
 from chalicelib.judge.rules import is_alerting_event
 from chalicelib.settings import Settings
 from chalicelib.signin.parse import Result, SignIn
-from chalicelib.signin.words import principal_words
+from chalicelib.signin.words import signin_principal
 
 SLICES = 15  # a window is read as this many slices: "N in W" to within W/15
 IP_ATTRIBUTE_PREFIX = "ip_"
@@ -81,9 +81,7 @@ def valid_ip(raw: str) -> str | None:
 def principal_subject(signin: SignIn) -> Subject:
     dimension = Dimension.ROOT if signin.is_root else Dimension.PRINCIPAL
     # The label names the kind ("IAM user root", "root user"), as every message does.
-    label = principal_words(
-        signin.principal_type, signin.display_name, signin.role_name, signin.federation
-    )
+    label = signin_principal(signin)
     return Subject(dimension, signin.account_id, signin.principal_key, label)
 
 

@@ -117,9 +117,9 @@ def test_the_daily_digest_tells_yesterday(invoke, configure, slack_sink) -> None
         "6 failure, 0 unknown), 6 root, 1 without MFA, 1 new IPs, 0 new countries, 1 bursts"
     )
     body = json.dumps(digest["blocks"])
-    assert "root (123456789012): 6 sign-ins, 6 failed" in body
+    assert "root user (123456789012): 6 sign-ins, 6 failed" in body
     assert "possible brute force on root user: 5 failed sign-ins in 4 minutes" in body
-    assert "alice (123456789012) from 8.8.4.4: new IP" in body
+    assert "IAM user alice (123456789012) from 8.8.4.4: new IP" in body
     assert "carol" not in body
 
 

@@ -30,6 +30,7 @@ KINDS = (
     "Identity Center user ",
     "federated user ",
     "principal of unknown type ",
+    "unknown user\n",  # a name AWS hid, with why on the next line
 )
 # No thresholds, no new places: each record is judged by itself, as the sources' tests are.
 ONE_BY_ONE = {

@@ -17,7 +17,8 @@ from hypothesis import strategies as st
 
 from chalicelib.judge.rules import evaluate
 from chalicelib.settings import Settings
-from chalicelib.signin.parse import SignIn, parse_signin, parse_time
+from chalicelib.signin.parse import SignIn, parse_signin
+from chalicelib.signin.times import parse_time
 from chalicelib.slack.alert_message import build_message
 from chalicelib.slack.blocks import slack_date
 from chalicelib.store.ledger import Ledger

@@ -6,6 +6,7 @@ The same records through the real handler, a handful: tests/functional."""
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 from typing import Any
 
@@ -39,12 +40,14 @@ def test_mutated_records_never_raise_and_keep_their_promises(event: dict[str, An
     assert verdict.alert or verdict.skip_reason
 
     item = LEDGER.item_for(signin, verdict)
+    json.dumps(item, ensure_ascii=False).encode("utf-8")  # valid text, whatever came in
     assert all(item[key].get("S") for key in KEYS & item.keys())
     if is_listed(signin):
         assert listing_attributes(signin)
 
     if verdict.alert:
         message = build_message(signin, verdict, SETTINGS)
+        json.dumps(message, ensure_ascii=False).encode("utf-8")
         assert len(message["text"]) <= MAX_NOTIFICATION_TEXT
         assert len(message["blocks"]) <= MAX_BLOCKS
         for block in message["blocks"]:

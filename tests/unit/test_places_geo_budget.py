@@ -14,7 +14,8 @@ from chalicelib.judge.places import Places
 from chalicelib.judge.rules import Skip, Verdict
 from chalicelib.settings import ConfigError, Settings
 from chalicelib.severity import Severity
-from chalicelib.slack.delivery import DeliveryFailed, SlackNotifier, WebhookTransport
+from chalicelib.slack.delivery import DeliveryFailed, SlackNotifier
+from chalicelib.slack.transports import WebhookTransport
 from chalicelib.store.send_slots import SendSlots
 from localdev.atomic_moto import atomic_moto
 from tests.conftest import TABLE

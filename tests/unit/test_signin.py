@@ -10,12 +10,13 @@ from chalicelib.signin.parse import (
     UNKNOWN_USER,
     Federation,
     Mfa,
+    NameStatus,
     PrincipalType,
     Result,
     fingerprint,
     parse_signin,
-    parse_time,
 )
+from chalicelib.signin.times import parse_time
 from tests.conftest import fixture_records, load_event
 
 NOW = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
@@ -74,7 +75,18 @@ def test_failure_keeps_the_reason() -> None:
 def test_hidden_user_name_reads_unknown_user() -> None:
     signin = parse("hidden_user_failure.json")
     assert signin.display_name == UNKNOWN_USER
+    assert signin.name_status is NameStatus.HIDDEN
     assert signin.failure_reason == "No username found in supplied account"
+
+
+def test_a_record_without_any_name_is_not_a_hidden_one() -> None:
+    event = load_event("iam_user_failure.json")
+    for field in ("userName", "arn", "principalId"):
+        event["detail"]["userIdentity"].pop(field, None)
+    signin = parse_signin(event, received_at=NOW)
+    assert signin.display_name == UNKNOWN_USER
+    assert signin.name_status is NameStatus.NOT_RECORDED
+    assert parse("iam_user_failure.json").name_status is NameStatus.RECORDED
 
 
 def test_sso_session_is_identity_center_with_session_name() -> None:

@@ -7,17 +7,16 @@ import random
 
 import pytest
 
-from chalicelib.slack.delivery import (
-    DeliveryFailed,
-    RetryPolicy,
-    SlackNotifier,
+from chalicelib.slack.delivery import DeliveryFailed, RetryPolicy, SlackNotifier
+from chalicelib.slack.posted import Window, is_alert, with_alert_metadata
+from chalicelib.slack.transports import (
     Transport,
     WebApiTransport,
     WebhookTransport,
     classify_http,
 )
 from localdev.fast_forward import FastForward
-from localdev.slack_sink import Reply, SlackSink
+from localdev.slack_sink import Received, Reply, SlackSink
 
 MESSAGE = {"text": "HIGH: test", "blocks": []}
 FAST = RetryPolicy(max_attempts=4, base_delay=0.05, max_delay=0.1, attempt_timeout=1, reserve=0.2)
@@ -124,3 +123,106 @@ def test_web_api_permanent_error(slack_sink: SlackSink, fast_forward: FastForwar
     with pytest.raises(DeliveryFailed, match="channel_not_found") as failure:
         web_api(slack_sink, fast_forward).post(MESSAGE, deadline=soon(fast_forward))
     assert failure.value.permanent
+
+
+# --- a post Slack may have taken (chalicelib/slack/posted.py) ---------------------------
+ALERT_ID = "f77f9547-3233-4e1d-b247-e404b3924315"
+
+
+def chat_posts(sink: SlackSink) -> list[Received]:
+    return [r for r in sink.delivered if r.path.endswith("/chat.postMessage")]
+
+
+def test_a_dropped_web_api_post_is_found_not_posted_again(
+    slack_sink: SlackSink, fast_forward: FastForward
+) -> None:
+    slack_sink.then(Reply(drop=True))
+
+    delivered = web_api(slack_sink, fast_forward).post(
+        MESSAGE, deadline=soon(fast_forward), channel="C0SEC", alert_id=ALERT_ID
+    )
+
+    [post] = chat_posts(slack_sink)
+    assert delivered.reference == post.ts
+    assert delivered.attempts == 2  # the post, then the look-up that found it
+    [look] = slack_sink.history_reads
+    assert look.json["channel"] == "C0SEC"
+
+
+def test_a_timed_out_web_api_post_is_found_not_posted_again(
+    slack_sink: SlackSink, fast_forward: FastForward
+) -> None:
+    """Slack answered too late: it has the message."""
+    slack_sink.then(Reply(hang_seconds=0.6))
+    policy = RetryPolicy(max_attempts=4, base_delay=0.05, attempt_timeout=0.3, reserve=0.2)
+
+    web_api(slack_sink, fast_forward, policy).post(
+        MESSAGE, deadline=soon(fast_forward), alert_id=ALERT_ID
+    )
+
+    assert len(chat_posts(slack_sink)) == 1
+
+
+def test_a_web_api_post_without_an_alert_id_is_not_looked_up(
+    slack_sink: SlackSink, fast_forward: FastForward
+) -> None:
+    """Burst summaries, the digest: nothing to find them by; retried as before."""
+    slack_sink.then(Reply(drop=True))
+
+    web_api(slack_sink, fast_forward).post(MESSAGE, deadline=soon(fast_forward))
+
+    assert len(chat_posts(slack_sink)) == 2
+    assert slack_sink.history_reads == []
+    assert "metadata" not in chat_posts(slack_sink)[0].json
+
+
+def test_a_refused_connection_posted_nothing_and_is_not_looked_up(
+    fast_forward: FastForward,
+) -> None:
+    with SlackSink() as sink:
+        api_url = sink.api_url
+    refused = notifier(WebApiTransport("xoxb-test", "C0DEFAULT", base_url=api_url), fast_forward)
+    with pytest.raises(DeliveryFailed) as failure:
+        refused.post(MESSAGE, deadline=soon(fast_forward), alert_id=ALERT_ID)
+    assert failure.value.reason == "network: URLError"  # every try a post, none a look-up
+    assert failure.value.attempts == FAST.max_attempts
+
+
+def test_a_look_up_that_fails_is_tried_again_before_any_second_post(
+    slack_sink: SlackSink, fast_forward: FastForward
+) -> None:
+    slack_sink.then(Reply(drop=True))
+    slack_sink.history_error = "internal_error"
+
+    with pytest.raises(DeliveryFailed, match="look-up"):
+        web_api(slack_sink, fast_forward).post(
+            MESSAGE, deadline=soon(fast_forward), alert_id=ALERT_ID
+        )
+
+    assert len(chat_posts(slack_sink)) == 1
+    assert len(slack_sink.history_reads) == FAST.max_attempts - 1
+
+
+def test_a_dropped_webhook_post_is_posted_again(
+    slack_sink: SlackSink, fast_forward: FastForward
+) -> None:
+    slack_sink.then(Reply(drop=True))
+
+    webhook(slack_sink, fast_forward).post(MESSAGE, deadline=soon(fast_forward), alert_id=ALERT_ID)
+
+    assert len(slack_sink.messages) == 2  # a webhook cannot look: the README's window
+    assert "metadata" not in slack_sink.messages[0]
+
+
+def test_alert_metadata_is_added_once_and_matched_exactly() -> None:
+    tagged = with_alert_metadata(MESSAGE, ALERT_ID)
+    assert is_alert(tagged, ALERT_ID)
+    assert not is_alert(tagged, ALERT_ID + "x")
+    assert not is_alert({"metadata": {"event_type": "other", "event_payload": {}}}, ALERT_ID)
+    assert with_alert_metadata(tagged, "another")["metadata"] == tagged["metadata"]
+    assert "metadata" not in MESSAGE
+
+
+def test_the_window_is_narrow_around_the_first_attempt() -> None:
+    window = Window.around(1_000.0, 1_010.0)
+    assert window.params == {"oldest": "970.000000", "latest": "1040.000000"}

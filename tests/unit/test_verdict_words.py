@@ -13,8 +13,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from chalicelib.settings import Settings
-from chalicelib.signin.parse import Federation, Mfa, PrincipalType, parse_signin
-from chalicelib.signin.words import mfa_keyword, mfa_words, principal_words
+from chalicelib.signin.parse import Federation, Mfa, NameStatus, PrincipalType, parse_signin
+from chalicelib.signin.words import mfa_keyword, mfa_words, name_detail, principal_words
 from chalicelib.slack.blocks import code, defang
 from chalicelib.slack.digest_message import digest_message
 from chalicelib.store.day_tally import DaySummary
@@ -119,7 +119,33 @@ def test_principal_words_name_the_kind() -> None:
         principal_words(PrincipalType.ASSUMED_ROLE, "alice", "Admin", Federation.IDENTITY_CENTER)
         == "role Admin via Identity Center, session alice"
     )
-    assert principal_words(PrincipalType.IAM_USER, "unknown user") == "IAM user (name not recorded)"
+    assert principal_words(PrincipalType.IAM_USER, "") == "IAM user (name not recorded)"
+    assert (
+        principal_words(PrincipalType.IAM_USER, "x", name_status=NameStatus.NOT_RECORDED)
+        == "IAM user (name not recorded)"
+    )
+
+
+def test_a_name_aws_hid_reads_unknown_user_whatever_the_kind_claims() -> None:
+    for kind in PrincipalType:
+        if kind is PrincipalType.ROOT:
+            continue
+        words = principal_words(kind, "unknown user", name_status=NameStatus.HIDDEN)
+        assert words == "unknown user"
+    assert name_detail(NameStatus.HIDDEN) == "name hidden by AWS: not a user of this account"
+    assert name_detail(NameStatus.NOT_RECORDED) == name_detail(NameStatus.RECORDED) == ""
+
+
+def test_the_decision_is_the_status_not_the_text() -> None:
+    """A user really named `unknown user` is named; only the status hides a name."""
+    assert principal_words(PrincipalType.IAM_USER, "unknown user") == "IAM user unknown user"
+
+
+@given(KINDS, NAMES, NAMES, FEDERATIONS)
+def test_no_recorded_name_reads_like_a_hidden_one(
+    kind: PrincipalType, name: str, role: str, federation: Federation
+) -> None:
+    assert principal_words(kind, name, role, federation, show=code) != "unknown user"
 
 
 @given(st.text(max_size=300), st.integers(min_value=3, max_value=200))
