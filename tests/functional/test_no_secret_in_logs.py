@@ -28,11 +28,15 @@ WEBHOOK_PARAM = "/signin-alerts/test/slack-webhook-url"
 TOKEN_PARAM = "/signin-alerts/test/slack-bot-token"
 SIGNING_PARAM = "/signin-alerts/test/slack-signing-secret"
 
+# Socket timeouts are real time: long enough that a busy machine's answer is never taken
+# for a hang, and a hang well past it.
+TIMEOUT = 1.0
+HANG = 2.5
 # Every behaviour the local sink can play, as a webhook answers it and as the Web API does.
 WEBHOOK_BEHAVIOURS = {
     "429": Reply(429, "rate_limited", retry_after=0.05),
     "500": Reply(500, "internal_error"),
-    "hang": Reply(hang_seconds=1.0),
+    "hang": Reply(hang_seconds=HANG),
     "invalid_payload": Reply(400, "invalid_payload"),
     "channel_not_found": Reply(404, "channel_not_found"),
     "invalid_auth": Reply(403, "invalid_token"),
@@ -40,12 +44,12 @@ WEBHOOK_BEHAVIOURS = {
 API_BEHAVIOURS = {
     "429": Reply(429, api_error="ratelimited", retry_after=0.05),
     "500": Reply(500, api_error="internal_error"),
-    "hang": Reply(hang_seconds=1.0),
+    "hang": Reply(hang_seconds=HANG),
     "invalid_payload": Reply(200, api_error="invalid_blocks"),
     "channel_not_found": Reply(200, api_error="channel_not_found"),
     "invalid_auth": Reply(200, api_error="invalid_auth"),
 }
-FAST = {"SLACK_MAX_ATTEMPTS": "2", "SLACK_TIMEOUT_SECONDS": "0.3"}
+FAST = {"SLACK_MAX_ATTEMPTS": "2", "SLACK_TIMEOUT_SECONDS": str(TIMEOUT)}
 
 
 def webhook_url(sink: SlackSink) -> str:
