@@ -43,10 +43,9 @@ DIRECTORY_PARTITION = "principal"
 RETIRED_INDEXES = ("by_day", "failed_by_month", "root_by_month", "nomfa_by_month")
 RETIRED_ATTRIBUTES = ("failed_month", "root_month", "nomfa_month")
 
-# What a listing shows of each sign-in (`recent_logins.queries.Entry`).
-ENTRY_ATTRIBUTES = (
-    "event_id",
-    "epoch",
+# Who signed in where, as the sign-in's item stores it (event text): what a listing
+# shows and a "Was this you?" message quotes, named once for both.
+PRINCIPAL_ATTRIBUTES = (
     "account_id",
     "region",
     "principal_type",
@@ -54,10 +53,25 @@ ENTRY_ATTRIBUTES = (
     "arn",
     "role_name",
     "source_ip",
+)
+# What a listing shows of each sign-in (`recent_logins.queries.Entry`).
+ENTRY_ATTRIBUTES = (
+    "event_id",
+    "epoch",
+    *PRINCIPAL_ATTRIBUTES,
     "outcome",
     "failure_reason",
     "mfa",
     "federation",
+)
+# What a question and its escalation quote of the sign-in (`SigninRecord.signin`).
+QUESTION_ATTRIBUTES = (
+    "event_time",
+    *PRINCIPAL_ATTRIBUTES,
+    "mfa",
+    "federation",
+    "severity",
+    "title",
 )
 # What the indexes of every sign-in project: what a listing shows and what filters it,
 # so an index page carries many sign-ins (the user agent, up to 1 KB, stays out).
