@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: install test lint typecheck unit demo bench clean package package-lint
+.PHONY: install test lint typecheck unit demo bench soak clean package package-lint
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -42,6 +42,11 @@ demo: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) -m bench
+
+# Green every time: `make test` RUNS times on a fresh clone of HEAD with LOAD cores kept
+# busy (defaults 10 and 2); stops at the first red run and keeps its log.
+soak:
+	bash tools/soak.sh
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -26,6 +26,8 @@ from chalicelib.clock import Clocks
 # A sleeper whose wake-up never comes (a thread blocked outside the clock) gives up
 # after this much real time, rather than hang the test run.
 STUCK_AFTER_SECONDS = 300.0
+# Where the clock's monotonic time starts (only differences mean anything).
+MONOTONIC_ORIGIN = 1000.0
 
 
 class ClockStuck(RuntimeError):
@@ -36,7 +38,9 @@ class FastForward:
     def __init__(self, start: datetime | None = None) -> None:
         """A clock that reads `start` (by default, the real time now) until slept on."""
         self._start = start.timestamp() if start is not None else time.time()
-        self._monotonic_start = time.monotonic()
+        # A fixed origin, not the machine's: the same sleeps give the same floats (and the
+        # same rounding) in every run.
+        self._monotonic_start = MONOTONIC_ORIGIN
         self._skipped = 0.0
         self._changed = threading.Condition()
         self._awake = 1  # threads using the clock that are not asleep: the creator's

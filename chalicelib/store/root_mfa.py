@@ -192,35 +192,25 @@ class RootMfaStore:
 
     def alerted(self, line: Mapping[str, Any], check: MfaCheck) -> None:
         """Posted: the check is done and its line leaves the list."""
-        with contextlib.suppress(self._db.exceptions.ConditionalCheckFailedException):
-            self._db.update_item(
-                TableName=self._table,
-                Key=_pair_key(line),
-                UpdateExpression=(
-                    "SET check_state = :alerted, version = version + :one REMOVE check_lease"
-                ),
-                ConditionExpression="check_id = :id AND check_lease = :lease",
-                ExpressionAttributeValues={
-                    ":alerted": {"S": CheckState.ALERTED.value},
-                    ":id": {"S": check.event_id},
-                    ":lease": number(round(check.lease, 3)),
-                    ":one": number(1),
-                },
-            )
+        self._end_claim(check, line, CheckState.ALERTED)
         self.forget(line)
 
     def release(self, check: MfaCheck, line: Mapping[str, Any]) -> None:
         """Posting failed: the next sweep tries again."""
+        self._end_claim(check, line, CheckState.WAITING)
+
+    def _end_claim(self, check: MfaCheck, line: Mapping[str, Any], state: CheckState) -> None:
+        """Leave the sweep's claim for `state`, if this sweep still holds it."""
         with contextlib.suppress(self._db.exceptions.ConditionalCheckFailedException):
             self._db.update_item(
                 TableName=self._table,
                 Key=_pair_key(line),
                 UpdateExpression=(
-                    "SET check_state = :waiting, version = version + :one REMOVE check_lease"
+                    "SET check_state = :state, version = version + :one REMOVE check_lease"
                 ),
                 ConditionExpression="check_id = :id AND check_lease = :lease",
                 ExpressionAttributeValues={
-                    ":waiting": {"S": CheckState.WAITING.value},
+                    ":state": {"S": state.value},
                     ":id": {"S": check.event_id},
                     ":lease": number(round(check.lease, 3)),
                     ":one": number(1),
