@@ -23,7 +23,6 @@ from chalicelib.aws_clients import CallLimits, InvocationDeadline
 from chalicelib.clock import REAL_TIME, Clock, Clocks
 from chalicelib.confirm.answers import Interactions
 from chalicelib.confirm.asking import Confirmations
-from chalicelib.confirm.ledger import ConfirmLedger
 from chalicelib.confirm.slack_api import SlackApi
 from chalicelib.confirm.sweep import Escalations
 from chalicelib.confirm.users import UserFinder
@@ -37,9 +36,11 @@ from chalicelib.slack.delivery import (
 from chalicelib.slack.destination import bot_token, transport_for
 from chalicelib.slack.verify import RequestVerifier
 from chalicelib.store.day_tally import DayTally
-from chalicelib.store.ledger import Claims, Ledger
+from chalicelib.store.ledger import Ledger
 from chalicelib.store.root_mfa import RootMfaStore
 from chalicelib.store.send_slots import SendSlots
+from chalicelib.store.signin_reads import SigninReads
+from chalicelib.store.signin_writes import SigninWrites
 from chalicelib.storms.bursts import BurstSweep
 from chalicelib.storms.summaries import BurstSummaries
 
@@ -177,6 +178,13 @@ class Container:
         )
 
     @cached_property
+    def signin_writes(self) -> SigninWrites:  # the alert's claim, the question's states
+        table, clocks = self.settings.ledger_table, self.clocks
+        return SigninWrites(
+            self.dynamodb, table, sleep=self._sleep, monotonic=self._monotonic, rng=clocks.random
+        )
+
+    @cached_property
     def alerter(self) -> SigninAlerter:
         settings = self.settings
         table = settings.ledger_table
@@ -185,13 +193,7 @@ class Container:
             gatherer=Gatherer(self.dynamodb, table),
             decider=Decider(settings, table),
             committer=Committer(self.dynamodb),
-            claims=Claims(
-                self.dynamodb,
-                table,
-                sleep=self._sleep,
-                monotonic=self._monotonic,
-                rng=self.clocks.random,
-            ),
+            writes=self.signin_writes,
             summaries=self.burst_summary_poster,
             notifier=self.notifier,
             clock=self._clock,
@@ -256,7 +258,7 @@ class Container:
             clock=self._clock,
             calls=self.slash_deadline,
             # /recent-logins' own (shorter) clients and deadline, as its history's.
-            confirm_states=lambda event_ids: ConfirmLedger(
+            confirm_states=lambda event_ids: SigninReads(
                 self.slash_dynamodb, self.settings.ledger_table
             ).states(event_ids),
         )
@@ -277,14 +279,14 @@ class Container:
         )
 
     @cached_property
-    def confirm_ledger(self) -> ConfirmLedger:
-        return ConfirmLedger(self.dynamodb, self.settings.ledger_table)
+    def signin_reads(self) -> SigninReads:
+        return SigninReads(self.dynamodb, self.settings.ledger_table)
 
     @cached_property
     def confirmations(self) -> Confirmations:
         return Confirmations(
             self.settings,
-            ledger=self.confirm_ledger,
+            writes=self.signin_writes,
             users=UserFinder(
                 self.settings.slack_user_map, self._required_slack_api, monotonic=self._monotonic
             ),
@@ -304,7 +306,8 @@ class Container:
     def escalations(self) -> Escalations:
         return Escalations(
             self.settings,
-            ledger=self.confirm_ledger,
+            reads=self.signin_reads,
+            writes=self.signin_writes,
             notifier=self.notifier,
             tally=self.day_tally,
             clock=self._clock,
@@ -319,7 +322,8 @@ class Container:
         return Interactions(
             settings=lambda: self.settings,
             verifier=self.request_verifier,
-            ledger=lambda: self.confirm_ledger,
+            reads=lambda: self.signin_reads,
+            writes=lambda: self.signin_writes,
             slack=self.slack_api,
             notifier=self.notifier,
             escalations=lambda: self.escalations,

@@ -32,7 +32,7 @@ from chalicelib.signin.parse import Result, SignIn
 from chalicelib.slack.alert_message import build_message, notification_text
 from chalicelib.store.day_tally import day_writes
 from chalicelib.store.directory import directory_update, placement_for
-from chalicelib.store.ledger import Claim, event_item, first_put
+from chalicelib.store.ledger import event_item
 from chalicelib.store.listing import is_listed
 from chalicelib.store.places import PlaceCheck, place_check
 from chalicelib.store.root_mfa import due_delete, due_put, pair_put, state_of
@@ -44,6 +44,8 @@ from chalicelib.store.schema import (
     event_key,
     root_mfa_key,
 )
+from chalicelib.store.signin_record import Claim
+from chalicelib.store.signin_writes import first_put
 from chalicelib.storms.bursts import burst_of, subject_of
 from chalicelib.storms.decision import (
     Burst,

@@ -41,8 +41,9 @@ from chalicelib.settings import Settings
 from chalicelib.signin.parse import SignIn, parse_signin
 from chalicelib.slack.alert_message import build_message
 from chalicelib.slack.delivery import DeliveryFailed, SlackNotifier
-from chalicelib.store.ledger import AlertStatus, Claim, Claims, StoredAlert
 from chalicelib.store.schema import Write, event_key
+from chalicelib.store.signin_record import AlertStatus, Claim, SigninRecord
+from chalicelib.store.signin_writes import ClaimLost, SigninWrites
 from chalicelib.storms.bursts import remember_message
 from chalicelib.storms.summaries import BurstSummaries
 
@@ -71,7 +72,7 @@ class SigninAlerter:
         gatherer: Gatherer,
         decider: Decider,
         committer: Committer,
-        claims: Claims,
+        writes: SigninWrites,
         summaries: BurstSummaries,
         notifier: Callable[[], SlackNotifier],
         clock: Callable[[], datetime],
@@ -87,7 +88,7 @@ class SigninAlerter:
         self._gatherer = gatherer
         self._decider = decider
         self._committer = committer
-        self._claims = claims
+        self._writes = writes  # the alert's claim: take over, give back, "sent"
         self._summaries = summaries
         # A factory, so that a sign-in that does not alert never reads the Slack secret.
         self._notifier_factory = notifier
@@ -115,7 +116,7 @@ class SigninAlerter:
             snapshot = self._gatherer.gather(keys)
             recorded = snapshot.get(event_key(signin.event_id))
             if recorded is not None:
-                return self._recorded(signin, StoredAlert.of(recorded), claim, deadline)
+                return self._recorded(signin, SigninRecord.of(recorded), claim, deadline)
             self._on_step(Step.DECIDE)
             can_update = _web_api(self._settings)
             plan = self._decider.decide(
@@ -148,7 +149,7 @@ class SigninAlerter:
             return self._done(
                 signin,
                 plan.verdict.severity.name,
-                Disposition.NOT_ALERTED,
+                Disposition.moved_to(AlertStatus.NOT_ALERTED),
                 0,
                 plan.verdict.skip_reason,
                 plan,
@@ -160,18 +161,20 @@ class SigninAlerter:
         return self._deliver(signin, alert, deadline)
 
     def _recorded(
-        self, signin: SignIn, stored: StoredAlert, claim: Claim, deadline: float
+        self, signin: SignIn, record: SigninRecord, claim: Claim, deadline: float
     ) -> Handled:
         """The event is in the ledger already: a duplicate, a retry, or our own commit
         that answered with an error after it was written."""
-        if stored.status in (AlertStatus.SENT, AlertStatus.NOT_ALERTED):
+        stored = record.alert
+        if stored.settled:
             return self._done(
-                signin, stored.severity, Disposition.DUPLICATE, 0, stored.status.value
+                signin, record.severity, Disposition.DUPLICATE, 0, stored.status.value
             )
         posted_since: float | None = None
-        if stored.status is AlertStatus.DELIVERING and stored.claim_id == claim.id:
+        if stored.held_by(claim):
             pass  # our commit went through although its answer did not reach us
-        elif not self._claims.take_over(signin.event_id, claim, now=self._clock().timestamp()):
+        # Always asked, even when the lease looks live: the write decides, not our read.
+        elif not self._writes.take_over(signin.event_id, claim, now=self._clock().timestamp()):
             raise ClaimHeld(f"{signin.event_id}: another invocation holds the claim")
         else:  # its holder may have posted it before failing or dying
             posted_since = stored.recorded_at or None
@@ -183,11 +186,11 @@ class SigninAlerter:
                 self._give_back(signin, claim, 0, "message")
                 raise
         alert = Alert(
-            stored.severity,
+            record.severity,
             message,
             stored.channel,
             claim,
-            ask_user=stored.ask_user,
+            ask_user=record.ask_user,
             posted_since=posted_since,
         )
         return self._deliver(signin, alert, deadline)
@@ -211,7 +214,8 @@ class SigninAlerter:
             attempts = error.attempts if isinstance(error, DeliveryFailed) else 0
             reason = error.reason if isinstance(error, DeliveryFailed) else type(error).__name__
             self._give_back(signin, alert.claim, attempts, reason)
-            self._done(signin, alert.severity, Disposition.FAILED, attempts, reason, alert.plan)
+            failed = Disposition.moved_to(AlertStatus.PENDING)
+            self._done(signin, alert.severity, failed, attempts, reason, alert.plan)
             raise
         also: list[Write] = []
         for step in self._after_post:
@@ -228,7 +232,7 @@ class SigninAlerter:
             )
         try:
             self._on_step(Step.MARK_SENT)
-            marked = self._claims.mark_sent(
+            marked = self._writes.mark_sent(
                 signin.event_id,
                 attempts=delivered.attempts,
                 reference=delivered.reference,
@@ -242,7 +246,7 @@ class SigninAlerter:
         return self._done(
             signin,
             alert.severity,
-            Disposition.POSTED,
+            Disposition.moved_to(AlertStatus.SENT),
             delivered.attempts,
             "",
             alert.plan,
@@ -252,7 +256,9 @@ class SigninAlerter:
     def _give_back(self, signin: SignIn, claim: Claim, attempts: int, reason: str) -> None:
         """Best effort: if this fails too, the claim's lease runs out instead."""
         try:
-            self._claims.release(signin.event_id, claim, attempts=attempts, error=reason)
+            self._writes.give_back(signin.event_id, claim, attempts=attempts, error=reason)
+        except ClaimLost:
+            log.warning("claim not given back: another invocation took it over")
         except Exception as error:
             log.error("claim not given back (its lease will expire): %s", type(error).__name__)
 

@@ -13,8 +13,8 @@ from typing import Any, Protocol
 from chalicelib.alerting.decide import Plan
 from chalicelib.signin.parse import SignIn
 from chalicelib.slack.delivery import Delivered
-from chalicelib.store.ledger import Claim
 from chalicelib.store.schema import Write
+from chalicelib.store.signin_record import AlertStatus, Claim
 
 
 class Step(StrEnum):
@@ -34,10 +34,33 @@ class CommitContended(Exception):
 
 
 class Disposition(StrEnum):
+    """What one invocation did with a sign-in (the handler's `outcome`, its log and
+    metrics), apart from the alert's stored state (`AlertStatus`): `moved_to` relates them."""
+
     POSTED = "posted"
     NOT_ALERTED = "not_alerted"
     DUPLICATE = "duplicate"
     FAILED = "failed"
+
+    @classmethod
+    def moved_to(cls, status: AlertStatus) -> Disposition:
+        """What an invocation that moves the alert to `status` reports (whether or not
+        that last write landed: a post whose "sent" mark failed is still POSTED).
+
+        Two enums, not one: DUPLICATE is no stored state (the invocation found the
+        alert settled by another), `delivering` is no outcome (an invocation never
+        ends holding the claim), and the stored values are the schema while these
+        are the handler's interface."""
+        if status not in _MOVED_TO:
+            raise ValueError(f"{status.value}: an invocation does not end there")
+        return _MOVED_TO[status]
+
+
+_MOVED_TO = {
+    AlertStatus.SENT: Disposition.POSTED,
+    AlertStatus.NOT_ALERTED: Disposition.NOT_ALERTED,
+    AlertStatus.PENDING: Disposition.FAILED,  # the claim given back
+}
 
 
 @dataclass(frozen=True)

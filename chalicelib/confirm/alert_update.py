@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from chalicelib import logs
 from chalicelib.confirm.question import with_note
-from chalicelib.confirm.state import AlertRef
 from chalicelib.slack.delivery import SlackNotifier
+from chalicelib.store.signin_record import AlertRef
 
 # chat.update waits at most this long: an answer must be handled within Slack's 3 s.
 UPDATE_SECONDS = 2.0

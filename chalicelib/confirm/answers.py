@@ -25,16 +25,18 @@ from chalicelib import logs
 from chalicelib.aws_clients import InvocationDeadline
 from chalicelib.clock import Clock
 from chalicelib.confirm.alert_update import update_alert
-from chalicelib.confirm.ledger import ConfirmLedger, count
 from chalicelib.confirm.question import ACTIONS, answer_note, minutes_between, thanks_message
 from chalicelib.confirm.slack_api import SlackApi
-from chalicelib.confirm.state import ANSWERABLE, Answer, AskedSignin, ConfirmState
+from chalicelib.confirm.state import Answer, count
 from chalicelib.confirm.sweep import Escalations
 from chalicelib.settings import Settings
 from chalicelib.slack.delivery import SlackNotifier
 from chalicelib.slack.gate import Incoming, SlackGate, SlackRoute, Stopped
 from chalicelib.slack.verify import RequestVerifier
 from chalicelib.store.day_tally import DayTally
+from chalicelib.store.signin_reads import SigninReads
+from chalicelib.store.signin_record import ConfirmState, QuestionState, SigninRecord
+from chalicelib.store.signin_writes import SigninWrites
 
 # A block_actions payload carries the whole message clicked: a few KB.
 MAX_BODY_BYTES = 65_536
@@ -113,7 +115,8 @@ class Interactions:
         *,
         settings: Callable[[], Settings],
         verifier: Callable[[], RequestVerifier],
-        ledger: Callable[[], ConfirmLedger],
+        reads: Callable[[], SigninReads],
+        writes: Callable[[], SigninWrites],
         slack: Callable[[], SlackApi | None],
         notifier: Callable[[], SlackNotifier],
         escalations: Callable[[], Escalations],
@@ -126,7 +129,8 @@ class Interactions:
         self._gate = SlackGate(
             INTERACTIONS, verifier=verifier, team_ids=lambda: frozenset(settings().slack_team_ids)
         )
-        self._ledger = ledger
+        self._reads = reads
+        self._writes = writes
         self._slack = slack
         self._notifier = notifier
         self._escalations = escalations
@@ -165,19 +169,21 @@ class Interactions:
             return Outcome("disabled", "These questions are switched off.")
         if not _EVENT_ID.match(click.event_id) or not _USER_ID.match(click.user_id):
             return Outcome("malformed", "I could not find that sign-in.")
-        asked = self._ledger().read(click.event_id)
-        if asked is None or asked.state is ConfirmState.NOT_ASKED or not asked.user_id:
+        record = self._reads().read(click.event_id)
+        asked = record.question if record is not None else QuestionState()
+        if record is None or asked.state is ConfirmState.NOT_ASKED or not asked.user_id:
             return Outcome("unknown", "I could not find a question about that sign-in.")
         if click.user_id != asked.user_id:
             return Outcome("wrong_user", f"Only <@{asked.user_id}> can answer this.")
-        if asked.state not in ANSWERABLE:
-            return Outcome("already_answered", _already(asked))
+        if not asked.answerable:
+            return Outcome("already_answered", _already(record))
         now = self._clock()
-        if not self._ledger().answer(click.event_id, click.answer, user_id=click.user_id, at=now):
-            latest = self._ledger().read(click.event_id)  # a second click won the race
+        new = click.answer.state
+        if not self._writes().answered(click.event_id, new, user_id=click.user_id, at=now):
+            latest = self._reads().read(click.event_id)  # a second click won the race
             return Outcome("already_answered", _already(latest) if latest else "")
         denied = click.answer is Answer.NOT_ME
-        count(self._tally(), asked.event_time.date(), "denied" if denied else "confirmed")
+        count(self._tally(), record.event_time.date(), "denied" if denied else "confirmed")
         notifier = self._notifier()
         if denied:
             escalated = self._escalations().escalate(click.event_id, deadline=deadline)
@@ -190,17 +196,18 @@ class Interactions:
             )
             update_alert(notifier, asked.alert, note, deadline)
             status = "confirmed"
-        self._thank(notifier, asked, click.answer, deadline)
+        self._thank(notifier, record, click.answer, deadline)
         return Outcome(status)
 
     def _thank(
-        self, notifier: SlackNotifier, asked: AskedSignin, answer: Answer, deadline: float
+        self, notifier: SlackNotifier, record: SigninRecord, answer: Answer, deadline: float
     ) -> None:
+        asked = record.question
         if not asked.dm_channel or not asked.dm_ts:
             return
         try:
             notifier.update(
-                thanks_message(answer, asked.signin),
+                thanks_message(answer, record.signin),
                 channel=asked.dm_channel,
                 ts=asked.dm_ts,
                 deadline=notifier.deadline_within(1.5, deadline),
@@ -233,10 +240,11 @@ class Interactions:
         logs.emit(fields)
 
 
-def _already(asked: AskedSignin) -> str:
+def _already(record: SigninRecord) -> str:
+    state = record.question.state
     word = {
         ConfirmState.CONFIRMED: "confirmed",
         ConfirmState.DENIED: "reported as not you",
         ConfirmState.FAILED: "not asked",
-    }.get(asked.state, asked.state.value)
+    }.get(state, state.value)
     return f"This sign-in was already answered: {word}. Nothing changed."

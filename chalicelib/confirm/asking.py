@@ -15,10 +15,8 @@ from chalicelib import logs
 from chalicelib.alerting.values import Alert, Question
 from chalicelib.clock import Clock
 from chalicelib.confirm.alert_update import update_alert
-from chalicelib.confirm.ledger import ConfirmLedger
 from chalicelib.confirm.question import answer_note, note_block, question_message
 from chalicelib.confirm.slack_api import SlackApi
-from chalicelib.confirm.state import AlertRef, ConfirmState
 from chalicelib.confirm.users import Found, SlackUser, UserFinder
 from chalicelib.judge.rules import Verdict
 from chalicelib.settings import Settings
@@ -27,6 +25,8 @@ from chalicelib.slack.delivery import Delivered, SlackNotifier
 from chalicelib.store.day_tally import DayTally
 from chalicelib.store.listing import is_listed
 from chalicelib.store.schema import Write
+from chalicelib.store.signin_record import AlertRef, ConfirmState
+from chalicelib.store.signin_writes import SigninWrites
 
 WEBHOOK_ONLY = "CONFIRM_ENABLED is set but Slack is a webhook: questions need SLACK_BOT_TOKEN"
 
@@ -43,7 +43,7 @@ class Confirmations:
         self,
         settings: Settings,
         *,
-        ledger: ConfirmLedger,
+        writes: SigninWrites,
         users: UserFinder,
         slack: Callable[[], SlackApi | None],
         notifier: Callable[[], SlackNotifier],
@@ -51,7 +51,7 @@ class Confirmations:
         clock: Clock,
     ) -> None:
         self._settings = settings
-        self._ledger = ledger
+        self._writes = writes  # the question's "asked" or "failed" on the item
         self._users = users
         self._slack = slack  # None when Slack is a webhook: then nobody is asked
         self._notifier = notifier
@@ -129,12 +129,12 @@ class Confirmations:
                 or type(error).__name__
             )
             self._log("question not sent", signin, user_id=user_id, reason=reason)
-            self._ledger.not_asked(signin.event_id, user_id=user_id, reason=reason)
+            self._writes.not_asked(signin.event_id, user_id=user_id, reason=reason)
             note = answer_note(ConfirmState.FAILED, user_id)
             update_alert(self._notifier(), alert_ref, note, deadline)
             return ()
         due = now + timedelta(minutes=self._settings.confirm_within_minutes)
-        first = self._ledger.asked(
+        first = self._writes.asked(
             signin.event_id,
             user_id=user_id,
             at=now,

@@ -11,7 +11,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from chalicelib.confirm.state import Answer, ConfirmState
+from chalicelib.confirm.state import Answer
 from chalicelib.judge.geo import country_of
 from chalicelib.settings import Settings
 from chalicelib.signin.parse import SignIn
@@ -25,6 +25,7 @@ from chalicelib.slack.blocks import (
     safe,
     slack_date,
 )
+from chalicelib.store.signin_record import ConfirmState
 
 WAS_ME = "signin_was_me"
 NOT_ME = "signin_not_me"

@@ -16,14 +16,15 @@ from chalicelib import logs
 from chalicelib.clock import Clock
 from chalicelib.confirm.alert_update import update_alert
 from chalicelib.confirm.escalation_message import denial_message, silence_message
-from chalicelib.confirm.ledger import ConfirmLedger, count
 from chalicelib.confirm.question import answer_note, minutes_between, minutes_text
-from chalicelib.confirm.state import ConfirmState
+from chalicelib.confirm.state import count
 from chalicelib.settings import Settings
 from chalicelib.slack.delivery import SlackNotifier
 from chalicelib.store.day_tally import DayTally
+from chalicelib.store.signin_reads import SigninReads
+from chalicelib.store.signin_record import ConfirmState
+from chalicelib.store.signin_writes import SigninWrites
 
-ESCALATING = (ConfirmState.ASKED, ConfirmState.UNANSWERED, ConfirmState.DENIED)
 # What one escalation needs: a post, an update, and the writes around them.
 ONE_ESCALATION_SECONDS = 2.0
 # An escalation waits at most this long for the channel's send slot.
@@ -52,14 +53,16 @@ class Escalations:
         self,
         settings: Settings,
         *,
-        ledger: ConfirmLedger,
+        reads: SigninReads,
+        writes: SigninWrites,
         notifier: Callable[[], SlackNotifier],
         tally: DayTally,
         clock: Clock,
         monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         self._settings = settings
-        self._ledger = ledger
+        self._reads = reads
+        self._writes = writes
         self._notifier = notifier
         self._tally = tally
         self._clock = clock
@@ -69,7 +72,7 @@ class Escalations:
         swept = Swept()
         if not self._settings.confirm_enabled:
             return swept
-        for event_id in self._ledger.due(self._clock()):
+        for event_id in self._reads.due(self._clock()):
             swept.due += 1
             if self._monotonic() + ONE_ESCALATION_SECONDS > deadline:
                 break  # the next run, a minute from now, takes the rest
@@ -87,18 +90,21 @@ class Escalations:
     def escalate(self, event_id: str, *, deadline: float) -> bool | None:
         """Post this item's escalation if it is due and nobody else is posting it:
         True posted, False failed (the next sweep retries), None nothing to do."""
-        asked = self._ledger.read(event_id)
-        if asked is None or not asked.queued or asked.state not in ESCALATING:
+        record = self._reads.read(event_id)
+        if record is None or not record.question.escalating:
             return None
+        asked = record.question
         now = self._clock()
-        lease = self._ledger.claim_escalation(event_id, seen=asked.state, now=now)
+        lease = self._writes.claim_escalation(
+            event_id, seen=asked.state, after=asked.after_claim, now=now
+        )
         if lease is None:
             return None
         denied = asked.state is ConfirmState.DENIED
         settings = self._settings
         within = minutes_text(settings.confirm_within_minutes)
         if denied:
-            message = denial_message(asked.signin, asked.user_id, settings, asked.event_time)
+            message = denial_message(record.signin, asked.user_id, settings, record.event_time)
             note = answer_note(
                 ConfirmState.DENIED,
                 asked.user_id,
@@ -106,7 +112,7 @@ class Escalations:
             )
         else:
             message = silence_message(
-                asked.signin, asked.user_id, settings, asked.event_time, within
+                record.signin, asked.user_id, settings, record.event_time, within
             )
             note = answer_note(ConfirmState.UNANSWERED, asked.user_id, within=within)
         channel = asked.alert.channel if asked.alert else None
@@ -116,7 +122,7 @@ class Escalations:
                 message, channel=channel, deadline=deadline, max_wait=SLOT_WAIT_SECONDS
             )
         except Exception as error:  # Slack down or slow: released for the next sweep
-            self._ledger.release(event_id, lease=lease)
+            self._writes.release_escalation(event_id, lease=lease)
             logs.emit(
                 {
                     "message": "confirm: escalation not posted",
@@ -125,9 +131,9 @@ class Escalations:
                 }
             )
             return False
-        self._ledger.escalated(event_id, lease=lease, at=self._clock(), ts=posted.reference)
+        self._writes.escalated(event_id, lease=lease, at=self._clock(), ts=posted.reference)
         if not denied:  # a denial was counted when it was recorded
-            count(self._tally, asked.event_time.date(), "unanswered")
+            count(self._tally, record.event_time.date(), "unanswered")
         update_alert(notifier, asked.alert, note, deadline)
         logs.emit(
             {

@@ -46,10 +46,9 @@ RETIRED_ATTRIBUTES = ("failed_month", "root_month", "nomfa_month")
 # Whether the item's `display_name` is a name the record gave, or a name AWS hid
 # (`signin.parse.NameStatus`): a listing says "unknown user" for a hidden one.
 NAME_STATUS_ATTRIBUTE = "name_status"
-# What a listing shows of each sign-in (`recent_logins.queries.Entry`).
-ENTRY_ATTRIBUTES = (
-    "event_id",
-    "epoch",
+# Who signed in where, as the sign-in's item stores it (event text): what a listing
+# shows and a "Was this you?" message quotes, named once for both.
+PRINCIPAL_ATTRIBUTES = (
     "account_id",
     "region",
     "principal_type",
@@ -57,11 +56,26 @@ ENTRY_ATTRIBUTES = (
     "arn",
     "role_name",
     "source_ip",
+)
+# What a listing shows of each sign-in (`recent_logins.queries.Entry`).
+ENTRY_ATTRIBUTES = (
+    "event_id",
+    "epoch",
+    *PRINCIPAL_ATTRIBUTES,
     "outcome",
     "failure_reason",
     "mfa",
     "federation",
     NAME_STATUS_ATTRIBUTE,
+)
+# What a question and its escalation quote of the sign-in (`SigninRecord.signin`).
+QUESTION_ATTRIBUTES = (
+    "event_time",
+    *PRINCIPAL_ATTRIBUTES,
+    "mfa",
+    "federation",
+    "severity",
+    "title",
 )
 # What the indexes of every sign-in project: what a listing shows and what filters it,
 # so an index page carries many sign-ins (the user agent, up to 1 KB, stays out).

@@ -2,10 +2,10 @@
 `/recent-logins` reads and the alert's state, which makes alerting exactly-once in effect.
 
 The item is written once, in the sign-in's commit, with its final verdict, the message
-to post and its state: `delivering` (this invocation holds the claim until
-`lease_until`), or `not_alerted`. Then `sent` once posted, or `pending` when a delivery
-failed (the claim given back). A later invocation takes over a `pending` item, or a
-`delivering` one whose lease expired (its holder died), and posts the stored message.
+to post and its alert's first state: `delivering` (this invocation holds the claim
+until `lease_until`), or `not_alerted`. What it is from then on, and every write that
+changes it, are `signin_record.py` and `signin_writes.py`; here are the first item and
+recording without alerting.
 
 `/recent-logins` reads it through global secondary indexes, never a Scan (see
 store/listing.py for the index attributes, store/day_tally.py for the day's counters,
@@ -15,11 +15,8 @@ store/directory.py for the principal directory, all written in the same commit).
 from __future__ import annotations
 
 import json
-import random
-import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
-from enum import StrEnum
 from typing import Any
 
 from chalicelib.clock import Clock
@@ -32,67 +29,15 @@ from chalicelib.store.listing import signin_attributes
 from chalicelib.store.schema import (
     DAY_SECONDS,
     TTL_ATTRIBUTE,
-    Write,
     epoch_of,
     event_key,
     expires_at,
     number,
-    read_number,
 )
+from chalicelib.store.signin_record import AlertStatus, Claim, SigninRecord
+from chalicelib.store.signin_writes import first_put
 
 TRANSACTION_ATTEMPTS = 4
-
-
-class AlertStatus(StrEnum):
-    PENDING = "pending"
-    DELIVERING = "delivering"
-    SENT = "sent"
-    NOT_ALERTED = "not_alerted"
-
-
-@dataclass(frozen=True)
-class Claim:
-    """One invocation's right to post an alert, until `until` (epoch seconds)."""
-
-    id: str
-    until: float
-
-
-@dataclass(frozen=True)
-class StoredAlert:
-    """What the ledger holds for an event that was already recorded."""
-
-    status: AlertStatus
-    lease_until: float = 0.0
-    message: Mapping[str, Any] | None = None
-    channel: str | None = None
-    claim_id: str = ""
-    severity: str = ""
-    ask_user: str = ""
-    recorded_at: float = 0.0  # the commit's wall-clock time
-
-    @classmethod
-    def of(cls, item: Mapping[str, Any]) -> StoredAlert:
-        try:
-            status = AlertStatus(item.get("alert_status", {}).get("S", ""))
-        except ValueError:
-            status = AlertStatus.PENDING  # unreadable: let a claim decide
-        message = None
-        try:
-            message = json.loads(item["message"]["S"])
-        except (KeyError, TypeError, ValueError):
-            message = None
-        return cls(
-            status,
-            read_number(item, "lease_until"),
-            message if isinstance(message, dict) else None,
-            item.get("channel", {}).get("S") or None,
-            item.get("claim_id", {}).get("S", ""),
-            item.get("severity", {}).get("S", ""),
-            # Asked already (a crash before the "sent" mark): nobody is asked again.
-            "" if "confirm_state" in item else item.get("ask_user", {}).get("S", ""),
-            read_number(item, "recorded_at"),
-        )
 
 
 def event_item(
@@ -137,122 +82,6 @@ def event_item(
     if verdict.skip is not None:
         item["skip"] = {"S": verdict.skip.value}
     return item
-
-
-def first_put(table: str, item: dict[str, Any]) -> Write:
-    """The event's put in the commit: only if it is not recorded yet."""
-    return {
-        "Put": {
-            "TableName": table,
-            "Item": item,
-            "ConditionExpression": "attribute_not_exists(pk)",
-        }
-    }
-
-
-class Claims:
-    """The claim on posting an alert, after the commit: take over, give back, "sent"."""
-
-    def __init__(
-        self,
-        dynamodb: Any,
-        table_name: str,
-        *,
-        sleep: Callable[[float], None] = time.sleep,
-        monotonic: Callable[[], float] = time.monotonic,
-        rng: random.Random | None = None,
-    ) -> None:
-        self._db = dynamodb
-        self._table = table_name
-        self._sleep = sleep
-        self._monotonic = monotonic
-        self._rng = rng or random.Random()
-
-    def take_over(self, event_id: str, claim: Claim, *, now: float) -> bool:
-        """Claim a `pending` alert, or one whose holder's lease expired."""
-        try:
-            self._db.update_item(
-                TableName=self._table,
-                Key=event_key(event_id),
-                UpdateExpression=(
-                    "SET alert_status = :delivering, lease_until = :until, claim_id = :claim"
-                ),
-                ConditionExpression=(
-                    "alert_status = :pending OR (alert_status = :delivering AND lease_until < :now)"
-                ),
-                ExpressionAttributeValues={
-                    ":delivering": {"S": AlertStatus.DELIVERING.value},
-                    ":pending": {"S": AlertStatus.PENDING.value},
-                    ":until": number(round(claim.until, 3)),
-                    ":claim": {"S": claim.id},
-                    ":now": number(round(now, 3)),
-                },
-            )
-        except self._db.exceptions.ConditionalCheckFailedException:
-            return False
-        return True
-
-    def release(self, event_id: str, claim: Claim, *, attempts: int, error: str) -> None:
-        """Give our claim back, so that the next invocation posts at once."""
-        self._db.update_item(
-            TableName=self._table,
-            Key=event_key(event_id),
-            UpdateExpression=(
-                "SET alert_status = :pending, attempts = attempts + :attempts, "
-                "last_error = :error REMOVE lease_until, claim_id"
-            ),
-            ConditionExpression="alert_status = :delivering AND claim_id = :mine",
-            ExpressionAttributeValues={
-                ":pending": {"S": AlertStatus.PENDING.value},
-                ":delivering": {"S": AlertStatus.DELIVERING.value},
-                ":mine": {"S": claim.id},
-                ":attempts": {"N": str(attempts)},
-                ":error": {"S": error[:500]},
-            },
-        )
-
-    def mark_sent(
-        self,
-        event_id: str,
-        *,
-        attempts: int,
-        reference: str,
-        sent_at: float,
-        deadline: float,
-        also: Sequence[Write] = (),
-    ) -> bool:
-        """Record the post, retried until `deadline` (a `monotonic()` time); `also`
-        joins the same transaction. False when every attempt failed: the message is
-        posted either way, and the caller must not post it again."""
-        update: dict[str, Any] = {
-            "TableName": self._table,
-            "Key": event_key(event_id),
-            "UpdateExpression": (
-                "SET alert_status = :sent, attempts = attempts + :attempts, sent_at = :at, "
-                "slack_ref = :ref REMOVE lease_until, claim_id, message"
-            ),
-            "ExpressionAttributeValues": {
-                ":sent": {"S": AlertStatus.SENT.value},
-                ":attempts": {"N": str(attempts)},
-                ":at": number(round(sent_at, 3)),
-                ":ref": {"S": reference or "-"},
-            },
-        }
-        delay = 0.05
-        while True:
-            try:
-                if also:
-                    self._db.transact_write_items(TransactItems=[{"Update": update}, *also])
-                else:
-                    self._db.update_item(**update)
-            except Exception:  # throttled, timed out, refused: all worth another try
-                wait = self._rng.uniform(delay / 2, delay)
-                if self._monotonic() + wait >= deadline:
-                    return False
-                self._sleep(wait)
-                delay = min(delay * 2, 1.0)
-                continue
-            return True
 
 
 @dataclass(frozen=True)
@@ -307,7 +136,7 @@ class Ledger:
         if failed is None:
             return Recorded(True, AlertStatus.NOT_ALERTED)
         item = self.get(signin.event_id) or {}
-        return Recorded(False, StoredAlert.of(item).status)
+        return Recorded(False, SigninRecord.of(item).alert.status)
 
     def get(self, event_id: str) -> dict[str, Any] | None:
         response = self._db.get_item(

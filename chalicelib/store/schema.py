@@ -142,6 +142,22 @@ def event_key(event_id: str) -> dict[str, Any]:
     return {"pk": {"S": f"EVENT#{event_id}"}, "sk": {"S": "EVENT"}}
 
 
+def event_id_of(item: Mapping[str, Any]) -> str:
+    """The eventID of an event item's key (an index page carries only the keys)."""
+    return str(item["pk"]["S"]).removeprefix("EVENT#")
+
+
+def confirm_due(due_epoch: int, event_id: str) -> str:
+    """`<due>#<eventID>`: an open question's place in the `confirm_pending` index."""
+    return f"{max(0, due_epoch):010d}#{event_id}"
+
+
+def confirm_due_until(epoch: int) -> str:
+    """The `confirm_pending` sort key past every question due by `epoch`: `$` sorts
+    after `#`, so every key of that second is included."""
+    return f"{max(0, epoch):010d}$"
+
+
 def day_counter_key(day: str) -> dict[str, Any]:
     """`DAY#<date>`/`COUNT`: the day's counter item, written in each sign-in's commit:
     the totals for `/recent-logins` (its hourly counters are in `HOURS`; before schema

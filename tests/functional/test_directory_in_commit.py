@@ -21,8 +21,8 @@ from chalicelib.recent_logins.command import parse_command
 from chalicelib.recent_logins.history import SigninHistory
 from chalicelib.settings import Settings
 from chalicelib.signin.parse import parse_signin
-from chalicelib.store.ledger import Claim
 from chalicelib.store.schema import day_counter_key, day_hours_key, directory_key
+from chalicelib.store.signin_record import Claim
 from localdev.events import console_login
 from tests.conftest import TABLE
 

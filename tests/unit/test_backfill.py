@@ -15,8 +15,9 @@ from botocore.stub import Stubber
 
 import manage
 from chalicelib.settings import Settings
-from chalicelib.store.ledger import AlertStatus, Ledger
+from chalicelib.store.ledger import Ledger
 from chalicelib.store.schema import event_key
+from chalicelib.store.signin_record import AlertStatus
 from localdev.signins import Login
 from tests.conftest import TABLE, fixture_records
 from tools.backfill import Backfill, Progress, RateLimiter

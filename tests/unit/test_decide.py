@@ -15,8 +15,8 @@ from chalicelib.judge.rules import Skip
 from chalicelib.settings import Settings
 from chalicelib.signin.parse import SignIn, parse_signin
 from chalicelib.store.day_tally import day_counts
-from chalicelib.store.ledger import Claim
 from chalicelib.store.schema import place_key
+from chalicelib.store.signin_record import Claim
 from chalicelib.storms.decision import StormAction
 from localdev.events import console_login
 

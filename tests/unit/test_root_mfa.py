@@ -26,9 +26,9 @@ from chalicelib.judge.rules import Skip
 from chalicelib.settings import Settings
 from chalicelib.severity import Severity
 from chalicelib.signin.parse import Mfa, SignIn, parse_signin
-from chalicelib.store.ledger import Claim
 from chalicelib.store.root_mfa import state_of
 from chalicelib.store.schema import root_mfa_key
+from chalicelib.store.signin_record import Claim
 from tests.conftest import load_event
 
 NOW = datetime(2026, 11, 20, 9, 0, tzinfo=UTC).timestamp()
