@@ -20,7 +20,7 @@ from chalicelib.alerting.pipeline import SigninAlerter
 from chalicelib.alerting.root_mfa_sweep import RootMfaWaits
 from chalicelib.alerting.values import Step
 from chalicelib.aws_clients import CallLimits, InvocationDeadline
-from chalicelib.clock import REAL_TIME, Clock, Clocks
+from chalicelib.clock import REAL_TIME, Clocks
 from chalicelib.confirm.answers import Interactions
 from chalicelib.confirm.asking import Confirmations
 from chalicelib.confirm.slack_api import SlackApi
@@ -60,13 +60,9 @@ class Container:
         on_step: Callable[[Step], None] = lambda step: None,
     ) -> None:
         self._env = os.environ if env is None else env
-        self.clocks = clocks
         # Every part reads time from this one source (tests pass one that skips waits):
         # what is stored, what paces Slack, what deadlines are measured on.
-        self._wall_clock = clocks.time
-        self._sleep = clocks.sleep
-        self._monotonic = clocks.monotonic
-        self._clock: Clock = clocks.now
+        self.clocks = clocks
         self._on_step = on_step  # an observer of the pipeline's steps
         # Set by each handler as it starts; every AWS call it makes fits before it.
         self.deadline = InvocationDeadline(clocks.monotonic)
@@ -137,7 +133,7 @@ class Container:
         return Ledger(
             self.dynamodb,
             self.settings.ledger_table,
-            clock=self._clock,
+            clock=self.clocks.now,
             retention_days=self.settings.ledger_retention_days,
         )
 
@@ -147,7 +143,7 @@ class Container:
             self.dynamodb,
             self.settings.ledger_table,
             interval=self.settings.slack_min_interval_seconds,
-            wall_clock=self._wall_clock,
+            wall_clock=self.clocks.time,
         )
 
     def notifier(self) -> SlackNotifier:
@@ -174,14 +170,18 @@ class Container:
         return BurstSummaries(
             self.settings,
             BurstSweep(self.dynamodb, self.settings.ledger_table),
-            wall_clock=self._wall_clock,
+            wall_clock=self.clocks.time,
         )
 
     @cached_property
     def signin_writes(self) -> SigninWrites:  # the alert's claim, the question's states
-        table, clocks = self.settings.ledger_table, self.clocks
+        clocks = self.clocks
         return SigninWrites(
-            self.dynamodb, table, sleep=self._sleep, monotonic=self._monotonic, rng=clocks.random
+            self.dynamodb,
+            self.settings.ledger_table,
+            sleep=clocks.sleep,
+            monotonic=clocks.monotonic,
+            rng=clocks.random,
         )
 
     @cached_property
@@ -196,11 +196,8 @@ class Container:
             writes=self.signin_writes,
             summaries=self.burst_summary_poster,
             notifier=self.notifier,
-            clock=self._clock,
+            clocks=self.clocks,
             table=table,
-            monotonic=self._monotonic,
-            sleep=self._sleep,
-            rng=self.clocks.random,
             ask=self.confirmations.plan,
             after_post=[self.confirmations.after_post],
             on_step=self._on_step,
@@ -214,8 +211,8 @@ class Container:
         return RootMfaWaits(
             RootMfaStore(self.dynamodb, self.settings.ledger_table),
             notifier=self.notifier,
-            clock=self._clock,
-            monotonic=self._monotonic,
+            clock=self.clocks.now,
+            monotonic=self.clocks.monotonic,
         )
 
     def minute_sweeps(self, *, deadline: float) -> dict[str, int]:
@@ -226,7 +223,7 @@ class Container:
 
     def daily_digest(self, *, deadline: float) -> str:
         return run_daily_digest(
-            self.settings, self.day_tally, self.notifier, now=self._clock(), deadline=deadline
+            self.settings, self.day_tally, self.notifier, now=self.clocks.now(), deadline=deadline
         )
 
     @cached_property
@@ -234,7 +231,7 @@ class Container:
         return SigninHistory(
             self.slash_dynamodb,
             self.settings.ledger_table,
-            clock=self._clock,
+            clock=self.clocks.now,
             retention_days=self.settings.ledger_retention_days,
         )
 
@@ -245,7 +242,7 @@ class Container:
             settings.slack_signing_secret_param,
             "SLACK_SIGNING_SECRET",
         )
-        return RequestVerifier(secret, now=self._wall_clock)
+        return RequestVerifier(secret, now=self.clocks.time)
 
     @cached_property
     def recent_logins(self) -> RecentLogins:
@@ -255,7 +252,7 @@ class Container:
             settings=lambda: self.settings,
             verifier=self.request_verifier,
             history=lambda: self.history,
-            clock=self._clock,
+            clock=self.clocks.now,
             calls=self.slash_deadline,
             # /recent-logins' own (shorter) clients and deadline, as its history's.
             confirm_states=lambda event_ids: SigninReads(
@@ -288,12 +285,14 @@ class Container:
             self.settings,
             writes=self.signin_writes,
             users=UserFinder(
-                self.settings.slack_user_map, self._required_slack_api, monotonic=self._monotonic
+                self.settings.slack_user_map,
+                self._required_slack_api,
+                monotonic=self.clocks.monotonic,
             ),
             slack=self.slack_api,
             notifier=self.notifier,
             tally=self.day_tally,
-            clock=self._clock,
+            clock=self.clocks.now,
         )
 
     def _required_slack_api(self) -> SlackApi:
@@ -310,8 +309,8 @@ class Container:
             writes=self.signin_writes,
             notifier=self.notifier,
             tally=self.day_tally,
-            clock=self._clock,
-            monotonic=self._monotonic,
+            clock=self.clocks.now,
+            monotonic=self.clocks.monotonic,
         )
 
     def pending_confirmations(self, *, deadline: float) -> dict[str, int]:
@@ -328,7 +327,7 @@ class Container:
             notifier=self.notifier,
             escalations=lambda: self.escalations,
             tally=lambda: self.day_tally,
-            clock=self._clock,
+            clock=self.clocks.now,
             # One invocation at a time per container: the route sets the deadline its
             # AWS calls (through the event handlers' clients) must fit in.
             calls=self.deadline,
@@ -346,4 +345,4 @@ class Container:
     def watchdog(self, context: Any, *, deadline: float) -> dict[str, Any]:
         from chalicelib.watchdog.wiring import run_watchdog
 
-        return run_watchdog(self, context, deadline=deadline, clock=self._clock)
+        return run_watchdog(self, context, deadline=deadline, clock=self.clocks.now)

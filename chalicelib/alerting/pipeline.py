@@ -15,11 +15,8 @@ exception after the claim gives it back when it can, and raises.
 from __future__ import annotations
 
 import logging
-import random
-import time
 import uuid
 from collections.abc import Callable, Mapping, Sequence
-from datetime import datetime
 from typing import Any
 
 from chalicelib import logs
@@ -36,6 +33,7 @@ from chalicelib.alerting.values import (
     Question,
     Step,
 )
+from chalicelib.clock import REAL_TIME, Clocks
 from chalicelib.judge.rules import Verdict, evaluate
 from chalicelib.settings import Settings
 from chalicelib.signin.parse import SignIn, parse_signin
@@ -75,11 +73,8 @@ class SigninAlerter:
         writes: SigninWrites,
         summaries: BurstSummaries,
         notifier: Callable[[], SlackNotifier],
-        clock: Callable[[], datetime],
         table: str,
-        monotonic: Callable[[], float] = time.monotonic,
-        sleep: Callable[[float], None] = time.sleep,
-        rng: random.Random | None = None,
+        clocks: Clocks = REAL_TIME,
         ask: Callable[[SignIn, Verdict], Question | None] = _nobody_asked,
         after_post: Sequence[AfterPost] = (),
         on_step: Callable[[Step], None] = lambda step: None,
@@ -93,25 +88,24 @@ class SigninAlerter:
         # A factory, so that a sign-in that does not alert never reads the Slack secret.
         self._notifier_factory = notifier
         self._notifier: SlackNotifier | None = None
-        self._clock = clock
         self._table = table
-        self._monotonic = monotonic
-        self._sleep = sleep
-        self._rng = rng or random.Random()
+        self._clocks = clocks
         # Whom the alert will say is asked (before its message is built and committed).
         self._ask = ask
         self._after_post = tuple(after_post)
         self._on_step = on_step  # an observer of the steps (tests inject faults here)
 
     def handle(self, event: Mapping[str, Any], *, deadline: float) -> Handled:
-        signin = parse_signin(event, received_at=self._clock())
-        now = self._clock().timestamp()
-        remaining = min(max(0.0, deadline - self._monotonic()), MAX_REMAINING_SECONDS)
+        signin = parse_signin(event, received_at=self._clocks.now())
+        now = self._clocks.now().timestamp()
+        remaining = min(max(0.0, deadline - self._clocks.monotonic()), MAX_REMAINING_SECONDS)
         claim = Claim(uuid.uuid4().hex, now + remaining + LEASE_MARGIN_SECONDS)
         keys = self._decider.keys(signin)
         for round_number in range(COMMIT_ROUNDS):
             if round_number:
-                self._sleep(self._rng.uniform(0, ROUND_PAUSE_SECONDS * round_number))
+                self._clocks.sleep(
+                    self._clocks.random.uniform(0, ROUND_PAUSE_SECONDS * round_number)
+                )
             self._on_step(Step.GATHER)
             snapshot = self._gatherer.gather(keys)
             recorded = snapshot.get(event_key(signin.event_id))
@@ -174,7 +168,7 @@ class SigninAlerter:
         if stored.held_by(claim):
             pass  # our commit went through although its answer did not reach us
         # Always asked, even when the lease looks live: the write decides, not our read.
-        elif not self._writes.take_over(signin.event_id, claim, now=self._clock().timestamp()):
+        elif not self._writes.take_over(signin.event_id, claim, now=self._clocks.now().timestamp()):
             raise ClaimHeld(f"{signin.event_id}: another invocation holds the claim")
         else:  # its holder may have posted it before failing or dying
             posted_since = stored.recorded_at or None
@@ -236,7 +230,7 @@ class SigninAlerter:
                 signin.event_id,
                 attempts=delivered.attempts,
                 reference=delivered.reference,
-                sent_at=self._clock().timestamp(),
+                sent_at=self._clocks.now().timestamp(),
                 deadline=deadline,
                 also=also,
             )
@@ -307,7 +301,7 @@ class SigninAlerter:
                 "Duplicates": int(outcome is Disposition.DUPLICATE),
                 "SentMarkFailures": int(not marked),
             },
-            at_ms=int(self._clock().timestamp() * 1000),
+            at_ms=int(self._clocks.now().timestamp() * 1000),
         )
         return handled
 
