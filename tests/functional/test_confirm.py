@@ -40,8 +40,14 @@ WAS_ME, NOT_ME = "signin_was_me", "signin_not_me"
 
 
 @pytest.fixture
-def clock() -> FastForward:
+def fast_forward() -> FastForward:
+    """The app's and the sink's clock, from the test's start."""
     return FastForward(START)
+
+
+@pytest.fixture
+def clock(fast_forward: FastForward) -> FastForward:
+    return fast_forward
 
 
 @pytest.fixture

@@ -30,8 +30,14 @@ START = datetime(2026, 11, 20, 15, 55, 7, tzinfo=UTC)
 
 
 @pytest.fixture
-def clock() -> FastForward:
+def fast_forward() -> FastForward:
+    """The app's and the sink's clock, from the test's start."""
     return FastForward(START)
+
+
+@pytest.fixture
+def clock(fast_forward: FastForward) -> FastForward:
+    return fast_forward
 
 
 @pytest.fixture
