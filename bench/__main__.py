@@ -11,6 +11,7 @@ BENCHMARKS = (
     "bench.burst",
     "bench.recent_logins",
     "bench.deploy_rehearsal",
+    "bench.deadlines",
 )
 
 failed = 0

@@ -1,17 +1,16 @@
 """GIVEN DynamoDB or SSM that accepts a connection and never answers, or refuses it,
-WHEN a handler needs it THEN the sign-in handler raises (so Lambda retries) before its
-deadline, and /recent-logins answers within Slack's 3 s that the ledger could not be
-read just now.
+WHEN a handler needs it THEN the sign-in handler raises (so Lambda retries), stopped by
+its deadline's guard rather than by a timeout past it, and /recent-logins answers that
+the ledger could not be read just now (or a 401 without its secret).
 
-The endpoints are real TCP servers on 127.0.0.1; the handlers are the real ones, under
-Chalice's test client, which gives each invocation 3 s, as a Lambda timeout would.
+The endpoints are real TCP servers on 127.0.0.1 (localdev/dead_endpoints.py); the
+handlers are the real ones, under Chalice's test client, which gives each invocation
+3 s, as a Lambda timeout would. How long each takes in real time depends on the
+machine: `bench.deadlines` measures it (docs/figures.md), the tests assert the cause.
 """
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -20,48 +19,10 @@ from chalice.test import Client
 
 import app as app_module
 from chalicelib.container import Container
+from localdev.dead_endpoints import SilentServer, refusing_url
 from localdev.slack_sink import SlackSink
 from tests.conftest import TABLE, load_event, slack_env
 from tests.functional.conftest import SIGNING_SECRET, TEAM_ID, Slash
-
-TEST_CLIENT_DEADLINE_SECONDS = 3.0  # chalice.local.LambdaContext's max_runtime_ms
-SLACK_ANSWER_SECONDS = 3.0
-
-
-class SilentServer:
-    """Accepts every connection and never says a word."""
-
-    def __init__(self) -> None:
-        self._listener = socket.create_server(("127.0.0.1", 0))
-        self._held: list[socket.socket] = []
-        self._closing = threading.Event()
-        self._thread = threading.Thread(target=self._accept, daemon=True)
-        self._thread.start()
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self._listener.getsockname()[1]}"
-
-    def _accept(self) -> None:
-        while not self._closing.is_set():
-            try:
-                connection, _ = self._listener.accept()
-            except OSError:
-                return
-            self._held.append(connection)
-
-    def close(self) -> None:
-        self._closing.set()
-        self._listener.close()
-        for connection in self._held:
-            connection.close()
-
-
-def refusing_url() -> str:
-    """A port nobody listens on: every connection is refused at once."""
-    with socket.create_server(("127.0.0.1", 0)) as probe:
-        port = probe.getsockname()[1]
-    return f"http://127.0.0.1:{port}"
 
 
 @pytest.fixture(params=["hangs", "refuses"])
@@ -81,14 +42,21 @@ def _use(container: Container, monkeypatch: pytest.MonkeyPatch) -> Container:
     return container
 
 
-def _timed_invoke(event: dict[str, Any]) -> tuple[BaseException | None, float]:
+def _invoke(event: dict[str, Any]) -> BaseException | None:
     with Client(app_module.app, stage_name="dev-us-east-1") as client:
-        started = time.monotonic()
         try:
             client.lambda_.invoke("console_signin", event)
         except Exception as error:  # what Lambda would see: the handler raised
-            return error, time.monotonic() - started
-        return None, time.monotonic() - started
+            return error
+        return None
+
+
+def stopped_in_time(error: BaseException) -> bool:
+    """A hang is cut by the guard before an attempt that could not finish in time (each
+    read timeout fits the time left: the guard's arithmetic, tested below), never by a
+    read timing out past the deadline; a refused connection fails at once."""
+    said = f"{type(error).__name__}: {error}"
+    return "DeadlineExceeded" in said or "EndpointConnectionError" in said
 
 
 def test_signin_handler_raises_before_its_deadline_when_dynamodb_is_dead(
@@ -98,10 +66,10 @@ def test_signin_handler_raises_before_its_deadline_when_dynamodb_is_dead(
     container = _use(Container(slack_env(slack_sink)), monkeypatch)
     assert container.dynamodb is not None  # warm, as after the container's first event
 
-    error, elapsed = _timed_invoke(load_event("root_success_no_mfa.json"))
+    error = _invoke(load_event("root_success_no_mfa.json"))
 
     assert error is not None, "the handler returned normally: Lambda would not retry"
-    assert elapsed < TEST_CLIENT_DEADLINE_SECONDS
+    assert stopped_in_time(error)
     assert slack_sink.requests == []
 
 
@@ -118,10 +86,10 @@ def test_signin_handler_raises_before_its_deadline_when_ssm_is_dead(
     container = _use(Container(env), monkeypatch)
     assert container.dynamodb is not None
 
-    error, elapsed = _timed_invoke(load_event("root_success_no_mfa.json"))
+    error = _invoke(load_event("root_success_no_mfa.json"))
 
     assert error is not None, "the handler returned normally: Lambda would not retry"
-    assert elapsed < TEST_CLIENT_DEADLINE_SECONDS
+    assert stopped_in_time(error)
     assert slack_sink.requests == []
     item = dynamodb.get_item(
         TableName=TABLE,
@@ -143,13 +111,10 @@ def test_recent_logins_answers_within_3_s_when_dynamodb_is_dead(
     assert container.slash_dynamodb is not None  # warm
     with Client(app_module.app, stage_name="dev-us-east-1") as client:
         slash = Slash(client, lambda **_: _use(container, monkeypatch))
-        started = time.monotonic()
         reply = slash("failed")
-        elapsed = time.monotonic() - started
 
     assert reply.status == 200
     assert "could not be read just now" in reply.json["text"]
-    assert elapsed < SLACK_ANSWER_SECONDS
 
 
 def test_recent_logins_refuses_within_3_s_when_ssm_is_dead(
@@ -163,12 +128,9 @@ def test_recent_logins_refuses_within_3_s_when_ssm_is_dead(
     container = Container(env)
     with Client(app_module.app, stage_name="dev-us-east-1") as client:
         slash = Slash(client, lambda **_: _use(container, monkeypatch))
-        started = time.monotonic()
         reply = slash("failed")
-        elapsed = time.monotonic() - started
 
     assert reply.status == 401
-    assert elapsed < SLACK_ANSWER_SECONDS
 
 
 def test_no_attempt_starts_without_time_to_read_its_answer() -> None:
