@@ -315,28 +315,26 @@ class SlackSink:
             if self.history_error
             else self._history(params)
         )
-        data = json.dumps(payload).encode()
-        handler.send_response(200)
-        handler.send_header("Content-Type", "application/json; charset=utf-8")
-        handler.send_header("Content-Length", str(len(data)))
-        handler.end_headers()
-        handler.wfile.write(data)
+        _send_json(handler, payload)
 
     def _answer_auth_test(self, handler: BaseHTTPRequestHandler, body: bytes) -> None:
         headers = {k.lower(): v for k, v in handler.headers.items()}
         ok = not self.auth_error and headers.get("authorization", "").startswith("Bearer ")
         with self._lock:
-            self.auth_checks.append(
-                Received(handler.path, headers, body, time.monotonic(), 200, ok)
-            )
+            self.auth_checks.append(Received(handler.path, headers, body, self._clock(), 200, ok))
         payload: dict[str, Any] = (
             {"ok": True, "team": "sink", "team_id": "T0SINK", "user_id": "U0BOT", "bot_id": "B0"}
             if ok
             else {"ok": False, "error": self.auth_error or "not_authed"}
         )
-        data = json.dumps(payload).encode()
-        handler.send_response(200)
-        handler.send_header("Content-Type", "application/json; charset=utf-8")
-        handler.send_header("Content-Length", str(len(data)))
-        handler.end_headers()
-        handler.wfile.write(data)
+        _send_json(handler, payload)
+
+
+def _send_json(handler: BaseHTTPRequestHandler, payload: dict[str, Any]) -> None:
+    """A Web API answer that always succeeds at the HTTP level, as Slack's do."""
+    data = json.dumps(payload).encode()
+    handler.send_response(200)
+    handler.send_header("Content-Type", "application/json; charset=utf-8")
+    handler.send_header("Content-Length", str(len(data)))
+    handler.end_headers()
+    handler.wfile.write(data)
