@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 import time
 from collections.abc import Callable, Iterator
@@ -26,11 +25,10 @@ from chalicelib.judge.rules import evaluate
 from chalicelib.settings import Settings
 from chalicelib.signin.parse import parse_signin
 from chalicelib.store.ledger import Ledger
-from tools.cli import add_ledger_options
+from tools.cli import add_env_options, region_list, session
 from tools.reindex import Reindex
+from tools.stages import env_stages, ledger_of
 
-# The regions the stages in .chalice/config.json run in.
-DEFAULT_REGIONS = ("us-east-1", "us-west-2")
 LOOKUP_CALLS_PER_SECOND = 2.0  # CloudTrail's quota for LookupEvents
 MAX_LOOKUP_DAYS = 90  # how far back LookupEvents can see
 PAGE_SIZE = 50  # the API's maximum
@@ -252,40 +250,40 @@ def register(commands: Any) -> None:
         default=MAX_LOOKUP_DAYS,
         help=f"how many days back, 1 to {MAX_LOOKUP_DAYS} (default {MAX_LOOKUP_DAYS})",
     )
+    add_env_options(parser, regions=False)
     parser.add_argument(
         "--regions",
-        nargs="+",
-        default=list(DEFAULT_REGIONS),
-        metavar="REGION",
-        help="CloudTrail regions to read (default: " + " ".join(DEFAULT_REGIONS) + ")",
+        type=region_list,
+        help="comma-separated CloudTrail regions to read (default: the env's stage regions; "
+        "add the regions that forward to them)",
     )
-    add_ledger_options(parser, region_flag="--ledger-region")
     parser.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    import boto3
-
     if not 1 <= args.days <= MAX_LOOKUP_DAYS:
         print(f"--days must be 1 to {MAX_LOOKUP_DAYS}", file=sys.stderr)
         return 2
-    session = boto3.session.Session()
-    settings = Settings.from_env(os.environ)
-    dynamodb = session.client("dynamodb", region_name=args.ledger_region)
+    stages = env_stages(args.env, project_dir=args.project_dir)
+    table, region = ledger_of(stages)
+    settings = Settings.from_env(stages[0].environment)
+    aws = session()
+    dynamodb = aws.client("dynamodb", region_name=region)
     ledger = Ledger(
         dynamodb,
-        args.table,
+        table,
         clock=lambda: datetime.now(UTC),
         retention_days=settings.ledger_retention_days,
     )
     backfill = Backfill(
         ledger,
         settings,
-        lambda region: session.client("cloudtrail", region_name=region),
+        lambda region: aws.client("cloudtrail", region_name=region),
         clock=lambda: datetime.now(UTC),
         progress=Progress(),
     )
+    print(f"ledger table {table} in {region}")
     print(Reindex(dynamodb, ledger).run().line())
-    summary = backfill.run(args.days, args.regions)
+    summary = backfill.run(args.days, args.regions or [stage.region for stage in stages])
     print("\n".join(summary.lines()))
     return 0

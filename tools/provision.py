@@ -1,4 +1,5 @@
-"""`manage.py provision`: create the ledger table (idempotent)."""
+"""`manage.py provision --env ENV`: create the env's ledger table, idempotently, in the
+region its stages name (`LEDGER_REGION`), whatever the shell's region."""
 
 from __future__ import annotations
 
@@ -6,16 +7,18 @@ import argparse
 from typing import Any
 
 from chalicelib.store.provision import create_ledger_table
-from tools.cli import add_ledger_options
+from tools.cli import add_env_options, session
+from tools.stages import env_stages
 
 
 def register(commands: Any) -> None:
-    parser = commands.add_parser("provision", help="create the ledger table, idempotently")
-    add_ledger_options(parser)
+    parser = commands.add_parser("provision", help="create the env's ledger table, idempotently")
+    add_env_options(parser)
     parser.set_defaults(run=run)
 
 
 def provision(table: str, region: str | None = None) -> bool:
+    """One table (the demo's and the bench's, on their emulator)."""
     import boto3
 
     client = boto3.session.Session().client("dynamodb", region_name=region)
@@ -23,6 +26,10 @@ def provision(table: str, region: str | None = None) -> bool:
 
 
 def run(args: argparse.Namespace) -> int:
-    created = provision(args.table, args.region)
-    print(f"ledger table {args.table}: {'created' if created else 'already there, checked'}")
+    aws = session()
+    stages = env_stages(args.env, args.regions, args.project_dir)
+    for table, region in sorted({(s.ledger_table, s.ledger_region) for s in stages}):
+        created = create_ledger_table(aws.client("dynamodb", region_name=region), table)
+        state = "created" if created else "already there, checked"
+        print(f"ledger table {table} in {region}: {state}")
     return 0
