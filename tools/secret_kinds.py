@@ -36,7 +36,7 @@ class Secret(Enum):
 
     def default_parameter(self, env: str) -> str:
         """The name `manage.py secrets` gives a parameter the stages do not name yet."""
-        return f"/signin-alerts/{env}/{self.value.removeprefix('SLACK_').lower().replace('_', '-')}"
+        return f"/signin-alerts/{env}/{self.value.lower().replace('_', '-')}"
 
 
 def shape_problem(secret: Secret, value: str) -> str | None:

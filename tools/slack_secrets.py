@@ -183,8 +183,9 @@ def run(args: argparse.Namespace) -> int:
         project_dir=args.project_dir,
         ask=_terminal_ask(),
     )
-    for region, name in result.parameters:
-        print(f"SecureString {name} in {region}")
+    for name in dict.fromkeys(name for _, name in result.parameters):
+        regions = [region for region, written in result.parameters if written == name]
+        print(f"SecureString {name} in {', '.join(regions)}")
     for setting in result.settings:
         print(f".chalice/config.json: {setting}")
     for path in result.policy_files:
