@@ -17,7 +17,16 @@ from chalicelib.settings import Settings
 from chalicelib.signin.pattern import SIGNIN_EVENT_PATTERN
 from tests.conftest import EVENTS, load_event
 from tests.deploy.conftest import FakeAws, copy_project
-from tests.deploy.operator import SIGNING_SECRET, WEBHOOK, Run, run_manage
+from tests.deploy.operator import (
+    BOT_TOKEN,
+    SIGNING_SECRET,
+    TEAM_ID,
+    WEBHOOK,
+    Run,
+    add_trail,
+    edit_config,
+    run_manage,
+)
 from tools.forwarding import forward_role_name, forward_rule_name
 from tools.hardening import LAMBDA_MAX_RETRIES
 
@@ -315,24 +324,59 @@ def test_missing_secrets_stop_the_deploy_before_anything_is_built(
     assert created_for(fake_aws, "dev") == []
 
 
-def test_each_refusal_of_check_creates_nothing(fake_aws: FakeAws, tmp_path: Path) -> None:
-    """Valid secrets and a trail, but no SLACK_TEAM_ID (a secret written by hand, as
-    before `manage.py secrets`): refused, and no role or function is made."""
+REFUSALS = {
+    # case: (what is wrong, as settings and SSM values; words of the refusal)
+    "no team id": ({}, WEBHOOK, "no SLACK_TEAM_ID"),
+    "webhook without https": (
+        {"SLACK_TEAM_ID": TEAM_ID},
+        WEBHOOK.removeprefix("https://"),
+        "(webhook url) is not an https URL",
+    ),
+    "bot token without channel": (
+        {"SLACK_TEAM_ID": TEAM_ID, "SLACK_BOT_TOKEN": BOT_TOKEN},
+        WEBHOOK,
+        "without SLACK_CHANNEL",
+    ),
+    "stale policy file": (
+        {"SLACK_TEAM_ID": TEAM_ID, "LEDGER_TABLE": "another-ledger"},
+        WEBHOOK,
+        "policy-dev-us-east-1.json is out of date",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(REFUSALS))
+def test_each_refusal_of_check_creates_nothing(
+    fake_aws: FakeAws, tmp_path: Path, case: str
+) -> None:
+    """Secrets written by hand (as before `manage.py secrets`), under names of this
+    case's own, and a trail: each refusal stops the deploy before any role or function."""
+    settings, webhook, words = REFUSALS[case]
     project = copy_project(tmp_path)
+    prefix = f"/signin-alerts/refusal-{case.replace(' ', '-')}"
+
+    def edit(config: dict[str, Any]) -> None:
+        for region in REGIONS:
+            config["stages"][f"dev-{region}"]["environment_variables"].update(
+                SLACK_WEBHOOK_URL_PARAM=f"{prefix}/webhook",
+                SLACK_SIGNING_SECRET_PARAM=f"{prefix}/signing",
+            )
+        config["environment_variables"].update(settings)
+
+    edit_config(project, edit)
+    if "policy" not in case:
+        assert run_manage("policies", "--project-dir", str(project)).exit_code == 0
     for region in REGIONS:
         ssm = fake_aws.client("ssm", region)
-        for name, value in (
-            ("slack-webhook-url", WEBHOOK),
-            ("slack-signing-secret", SIGNING_SECRET),
-        ):
-            ssm.put_parameter(
-                Name=f"/signin-alerts/dev/{name}", Value=value, Type="SecureString", Overwrite=True
-            )
+        for name, value in (("webhook", webhook), ("signing", SIGNING_SECRET)):
+            ssm.put_parameter(Name=f"{prefix}/{name}", Value=value, Type="SecureString")
+    add_trail(fake_aws.client)
 
     run = run_manage("deploy", "--env", "dev", "--project-dir", str(project))
 
     assert run.exit_code == 2, run.output
-    assert "no SLACK_TEAM_ID" in run.err
+    assert words in run.err
+    assert "refused before creating anything" in run.err
     assert created_for(fake_aws, "dev") == []
 
 
