@@ -1,14 +1,14 @@
-"""`manage.py backfill`: import past console sign-ins from CloudTrail into the ledger.
+"""`manage.py backfill --env ENV`: import past sign-ins from CloudTrail into the ledger.
 
 CloudTrail's LookupEvents keeps 90 days of management events per region and allows two
-calls per second per account and region. Each region is paged newest first at that
-rate, throttling is waited out with backoff, and every record goes through the same
-parser and `Ledger.record` (recorded and counted, not alerted) as a live event: nothing is posted to
-Slack, and a sign-in already in the ledger (live or from an earlier backfill) is left
-as it is, so running it twice changes nothing. First it brings sign-ins recorded by
-older versions up to the current schema (`manage.py reindex`), so that those are
-listed too.
-"""
+calls per second per account and region. Each region (the env's stage regions by
+default) is paged newest first at that rate, throttling is waited out with backoff, and
+every sign-in event (the live rule's: event source signin.amazonaws.com) goes through
+the same parser and `Ledger.record` (recorded and counted, not alerted), with the
+stage's settings, into the stage's ledger: nothing is posted to Slack, and a sign-in
+already in the ledger (live or from an earlier backfill) is left as it is, so running
+it twice changes nothing. First it brings sign-ins recorded by older versions up to the
+current schema (`manage.py reindex`), so that those are listed too."""
 
 from __future__ import annotations
 
@@ -32,6 +32,9 @@ from tools.stages import env_stages, ledger_of
 LOOKUP_CALLS_PER_SECOND = 2.0  # CloudTrail's quota for LookupEvents
 MAX_LOOKUP_DAYS = 90  # how far back LookupEvents can see
 PAGE_SIZE = 50  # the API's maximum
+# Every event the live rule (`source: aws.signin`) delivers, not only ConsoleLogin:
+# CheckMfa, SwitchRole, the Identity Center sign-in events, ...
+SIGNIN_SOURCE = "signin.amazonaws.com"
 THROTTLE_ERRORS = frozenset({"ThrottlingException", "TooManyRequestsException", "Throttling"})
 
 
@@ -187,7 +190,7 @@ class Backfill:
         end: datetime,
     ) -> Iterator[dict[str, Any]]:
         arguments: dict[str, Any] = {
-            "LookupAttributes": [{"AttributeKey": "EventName", "AttributeValue": "ConsoleLogin"}],
+            "LookupAttributes": [{"AttributeKey": "EventSource", "AttributeValue": SIGNIN_SOURCE}],
             "StartTime": start,
             "EndTime": end,
             "MaxResults": PAGE_SIZE,

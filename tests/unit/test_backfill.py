@@ -96,7 +96,9 @@ def backfill(dynamodb: Any, regions: Regions, clock: FakeTime, **kwargs: Any) ->
 
 def expected(token: str | None = None) -> dict[str, Any]:
     params: dict[str, Any] = {
-        "LookupAttributes": [{"AttributeKey": "EventName", "AttributeValue": "ConsoleLogin"}],
+        "LookupAttributes": [
+            {"AttributeKey": "EventSource", "AttributeValue": "signin.amazonaws.com"}
+        ],
         "StartTime": NOW - timedelta(days=7),
         "EndTime": NOW,
         "MaxResults": 50,
