@@ -36,6 +36,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         code: int = args.run(args)
+    except KeyboardInterrupt:  # Ctrl-C, e.g. at a `secrets` prompt
+        print(f"manage.py {args.command}: interrupted", file=sys.stderr)
+        return 130
     except Exception as error:
         mistake = from_exception(error)
         if mistake is None:

@@ -233,3 +233,17 @@ def test_reindex_reads_the_stages_ledger_whatever_the_shells_region(
     assert run.exit_code == 0, run.output
     assert "ledger table signin-alerts-ledger in us-east-1" in run.out
     assert "0 sign-ins older than schema" in run.out
+
+
+def test_provision_without_an_env_makes_the_configs_ledger_not_the_shells(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-west-2")
+    monkeypatch.delenv("LEDGER_TABLE", raising=False)
+    monkeypatch.delenv("LEDGER_REGION", raising=False)
+
+    run = run_manage("provision", "--project-dir", str(project))
+
+    assert run.exit_code == 0, run.output
+    assert "ledger table signin-alerts-ledger in us-east-1: created" in run.out
+    assert clients("dynamodb", "us-west-2").list_tables()["TableNames"] == []
