@@ -108,7 +108,8 @@ def record_settings(
             for named_stage, name in parameter_names([stage], secret)
             if not named_stage.environment.get(secret.param_setting)
         }
-        if team_id and stage.environment.get("SLACK_TEAM_ID") != team_id:
+        known = stage.environment.get("SLACK_TEAM_ID", "").replace(" ", "").split(",")
+        if team_id and team_id not in known:
             wanted_settings["SLACK_TEAM_ID"] = team_id
         for setting, value in wanted_settings.items():
             environment[setting] = value

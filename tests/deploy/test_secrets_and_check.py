@@ -24,6 +24,9 @@ from tests.deploy.operator import (
     stage_config_copy,
 )
 from tools.check import Level, Topic, check
+from tools.mistakes import Mistake, OperatorError
+from tools.secret_kinds import Secret
+from tools.slack_secrets import store_secrets
 from tools.stages import env_stages
 
 REGIONS = ("us-east-1", "us-west-2")
@@ -247,3 +250,37 @@ def test_provision_without_an_env_makes_the_configs_ledger_not_the_shells(
     assert run.exit_code == 0, run.output
     assert "ledger table signin-alerts-ledger in us-east-1: created" in run.out
     assert clients("dynamodb", "us-west-2").list_tables()["TableNames"] == []
+
+
+def test_a_value_left_out_is_asked_for_in_a_terminal(project: Path) -> None:
+    asked: list[str] = []
+
+    def ask(prompt: str) -> str:
+        asked.append(prompt)
+        return SIGNING_SECRET
+
+    written = store_secrets(
+        lambda region: clients("ssm", region),
+        "dev",
+        {Secret.WEBHOOK_URL: WEBHOOK},
+        project_dir=project,
+        ask=ask,
+    )
+
+    assert asked == ["Slack signing secret (not shown): "]
+    assert (REGIONS[1], SIGNING_PARAM) in written.parameters
+    assert parameters("us-west-2")[SIGNING_PARAM] == ("SecureString", SIGNING_SECRET)
+
+
+def test_a_bad_answer_to_the_prompt_writes_nothing(project: Path) -> None:
+    with pytest.raises(OperatorError) as refused:
+        store_secrets(
+            lambda region: clients("ssm", region),
+            "dev",
+            {Secret.WEBHOOK_URL: WEBHOOK},
+            project_dir=project,
+            ask=lambda prompt: BOT_TOKEN,
+        )
+
+    assert refused.value.mistake is Mistake.BAD_VALUE
+    assert [parameters(region) for region in REGIONS] == [{}, {}]
