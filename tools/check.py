@@ -1,12 +1,11 @@
 """`manage.py check --env ENV`: will the env's stages work once deployed?
 
 Before anything is created (`deploy` runs it first): each stage's Slack secrets exist
-in its region and have their shapes; its policy file is what its settings say; a bot
-token has its channel; `SLACK_TEAM_ID` is set (else `/recent-logins` answers nobody);
-a trail logs sign-ins in each region (else EventBridge gets none). An alarm topic that
-tells nobody is a warning. Every problem is a value (`Problem`, with its `Topic`)
-that names its fix; any problem refuses, exit 2.
-"""
+in its region and have their shapes; it posts somewhere (a webhook or a bot token); its
+policy file is what its settings say; a bot token has its channel; `SLACK_TEAM_ID` is
+set (else `/recent-logins` answers nobody); a trail logs sign-ins in each region (else
+EventBridge gets none). An alarm topic that tells nobody is a warning. Every problem is
+a value (`Problem`, with its `Topic`) that names its fix; any problem refuses, exit 2."""
 
 from __future__ import annotations
 
@@ -40,6 +39,7 @@ class Topic(Enum):
     SECRET_MISSING = "secret missing"
     SECRET_SHAPE = "secret shape"
     POLICY_FILE = "policy file"
+    DESTINATION = "slack destination"
     CHANNEL = "bot token channel"
     TEAM_ID = "team id"
     TRAIL = "trail"
@@ -88,6 +88,16 @@ def settings_problems(stage: Stage, settings: Settings, project_dir: Path) -> li
             )
         )
     uses_bot = bool(settings.slack_bot_token or settings.slack_bot_token_param)
+    if not uses_bot and not (settings.slack_webhook_url or settings.slack_webhook_url_param):
+        problems.append(
+            Problem(
+                Topic.DESTINATION,
+                Level.PROBLEM,
+                stage.name,
+                "neither a webhook nor a bot token: alerts would go nowhere",
+                f"python manage.py secrets --env {stage.env} --webhook-url ...",
+            )
+        )
     if uses_bot and not (settings.slack_channel or settings.slack_channel_by_severity):
         problems.append(
             Problem(

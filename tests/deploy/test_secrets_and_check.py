@@ -284,3 +284,21 @@ def test_a_bad_answer_to_the_prompt_writes_nothing(project: Path) -> None:
 
     assert refused.value.mistake is Mistake.BAD_VALUE
     assert [parameters(region) for region in REGIONS] == [{}, {}]
+
+
+def test_check_refuses_a_stage_with_no_slack_destination(project: Path) -> None:
+    def no_webhook(config: dict[str, Any]) -> None:
+        for stage in ("dev-us-east-1", "dev-us-west-2"):
+            del config["stages"][stage]["environment_variables"]["SLACK_WEBHOOK_URL_PARAM"]
+
+    edit_config(project, no_webhook)
+
+    run = check_run(project)
+
+    assert run.exit_code == 2
+    assert "dev-us-east-1: neither a webhook nor a bot token" in run.err
+
+    again = good(project)
+    assert again.exit_code == 0, again.output
+    assert stage_env(project, "dev-us-east-1")["SLACK_WEBHOOK_URL_PARAM"] == WEBHOOK_PARAM
+    assert "neither a webhook" not in check_run(project).output
