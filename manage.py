@@ -1,8 +1,9 @@
 """Operator commands: `python manage.py COMMAND --help`.
 
 Each command lives in its own module under tools/ and registers itself here. AWS
-clients come from the default boto3 session, so AWS_PROFILE, AWS_DEFAULT_REGION and
-AWS_ENDPOINT_URL (a local emulator) apply as usual.
+clients come from the default boto3 session, so AWS_PROFILE and AWS_ENDPOINT_URL (a
+local emulator) apply as usual; a command with `--env` works in its stages' regions.
+An operator's mistake (tools/mistakes.py) ends in one line naming the fix, exit 2.
 """
 
 from __future__ import annotations
@@ -10,6 +11,8 @@ from __future__ import annotations
 import argparse
 import importlib
 import sys
+
+from tools.mistakes import EXIT_MISTAKE, from_exception
 
 COMMAND_MODULES = (
     "tools.provision",
@@ -20,6 +23,8 @@ COMMAND_MODULES = (
     "tools.audit_regions",
     "tools.backfill",
     "tools.reindex",
+    "tools.slack_secrets",
+    "tools.check",
 )
 
 
@@ -29,7 +34,17 @@ def main(argv: list[str] | None = None) -> int:
     for name in COMMAND_MODULES:
         importlib.import_module(name).register(commands)
     args = parser.parse_args(argv)
-    code: int = args.run(args)
+    try:
+        code: int = args.run(args)
+    except KeyboardInterrupt:  # Ctrl-C, e.g. at a `secrets` prompt
+        print(f"manage.py {args.command}: interrupted", file=sys.stderr)
+        return 130
+    except Exception as error:
+        mistake = from_exception(error)
+        if mistake is None:
+            raise
+        print(f"manage.py {args.command}: {mistake.line()}", file=sys.stderr)
+        return EXIT_MISTAKE
     return code
 
 

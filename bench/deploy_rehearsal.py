@@ -28,7 +28,7 @@ def main() -> None:
         wheelhouse = build_wheelhouse(PROJECT_DIR / "requirements.txt", root / "wheels")
         project = copy_project(root / "project")
         with rehearsal_aws(wheelhouse, patch) as fake:
-            fake.put_secrets("prod", ["us-east-1", "us-west-2"])
+            fake.ready_for_deploy("prod", project)
             argv = ["deploy", "--env", "prod", "--project-dir", str(project)]
             for run in ("first", "second"):
                 started = time.perf_counter()

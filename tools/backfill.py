@@ -1,20 +1,19 @@
-"""`manage.py backfill`: import past console sign-ins from CloudTrail into the ledger.
+"""`manage.py backfill --env ENV`: import past sign-ins from CloudTrail into the ledger.
 
 CloudTrail's LookupEvents keeps 90 days of management events per region and allows two
-calls per second per account and region. Each region is paged newest first at that
-rate, throttling is waited out with backoff, and every record goes through the same
-parser and `Ledger.record` (recorded and counted, not alerted) as a live event: nothing is posted to
-Slack, and a sign-in already in the ledger (live or from an earlier backfill) is left
-as it is, so running it twice changes nothing. First it brings sign-ins recorded by
-older versions up to the current schema (`manage.py reindex`), so that those are
-listed too.
-"""
+calls per second per account and region. Each region (the env's stage regions by
+default) is paged newest first at that rate, throttling is waited out with backoff, and
+every sign-in event (the live rule's: event source signin.amazonaws.com) goes through
+the same parser and `Ledger.record` (recorded and counted, not alerted), with the
+stage's settings, into the stage's ledger: nothing is posted to Slack, and a sign-in
+already in the ledger (live or from an earlier backfill) is left as it is, so running
+it twice changes nothing. First it brings sign-ins recorded by older versions up to the
+current schema (`manage.py reindex`), so that those are listed too."""
 
 from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 import time
 from collections.abc import Callable, Iterator
@@ -26,14 +25,16 @@ from chalicelib.judge.rules import evaluate
 from chalicelib.settings import Settings
 from chalicelib.signin.parse import parse_signin
 from chalicelib.store.ledger import Ledger
-from tools.cli import add_ledger_options
+from tools.cli import add_env_options, region_list, session
 from tools.reindex import Reindex
+from tools.stages import env_stages, ledger_of
 
-# The regions the stages in .chalice/config.json run in.
-DEFAULT_REGIONS = ("us-east-1", "us-west-2")
 LOOKUP_CALLS_PER_SECOND = 2.0  # CloudTrail's quota for LookupEvents
 MAX_LOOKUP_DAYS = 90  # how far back LookupEvents can see
 PAGE_SIZE = 50  # the API's maximum
+# Every event the live rule (`source: aws.signin`) delivers, not only ConsoleLogin:
+# CheckMfa, SwitchRole, the Identity Center sign-in events, ...
+SIGNIN_SOURCE = "signin.amazonaws.com"
 THROTTLE_ERRORS = frozenset({"ThrottlingException", "TooManyRequestsException", "Throttling"})
 
 
@@ -189,7 +190,7 @@ class Backfill:
         end: datetime,
     ) -> Iterator[dict[str, Any]]:
         arguments: dict[str, Any] = {
-            "LookupAttributes": [{"AttributeKey": "EventName", "AttributeValue": "ConsoleLogin"}],
+            "LookupAttributes": [{"AttributeKey": "EventSource", "AttributeValue": SIGNIN_SOURCE}],
             "StartTime": start,
             "EndTime": end,
             "MaxResults": PAGE_SIZE,
@@ -252,40 +253,40 @@ def register(commands: Any) -> None:
         default=MAX_LOOKUP_DAYS,
         help=f"how many days back, 1 to {MAX_LOOKUP_DAYS} (default {MAX_LOOKUP_DAYS})",
     )
+    add_env_options(parser, regions=False)
     parser.add_argument(
         "--regions",
-        nargs="+",
-        default=list(DEFAULT_REGIONS),
-        metavar="REGION",
-        help="CloudTrail regions to read (default: " + " ".join(DEFAULT_REGIONS) + ")",
+        type=region_list,
+        help="comma-separated CloudTrail regions to read (default: the env's stage regions; "
+        "add the regions that forward to them)",
     )
-    add_ledger_options(parser, region_flag="--ledger-region")
     parser.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    import boto3
-
     if not 1 <= args.days <= MAX_LOOKUP_DAYS:
         print(f"--days must be 1 to {MAX_LOOKUP_DAYS}", file=sys.stderr)
         return 2
-    session = boto3.session.Session()
-    settings = Settings.from_env(os.environ)
-    dynamodb = session.client("dynamodb", region_name=args.ledger_region)
+    stages = env_stages(args.env, project_dir=args.project_dir)
+    table, region = ledger_of(stages)
+    settings = Settings.from_env(stages[0].environment)
+    aws = session()
+    dynamodb = aws.client("dynamodb", region_name=region)
     ledger = Ledger(
         dynamodb,
-        args.table,
+        table,
         clock=lambda: datetime.now(UTC),
         retention_days=settings.ledger_retention_days,
     )
     backfill = Backfill(
         ledger,
         settings,
-        lambda region: session.client("cloudtrail", region_name=region),
+        lambda region: aws.client("cloudtrail", region_name=region),
         clock=lambda: datetime.now(UTC),
         progress=Progress(),
     )
+    print(f"ledger table {table} in {region}")
     print(Reindex(dynamodb, ledger).run().line())
-    summary = backfill.run(args.days, args.regions)
+    summary = backfill.run(args.days, args.regions or [stage.region for stage in stages])
     print("\n".join(summary.lines()))
     return 0

@@ -1,6 +1,7 @@
 """`manage.py deploy --env prod`: every region's stage, hardened, in one command.
 
-Per region: check the stage's SSM parameters exist there, `chalice deploy --stage
+First `manage.py check` (tools/check.py): any problem refuses before anything is
+created. Per region: `chalice deploy --stage
 <env>-<region>` with that region set, then what Chalice cannot configure (async
 retries and an on-failure queue for the sign-in function, a retry policy and a
 dead-letter queue on its rule's target, the alarm topic and alarms, API stage
@@ -24,10 +25,14 @@ from chalicelib.settings import Settings
 from chalicelib.store.provision import create_ledger_table
 from chalicelib.watchdog.forwarded import read_forwarding, record_forwarding
 from tools.alarms import ensure_alarms, ensure_topic
+from tools.check import Problem, check, clients_of, refuses
+from tools.check import report as check_report
+from tools.cli import add_env_options, region_list
 from tools.forwarding import ensure_forward_role, ensure_forward_rule, remove_forward_rule
 from tools.hardening import ensure_failure_queue, ensure_invoke_config, ensure_target_hardened
+from tools.mistakes import EXIT_MISTAKE
 from tools.regions import enabled_regions, nearest
-from tools.stages import PROJECT_DIR, Stage, StageError, regions_of, stage_for
+from tools.stages import PROJECT_DIR, Stage, env_stages, regions_of
 from tools.throttling import ensure_stage_throttling
 
 SIGNIN_FUNCTION = "console_signin"
@@ -37,6 +42,15 @@ INTERACTIONS_PATH = "slack/interactions"
 
 class DeployError(RuntimeError):
     """Deploying cannot go on; the message says what to do."""
+
+
+class CheckRefused(Exception):
+    """`check` found problems: nothing was created."""
+
+    def __init__(self, env: str, problems: list[Problem]) -> None:
+        super().__init__(f"check --env {env} refused")
+        self.env = env
+        self.problems = problems
 
 
 @dataclass
@@ -71,24 +85,6 @@ def _session() -> Any:
     import boto3
 
     return boto3.session.Session()
-
-
-def missing_parameters(session: Any, stage: Stage) -> list[str]:
-    ssm = session.client("ssm", region_name=stage.region)
-    missing = []
-    for name in stage.secret_parameters.values():
-        try:
-            ssm.get_parameter(Name=name, WithDecryption=False)
-        except ssm.exceptions.ParameterNotFound:
-            missing.append(name)
-    return missing
-
-
-def put_parameter_hint(stage: Stage, name: str) -> str:
-    return (
-        f"aws ssm put-parameter --region {stage.region} --type SecureString "
-        f"--name {name} --value '...'"
-    )
 
 
 def chalice_deploy(project_dir: Path, stage: Stage) -> None:
@@ -197,16 +193,12 @@ def deploy(
     session: Any = None,
 ) -> DeployReport:
     session = session or _session()
-    stages = [stage_for(env, region, project_dir) for region in regions]
-    missing = {stage.name: missing_parameters(session, stage) for stage in stages}
-    if any(missing.values()):
-        hints = [
-            put_parameter_hint(stage, name) for stage in stages for name in missing[stage.name]
-        ]
-        raise DeployError(
-            "missing SSM parameters (secrets are read from SSM in each stage's region):\n  "
-            + "\n  ".join(hints)
-        )
+    stages = env_stages(env, regions, project_dir)
+    problems = check(clients_of(session), stages, project_dir)
+    if refuses(problems):
+        raise CheckRefused(env, problems)
+    for line in check_report(env, problems):
+        print(line)
     report = DeployReport()
     for table, home in sorted({(stage.ledger_table, stage.ledger_region) for stage in stages}):
         if create_ledger_table(session.client("dynamodb", region_name=home), table):
@@ -266,37 +258,29 @@ def print_report(report: DeployReport) -> None:
         print(f"and into its Interactivity request URL (Was this you?): {interactions}")
 
 
-def _regions(raw: str) -> list[str]:
-    return [region.strip() for region in raw.split(",") if region.strip()]
-
-
 def register(commands: Any) -> None:
     parser = commands.add_parser("deploy", help="deploy and harden every region's stage")
-    parser.add_argument("--env", required=True, help="stage prefix: prod, dev, ...")
-    parser.add_argument(
-        "--regions",
-        type=_regions,
-        help="comma-separated (default: every region with an <env>-<region> stage)",
-    )
+    add_env_options(parser)
     parser.add_argument(
         "--forward-from",
-        type=_regions,
+        type=region_list,
         metavar="all|REGIONS",
         help="forward sign-ins from these regions (all: every enabled one) to the nearest stage",
     )
-    parser.add_argument("--project-dir", type=Path, default=PROJECT_DIR, help=argparse.SUPPRESS)
     parser.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
+    regions = [s.region for s in env_stages(args.env, args.regions, args.project_dir)]
     try:
-        regions = args.regions or regions_of(args.env, args.project_dir)
-        if not regions:
-            raise StageError(f"no {args.env}-<region> stage in .chalice/config.json")
         report = deploy(
             args.env, regions, forward_from=args.forward_from, project_dir=args.project_dir
         )
-    except (DeployError, StageError) as error:
+    except CheckRefused as refused:
+        print("\n".join(check_report(refused.env, refused.problems)), file=sys.stderr)
+        print("deploy: refused before creating anything", file=sys.stderr)
+        return EXIT_MISTAKE
+    except DeployError as error:
         print(f"deploy: {error}", file=sys.stderr)
         return 1
     print_report(report)

@@ -130,13 +130,24 @@ def render(stage: Stage) -> str:
 def register(commands: Any) -> None:
     parser = commands.add_parser("policies", help="write each stage's IAM policy file")
     parser.add_argument("--check", action="store_true", help="fail if a file is out of date")
+    parser.add_argument("--project-dir", type=Path, default=PROJECT_DIR, help=argparse.SUPPRESS)
     parser.set_defaults(run=run)
+
+
+def policy_problem(stage: Stage, project_dir: Path = PROJECT_DIR) -> str | None:
+    """None when the stage's policy file is what its settings say, else what is wrong."""
+    path = policy_path(stage, project_dir)
+    if not path.is_file():
+        return f"{path.name} is missing"
+    if path.read_text() != render(stage):
+        return f"{path.name} is out of date with the stage's settings"
+    return None
 
 
 def run(args: argparse.Namespace) -> int:
     stale = []
-    for stage in load_stages().values():
-        path = policy_path(stage)
+    for stage in load_stages(args.project_dir).values():
+        path = policy_path(stage, args.project_dir)
         current = path.read_text() if path.exists() else ""
         if current == render(stage):
             continue
@@ -144,7 +155,7 @@ def run(args: argparse.Namespace) -> int:
             stale.append(path.name)
         else:
             path.write_text(render(stage))
-            print(f"wrote {path.relative_to(PROJECT_DIR)}")
+            print(f"wrote .chalice/{path.name}")
     if stale:
         print(f"out of date: {', '.join(stale)}; run `python manage.py policies`")
         return 1

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -22,7 +21,8 @@ from typing import Any
 from chalicelib.alerting.values import ClaimHeld, CommitContended, Disposition
 from chalicelib.container import Container
 from chalicelib.slack.delivery import DeliveryFailed
-from tools.stages import Stage, StageError, regions_of, stage_for
+from tools.cli import add_env_options, session
+from tools.stages import Stage, env_stages
 
 # Time a redriven alert may spend on Slack retries, as a Lambda invocation would have.
 DEADLINE_SECONDS = 60
@@ -113,27 +113,15 @@ def _stop(sqs: Any, url: str, unhandled: list[dict[str, Any]], result: Redriven)
 
 def register(commands: Any) -> None:
     parser = commands.add_parser("redrive", help="deliver alerts parked in the undelivered queues")
-    parser.add_argument("--env", required=True, help="stage prefix: prod, dev, ...")
-    parser.add_argument(
-        "--regions",
-        type=lambda raw: [r.strip() for r in raw.split(",") if r.strip()],
-        help="comma-separated (default: every region with an <env>-<region> stage)",
-    )
+    add_env_options(parser)
     parser.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    import boto3
-
-    session = boto3.session.Session()
-    try:
-        stages = [stage_for(args.env, region) for region in args.regions or regions_of(args.env)]
-    except StageError as error:
-        print(f"redrive: {error}", file=sys.stderr)
-        return 1
+    aws = session()
     failed = False
-    for stage in stages:
-        result = redrive_stage(session, stage)
+    for stage in env_stages(args.env, args.regions, args.project_dir):
+        result = redrive_stage(aws, stage)
         counts = ", ".join(f"{n} {o}" for o, n in sorted(result.outcomes.items())) or "nothing"
         print(f"{stage.name}: {counts}; {result.left} left in the queue")
         for problem in result.problems:

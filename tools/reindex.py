@@ -26,7 +26,8 @@ from chalicelib.store.indexes import RETIRED_ATTRIBUTES
 from chalicelib.store.ledger import Ledger
 from chalicelib.store.listing import listing_attributes, signin_from_item
 from chalicelib.store.schema import DIRECTORY_SCHEMA, SCHEMA_ATTRIBUTE, SCHEMA_VERSION, read_int
-from tools.cli import add_ledger_options
+from tools.cli import add_env_options, session
+from tools.stages import env_stages, ledger_of
 
 
 @dataclass
@@ -175,24 +176,22 @@ def register(commands: Any) -> None:
         help="bring sign-ins recorded by older versions up to the current schema",
         description=__doc__.splitlines()[0] if __doc__ else None,
     )
-    add_ledger_options(parser, region_flag="--ledger-region")
+    add_env_options(parser)
     parser.set_defaults(run=run)
 
 
-def reindex(table: str, region: str | None, retention_days: int) -> ReindexSummary:
-    import boto3
-
-    dynamodb = boto3.session.Session().client("dynamodb", region_name=region)
+def reindex(dynamodb: Any, table: str, retention_days: int) -> ReindexSummary:
     ledger = Ledger(dynamodb, table, clock=lambda: datetime.now(UTC), retention_days=retention_days)
     return Reindex(dynamodb, ledger).run()
 
 
 def run(args: argparse.Namespace) -> int:
-    import os
-
     from chalicelib.settings import Settings
 
-    settings = Settings.from_env(os.environ)
-    summary = reindex(args.table, args.ledger_region, settings.ledger_retention_days)
-    print(summary.line())
+    stages = env_stages(args.env, args.regions, args.project_dir)
+    table, region = ledger_of(stages)
+    settings = Settings.from_env(stages[0].environment)
+    dynamodb = session().client("dynamodb", region_name=region)
+    print(f"ledger table {table} in {region}")
+    print(reindex(dynamodb, table, settings.ledger_retention_days).line())
     return 0

@@ -14,6 +14,7 @@ import pytest
 from moto.apigateway.models import APIGatewayBackend, RestAPI
 
 from localdev.aws import LocalAws
+from tests.deploy.operator import SIGNING_SECRET, WEBHOOK, add_trail, run_manage
 from tests.deploy.wheelhouse import build_wheelhouse
 from tools.stages import PROJECT_DIR
 
@@ -70,16 +71,22 @@ class FakeAws:
             service, region_name=region, endpoint_url=self.endpoint
         )
 
-    def put_secrets(self, env: str, regions: list[str]) -> None:
-        for region in regions:
-            ssm = self.client("ssm", region)
-            for name in ("slack-webhook-url", "slack-signing-secret"):
-                ssm.put_parameter(
-                    Name=f"/signin-alerts/{env}/{name}",
-                    Value="https://hooks.example.invalid/placeholder",
-                    Type="SecureString",
-                    Overwrite=True,
-                )
+    def ready_for_deploy(self, env: str, project: Path) -> None:
+        """What docs/deploy.md has a user do before deploying: `manage.py secrets` (SSM
+        parameters, SLACK_TEAM_ID) and a multi-region trail that is logging."""
+        run = run_manage(
+            "secrets",
+            "--env",
+            env,
+            "--webhook-url",
+            WEBHOOK,
+            "--signing-secret",
+            SIGNING_SECRET,
+            "--project-dir",
+            str(project),
+        )
+        assert run.exit_code == 0, run.output
+        add_trail(self.client)
 
 
 @pytest.fixture(scope="session")

@@ -4,8 +4,6 @@ nothing."""
 
 from __future__ import annotations
 
-import contextlib
-import io
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,30 +13,26 @@ import pytest
 from moto.events.models import EventPattern
 
 import app as app_module
-import manage
 from chalicelib.settings import Settings
 from chalicelib.signin.pattern import SIGNIN_EVENT_PATTERN
 from tests.conftest import EVENTS, load_event
 from tests.deploy.conftest import FakeAws, copy_project
+from tests.deploy.operator import (
+    BOT_TOKEN,
+    SIGNING_SECRET,
+    TEAM_ID,
+    WEBHOOK,
+    Run,
+    add_trail,
+    edit_config,
+    run_manage,
+)
 from tools.forwarding import forward_role_name, forward_rule_name
 from tools.hardening import LAMBDA_MAX_RETRIES
 
 REGIONS = ["us-east-1", "us-west-2"]
 FORWARD_FROM = ["us-east-2", "eu-north-1", "us-west-1"]
 ALARM_EMAIL = "oncall@example.com"
-
-
-@dataclass
-class Run:
-    exit_code: int
-    output: str
-
-
-def run_manage(*argv: str) -> Run:
-    output = io.StringIO()
-    with contextlib.redirect_stdout(output), contextlib.redirect_stderr(output):
-        code = manage.main(list(argv))
-    return Run(code, output.getvalue())
 
 
 def _without(mapping: dict[str, Any], *volatile: str) -> dict[str, Any]:
@@ -157,7 +151,7 @@ def rehearsal(fake_aws: FakeAws, tmp_path_factory: pytest.TempPathFactory) -> Re
     config = json.loads(config_path.read_text())
     config["environment_variables"]["ALARM_EMAIL"] = ALARM_EMAIL
     config_path.write_text(json.dumps(config))
-    fake_aws.put_secrets("prod", REGIONS)
+    fake_aws.ready_for_deploy("prod", project)
     argv = [
         "deploy",
         "--env",
@@ -301,6 +295,18 @@ def test_deploy_state_stays_in_the_copy_not_the_repository(rehearsal: Rehearsal)
     assert (rehearsal.project / ".chalice" / "deployed" / "prod-us-west-2.json").exists()
 
 
+def created_for(aws: FakeAws, env: str) -> list[str]:
+    """The IAM roles and Lambda functions of an env's stages, in both regions."""
+    prefix = f"signin-alerts-{env}-"
+    roles = [r["RoleName"] for r in aws.client("iam").list_roles()["Roles"]]
+    functions = [
+        f["FunctionName"]
+        for region in REGIONS
+        for f in aws.client("lambda", region).list_functions()["Functions"]
+    ]
+    return [name for name in roles + functions if name.startswith(prefix)]
+
+
 def test_missing_secrets_stop_the_deploy_before_anything_is_built(
     fake_aws: FakeAws, tmp_path: Path
 ) -> None:
@@ -308,13 +314,70 @@ def test_missing_secrets_stop_the_deploy_before_anything_is_built(
 
     run = run_manage("deploy", "--env", "dev", "--project-dir", str(project))
 
-    assert run.exit_code == 1
+    assert run.exit_code == 2
     assert (
-        "aws ssm put-parameter --region us-west-2 --type SecureString "
-        "--name /signin-alerts/dev/slack-webhook-url" in run.output
+        "dev-us-west-2: SSM parameter /signin-alerts/dev/slack-webhook-url (webhook url) is "
+        "missing in us-west-2; fix: python manage.py secrets --env dev" in run.err
     )
-    names = [f["FunctionName"] for f in fake_aws.client("lambda").list_functions()["Functions"]]
-    assert not any(name.startswith("signin-alerts-dev-") for name in names)
+    assert "refused before creating anything" in run.err
+    assert "Traceback" not in run.output
+    assert created_for(fake_aws, "dev") == []
+
+
+REFUSALS = {
+    # case: (what is wrong, as settings and SSM values; words of the refusal)
+    "no team id": ({}, WEBHOOK, "no SLACK_TEAM_ID"),
+    "webhook without https": (
+        {"SLACK_TEAM_ID": TEAM_ID},
+        WEBHOOK.removeprefix("https://"),
+        "(webhook url) is not an https URL",
+    ),
+    "bot token without channel": (
+        {"SLACK_TEAM_ID": TEAM_ID, "SLACK_BOT_TOKEN": BOT_TOKEN},
+        WEBHOOK,
+        "without SLACK_CHANNEL",
+    ),
+    "stale policy file": (
+        {"SLACK_TEAM_ID": TEAM_ID, "LEDGER_TABLE": "another-ledger"},
+        WEBHOOK,
+        "policy-dev-us-east-1.json is out of date",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(REFUSALS))
+def test_each_refusal_of_check_creates_nothing(
+    fake_aws: FakeAws, tmp_path: Path, case: str
+) -> None:
+    """Secrets written by hand (as before `manage.py secrets`), under names of this
+    case's own, and a trail: each refusal stops the deploy before any role or function."""
+    settings, webhook, words = REFUSALS[case]
+    project = copy_project(tmp_path)
+    prefix = f"/signin-alerts/refusal-{case.replace(' ', '-')}"
+
+    def edit(config: dict[str, Any]) -> None:
+        for region in REGIONS:
+            config["stages"][f"dev-{region}"]["environment_variables"].update(
+                SLACK_WEBHOOK_URL_PARAM=f"{prefix}/webhook",
+                SLACK_SIGNING_SECRET_PARAM=f"{prefix}/signing",
+            )
+        config["environment_variables"].update(settings)
+
+    edit_config(project, edit)
+    if "policy" not in case:
+        assert run_manage("policies", "--project-dir", str(project)).exit_code == 0
+    for region in REGIONS:
+        ssm = fake_aws.client("ssm", region)
+        for name, value in (("webhook", webhook), ("signing", SIGNING_SECRET)):
+            ssm.put_parameter(Name=f"{prefix}/{name}", Value=value, Type="SecureString")
+    add_trail(fake_aws.client)
+
+    run = run_manage("deploy", "--env", "dev", "--project-dir", str(project))
+
+    assert run.exit_code == 2, run.output
+    assert words in run.err
+    assert "refused before creating anything" in run.err
+    assert created_for(fake_aws, "dev") == []
 
 
 def test_a_region_without_a_stage_is_refused_by_name(fake_aws: FakeAws, tmp_path: Path) -> None:
@@ -324,8 +387,9 @@ def test_a_region_without_a_stage_is_refused_by_name(fake_aws: FakeAws, tmp_path
         "deploy", "--env", "prod", "--regions", "eu-west-1", "--project-dir", str(project)
     )
 
-    assert run.exit_code == 1
-    assert "no stage prod-eu-west-1" in run.output
+    assert run.exit_code == 2
+    assert run.err.count("\n") == 1
+    assert "no stage prod-eu-west-1" in run.err
 
 
 def test_a_partial_deploy_never_forwards_from_a_region_with_its_own_stage(

@@ -96,7 +96,9 @@ def backfill(dynamodb: Any, regions: Regions, clock: FakeTime, **kwargs: Any) ->
 
 def expected(token: str | None = None) -> dict[str, Any]:
     params: dict[str, Any] = {
-        "LookupAttributes": [{"AttributeKey": "EventName", "AttributeValue": "ConsoleLogin"}],
+        "LookupAttributes": [
+            {"AttributeKey": "EventSource", "AttributeValue": "signin.amazonaws.com"}
+        ],
         "StartTime": NOW - timedelta(days=7),
         "EndTime": NOW,
         "MaxResults": 50,
@@ -265,5 +267,5 @@ def test_the_rate_limiter_spaces_calls_evenly() -> None:
 
 @pytest.mark.parametrize("days", ["0", "91"])
 def test_days_outside_what_cloudtrail_keeps_are_refused(days: str, capsys: Any) -> None:
-    assert manage.main(["backfill", "--days", days, "--regions", "us-east-1"]) == 2
+    assert manage.main(["backfill", "--env", "prod", "--days", days, "--regions", "us-east-1"]) == 2
     assert "--days must be 1 to 90" in capsys.readouterr().err
