@@ -223,8 +223,8 @@ class Decider:
         )
         burst_line = None
         if storm.opened is not None and storm.decision.count is not None:
-            burst_id = f"{storm.opened.subject.id}#{epoch_of(signin.event_time)}"
-            burst_line = (burst_id, burst_title(storm.decision.count, failures=storm.failures))
+            title = burst_title(storm.decision.count, failures=storm.failures)
+            burst_line = (storm.opened.subject.id, title)
         writes = [
             first_put(self._table, item),
             *day_writes(

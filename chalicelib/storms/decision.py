@@ -133,6 +133,8 @@ class Burst:
     message_ts: str = ""
     message_channel: str = ""
     opener: Opener = Opener("", "unknown", "")
+    last_arrival: float = 0.0  # wall clock when its last failure reached the handler
+    opened_epoch: int = 0  # its opener's event time (0: opened before it was kept)
 
     def covers(self, epoch: int) -> bool:
         return epoch < self.until_epoch

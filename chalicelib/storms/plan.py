@@ -13,7 +13,13 @@ from chalicelib.settings import Settings
 from chalicelib.severity import Severity
 from chalicelib.signin.parse import SignIn
 from chalicelib.store.schema import Write, burst_key, epoch_of
-from chalicelib.storms.bursts import add_to_burst, burst_of, open_writes, subject_of
+from chalicelib.storms.bursts import (
+    add_to_burst,
+    burst_of,
+    open_writes,
+    running_count,
+    subject_of,
+)
 from chalicelib.storms.decision import (
     Burst,
     Decision,
@@ -29,7 +35,6 @@ from chalicelib.storms.decision import (
 from chalicelib.storms.windows import (
     Lookup,
     Windows,
-    count_of,
     mark_name,
     name_is_new,
     spray_marker,
@@ -165,6 +170,7 @@ def plan_storm(
                     epoch=epoch,
                     ip=ip,
                     counts=adds,
+                    arrived_at=wall_now,
                     claim_summary_at=wall_now if due else None,
                 )
             )
@@ -196,7 +202,9 @@ def _summary_due(
     told, and its interval passed. Burst alerts are HIGH: none below that minimum."""
     if settings.alert_min_severity > Severity.HIGH:
         return None
-    count = _plus_one(count_of(burst.subject, [item], epoch), epoch, ip, adds)
+    told = running_count(burst.subject, item, epoch)
+    # "First" stays what the burst alert said: a late record does not move it.
+    count = replace(_plus_one(told, epoch, ip, adds), first_epoch=told.first_epoch)
     failures = None
     if burst.subject.dimension is Dimension.SPRAY:
         failures = int(item.get("failures", {}).get("N", "0")) + 1

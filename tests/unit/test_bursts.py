@@ -11,6 +11,7 @@ import pytest
 from chalicelib.settings import Settings
 from chalicelib.signin.parse import parse_signin
 from chalicelib.slack.blocks import MAX_HEADER_TEXT
+from chalicelib.storms.bursts import running_count
 from chalicelib.storms.decision import (
     Burst,
     Dimension,
@@ -151,3 +152,17 @@ def test_a_hostile_user_name_in_a_burst_message_pings_nobody() -> None:
     assert "<!channel>" not in raw and "&lt;!channel&gt;" in raw
     assert len(message["blocks"][0]["text"]["text"]) <= MAX_HEADER_TEXT
     assert message["text"].startswith("HIGH: possible brute force on &lt;!channel&gt;")
+
+
+def test_a_late_record_never_moves_a_bursts_last_back() -> None:
+    # The last message showed NOW; a record delivered late wrote an earlier last_epoch.
+    item = {
+        "n": {"N": "9"},
+        "first_epoch": {"N": str(NOW - 400)},
+        "last_epoch": {"N": str(NOW - 30)},
+        "told_last_epoch": {"N": str(NOW)},
+    }
+    running = running_count(ROOT, item, NOW + 900)
+    assert (running.count, running.first_epoch, running.last_epoch) == (9, NOW - 400, NOW)
+    later = running_count(ROOT, {**item, "last_epoch": {"N": str(NOW + 5)}}, NOW + 900)
+    assert later.last_epoch == NOW + 5
