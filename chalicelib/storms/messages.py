@@ -14,7 +14,7 @@ from chalicelib.judge.geo import country_of
 from chalicelib.settings import Settings
 from chalicelib.severity import Severity
 from chalicelib.signin.parse import Mfa
-from chalicelib.signin.words import mfa_words
+from chalicelib.signin.words import mfa_text_words
 from chalicelib.slack.blocks import (
     MAX_FIELD_TEXT,
     MAX_NOTIFICATION_TEXT,
@@ -50,7 +50,7 @@ def burst_notification(count: WindowCount, opener: Opener, account_id: str, titl
     if subject.dimension in (Dimension.SPRAY, Dimension.IP):
         principal = f"{principal} and others"
     ip = count.ips[0][0] if count.ips else opener.source_ip
-    mfa = mfa_words(Mfa.of_ledger(opener.mfa, ""))
+    mfa = mfa_text_words(Mfa.of_ledger(opener.mfa, ""))
     text = (
         f"{Severity.HIGH.name}: {title}: {principal}, "
         f"result failure, MFA {mfa}, IP {ip}, account {account_id}"

@@ -113,8 +113,11 @@ def is_alerting_event(signin: SignIn) -> bool:
 
 
 def matches_any(signin: SignIn, patterns: Iterable[str]) -> str:
-    """The first glob pattern matching the principal's ARN or display name, or ''."""
-    candidates = [value for value in (signin.arn, signin.display_name) if value]
+    """The first glob pattern matching the principal's ARN or display name, or ''. A
+    failed IAM sign-in's record has no ARN: its principal's (`principal_key`) is tried."""
+    candidates = [
+        value for value in (signin.arn, signin.principal_key, signin.display_name) if value
+    ]
     for pattern in patterns:
         if any(fnmatch.fnmatchcase(value, pattern) for value in candidates):
             return pattern
