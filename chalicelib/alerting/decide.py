@@ -50,6 +50,7 @@ from chalicelib.storms.bursts import burst_of, subject_of
 from chalicelib.storms.decision import (
     Burst,
     Decision,
+    Dimension,
     Opener,
     StormAction,
     is_counted_failure,
@@ -257,6 +258,15 @@ class Decider:
 
     def _storm_verdict(self, verdict: Verdict, storm: StormPlan) -> Verdict:
         decision = storm.decision
+        told_by = decision.burst.subject if decision.burst else None
+        told_by = told_by or (decision.count.subject if decision.count else None)
+        if (
+            decision.action in HELD
+            and verdict.severity is Severity.CRITICAL
+            and told_by is not None
+            and told_by.dimension in (Dimension.SPRAY, Dimension.IP)
+        ):  # a critical principal tried in a spray from one IP: its own alert, at once
+            return replace(verdict, reasons=(*verdict.reasons, decision.reason))
         if decision.action in HELD:
             return replace(
                 verdict, alert=False, skip=HELD[decision.action], skip_reason=decision.reason

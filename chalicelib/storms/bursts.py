@@ -40,7 +40,16 @@ from chalicelib.storms.decision import (
     Subject,
     WindowCount,
 )
-from chalicelib.storms.windows import MAX_TRACKED_IPS, add_expression, count_of, tracks_ip
+from chalicelib.storms.windows import (
+    MAX_NAME,
+    MAX_TRACKED_IPS,
+    MAX_TRACKED_NAMES,
+    Tried,
+    add_expression,
+    count_of,
+    tracks_ip,
+    tracks_name,
+)
 
 # The digest's line outlives the burst's day by this much when a summary must write it
 # anew (its day's items already gone); it is written with its day's TTL when it opens.
@@ -78,6 +87,9 @@ def open_writes(
     }
     for ip, n in count.ips[:MAX_TRACKED_IPS]:
         item[IP_ATTRIBUTE_PREFIX + ip] = number(n)
+    for attribute, names in (("names", count.names), ("watched", count.watched)):
+        if names:  # a string set cannot be empty
+            item[attribute] = {"SS": [name[:MAX_NAME] for name in names[:MAX_TRACKED_NAMES]]}
     return [
         {
             "Put": {
@@ -110,6 +122,7 @@ def add_to_burst(
     counts: bool,
     arrived_at: float,
     claim_summary_at: float | None = None,
+    tried: Tried | None = None,
 ) -> Write:
     """Add a failure that arrived at `arrived_at` (wall clock) to an open burst's
     running count (`counts`: False for a spraying burst's repeated user name, which adds
@@ -117,7 +130,11 @@ def add_to_burst(
     next summary (only if nobody took it since the read)."""
     per_ip = burst.subject.dimension in (Dimension.ROOT, Dimension.PRINCIPAL)
     update = add_expression(
-        ip if per_ip and tracks_ip(item, ip) else None, epoch, failures=True, n=int(counts)
+        ip if per_ip and tracks_ip(item, ip) else None,
+        epoch,
+        failures=True,
+        n=int(counts),
+        tried=tried if counts and tracks_name(item, tried) else None,
     )
     values = update["ExpressionAttributeValues"]
     values[":opener"] = {"S": burst.opener_event_id}

@@ -16,7 +16,7 @@ from enum import StrEnum
 
 from chalicelib.judge.rules import is_alerting_event
 from chalicelib.settings import Settings
-from chalicelib.signin.parse import Result, SignIn
+from chalicelib.signin.parse import NameStatus, Result, SignIn
 from chalicelib.signin.words import signin_principal
 
 SLICES = 15  # a window is read as this many slices: "N in W" to within W/15
@@ -95,6 +95,14 @@ def subjects_of(signin: SignIn) -> list[Subject]:
     return subjects
 
 
+def spray_name(signin: SignIn) -> str | None:
+    """The user name a failure adds to its IP's distinct names; None for a name AWS hid:
+    each is a name that is not a user of the account, a distinct guess of its own."""
+    if signin.name_status is NameStatus.HIDDEN:
+        return None
+    return signin.display_name
+
+
 @dataclass(frozen=True)
 class WindowCount:
     subject: Subject
@@ -102,6 +110,10 @@ class WindowCount:
     first_epoch: int
     last_epoch: int
     ips: tuple[tuple[str, int], ...] = ()  # per source IP, most first (ROOT/PRINCIPAL)
+    # SPRAY: the real users tried (names the records gave), and those of them that are
+    # watched or critical principals.
+    names: tuple[str, ...] = ()
+    watched: tuple[str, ...] = ()
 
     @property
     def distinct_ips(self) -> int:

@@ -31,6 +31,7 @@ from chalicelib.storms.decision import Burst, Dimension, Opener, WindowCount
 from chalicelib.storms.titles import burst_title, duration_words
 
 TOP_IPS = 5
+TOP_NAMES = 10
 
 
 def top_ips_text(count: WindowCount) -> str:
@@ -41,6 +42,17 @@ def top_ips_text(count: WindowCount) -> str:
     if len(count.ips) > TOP_IPS:
         lines.append(f"… {len(count.ips) - TOP_IPS} more")
     return "\n".join(lines)
+
+
+def tried_text(count: WindowCount) -> str:
+    """The real users a spray tried, as code spans (names come from the records); the
+    hidden names are guesses that are no user of the account."""
+    if not count.names:
+        return "none: every name tried is not a user of this account"
+    shown = [code(name, 100) for name in count.names[:TOP_NAMES]]
+    if len(count.names) > TOP_NAMES:
+        shown.append(f"… {len(count.names) - TOP_NAMES} more")
+    return ", ".join(shown)
 
 
 def burst_notification(count: WindowCount, opener: Opener, account_id: str, title: str) -> str:
@@ -87,6 +99,8 @@ def burst_message(
     ]
     if failures is not None:
         fields.append(("Failed sign-ins", str(failures)))
+    if subject.dimension is Dimension.SPRAY:
+        fields.append(("Real users tried", tried_text(count)))
     if count.ips:
         fields.append(("Top IPs", inert(top_ips_text(count), MAX_FIELD_TEXT - 20)))
     blocks: list[dict[str, Any]] = [
