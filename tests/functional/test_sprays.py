@@ -69,3 +69,23 @@ def test_hidden_names_alone_are_distinct_guesses(
     spray = slack_sink.messages[-1]
     assert spray["text"].startswith(f"HIGH: possible password spraying from {IP}: 10 user names")
     assert "none: every name tried is not a user of this account" in json.dumps(spray)
+
+
+def test_every_signin_of_a_critical_principal_is_critical_even_ignored(
+    invoke: Invoker, configure: Callable[..., Container], slack_sink: SlackSink
+) -> None:
+    configure(
+        CRITICAL_PRINCIPALS="arn:aws:iam::*:user/breakglass*",
+        IGNORE_PRINCIPALS="arn:aws:iam::*:user/*",
+        ALERT_MIN_SEVERITY="HIGH",
+    )
+    when = NOW - timedelta(minutes=5)
+    ok = console_login("c-1", when, user="breakglass", success=True, mfa=True)
+    other = console_login("c-2", when, user="alice", success=True, mfa=True)
+
+    assert invoke(ok)["outcome"] == "posted"
+    assert invoke(other)["outcome"] == "not_alerted"
+
+    [alert] = slack_sink.messages
+    assert alert["text"].startswith("CRITICAL: Console sign-in succeeded: IAM user breakglass")
+    assert "critical principal (arn:aws:iam::*:user/breakglass*)" in json.dumps(alert)
