@@ -72,6 +72,7 @@ def open_writes(
         "n": number(count.count),
         "failures": number(failures),
         "summarised_count": number(burst.summarised_count),
+        "summarised_failures": number(failures),
         "last_summary_at": number(round(burst.last_summary_at, 3)),
         "last_arrival": number(round(burst.last_summary_at, 3)),
         "told_last_epoch": number(count.last_epoch),
@@ -202,6 +203,7 @@ def burst_of(subject: Subject, item: Mapping[str, Any]) -> Burst:
         # A burst opened before `last_arrival` existed: its last failure's event time.
         last_arrival=read_number(item, "last_arrival", read_int(item, "last_epoch")),
         opened_epoch=read_int(item, "opened_epoch"),
+        summarised_failures=read_int(item, "summarised_failures"),
     )
 
 
@@ -268,19 +270,23 @@ class BurstSweep:
             return False
         return True
 
-    def summarised(self, burst: Burst, count: WindowCount, *, line: str) -> None:
-        """What the latest message told (its count and "last"), and the digest's line
-        for the burst rewritten with it: one call."""
+    def summarised(
+        self, burst: Burst, count: WindowCount, *, line: str, failures: int | None = None
+    ) -> None:
+        """What the latest message told (its count, "last" and a spray's failures), and
+        the digest's line for the burst rewritten with it: one call."""
         told: Write = {
             "Update": {
                 "TableName": self._table,
                 "Key": burst_key(burst.subject.id),
-                "UpdateExpression": "SET summarised_count = :count, told_last_epoch = :last",
+                "UpdateExpression": "SET summarised_count = :count, told_last_epoch = :last"
+                + (", summarised_failures = :failures" if failures is not None else ""),
                 "ConditionExpression": "opener_event_id = :opener",
                 "ExpressionAttributeValues": {
                     ":count": number(count.count),
                     ":last": number(count.last_epoch),
                     ":opener": {"S": burst.opener_event_id},
+                    **({":failures": number(failures)} if failures is not None else {}),
                 },
             }
         }

@@ -146,6 +146,7 @@ class Burst:
     message_channel: str = ""
     opener: Opener = Opener("", "unknown", "")
     last_arrival: float = 0.0  # wall clock when its last failure reached the handler
+    summarised_failures: int = 0  # SPRAY: the IP's failures the last message told
     opened_epoch: int = 0  # its opener's event time (0: opened before it was kept)
 
     def covers(self, epoch: int) -> bool:

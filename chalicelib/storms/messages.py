@@ -78,13 +78,17 @@ def burst_message(
     failures: int | None = None,
     summary_every: str = "",
     continues_since: int | None = None,
+    failures_since: int | None = None,
 ) -> dict[str, Any]:
     """The burst alert. `failures` is the source IP's total for a spraying burst;
     `continues_since` makes it the webhook's rolling summary (new since that count)."""
     subject = count.subject
     title = burst_title(count, failures=failures)
     if continues_since is not None:
-        title = f"{title} (+{count.count - continues_since} since the last message)"
+        new = f"+{count.count - continues_since}"
+        if failures is not None and failures_since is not None:  # a spray: names, failures
+            new += f" user names, +{failures - failures_since} failed sign-ins"
+        title = f"{title} ({new} since the last message)"
     zone = settings.display_timezone
     what = "User names" if subject.dimension is Dimension.SPRAY else "Failed sign-ins"
     fields = [
@@ -138,10 +142,14 @@ def burst_message(
     }
 
 
-def thread_reply(count: WindowCount, burst: Burst, settings: Settings) -> dict[str, Any]:
+def thread_reply(
+    count: WindowCount, burst: Burst, settings: Settings, failures: int | None = None
+) -> dict[str, Any]:
     """What happened since the last reply, in one short message in the alert's thread."""
     new = count.count - burst.summarised_count
     unit = "user names" if count.subject.dimension is Dimension.SPRAY else "failed sign-ins"
+    if failures is not None:  # a spray: its failed sign-ins too
+        unit += f", +{failures - burst.summarised_failures} failed sign-ins"
     text = (
         f"+{new} {unit} (total {count.count} in "
         f"{duration_words(count.last_epoch - count.first_epoch)}), last at "

@@ -254,7 +254,11 @@ def _summary_due(
         failures = int(item.get("failures", {}).get("N", "0")) + 1
     threaded = bool(burst.message_ts) and can_update
     interval = settings.burst_thread_seconds if threaded else settings.burst_summary_seconds
-    if count.count <= burst.summarised_count or wall_now - burst.last_summary_at < interval:
+    # News: more failures than the last message told (a spray: names, or failures).
+    news = count.count > burst.summarised_count or (
+        failures is not None and failures > burst.summarised_failures
+    )
+    if not news or wall_now - burst.last_summary_at < interval:
         return None
     return SummaryDue(burst, count, failures, threaded)
 

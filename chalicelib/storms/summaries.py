@@ -66,14 +66,14 @@ class BurstSummaries:
 
     def _told(self, due: SummaryDue) -> None:
         line = burst_title(due.count, failures=due.failures)
-        self._store.summarised(due.burst, due.count, line=line)
+        self._store.summarised(due.burst, due.count, line=line, failures=due.failures)
 
     def _post(self, due: SummaryDue, notifier: SlackNotifier, deadline: float) -> None:
         burst, count, settings = due.burst, due.count, self._settings
         channel = settings.slack_channel_by_severity.get(Severity.HIGH)
         if due.threaded:
             notifier.post(
-                thread_reply(count, burst, settings),
+                thread_reply(count, burst, settings, due.failures),
                 deadline=deadline,
                 channel=burst.message_channel or channel,
                 thread_ts=burst.message_ts,
@@ -103,6 +103,7 @@ class BurstSummaries:
                 failures=due.failures,
                 summary_every=summary_every(settings, False),
                 continues_since=burst.summarised_count,
+                failures_since=burst.summarised_failures if due.failures is not None else None,
             ),
             deadline=deadline,
             channel=channel,
@@ -123,10 +124,12 @@ class BurstSummaries:
                 continue
             done["open"] += 1
             burst, count, failures = found
-            untold = count.count > burst.summarised_count
-            quiet_for = now - burst.last_arrival
             # Only a spraying burst's message gives its IP's failures.
             spray = burst.subject.dimension is Dimension.SPRAY
+            untold = count.count > burst.summarised_count or (
+                spray and failures > burst.summarised_failures
+            )
+            quiet_for = now - burst.last_arrival
             due = SummaryDue(burst, count, failures if spray else None, False)
             if untold and quiet_for >= SWEEP_QUIET_SECONDS:
                 if settings.alert_min_severity > Severity.HIGH:  # no burst messages:

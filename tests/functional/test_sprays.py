@@ -13,9 +13,12 @@ from datetime import timedelta
 from typing import Any
 
 from chalicelib.container import Container
+from chalicelib.settings import Settings
+from chalicelib.store.day_tally import DayTally
 from localdev.events import console_login
+from localdev.fast_forward import FastForward
 from localdev.slack_sink import SlackSink
-from tests.conftest import NOW
+from tests.conftest import NOW, TABLE
 from tests.functional.conftest import Invoker
 
 IP = "198.51.100.9"
@@ -89,3 +92,28 @@ def test_every_signin_of_a_critical_principal_is_critical_even_ignored(
     [alert] = slack_sink.messages
     assert alert["text"].startswith("CRITICAL: Console sign-in succeeded: IAM user breakglass")
     assert "critical principal (arn:aws:iam::*:user/breakglass*)" in json.dumps(alert)
+
+
+def test_a_spray_that_goes_on_with_the_same_names_tells_its_final_failures(
+    invoke: Invoker,
+    configure: Callable[..., Container],
+    slack_sink: SlackSink,
+    fast_forward: FastForward,
+    dynamodb: Any,
+) -> None:
+    container = configure()
+    start = NOW - timedelta(minutes=20)
+    names = [f"user{n}" for n in range(10)] + [f"user{n}" for n in range(5)]
+    for n, user in enumerate(names):
+        invoke(console_login(f"n-{n}", start + timedelta(seconds=20 * n), user=user, ip=IP))
+    before = len(slack_sink.messages)
+
+    fast_forward.advance(Settings.burst_summary_seconds)  # quiet, and the interval passed
+    container.burst_summaries(deadline=container.deadline.start_within(60))
+
+    [closing] = [message["text"] for message in slack_sink.messages[before:]]
+    told = f"possible password spraying from {IP}: 10 user names, 15 failed sign-ins"
+    assert closing.startswith(f"HIGH: {told}")
+    assert "(+0 user names, +5 failed sign-ins since the last message)" in closing
+    [line] = DayTally(dynamodb, TABLE).read(start.date()).bursts
+    assert line.startswith(told)
