@@ -191,6 +191,7 @@ class Decider:
                 table=self._table,
                 wall_now=now,
                 can_update=can_update,
+                severity=verdict.severity,
             )
             verdict = self._storm_verdict(verdict, storm)
         elif is_alerting_event(signin) and signin.outcome is Result.SUCCESS:
@@ -273,7 +274,8 @@ class Decider:
             )
         if decision.action is StormAction.OPEN_BURST:
             assert decision.count is not None
-            severity = Severity.HIGH
+            # HIGH; CRITICAL when the failure that opens it is a critical principal's.
+            severity = storm.opened.severity if storm.opened else Severity.HIGH
             return escalate(
                 Verdict(severity, "", (), alert=True),
                 severity,
@@ -318,6 +320,7 @@ class Decider:
                 settings,
                 failures=storm.failures,
                 summary_every=summary_every(settings, can_update),
+                severity=verdict.severity,
             )
         return self._plain_message(signin, verdict, note)
 

@@ -18,6 +18,7 @@ from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
 
+from chalicelib.severity import Severity
 from chalicelib.store.schema import (
     DAY_SECONDS,
     OPEN_BURSTS,
@@ -73,6 +74,7 @@ def open_writes(
         "failures": number(failures),
         "summarised_count": number(burst.summarised_count),
         "summarised_failures": number(failures),
+        "severity": {"S": burst.severity.name},
         "last_summary_at": number(round(burst.last_summary_at, 3)),
         "last_arrival": number(round(burst.last_summary_at, 3)),
         "told_last_epoch": number(count.last_epoch),
@@ -204,6 +206,7 @@ def burst_of(subject: Subject, item: Mapping[str, Any]) -> Burst:
         last_arrival=read_number(item, "last_arrival", read_int(item, "last_epoch")),
         opened_epoch=read_int(item, "opened_epoch"),
         summarised_failures=read_int(item, "summarised_failures"),
+        severity=Severity.__members__.get(item.get("severity", {}).get("S", ""), Severity.HIGH),
     )
 
 

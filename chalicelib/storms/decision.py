@@ -16,6 +16,7 @@ from enum import StrEnum
 
 from chalicelib.judge.rules import is_alerting_event
 from chalicelib.settings import Settings
+from chalicelib.severity import Severity
 from chalicelib.signin.parse import NameStatus, Result, SignIn
 from chalicelib.signin.words import signin_principal
 
@@ -147,6 +148,8 @@ class Burst:
     opener: Opener = Opener("", "unknown", "")
     last_arrival: float = 0.0  # wall clock when its last failure reached the handler
     summarised_failures: int = 0  # SPRAY: the IP's failures the last message told
+    # HIGH; CRITICAL when a critical principal's failure opened it (its every message).
+    severity: Severity = Severity.HIGH
     opened_epoch: int = 0  # its opener's event time (0: opened before it was kept)
 
     def covers(self, epoch: int) -> bool:

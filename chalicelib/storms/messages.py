@@ -55,7 +55,13 @@ def tried_text(count: WindowCount) -> str:
     return ", ".join(shown)
 
 
-def burst_notification(count: WindowCount, opener: Opener, account_id: str, title: str) -> str:
+def burst_notification(
+    count: WindowCount,
+    opener: Opener,
+    account_id: str,
+    title: str,
+    severity: Severity = Severity.HIGH,
+) -> str:
     """The top-level text: severity, story, principal, result, MFA and source IP."""
     subject = count.subject
     principal = opener.principal
@@ -64,7 +70,7 @@ def burst_notification(count: WindowCount, opener: Opener, account_id: str, titl
     ip = count.ips[0][0] if count.ips else opener.source_ip
     mfa = mfa_text_words(Mfa.of_ledger(opener.mfa, ""))
     text = (
-        f"{Severity.HIGH.name}: {title}: {principal}, "
+        f"{severity.name}: {title}: {principal}, "
         f"result failure, MFA {mfa}, IP {ip}, account {account_id}"
     )
     return inert(text, MAX_NOTIFICATION_TEXT)
@@ -79,6 +85,7 @@ def burst_message(
     summary_every: str = "",
     continues_since: int | None = None,
     failures_since: int | None = None,
+    severity: Severity = Severity.HIGH,
 ) -> dict[str, Any]:
     """The burst alert. `failures` is the source IP's total for a spraying burst;
     `continues_since` makes it the webhook's rolling summary (new since that count)."""
@@ -127,9 +134,9 @@ def burst_message(
     blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": note + "."}]})
     # Plain text is not escaped by Slack's rules: keep hostile names out of the header.
     kind = "password spraying" if subject.dimension is Dimension.SPRAY else "brute force"
-    header = f"{SEVERITY_EMOJI[Severity.HIGH]} HIGH: possible {kind}"
+    header = f"{SEVERITY_EMOJI[severity]} {severity.name}: possible {kind}"
     return {
-        "text": burst_notification(count, opener, subject.account_id, title),
+        "text": burst_notification(count, opener, subject.account_id, title, severity),
         "blocks": [
             header_block(header),
             {
@@ -138,7 +145,7 @@ def burst_message(
                 "text": {"type": "mrkdwn", "text": inert(title, 2000), "verbatim": True},
             },
         ],
-        "attachments": [{"color": SEVERITY_COLOURS[Severity.HIGH], "blocks": blocks}],
+        "attachments": [{"color": SEVERITY_COLOURS[severity], "blocks": blocks}],
     }
 
 

@@ -116,7 +116,10 @@ def plan_storm(
     table: str,
     wall_now: float,
     can_update: bool,
+    severity: Severity = Severity.HIGH,
 ) -> StormPlan:
+    """`severity`: the failure's own verdict; a burst it opens is at least HIGH, and as
+    serious as a critical principal's failure."""
     epoch = epoch_of(signin.event_time)
     ip = valid_ip(signin.source_ip)
     subjects = subjects_of(signin)
@@ -180,6 +183,7 @@ def plan_storm(
             summarised_count=count.count,
             last_summary_at=wall_now,
             opener=Opener.of(signin),
+            severity=max(Severity.HIGH, severity),
         )
         writes += open_writes(table, burst, count, epoch=epoch, failures=failures or count.count)
         return StormPlan(replace(decision, burst=burst), tuple(writes), burst, failures)

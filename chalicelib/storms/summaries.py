@@ -70,7 +70,7 @@ class BurstSummaries:
 
     def _post(self, due: SummaryDue, notifier: SlackNotifier, deadline: float) -> None:
         burst, count, settings = due.burst, due.count, self._settings
-        channel = settings.slack_channel_by_severity.get(Severity.HIGH)
+        channel = settings.slack_channel_by_severity.get(burst.severity)
         if due.threaded:
             notifier.post(
                 thread_reply(count, burst, settings, due.failures),
@@ -87,6 +87,7 @@ class BurstSummaries:
                         settings,
                         failures=due.failures,
                         summary_every=summary_every(settings, True),
+                        severity=burst.severity,
                     ),
                     channel=burst.message_channel,
                     ts=burst.message_ts,
@@ -103,6 +104,7 @@ class BurstSummaries:
                 failures=due.failures,
                 summary_every=summary_every(settings, False),
                 continues_since=burst.summarised_count,
+                severity=burst.severity,
                 failures_since=burst.summarised_failures if due.failures is not None else None,
             ),
             deadline=deadline,

@@ -117,3 +117,22 @@ def test_a_spray_that_goes_on_with_the_same_names_tells_its_final_failures(
     assert "(+0 user names, +5 failed sign-ins since the last message)" in closing
     [line] = DayTally(dynamodb, TABLE).read(start.date()).bursts
     assert line.startswith(told)
+
+
+def test_a_spray_opened_by_a_critical_principals_failure_is_critical(
+    invoke: Invoker, configure: Callable[..., Container], slack_sink: SlackSink
+) -> None:
+    configure(CRITICAL_PRINCIPALS="breakglass")
+    start = NOW - timedelta(minutes=20)
+    for n in range(9):
+        invoke(hidden(f"g-{n}", start + timedelta(seconds=20 * n)))
+    last = console_login("g-9", start + timedelta(seconds=180), user="breakglass", ip=IP)
+
+    assert invoke(last)["outcome"] == "posted"
+
+    spray = slack_sink.messages[-1]
+    assert spray["text"].startswith(
+        f"CRITICAL: possible password spraying from {IP}: 10 user names, 10 failed sign-ins "
+        "in 3 minutes, tried watched principal breakglass"
+    )
+    assert spray["blocks"][0]["text"]["text"].endswith("CRITICAL: possible password spraying")
