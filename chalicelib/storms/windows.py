@@ -4,7 +4,9 @@ A window is `SLICES` slice items (`COUNT#<subject>`/`<index>`) read in the sign-
 one batch read; the commit `ADD`s the failure to its current slice. Before any burst is
 open the decision depends on the exact count, so that add is conditional on the count
 read (a concurrent failure cancels the commit and the pipeline gathers again); inside a
-burst it is not. Spraying counts distinct user names per IP with a marker per name.
+burst it is not. Spraying counts distinct user names per IP with a marker per name (a
+name AWS hid is a distinct guess each time, with no marker), and keeps the real names
+tried, and which of them are watched, as string sets on the slice.
 """
 
 from __future__ import annotations
