@@ -1,9 +1,8 @@
 """Stage settings, read once per container from the environment.
 
 Every knob an operator can turn lives here; `tools/setting_docs.py` describes each one
-for docs/configuration.md's generated table. Secrets are
-never stored in settings: only the SSM parameter names, resolved lazily by
-`SecretResolver`.
+for docs/configuration.md's generated table. Secrets are never stored in settings: only
+the SSM parameter names, resolved lazily by `SecretResolver`.
 """
 
 from __future__ import annotations
@@ -182,6 +181,7 @@ class Settings:
     ledger_retention_days: int = 90
     alert_min_severity: Severity = Severity.INFO
     watch_principals: tuple[str, ...] = ()
+    critical_principals: tuple[str, ...] = ()  # break-glass users: every sign-in CRITICAL
     ignore_principals: tuple[str, ...] = ()
     trusted_cidrs: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...] = ()
     account_names: dict[str, str] = field(default_factory=dict)
@@ -254,6 +254,7 @@ class Settings:
                 get("ALERT_MIN_SEVERITY") or "INFO", setting="ALERT_MIN_SEVERITY"
             ),
             watch_principals=_split(get("WATCH_PRINCIPALS")),
+            critical_principals=_split(get("CRITICAL_PRINCIPALS")),
             ignore_principals=_split(get("IGNORE_PRINCIPALS")),
             trusted_cidrs=_networks(get("TRUSTED_CIDRS")),
             account_names=_account_names(get("ACCOUNT_NAMES")),

@@ -202,6 +202,13 @@ SETTING_DOCS: tuple[Setting, ...] = (
         _JUDGE,
     ),
     Setting(
+        "CRITICAL_PRINCIPALS",
+        "critical_principals",
+        "arn:aws:iam::*:user/breakglass*",
+        "globs on ARN or name: every sign-in CRITICAL (break-glass users)",
+        _JUDGE,
+    ),
+    Setting(
         "IGNORE_PRINCIPALS",
         "ignore_principals",
         "arn:aws:sts::*:assumed-role/ReadOnly*/*",

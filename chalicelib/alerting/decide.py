@@ -50,6 +50,7 @@ from chalicelib.storms.bursts import burst_of, subject_of
 from chalicelib.storms.decision import (
     Burst,
     Decision,
+    Dimension,
     Opener,
     StormAction,
     is_counted_failure,
@@ -190,6 +191,7 @@ class Decider:
                 table=self._table,
                 wall_now=now,
                 can_update=can_update,
+                severity=verdict.severity,
             )
             verdict = self._storm_verdict(verdict, storm)
         elif is_alerting_event(signin) and signin.outcome is Result.SUCCESS:
@@ -223,8 +225,8 @@ class Decider:
         )
         burst_line = None
         if storm.opened is not None and storm.decision.count is not None:
-            burst_id = f"{storm.opened.subject.id}#{epoch_of(signin.event_time)}"
-            burst_line = (burst_id, burst_title(storm.decision.count, failures=storm.failures))
+            title = burst_title(storm.decision.count, failures=storm.failures)
+            burst_line = (storm.opened.subject.id, title)
         writes = [
             first_put(self._table, item),
             *day_writes(
@@ -257,13 +259,23 @@ class Decider:
 
     def _storm_verdict(self, verdict: Verdict, storm: StormPlan) -> Verdict:
         decision = storm.decision
+        told_by = decision.burst.subject if decision.burst else None
+        told_by = told_by or (decision.count.subject if decision.count else None)
+        if (
+            decision.action in HELD
+            and verdict.severity is Severity.CRITICAL
+            and told_by is not None
+            and told_by.dimension in (Dimension.SPRAY, Dimension.IP)
+        ):  # a critical principal tried in a spray from one IP: its own alert, at once
+            return replace(verdict, reasons=(*verdict.reasons, decision.reason))
         if decision.action in HELD:
             return replace(
                 verdict, alert=False, skip=HELD[decision.action], skip_reason=decision.reason
             )
         if decision.action is StormAction.OPEN_BURST:
             assert decision.count is not None
-            severity = Severity.HIGH
+            # HIGH; CRITICAL when the failure that opens it is a critical principal's.
+            severity = storm.opened.severity if storm.opened else Severity.HIGH
             return escalate(
                 Verdict(severity, "", (), alert=True),
                 severity,
@@ -308,6 +320,7 @@ class Decider:
                 settings,
                 failures=storm.failures,
                 summary_every=summary_every(settings, can_update),
+                severity=verdict.severity,
             )
         return self._plain_message(signin, verdict, note)
 

@@ -17,6 +17,9 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
+from chalicelib.signin.mfa import Federation as Federation
+from chalicelib.signin.mfa import Mfa as Mfa
+from chalicelib.signin.mfa import MfaFact
 from chalicelib.signin.text import clean_event
 from chalicelib.signin.times import parse_time
 
@@ -49,28 +52,6 @@ class Result(StrEnum):
     UNKNOWN = "unknown"
 
 
-class Mfa(StrEnum):
-    """What the record says about a second factor. Only `NO` means "without MFA"."""
-
-    YES = "yes"
-    NO = "no"  # the record says so: MFAUsed No, or a session not MFA-authenticated
-    IDENTITY_PROVIDER = "identity_provider"  # SAML / Identity Center: the IdP's MFA is unseen
-    NOT_RECORDED = "unknown"  # the record says nothing either way
-    UNKNOWN = "unknown"  # the former name of NOT_RECORDED (same value, an alias)
-
-    @classmethod
-    def of_ledger(cls, value: str, federation: str) -> Mfa:
-        """A ledger item's MFA, including items written before `IDENTITY_PROVIDER`
-        existed (federated sessions were stored as "no")."""
-        try:
-            mfa = cls(value)
-        except ValueError:
-            return cls.NOT_RECORDED
-        if federation in (Federation.SAML, Federation.IDENTITY_CENTER) and mfa is not cls.YES:
-            return cls.IDENTITY_PROVIDER
-        return mfa
-
-
 class NameStatus(StrEnum):
     """Whether the record names the principal. `HIDDEN`: AWS wrote
     `HIDDEN_DUE_TO_SECURITY_REASONS` because the name typed is not a user of that
@@ -80,12 +61,6 @@ class NameStatus(StrEnum):
     RECORDED = "recorded"
     NOT_RECORDED = "not_recorded"
     HIDDEN = "hidden"
-
-
-class Federation(StrEnum):
-    NONE = "none"
-    SAML = "saml"
-    IDENTITY_CENTER = "identity_center"
 
 
 _PRINCIPAL_TYPES = {
@@ -132,7 +107,15 @@ class SignIn:
 
     @property
     def principal_key(self) -> str:
-        """A stable name for the principal: its ARN, or account/name when there is none."""
+        """A stable name for the principal: its ARN, or account/name when there is none.
+        An IAM user's is built from account and name (names are unique in an account,
+        whatever the path): a failed sign-in's record has no ARN, and it is still the
+        same person as the success."""
+        if self.principal_type is PrincipalType.IAM_USER and (
+            self.name_status is NameStatus.RECORDED and self.account_id != "unknown"
+        ):
+            partition = self.arn.split(":")[1] if self.arn.startswith("arn:") else "aws"
+            return f"arn:{partition}:iam::{self.account_id}:user/{self.display_name}"
         return self.arn or f"{self.account_id}/{self.display_name}"
 
 
@@ -170,18 +153,12 @@ def _outcome(record: Mapping[str, Any], event_name: str) -> Result:
     return Result.UNKNOWN
 
 
-@dataclass(frozen=True)
-class MfaFact:
-    state: Mfa
-    detail: str = ""  # the type or device when the record names one: "TOTP", an MFA ARN
-    source: str = ""  # the field it was read from
-
-
 def _mfa(
     extra: Mapping[str, Any],
     details: Mapping[str, Any],
     identity: Mapping[str, Any],
     federation: Federation,
+    password_failed: bool,
 ) -> MfaFact:
     """MFA as the record states it, strongest evidence first. An explicit `MFAUsed`
     wins; a named MFA type or device says yes; a SAML or Identity Center session's
@@ -208,7 +185,7 @@ def _mfa(
     if federation is Federation.IDENTITY_CENTER:
         return MfaFact(Mfa.IDENTITY_PROVIDER, "", "Identity Center")
     if used in {"no", "false"}:
-        return MfaFact(Mfa.NO, "", "MFAUsed")
+        return MfaFact(Mfa.NOT_REACHED if password_failed else Mfa.NO, "", "MFAUsed")
     if authenticated == "false":
         return MfaFact(Mfa.NO, "", "mfaAuthenticated")
     return MfaFact(Mfa.NOT_RECORDED)
@@ -309,7 +286,15 @@ def parse_signin(event: Mapping[str, Any], *, received_at: datetime) -> SignIn:
         kind = PrincipalType.ROOT
     names = _names(kind, identity, extra, arn)
     federation = _federation(kind, event_name, extra, arn, names.role)
-    mfa = _mfa(extra, _mapping(record.get("serviceEventDetails")), identity, federation)
+    outcome = _outcome(record, event_name)
+    password_failed = (
+        outcome is Result.FAILURE
+        and event_name == "ConsoleLogin"
+        and kind is not PrincipalType.ROOT
+    )
+    mfa = _mfa(
+        extra, _mapping(record.get("serviceEventDetails")), identity, federation, password_failed
+    )
 
     return SignIn(
         event_id=event_id,
@@ -327,7 +312,7 @@ def parse_signin(event: Mapping[str, Any], *, received_at: datetime) -> SignIn:
         role_name=names.role,
         source_ip=_text(record.get("sourceIPAddress")) or "unknown",
         user_agent=_text(record.get("userAgent")),
-        outcome=_outcome(record, event_name),
+        outcome=outcome,
         failure_reason=_text(record.get("errorMessage")),
         mfa=mfa.state,
         mfa_type=mfa.detail,

@@ -22,6 +22,7 @@ from chalicelib.signin.parse import (
 
 AT_IDENTITY_PROVIDER = "at the identity provider"
 NOT_RECORDED = "not recorded"
+PASSWORD_FAILED = "the password failed"
 NAME_NOT_RECORDED = "(name not recorded)"
 # Why a hidden name reads "unknown user": the detail line of alerts and listings.
 _NAME_DETAIL = {NameStatus.HIDDEN: "name hidden by AWS: not a user of this account"}
@@ -31,6 +32,7 @@ _KEYWORD = {
     Mfa.NO: "no",
     Mfa.IDENTITY_PROVIDER: "unknown",
     Mfa.NOT_RECORDED: "unknown",
+    Mfa.NOT_REACHED: "unknown",
 }
 
 
@@ -40,7 +42,18 @@ def mfa_keyword(mfa: Mfa) -> str:
 
 
 def mfa_words(mfa: Mfa, detail: str = "") -> str:
-    """`yes (TOTP)`, `no`, `unknown (at the identity provider)`, `unknown (not recorded)`."""
+    """`yes (TOTP)`, `no`, `unknown (at the identity provider)`, `unknown (not recorded)`,
+    `not reached (the password failed)`: what a field or a listing line says."""
+    if mfa is Mfa.NOT_REACHED:
+        return f"not reached ({PASSWORD_FAILED})"
+    return mfa_text_words(mfa, detail)
+
+
+def mfa_text_words(mfa: Mfa, detail: str = "") -> str:
+    """The same, led by the keyword the alert text promises (`yes`, `no`, `unknown`):
+    `unknown (not reached: the password failed)`."""
+    if mfa is Mfa.NOT_REACHED:
+        return f"unknown (not reached: {PASSWORD_FAILED})"
     if mfa is Mfa.YES:
         return f"yes ({detail})" if detail else "yes"
     if mfa is Mfa.NO:

@@ -16,7 +16,7 @@ from urllib.parse import quote
 from chalicelib.judge.rules import Verdict
 from chalicelib.settings import Language, Settings
 from chalicelib.signin.parse import Mfa, Result, SignIn
-from chalicelib.signin.words import mfa_words, name_detail, signin_principal
+from chalicelib.signin.words import mfa_text_words, mfa_words, name_detail, signin_principal
 from chalicelib.slack.blocks import (
     MAX_FIELD_TEXT,
     MAX_FIELDS,
@@ -96,6 +96,7 @@ LABELS = {
             Mfa.NO: "아니요",
             Mfa.IDENTITY_PROVIDER: "알 수 없음 (ID 공급자에서 처리)",
             Mfa.NOT_RECORDED: "알 수 없음 (기록 없음)",
+            Mfa.NOT_REACHED: "확인 전 실패 (비밀번호 실패)",
         },
     ),
 }
@@ -135,9 +136,12 @@ def notification_text(signin: SignIn, verdict: Verdict) -> str:
     README's alert text promises: SEVERITY, principal, result, MFA, IP. Event text
     has its URLs broken (a notification is not mrkdwn, so no code span)."""
     english = LABELS[Language.EN]
+    mfa = mfa_text(signin, english)
+    if signin.mfa is Mfa.NOT_REACHED:  # the keyword first, as the text promises
+        mfa = mfa_text_words(signin.mfa)
     text = (
         f"{verdict.severity.name}: {verdict.title}: {principal_text(signin, show=defang)}, "
-        f"result {result_word(signin, english)}, MFA {mfa_text(signin, english)}, "
+        f"result {result_word(signin, english)}, MFA {mfa}, "
         f"IP {defang(signin.source_ip)}, account {signin.account_id}"
     )
     return safe(text, MAX_NOTIFICATION_TEXT)

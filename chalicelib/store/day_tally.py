@@ -21,12 +21,14 @@ from chalicelib.store.schema import (
     TTL_ATTRIBUTE,
     Write,
     bounded,
+    burst_line_key,
     day_counter_key,
     day_epoch,
     day_hours_key,
     day_item_key,
     day_of,
     day_partition,
+    epoch_of,
     expires_after,
     read_int,
 )
@@ -130,7 +132,8 @@ def day_writes(
     burst_line: tuple[str, str] | None = None,
 ) -> list[Write]:
     """The commit's writes to the sign-in's day: its counters, its principal's, and
-    the digest's lines. `burst_line` is (burst id, title) when it opens a burst."""
+    the digest's lines. `burst_line` is (subject id, title) when it opens a burst (its
+    summaries rewrite the line with the burst's count: storms/bursts.py)."""
     day = day_of(signin.event_time)
     ttl = _ttl(day, retention_days)
     counts = day_counts(signin, places, opens_burst=burst_line is not None)
@@ -163,8 +166,9 @@ def day_writes(
             )
         )
     if burst_line is not None:
-        burst_id, title = burst_line
-        writes.append(line_put(table, day, f"BURST#{burst_id}", title, retention_days))
+        subject_id, title = burst_line
+        line = burst_line_key(subject_id, epoch_of(signin.event_time))["sk"]["S"]
+        writes.append(line_put(table, day, line, title, retention_days))
     return writes
 
 

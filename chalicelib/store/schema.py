@@ -192,6 +192,13 @@ def burst_key(subject_id: str) -> dict[str, Any]:
     return {"pk": {"S": f"BURST#{bounded(subject_id)}"}, "sk": {"S": "BURST"}}
 
 
+def burst_line_key(subject_id: str, opened_epoch: int) -> dict[str, Any]:
+    """`DAY#<date>`/`BURST#<subject>#<epoch>`: the digest's line for the burst opened
+    at `opened_epoch` (its opener's event time), in that day's partition."""
+    day = datetime.fromtimestamp(opened_epoch, UTC).date()
+    return day_item_key(day, f"BURST#{subject_id}#{opened_epoch}")
+
+
 OPEN_BURSTS = "OPEN_BURSTS"
 
 

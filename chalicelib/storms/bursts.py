@@ -2,14 +2,23 @@
 none is open so that exactly one instance opens it, with the burst's running count
 (failures, per-IP counts, last failure) so that its summaries never read a window; its
 line in the sweep's list (`OPEN_BURSTS`); and the sweep's own reads and writes.
+
+Two clocks: `first_epoch`/`last_epoch` are event times (what messages show), and
+`last_arrival` is the wall clock when the last failure reached the handler (what the
+sweep judges a storm quiet by: CloudTrail delivers minutes late). `told_last_epoch` is
+the "last" the latest message showed, so that "Last" never goes backwards when records
+arrive out of order; `opened_epoch` finds the digest's line, rewritten with the count
+each summary tells.
 """
 
 from __future__ import annotations
 
 import contextlib
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 
+from chalicelib.severity import Severity
 from chalicelib.store.schema import (
     DAY_SECONDS,
     OPEN_BURSTS,
@@ -17,6 +26,7 @@ from chalicelib.store.schema import (
     Write,
     bounded,
     burst_key,
+    burst_line_key,
     expires_at,
     number,
     open_burst_key,
@@ -31,14 +41,27 @@ from chalicelib.storms.decision import (
     Subject,
     WindowCount,
 )
-from chalicelib.storms.windows import MAX_TRACKED_IPS, add_expression, count_of, tracks_ip
+from chalicelib.storms.windows import (
+    MAX_NAME,
+    MAX_TRACKED_IPS,
+    MAX_TRACKED_NAMES,
+    Tried,
+    add_expression,
+    count_of,
+    tracks_ip,
+    tracks_name,
+)
+
+# The digest's line outlives the burst's day by this much when a summary must write it
+# anew (its day's items already gone); it is written with its day's TTL when it opens.
+SUMMARY_LINE_DAYS = 3
 
 
 def open_writes(
     table: str, burst: Burst, count: WindowCount, *, epoch: int, failures: int
 ) -> list[Write]:
     """The burst item (only if no burst of this subject is open) and its line in the
-    sweep's list."""
+    sweep's list. `epoch`: the opener's event time; it arrived at `last_summary_at`."""
     subject = burst.subject
     ttl = expires_at(burst.until_epoch, DAY_SECONDS)
     item: dict[str, Any] = {
@@ -50,7 +73,12 @@ def open_writes(
         "n": number(count.count),
         "failures": number(failures),
         "summarised_count": number(burst.summarised_count),
+        "summarised_failures": number(failures),
+        "severity": {"S": burst.severity.name},
         "last_summary_at": number(round(burst.last_summary_at, 3)),
+        "last_arrival": number(round(burst.last_summary_at, 3)),
+        "told_last_epoch": number(count.last_epoch),
+        "opened_epoch": number(epoch),
         "dimension": {"S": subject.dimension.value},
         "account_id": {"S": subject.account_id},
         "subject_key": {"S": bounded(subject.key)},
@@ -62,6 +90,9 @@ def open_writes(
     }
     for ip, n in count.ips[:MAX_TRACKED_IPS]:
         item[IP_ATTRIBUTE_PREFIX + ip] = number(n)
+    for attribute, names in (("names", count.names), ("watched", count.watched)):
+        if names:  # a string set cannot be empty
+            item[attribute] = {"SS": [name[:MAX_NAME] for name in names[:MAX_TRACKED_NAMES]]}
     return [
         {
             "Put": {
@@ -92,18 +123,26 @@ def add_to_burst(
     epoch: int,
     ip: str | None,
     counts: bool,
+    arrived_at: float,
     claim_summary_at: float | None = None,
+    tried: Tried | None = None,
 ) -> Write:
-    """Add a failure to an open burst's running count (`counts`: False for a spraying
-    burst's repeated user name, which adds a failure but no name). With
-    `claim_summary_at`, also take the right to post its next summary (only if nobody
-    took it since the read)."""
+    """Add a failure that arrived at `arrived_at` (wall clock) to an open burst's
+    running count (`counts`: False for a spraying burst's repeated user name, which adds
+    a failure but no name). With `claim_summary_at`, also take the right to post its
+    next summary (only if nobody took it since the read)."""
     per_ip = burst.subject.dimension in (Dimension.ROOT, Dimension.PRINCIPAL)
     update = add_expression(
-        ip if per_ip and tracks_ip(item, ip) else None, epoch, failures=True, n=int(counts)
+        ip if per_ip and tracks_ip(item, ip) else None,
+        epoch,
+        failures=True,
+        n=int(counts),
+        tried=tried if counts and tracks_name(item, tried) else None,
     )
     values = update["ExpressionAttributeValues"]
     values[":opener"] = {"S": burst.opener_event_id}
+    update["UpdateExpression"] += ", last_arrival = :arrived"
+    values[":arrived"] = number(round(arrived_at, 3))
     condition = "opener_event_id = :opener"
     if claim_summary_at is not None:
         update["UpdateExpression"] += ", last_summary_at = :now"
@@ -163,7 +202,20 @@ def burst_of(subject: Subject, item: Mapping[str, Any]) -> Burst:
             item.get("opener_mfa", {}).get("S", "unknown"),
             item.get("opener_ip", {}).get("S", ""),
         ),
+        # A burst opened before `last_arrival` existed: its last failure's event time.
+        last_arrival=read_number(item, "last_arrival", read_int(item, "last_epoch")),
+        opened_epoch=read_int(item, "opened_epoch"),
+        summarised_failures=read_int(item, "summarised_failures"),
+        severity=Severity.__members__.get(item.get("severity", {}).get("S", ""), Severity.HIGH),
     )
+
+
+def running_count(subject: Subject, item: Mapping[str, Any], epoch: int) -> WindowCount:
+    """The burst's running count as its item holds it; "last" never earlier than the
+    last message showed (a record delivered late is an earlier failure, not news)."""
+    count = count_of(subject, [item], epoch)
+    told = read_int(item, "told_last_epoch")
+    return replace(count, last_epoch=max(count.last_epoch, told))
 
 
 class BurstSweep:
@@ -196,7 +248,8 @@ class BurstSweep:
         if not item or subject is None:
             return None
         burst = burst_of(subject, item)
-        return burst, count_of(subject, [item], burst.until_epoch), read_int(item, "failures")
+        count = running_count(subject, item, burst.until_epoch)
+        return burst, count, read_int(item, "failures")
 
     def forget(self, subject_id: str) -> None:
         self._db.delete_item(TableName=self._table, Key=open_burst_key(subject_id))
@@ -220,17 +273,42 @@ class BurstSweep:
             return False
         return True
 
-    def summarised(self, burst: Burst, *, count: int) -> None:
-        self._db.update_item(
-            TableName=self._table,
-            Key=burst_key(burst.subject.id),
-            UpdateExpression="SET summarised_count = :count",
-            ConditionExpression="opener_event_id = :opener",
-            ExpressionAttributeValues={
-                ":count": number(count),
-                ":opener": {"S": burst.opener_event_id},
-            },
-        )
+    def summarised(
+        self, burst: Burst, count: WindowCount, *, line: str, failures: int | None = None
+    ) -> None:
+        """What the latest message told (its count, "last" and a spray's failures), and
+        the digest's line for the burst rewritten with it: one call."""
+        told: Write = {
+            "Update": {
+                "TableName": self._table,
+                "Key": burst_key(burst.subject.id),
+                "UpdateExpression": "SET summarised_count = :count, told_last_epoch = :last"
+                + (", summarised_failures = :failures" if failures is not None else ""),
+                "ConditionExpression": "opener_event_id = :opener",
+                "ExpressionAttributeValues": {
+                    ":count": number(count.count),
+                    ":last": number(count.last_epoch),
+                    ":opener": {"S": burst.opener_event_id},
+                    **({":failures": number(failures)} if failures is not None else {}),
+                },
+            }
+        }
+        if not burst.opened_epoch:  # opened before its line could be found
+            self._db.update_item(**told["Update"])
+            return
+        digest_line: Write = {
+            "Update": {
+                "TableName": self._table,
+                "Key": burst_line_key(burst.subject.id, burst.opened_epoch),
+                "UpdateExpression": "SET #text = :text, #ttl = if_not_exists(#ttl, :ttl)",
+                "ExpressionAttributeNames": {"#text": "text", "#ttl": TTL_ATTRIBUTE},
+                "ExpressionAttributeValues": {
+                    ":text": {"S": line[:1000]},
+                    ":ttl": expires_at(burst.opened_epoch, SUMMARY_LINE_DAYS * DAY_SECONDS),
+                },
+            }
+        }
+        self._db.transact_write_items(TransactItems=[told, digest_line])
 
     def give_back_summary(self, burst: Burst, *, claimed_at: float) -> None:
         """A summary that could not go out: let the next failure try again."""

@@ -16,7 +16,8 @@ from enum import StrEnum
 
 from chalicelib.judge.rules import is_alerting_event
 from chalicelib.settings import Settings
-from chalicelib.signin.parse import Result, SignIn
+from chalicelib.severity import Severity
+from chalicelib.signin.parse import NameStatus, Result, SignIn
 from chalicelib.signin.words import signin_principal
 
 SLICES = 15  # a window is read as this many slices: "N in W" to within W/15
@@ -95,6 +96,14 @@ def subjects_of(signin: SignIn) -> list[Subject]:
     return subjects
 
 
+def spray_name(signin: SignIn) -> str | None:
+    """The user name a failure adds to its IP's distinct names; None for a name AWS hid:
+    each is a name that is not a user of the account, a distinct guess of its own."""
+    if signin.name_status is NameStatus.HIDDEN:
+        return None
+    return signin.display_name
+
+
 @dataclass(frozen=True)
 class WindowCount:
     subject: Subject
@@ -102,6 +111,10 @@ class WindowCount:
     first_epoch: int
     last_epoch: int
     ips: tuple[tuple[str, int], ...] = ()  # per source IP, most first (ROOT/PRINCIPAL)
+    # SPRAY: the real users tried (names the records gave), and those of them that are
+    # watched or critical principals.
+    names: tuple[str, ...] = ()
+    watched: tuple[str, ...] = ()
 
     @property
     def distinct_ips(self) -> int:
@@ -133,6 +146,11 @@ class Burst:
     message_ts: str = ""
     message_channel: str = ""
     opener: Opener = Opener("", "unknown", "")
+    last_arrival: float = 0.0  # wall clock when its last failure reached the handler
+    summarised_failures: int = 0  # SPRAY: the IP's failures the last message told
+    # HIGH; CRITICAL when a critical principal's failure opened it (its every message).
+    severity: Severity = Severity.HIGH
+    opened_epoch: int = 0  # its opener's event time (0: opened before it was kept)
 
     def covers(self, epoch: int) -> bool:
         return epoch < self.until_epoch

@@ -14,7 +14,7 @@ from chalicelib.judge.geo import country_of
 from chalicelib.settings import Settings
 from chalicelib.severity import Severity
 from chalicelib.signin.parse import Mfa
-from chalicelib.signin.words import mfa_words
+from chalicelib.signin.words import mfa_text_words
 from chalicelib.slack.blocks import (
     MAX_FIELD_TEXT,
     MAX_NOTIFICATION_TEXT,
@@ -31,6 +31,7 @@ from chalicelib.storms.decision import Burst, Dimension, Opener, WindowCount
 from chalicelib.storms.titles import burst_title, duration_words
 
 TOP_IPS = 5
+TOP_NAMES = 10
 
 
 def top_ips_text(count: WindowCount) -> str:
@@ -43,16 +44,33 @@ def top_ips_text(count: WindowCount) -> str:
     return "\n".join(lines)
 
 
-def burst_notification(count: WindowCount, opener: Opener, account_id: str, title: str) -> str:
+def tried_text(count: WindowCount) -> str:
+    """The real users a spray tried, as code spans (names come from the records); the
+    hidden names are guesses that are no user of the account."""
+    if not count.names:
+        return "none: every name tried is not a user of this account"
+    shown = [code(name, 100) for name in count.names[:TOP_NAMES]]
+    if len(count.names) > TOP_NAMES:
+        shown.append(f"… {len(count.names) - TOP_NAMES} more")
+    return ", ".join(shown)
+
+
+def burst_notification(
+    count: WindowCount,
+    opener: Opener,
+    account_id: str,
+    title: str,
+    severity: Severity = Severity.HIGH,
+) -> str:
     """The top-level text: severity, story, principal, result, MFA and source IP."""
     subject = count.subject
     principal = opener.principal
     if subject.dimension in (Dimension.SPRAY, Dimension.IP):
         principal = f"{principal} and others"
     ip = count.ips[0][0] if count.ips else opener.source_ip
-    mfa = mfa_words(Mfa.of_ledger(opener.mfa, ""))
+    mfa = mfa_text_words(Mfa.of_ledger(opener.mfa, ""))
     text = (
-        f"{Severity.HIGH.name}: {title}: {principal}, "
+        f"{severity.name}: {title}: {principal}, "
         f"result failure, MFA {mfa}, IP {ip}, account {account_id}"
     )
     return inert(text, MAX_NOTIFICATION_TEXT)
@@ -66,13 +84,18 @@ def burst_message(
     failures: int | None = None,
     summary_every: str = "",
     continues_since: int | None = None,
+    failures_since: int | None = None,
+    severity: Severity = Severity.HIGH,
 ) -> dict[str, Any]:
     """The burst alert. `failures` is the source IP's total for a spraying burst;
     `continues_since` makes it the webhook's rolling summary (new since that count)."""
     subject = count.subject
     title = burst_title(count, failures=failures)
     if continues_since is not None:
-        title = f"{title} (+{count.count - continues_since} since the last message)"
+        new = f"+{count.count - continues_since}"
+        if failures is not None and failures_since is not None:  # a spray: names, failures
+            new += f" user names, +{failures - failures_since} failed sign-ins"
+        title = f"{title} ({new} since the last message)"
     zone = settings.display_timezone
     what = "User names" if subject.dimension is Dimension.SPRAY else "Failed sign-ins"
     fields = [
@@ -87,6 +110,8 @@ def burst_message(
     ]
     if failures is not None:
         fields.append(("Failed sign-ins", str(failures)))
+    if subject.dimension is Dimension.SPRAY:
+        fields.append(("Real users tried", tried_text(count)))
     if count.ips:
         fields.append(("Top IPs", inert(top_ips_text(count), MAX_FIELD_TEXT - 20)))
     blocks: list[dict[str, Any]] = [
@@ -109,9 +134,9 @@ def burst_message(
     blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": note + "."}]})
     # Plain text is not escaped by Slack's rules: keep hostile names out of the header.
     kind = "password spraying" if subject.dimension is Dimension.SPRAY else "brute force"
-    header = f"{SEVERITY_EMOJI[Severity.HIGH]} HIGH: possible {kind}"
+    header = f"{SEVERITY_EMOJI[severity]} {severity.name}: possible {kind}"
     return {
-        "text": burst_notification(count, opener, subject.account_id, title),
+        "text": burst_notification(count, opener, subject.account_id, title, severity),
         "blocks": [
             header_block(header),
             {
@@ -120,14 +145,18 @@ def burst_message(
                 "text": {"type": "mrkdwn", "text": inert(title, 2000), "verbatim": True},
             },
         ],
-        "attachments": [{"color": SEVERITY_COLOURS[Severity.HIGH], "blocks": blocks}],
+        "attachments": [{"color": SEVERITY_COLOURS[severity], "blocks": blocks}],
     }
 
 
-def thread_reply(count: WindowCount, burst: Burst, settings: Settings) -> dict[str, Any]:
+def thread_reply(
+    count: WindowCount, burst: Burst, settings: Settings, failures: int | None = None
+) -> dict[str, Any]:
     """What happened since the last reply, in one short message in the alert's thread."""
     new = count.count - burst.summarised_count
     unit = "user names" if count.subject.dimension is Dimension.SPRAY else "failed sign-ins"
+    if failures is not None:  # a spray: its failed sign-ins too
+        unit += f", +{failures - burst.summarised_failures} failed sign-ins"
     text = (
         f"+{new} {unit} (total {count.count} in "
         f"{duration_words(count.last_epoch - count.first_epoch)}), last at "

@@ -9,11 +9,18 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Any
 
+from chalicelib.judge.rules import matches_any
 from chalicelib.settings import Settings
 from chalicelib.severity import Severity
 from chalicelib.signin.parse import SignIn
 from chalicelib.store.schema import Write, burst_key, epoch_of
-from chalicelib.storms.bursts import add_to_burst, burst_of, open_writes, subject_of
+from chalicelib.storms.bursts import (
+    add_to_burst,
+    burst_of,
+    open_writes,
+    running_count,
+    subject_of,
+)
 from chalicelib.storms.decision import (
     Burst,
     Decision,
@@ -23,13 +30,14 @@ from chalicelib.storms.decision import (
     Subject,
     WindowCount,
     decide,
+    spray_name,
     subjects_of,
     valid_ip,
 )
 from chalicelib.storms.windows import (
     Lookup,
+    Tried,
     Windows,
-    count_of,
     mark_name,
     name_is_new,
     spray_marker,
@@ -60,24 +68,43 @@ def storm_keys(signin: SignIn, windows: Windows) -> list[dict[str, Any]]:
     keys: list[dict[str, Any]] = []
     for subject in subjects_of(signin):
         keys += [*windows.keys(subject, epoch), burst_key(subject.id)]
-        if subject.dimension is Dimension.SPRAY:
-            keys.append(spray_marker(subject, signin.display_name))
+        name = spray_name(signin)
+        if subject.dimension is Dimension.SPRAY and name is not None:
+            keys.append(spray_marker(subject, name))
     return keys
 
 
-def _plus_one(count: WindowCount, epoch: int, ip: str | None, adds: bool) -> WindowCount:
+def _plus_one(
+    count: WindowCount, epoch: int, ip: str | None, adds: bool, tried: Tried | None = None
+) -> WindowCount:
     if not adds:
         return count
     ips = dict(count.ips)
     if ip and count.subject.dimension in (Dimension.ROOT, Dimension.PRINCIPAL):
         ips[ip] = ips.get(ip, 0) + 1
+    names, watched = set(count.names), set(count.watched)
+    if tried is not None and count.subject.dimension is Dimension.SPRAY:
+        names.add(tried.name)
+        if tried.watched:
+            watched.add(tried.name)
     return replace(
         count,
         count=count.count + 1,
         first_epoch=min(count.first_epoch, epoch) if count.count else epoch,
         last_epoch=max(count.last_epoch, epoch),
         ips=tuple(sorted(ips.items(), key=lambda pair: (-pair[1], pair[0]))),
+        names=tuple(sorted(names)),
+        watched=tuple(sorted(watched)),
     )
+
+
+def tried_of(signin: SignIn, settings: Settings) -> Tried | None:
+    """The real user a failure tried, for a spraying count: none for a hidden name."""
+    name = spray_name(signin)
+    if name is None:
+        return None
+    watch = settings.watch_principals + settings.critical_principals
+    return Tried(name, watched=bool(matches_any(signin, watch)))
 
 
 def plan_storm(
@@ -89,21 +116,26 @@ def plan_storm(
     table: str,
     wall_now: float,
     can_update: bool,
+    severity: Severity = Severity.HIGH,
 ) -> StormPlan:
+    """`severity`: the failure's own verdict; a burst it opens is at least HIGH, and as
+    serious as a critical principal's failure."""
     epoch = epoch_of(signin.event_time)
     ip = valid_ip(signin.source_ip)
     subjects = subjects_of(signin)
     new_name = True
     marker_key: dict[str, Any] | None = None
+    tried = tried_of(signin, settings)
     counts: dict[str, WindowCount] = {}
     bursts: dict[str, Burst] = {}
     burst_items: dict[str, Any] = {}
     for subject in subjects:
         adds = True
-        if subject.dimension is Dimension.SPRAY:
-            marker_key = spray_marker(subject, signin.display_name)
+        if subject.dimension is Dimension.SPRAY and tried is not None:
+            marker_key = spray_marker(subject, tried.name)
             new_name = adds = name_is_new(lookup(marker_key), epoch)
-        counts[subject.id] = _plus_one(windows.count(subject, epoch, lookup), epoch, ip, adds)
+        count = windows.count(subject, epoch, lookup)
+        counts[subject.id] = _plus_one(count, epoch, ip, adds, tried)
         item = lookup(burst_key(subject.id))
         if item is not None and subject_of(item) is not None:
             bursts[subject.id], burst_items[subject.id] = burst_of(subject, item), item
@@ -118,16 +150,26 @@ def plan_storm(
     exact = decision.action is not StormAction.PART_OF_BURST
     writes: list[Write] = []
     for subject in subjects:
-        if subject.dimension is Dimension.SPRAY:
+        spray = subject.dimension is Dimension.SPRAY
+        if spray:
             if not new_name:
                 continue
             window = windows.limits[Dimension.SPRAY].window_seconds
-            assert marker_key is not None
-            writes.append(
-                mark_name(table, subject, signin.display_name, epoch, window, lookup(marker_key))
-            )
+            if tried is not None and marker_key is not None:  # a hidden name needs none
+                seen = lookup(marker_key)
+                writes.append(mark_name(table, subject, tried.name, epoch, window, seen))
         subject_ip = ip if subject.dimension in (Dimension.ROOT, Dimension.PRINCIPAL) else None
-        writes.append(windows.add(table, subject, epoch, subject_ip, lookup, exact=exact))
+        writes.append(
+            windows.add(
+                table,
+                subject,
+                epoch,
+                subject_ip,
+                lookup,
+                exact=exact,
+                tried=tried if spray else None,
+            )
+        )
 
     if decision.action is StormAction.OPEN_BURST:
         assert decision.count is not None
@@ -141,6 +183,7 @@ def plan_storm(
             summarised_count=count.count,
             last_summary_at=wall_now,
             opener=Opener.of(signin),
+            severity=max(Severity.HIGH, severity),
         )
         writes += open_writes(table, burst, count, epoch=epoch, failures=failures or count.count)
         return StormPlan(replace(decision, burst=burst), tuple(writes), burst, failures)
@@ -154,7 +197,15 @@ def plan_storm(
             due = None
             if decision.burst is not None and subject_id == decision.burst.subject.id:
                 due = _summary_due(
-                    burst, burst_items[subject_id], epoch, adds, settings, wall_now, can_update, ip
+                    burst,
+                    burst_items[subject_id],
+                    epoch,
+                    adds,
+                    settings,
+                    wall_now,
+                    can_update,
+                    ip,
+                    tried,
                 )
                 summary = due
             writes.append(
@@ -165,6 +216,8 @@ def plan_storm(
                     epoch=epoch,
                     ip=ip,
                     counts=adds,
+                    arrived_at=wall_now,
+                    tried=tried if burst.subject.dimension is Dimension.SPRAY else None,
                     claim_summary_at=wall_now if due else None,
                 )
             )
@@ -191,18 +244,25 @@ def _summary_due(
     wall_now: float,
     can_update: bool,
     ip: str | None,
+    tried: Tried | None,
 ) -> SummaryDue | None:
     """The burst's next summary, when one is due: more failures than the last message
     told, and its interval passed. Burst alerts are HIGH: none below that minimum."""
     if settings.alert_min_severity > Severity.HIGH:
         return None
-    count = _plus_one(count_of(burst.subject, [item], epoch), epoch, ip, adds)
+    told = running_count(burst.subject, item, epoch)
+    # "First" stays what the burst alert said: a late record does not move it.
+    count = replace(_plus_one(told, epoch, ip, adds, tried), first_epoch=told.first_epoch)
     failures = None
     if burst.subject.dimension is Dimension.SPRAY:
         failures = int(item.get("failures", {}).get("N", "0")) + 1
     threaded = bool(burst.message_ts) and can_update
     interval = settings.burst_thread_seconds if threaded else settings.burst_summary_seconds
-    if count.count <= burst.summarised_count or wall_now - burst.last_summary_at < interval:
+    # News: more failures than the last message told (a spray: names, or failures).
+    news = count.count > burst.summarised_count or (
+        failures is not None and failures > burst.summarised_failures
+    )
+    if not news or wall_now - burst.last_summary_at < interval:
         return None
     return SummaryDue(burst, count, failures, threaded)
 

@@ -3,6 +3,12 @@ a summary that is due in its own commit (storms/plan.py) and posts it here; the
 `burst_summaries` schedule posts the closing count of a storm that stopped, and forgets
 bursts that are over and told. Best effort: every failure is in the ledger either way,
 and a summary that cannot go out is left to the next failure or sweep.
+
+A storm is quiet when no failure has *arrived* for a minute, by the container's clock:
+CloudTrail delivers records minutes after their event time, so judged by event time
+every storm would look quiet at every sweep. The sweep's closing summary keeps the
+cadence the messages promise (at most one per interval), and each summary rewrites the
+digest's line for the burst with the count it told.
 """
 
 from __future__ import annotations
@@ -18,14 +24,18 @@ from chalicelib.storms.bursts import BurstSweep
 from chalicelib.storms.decision import Dimension
 from chalicelib.storms.messages import burst_message, thread_reply
 from chalicelib.storms.plan import SummaryDue, summary_every
+from chalicelib.storms.titles import burst_title
 
 log = logging.getLogger(__name__)
 
 # A summary is optional: it waits at most this long for a send slot, else the next
 # failure in the burst tries again.
 SUMMARY_MAX_WAIT_SECONDS = 1.5
-# The sweep posts a storm's closing summary once it has been quiet this long.
+# The sweep posts a storm's closing summary once no failure has arrived for this long.
 SWEEP_QUIET_SECONDS = 60
+# A burst that is over (by event time) leaves the sweep's list once no failure has
+# arrived for this long: records CloudTrail delivers late still find it open.
+FORGET_QUIET_SECONDS = 600
 
 
 class BurstSummaries:
@@ -51,15 +61,19 @@ class BurstSummaries:
             log.warning("burst summary not posted: %s", error)
             self._store.give_back_summary(due.burst, claimed_at=claimed_at)
             return False
-        self._store.summarised(due.burst, count=due.count.count)
+        self._told(due)
         return True
+
+    def _told(self, due: SummaryDue) -> None:
+        line = burst_title(due.count, failures=due.failures)
+        self._store.summarised(due.burst, due.count, line=line, failures=due.failures)
 
     def _post(self, due: SummaryDue, notifier: SlackNotifier, deadline: float) -> None:
         burst, count, settings = due.burst, due.count, self._settings
-        channel = settings.slack_channel_by_severity.get(Severity.HIGH)
+        channel = settings.slack_channel_by_severity.get(burst.severity)
         if due.threaded:
             notifier.post(
-                thread_reply(count, burst, settings),
+                thread_reply(count, burst, settings, due.failures),
                 deadline=deadline,
                 channel=burst.message_channel or channel,
                 thread_ts=burst.message_ts,
@@ -73,6 +87,7 @@ class BurstSummaries:
                         settings,
                         failures=due.failures,
                         summary_every=summary_every(settings, True),
+                        severity=burst.severity,
                     ),
                     channel=burst.message_channel,
                     ts=burst.message_ts,
@@ -89,6 +104,8 @@ class BurstSummaries:
                 failures=due.failures,
                 summary_every=summary_every(settings, False),
                 continues_since=burst.summarised_count,
+                severity=burst.severity,
+                failures_since=burst.summarised_failures if due.failures is not None else None,
             ),
             deadline=deadline,
             channel=channel,
@@ -109,19 +126,34 @@ class BurstSummaries:
                 continue
             done["open"] += 1
             burst, count, failures = found
-            untold = count.count > burst.summarised_count
-            quiet = now - count.last_epoch >= SWEEP_QUIET_SECONDS
-            if untold and quiet and settings.alert_min_severity <= Severity.HIGH:
+            # Only a spraying burst's message gives its IP's failures.
+            spray = burst.subject.dimension is Dimension.SPRAY
+            untold = count.count > burst.summarised_count or (
+                spray and failures > burst.summarised_failures
+            )
+            quiet_for = now - burst.last_arrival
+            due = SummaryDue(burst, count, failures if spray else None, False)
+            if untold and quiet_for >= SWEEP_QUIET_SECONDS:
+                if settings.alert_min_severity > Severity.HIGH:  # no burst messages:
+                    self._told(due)  # the digest's line still gets the final count
+                    continue
                 slack = notifier()
                 threaded = bool(burst.message_ts) and slack.can_update
-                # Only a spraying burst's message gives its IP's failures.
-                spray = burst.subject.dimension is Dimension.SPRAY
-                due = SummaryDue(burst, count, failures if spray else None, threaded)
+                every = (
+                    settings.burst_thread_seconds if threaded else settings.burst_summary_seconds
+                )
+                if now - burst.last_summary_at < every:
+                    continue  # the promised cadence: a later sweep posts it
+                due = SummaryDue(burst, count, due.failures, threaded)
                 if self._store.claim_summary(burst, wall_now=now) and self.post(
                     due, slack, deadline=deadline, claimed_at=now
                 ):
                     done["summarised"] += 1
-            elif not untold and now >= burst.until_epoch + SWEEP_QUIET_SECONDS:
+            elif (
+                not untold
+                and now >= burst.until_epoch + SWEEP_QUIET_SECONDS
+                and quiet_for >= FORGET_QUIET_SECONDS
+            ):
                 self._store.forget(subject_id)
                 done["closed"] += 1
         return done

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from chalicelib.storms.decision import Dimension, WindowCount, subject_words
 
+MAX_TITLE_NAMES = 3  # watched principals a spraying title names
+
 
 def duration_words(seconds: int) -> str:
     seconds = max(0, seconds)
@@ -21,7 +23,13 @@ def burst_title(count: WindowCount, *, failures: int | None = None) -> str:
     span = duration_words(count.last_epoch - count.first_epoch)
     if subject.dimension is Dimension.SPRAY:
         total = f", {failures} failed sign-ins" if failures else ""
-        return f"possible {subject_words(subject)}: {count.count} user names{total} in {span}"
+        text = f"possible {subject_words(subject)}: {count.count} user names{total} in {span}"
+        if count.watched:  # a real user worth a look among the guesses: say so first
+            who = "principal" if len(count.watched) == 1 else "principals"
+            text += f", tried watched {who} " + ", ".join(count.watched[:MAX_TITLE_NAMES])
+            if len(count.watched) > MAX_TITLE_NAMES:
+                text += f" and {len(count.watched) - MAX_TITLE_NAMES} more"
+        return text
     text = f"possible {subject_words(subject)}: {count.count} failed sign-ins in {span}"
     if subject.dimension is not Dimension.IP:
         ips = count.distinct_ips

@@ -4,12 +4,15 @@ A window is `SLICES` slice items (`COUNT#<subject>`/`<index>`) read in the sign-
 one batch read; the commit `ADD`s the failure to its current slice. Before any burst is
 open the decision depends on the exact count, so that add is conditional on the count
 read (a concurrent failure cancels the commit and the pipeline gathers again); inside a
-burst it is not. Spraying counts distinct user names per IP with a marker per name.
+burst it is not. Spraying counts distinct user names per IP with a marker per name (a
+name AWS hid is a distinct guess each time, with no marker), and keeps the real names
+tried, and which of them are watched, as string sets on the slice.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from chalicelib.store.schema import (
@@ -35,6 +38,10 @@ from chalicelib.storms.decision import (
 # An item keeps per-IP counts for at most this many addresses: a storm from thousands
 # of addresses still counts, without growing an item towards DynamoDB's 400 KB.
 MAX_TRACKED_IPS = 100
+# A spraying window or burst names at most this many real users tried (and as many
+# watched ones), each name at most MAX_NAME characters.
+MAX_TRACKED_NAMES = 50
+MAX_NAME = 128
 
 Lookup = Callable[[dict[str, Any]], Mapping[str, Any] | None]
 
@@ -73,9 +80,10 @@ class Windows:
         lookup: Lookup,
         *,
         exact: bool,
+        tried: Tried | None = None,
     ) -> Write:
         """Add one failure to the subject's current slice; `exact`: only if its count is
-        still what was read."""
+        still what was read. `tried`: the real user it tried (SPRAY)."""
         key = self.current_key(subject, epoch)
         current = lookup(key)
         window = self.limits[subject.dimension].window_seconds
@@ -83,6 +91,7 @@ class Windows:
             ip if tracks_ip(current, ip) else None,
             epoch,
             ttl=epoch + window * 2 + DAY_SECONDS,
+            tried=tried if tracks_name(current, tried) else None,
         )
         update.update({"TableName": table, "Key": key})
         if exact:
@@ -102,8 +111,30 @@ def tracks_ip(item: Mapping[str, Any] | None, ip: str | None) -> bool:
     return sum(1 for name in item if name.startswith(IP_ATTRIBUTE_PREFIX)) < MAX_TRACKED_IPS
 
 
+@dataclass(frozen=True)
+class Tried:
+    """A real user a spraying failure tried, and whether it is a watched or critical
+    principal (decided by the plan, from the settings)."""
+
+    name: str
+    watched: bool = False
+
+
+def tracks_name(item: Mapping[str, Any] | None, tried: Tried | None) -> bool:
+    if tried is None:
+        return False
+    known = (item or {}).get("names", {}).get("SS", [])
+    return tried.name[:MAX_NAME] in known or len(known) < MAX_TRACKED_NAMES
+
+
 def add_expression(
-    ip: str | None, epoch: int, *, ttl: int | None = None, failures: bool = False, n: int = 1
+    ip: str | None,
+    epoch: int,
+    *,
+    ttl: int | None = None,
+    failures: bool = False,
+    n: int = 1,
+    tried: Tried | None = None,
 ) -> dict[str, Any]:
     names: dict[str, str] = {}
     values: dict[str, Any] = {":one": number(1), ":n": number(n), ":epoch": number(epoch)}
@@ -111,6 +142,13 @@ def add_expression(
     if ip:
         names["#ip"] = IP_ATTRIBUTE_PREFIX + ip
         adds.append("#ip :one")
+    if tried is not None:
+        values[":tried"] = {"SS": [tried.name[:MAX_NAME]]}
+        names["#names"] = "names"  # a reserved word in expressions
+        adds.append("#names :tried")
+        if tried.watched:
+            names["#watched"] = "watched"
+            adds.append("#watched :tried")
     if failures:
         adds.append("failures :one")
     sets = ["first_epoch = if_not_exists(first_epoch, :epoch)", "last_epoch = :epoch"]
@@ -172,4 +210,14 @@ def count_of(subject: Subject, items: Sequence[Mapping[str, Any]], epoch: int) -
                 ip = name[len(IP_ATTRIBUTE_PREFIX) :]
                 per_ip[ip] = per_ip.get(ip, 0) + int(value["N"])
     ips = tuple(sorted(per_ip.items(), key=lambda pair: (-pair[1], pair[0])))
-    return WindowCount(subject, total, min(firsts, default=epoch), max(lasts, default=epoch), ips)
+    tried = {name for item in items for name in item.get("names", {}).get("SS", [])}
+    watched = {name for item in items for name in item.get("watched", {}).get("SS", [])}
+    return WindowCount(
+        subject,
+        total,
+        min(firsts, default=epoch),
+        max(lasts, default=epoch),
+        ips,
+        names=tuple(sorted(tried)),
+        watched=tuple(sorted(watched)),
+    )

@@ -234,17 +234,28 @@ def test_a_duplicate_delivery_is_not_counted_twice(invoke, slack_sink) -> None:
 
 
 def test_the_sweep_posts_the_closing_summary_of_a_storm_that_stopped(
-    invoke, configure, slack_sink
+    invoke, configure, slack_sink, fast_forward: FastForward
 ) -> None:
     container = configure()
     for event in failures(10, every=timedelta(seconds=10)):
         invoke(event)
     before = len(slack_sink.messages)
 
-    first = container.burst_summaries(deadline=container.clocks.monotonic() + 10)
-    second = container.burst_summaries(deadline=container.clocks.monotonic() + 10)
-    third = container.burst_summaries(deadline=container.clocks.monotonic() + 10)
+    def sweep() -> dict[str, int]:
+        done: dict[str, int] = container.burst_summaries(
+            deadline=container.deadline.start_within(60)
+        )
+        return done
 
+    arrived = sweep()
+    fast_forward.advance(Settings.burst_summary_seconds)  # quiet, and the interval passed
+    first = sweep()
+    fast_forward.advance(minutes=10)  # nothing arrived since: it is forgotten
+    second = sweep()
+    third = sweep()
+
+    # Its failures' event times are days old, but the last one arrived just now.
+    assert arrived == {"open": 1, "summarised": 0, "closed": 0}
     assert first == {"open": 1, "summarised": 1, "closed": 0}
     assert second == {"open": 1, "summarised": 0, "closed": 1}
     assert third == {"open": 0, "summarised": 0, "closed": 0}

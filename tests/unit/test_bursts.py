@@ -11,6 +11,7 @@ import pytest
 from chalicelib.settings import Settings
 from chalicelib.signin.parse import parse_signin
 from chalicelib.slack.blocks import MAX_HEADER_TEXT
+from chalicelib.storms.bursts import running_count
 from chalicelib.storms.decision import (
     Burst,
     Dimension,
@@ -20,11 +21,13 @@ from chalicelib.storms.decision import (
     Threshold,
     WindowCount,
     decide,
+    spray_name,
     subjects_of,
 )
 from chalicelib.storms.messages import burst_message
 from chalicelib.storms.titles import burst_title, duration_words
 from localdev.events import console_login
+from tests.conftest import load_event
 
 LIMITS = {
     Dimension.ROOT: Threshold(5, 900),
@@ -151,3 +154,32 @@ def test_a_hostile_user_name_in_a_burst_message_pings_nobody() -> None:
     assert "<!channel>" not in raw and "&lt;!channel&gt;" in raw
     assert len(message["blocks"][0]["text"]["text"]) <= MAX_HEADER_TEXT
     assert message["text"].startswith("HIGH: possible brute force on &lt;!channel&gt;")
+
+
+def test_a_late_record_never_moves_a_bursts_last_back() -> None:
+    # The last message showed NOW; a record delivered late wrote an earlier last_epoch.
+    item = {
+        "n": {"N": "9"},
+        "first_epoch": {"N": str(NOW - 400)},
+        "last_epoch": {"N": str(NOW - 30)},
+        "told_last_epoch": {"N": str(NOW)},
+    }
+    running = running_count(ROOT, item, NOW + 900)
+    assert (running.count, running.first_epoch, running.last_epoch) == (9, NOW - 400, NOW)
+    later = running_count(ROOT, {**item, "last_epoch": {"N": str(NOW + 5)}}, NOW + 900)
+    assert later.last_epoch == NOW + 5
+
+
+def test_a_spray_title_says_it_reached_watched_principals() -> None:
+    plain = WindowCount(SPRAY, 12, NOW - 300, NOW, names=("alice", "bob"))
+    reached = WindowCount(SPRAY, 12, NOW - 300, NOW, names=("alice", "bob"), watched=("bob",))
+    told = "12 user names, 30 failed sign-ins in 5 minutes"
+    assert burst_title(plain, failures=30).endswith(told)
+    assert burst_title(reached, failures=30).endswith(f"{told}, tried watched principal bob")
+
+
+def test_each_hidden_name_is_a_distinct_guess_and_a_real_name_is_itself() -> None:
+    hidden = parse_signin(load_event("hidden_user_failure.json"), received_at=datetime.now(UTC))
+    real = parse_signin(load_event("iam_user_failure.json"), received_at=datetime.now(UTC))
+    assert spray_name(hidden) is None
+    assert spray_name(real) == "usernamehere"

@@ -144,6 +144,23 @@ def test_watched_principal_is_at_least_high_even_when_ignored() -> None:
     assert "watched principal (arn:aws:iam::*:user/homer*)" in verdict.reasons
 
 
+def test_a_critical_principal_is_critical_on_every_signin_even_ignored_or_trusted() -> None:
+    settings = Settings.from_env(
+        {
+            "CRITICAL_PRINCIPALS": "arn:aws:iam::*:user/homer*,usernamehere",
+            "IGNORE_PRINCIPALS": "*",
+            "TRUSTED_CIDRS": "124.169.0.0/16",
+            "ALERT_MIN_SEVERITY": "CRITICAL",
+        }
+    )
+    for name in ("iam_user_success_mfa.json", "iam_user_failure.json"):
+        verdict = rules.evaluate(signin(name), settings)
+        assert (verdict.severity, verdict.alert) == (Severity.CRITICAL, True), name
+        assert any(reason.startswith("critical principal (") for reason in verdict.reasons)
+    other = rules.evaluate(signin("sso_success.json"), settings)
+    assert other.severity is not Severity.CRITICAL and not other.alert
+
+
 def test_ignored_principal_is_recorded_not_alerted() -> None:
     settings = Settings(ignore_principals=("arn:aws:iam::*:user/homer_simpson",))
     verdict = rules.evaluate(signin("iam_user_success_mfa.json"), settings)

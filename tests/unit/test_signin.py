@@ -114,9 +114,32 @@ def test_identity_center_outcome_comes_from_service_event_details() -> None:
 
 @pytest.mark.parametrize(("raw", "expected"), [("Yes", Mfa.YES), ("YES", Mfa.YES), ("No", Mfa.NO)])
 def test_mfa_is_case_insensitive(raw: str, expected: Mfa) -> None:
-    event = load_event("iam_user_failure.json")
+    event = load_event("iam_user_success_no_mfa.json")
     event["detail"]["additionalEventData"]["MFAUsed"] = raw
     assert parse_signin(event, received_at=NOW).mfa is expected
+
+
+def test_a_failed_password_never_reached_mfa_but_root_says_what_its_record_says() -> None:
+    failed = parse("iam_user_failure.json")  # MFAUsed: No, a user who may well have MFA
+    hidden = parse("hidden_user_failure.json")
+    root = parse("root_failure.json")  # after a CheckMfa, a wrong code reads the same
+    assert (failed.mfa, failed.mfa_source) == (Mfa.NOT_REACHED, "MFAUsed")
+    assert hidden.mfa is Mfa.NOT_REACHED
+    assert root.mfa is Mfa.NO
+    assert parse("iam_user_success_no_mfa.json").mfa is Mfa.NO
+
+
+def test_a_failed_iam_signin_is_the_same_principal_as_its_success() -> None:
+    failed = load_event("iam_user_failure.json")  # no ARN in a failure's record
+    success = load_event("iam_user_success_no_mfa.json")
+    for event in (failed, success):
+        event["detail"]["userIdentity"]["userName"] = "alice"
+        event["detail"]["userIdentity"]["accountId"] = "111122223333"
+        event["detail"]["recipientAccountId"] = "111122223333"
+    success["detail"]["userIdentity"]["arn"] = "arn:aws:iam::111122223333:user/ops/alice"
+    keys = {parse_signin(event, received_at=NOW).principal_key for event in (failed, success)}
+    assert keys == {"arn:aws:iam::111122223333:user/alice"}
+    assert parse("hidden_user_failure.json").principal_key.endswith("/unknown user")
 
 
 def test_missing_event_id_gets_a_stable_fingerprint_and_a_problem() -> None:

@@ -14,7 +14,13 @@ from hypothesis import strategies as st
 
 from chalicelib.settings import Settings
 from chalicelib.signin.parse import Federation, Mfa, NameStatus, PrincipalType, parse_signin
-from chalicelib.signin.words import mfa_keyword, mfa_words, name_detail, principal_words
+from chalicelib.signin.words import (
+    mfa_keyword,
+    mfa_text_words,
+    mfa_words,
+    name_detail,
+    principal_words,
+)
 from chalicelib.slack.blocks import code, defang
 from chalicelib.slack.digest_message import digest_message
 from chalicelib.store.day_tally import DaySummary
@@ -84,8 +90,15 @@ def test_ledger_values_read_back_as_the_same_fact(value: str, federation: str, m
 
 @pytest.mark.parametrize("mfa", list(Mfa))
 def test_mfa_words_start_with_the_promised_keyword(mfa: Mfa) -> None:
-    assert mfa_words(mfa, "TOTP").split(" ")[0] == mfa_keyword(mfa)
+    assert mfa_text_words(mfa, "TOTP").split(" ")[0] == mfa_keyword(mfa)
     assert mfa_keyword(mfa) in ("yes", "no", "unknown")
+    if mfa is not Mfa.NOT_REACHED:
+        assert mfa_words(mfa, "TOTP") == mfa_text_words(mfa, "TOTP")
+
+
+def test_a_password_that_failed_says_mfa_was_not_reached() -> None:
+    assert mfa_words(Mfa.NOT_REACHED) == "not reached (the password failed)"
+    assert mfa_text_words(Mfa.NOT_REACHED) == "unknown (not reached: the password failed)"
 
 
 KINDS = st.sampled_from(list(PrincipalType))

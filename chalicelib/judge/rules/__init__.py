@@ -2,8 +2,8 @@
 
 Each rule is declared in its own module beside this one (`base.Rule`: id, severity,
 title, a pure predicate and its test events). `evaluate` runs them all, keeps the most
-serious finding, and applies the operator's watch list, ignore list and minimum
-severity. Records whose identity is the root user always alert.
+serious finding, and applies the operator's watch list, critical list, ignore list and
+minimum severity. Records whose identity is the root user always alert.
 """
 
 from __future__ import annotations
@@ -113,8 +113,11 @@ def is_alerting_event(signin: SignIn) -> bool:
 
 
 def matches_any(signin: SignIn, patterns: Iterable[str]) -> str:
-    """The first glob pattern matching the principal's ARN or display name, or ''."""
-    candidates = [value for value in (signin.arn, signin.display_name) if value]
+    """The first glob pattern matching the principal's ARN or display name, or ''. A
+    failed IAM sign-in's record has no ARN: its principal's (`principal_key`) is tried."""
+    candidates = [
+        value for value in (signin.arn, signin.principal_key, signin.display_name) if value
+    ]
     for pattern in patterns:
         if any(fnmatch.fnmatchcase(value, pattern) for value in candidates):
             return pattern
@@ -148,6 +151,11 @@ def evaluate(signin: SignIn, settings: Settings, rules: Iterable[Rule] = RULES) 
     if watched:
         severity = max(severity, Severity.HIGH)
         reasons.append(f"watched principal ({watched})")
+    # A break-glass user: every sign-in of theirs is CRITICAL, and never ignored.
+    critical = matches_any(signin, settings.critical_principals)
+    if critical:
+        severity = Severity.CRITICAL
+        reasons.append(f"critical principal ({critical})")
 
     skip_reason, skip = "", None
     # Root is never quiet: not by its event name, nor by the ignore list.
@@ -155,6 +163,7 @@ def evaluate(signin: SignIn, settings: Settings, rules: Iterable[Rule] = RULES) 
         skip_reason, skip = f"{signin.event_name} is recorded, not alerted", Skip.RECORD_ONLY
     elif (
         not watched
+        and not critical
         and not signin.is_root
         and (ignored := matches_any(signin, settings.ignore_principals))
     ):
