@@ -42,8 +42,8 @@ def test_dev_and_prod_never_share_an_item(
     fast_forward: FastForward,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    for env in ("dev", "prod"):
-        assert run_manage("provision", "--env", env).exit_code == 0
+    for env_name in ("dev", "prod"):
+        assert run_manage("provision", "--env", env_name).exit_code == 0
     event: Any = load_event(EVENT)
     for name in ("dev-us-east-1", "prod-us-east-1"):
         stage = load_stages()[name]
