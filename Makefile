@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: install test lint typecheck unit demo bench soak clean package package-lint
+.PHONY: install test lint typecheck unit demo bench soak clean package package-lint rehearse
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -36,6 +36,12 @@ package: $(STAMP)
 # Every stage packaged offline and checked with cfn-lint (also part of `make test`).
 package-lint: $(STAMP)
 	$(PY) -m pytest tests/deploy/test_package.py
+
+# The whole two-region deploy, offline, on the embedded emulator (moto): `manage.py
+# secrets`, `deploy --create-trail --forward-from all`, `audit-regions`; prints what it
+# made and the URLs a user would paste. Nothing reaches AWS, PyPI or Slack.
+rehearse: $(STAMP)
+	$(PY) -m localdev.rehearsal
 
 demo: $(STAMP)
 	$(PY) manage.py demo

@@ -25,6 +25,7 @@ COMMAND_MODULES = (
     "tools.reindex",
     "tools.slack_secrets",
     "tools.check",
+    "tools.remove",
 )
 
 
