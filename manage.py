@@ -26,6 +26,7 @@ COMMAND_MODULES = (
     "tools.slack_secrets",
     "tools.check",
     "tools.remove",
+    "tools.package",
 )
 
 
