@@ -62,5 +62,7 @@ def test_a_deploy_refused_for_another_reason_creates_no_trail(aws: None, tmp_pat
 
     assert run.exit_code == 2
     assert "secrets --env dev" in run.err
+    assert "no trail records us-east-1" in run.err  # and its fix names the flag
+    assert "fix: python manage.py deploy --env dev --create-trail, or" in run.err
     assert clients()[1].describe_trails()["trailList"] == []
     assert boto3.client("s3", region_name="us-east-1").list_buckets()["Buckets"] == []
