@@ -36,7 +36,7 @@ from tools.regions import enabled_regions, nearest
 from tools.slack_manifest import ManifestError, RequestUrls, filled, template_path
 from tools.stages import PROJECT_DIR, Stage, env_stages, regions_of
 from tools.throttling import ensure_stage_throttling
-from tools.trail import ensure_trail
+from tools.trail import TRAIL_REGION, ensure_trail
 
 SIGNIN_FUNCTION = "console_signin"
 MANIFEST_REGION = "us-east-1"  # whose API URLs go in the printed Slack app manifest
@@ -224,8 +224,8 @@ def deploy(
     if create_trail and trail_missing and not refuses(others):
         account = session.client("sts").get_caller_identity()["Account"]
         ensure_trail(
-            session.client("s3", region_name="us-east-1"),
-            session.client("cloudtrail", region_name="us-east-1"),
+            session.client("s3", region_name=TRAIL_REGION),
+            session.client("cloudtrail", region_name=TRAIL_REGION),
             account,
             report.changes,
         )
