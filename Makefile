@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: install test lint typecheck unit demo bench soak clean package package-lint
+.PHONY: install test lint typecheck unit demo bench soak clean package package-lint rehearse
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -25,17 +25,24 @@ typecheck: $(STAMP)
 test: lint typecheck
 	$(PY) -m pytest -n auto --dist worksteal
 
-# SAM template for one stage, with the retry and dead-letter settings merged in:
-# make package STAGE=prod-us-east-1  (the region comes from the stage name)
+# SAM template for one stage, with the retry and dead-letter settings merged in, and
+# what the stack needs first (the env's ledger table): make package STAGE=prod-us-east-1
+# (tools/package.py; the region comes from the stage; an unknown stage is one line)
 STAGE ?= prod-us-east-1
+STAGES = $(shell python3 -c 'import json; print(*json.load(open(".chalice/config.json"))["stages"])')
 package: $(STAMP)
-	AWS_DEFAULT_REGION=$(patsubst $(firstword $(subst -, ,$(STAGE)))-%,%,$(STAGE)) \
-	  $(VENV)/bin/chalice package --stage $(STAGE) \
-	  --merge-template .chalice/sam-merge.json build/$(STAGE)
+	$(if $(filter $(STAGE),$(STAGES)),,$(error no stage $(STAGE) in .chalice/config.json; make package STAGE=<one of $(STAGES)>))
+	@$(PY) manage.py package --stage $(STAGE)
 
 # Every stage packaged offline and checked with cfn-lint (also part of `make test`).
 package-lint: $(STAMP)
 	$(PY) -m pytest tests/deploy/test_package.py
+
+# The whole two-region deploy, offline, on the embedded emulator (moto): `manage.py
+# secrets`, `deploy --create-trail --forward-from all`, `audit-regions`; prints what it
+# made and the URLs a user would paste. Nothing reaches AWS, PyPI or Slack.
+rehearse: $(STAMP)
+	$(PY) -m localdev.rehearsal
 
 demo: $(STAMP)
 	$(PY) manage.py demo

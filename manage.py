@@ -25,6 +25,8 @@ COMMAND_MODULES = (
     "tools.reindex",
     "tools.slack_secrets",
     "tools.check",
+    "tools.remove",
+    "tools.package",
 )
 
 

@@ -6,37 +6,32 @@ and how big the deployment package is: against a local moto server, offline.
 
 from __future__ import annotations
 
-import contextlib
-import io
 import os
 import tempfile
-import time
 import zipfile
 from pathlib import Path
 
-import pytest
-
-import manage
-from tests.deploy.conftest import copy_project, rehearsal_aws
-from tests.deploy.wheelhouse import build_wheelhouse
+from localdev.rehearsal import SIGNING_SECRET, WEBHOOK, copy_project, emulated_aws, run_step
+from localdev.wheelhouse import build_wheelhouse
 from tools.stages import PROJECT_DIR
 
 
 def main() -> None:
-    with tempfile.TemporaryDirectory() as scratch, pytest.MonkeyPatch.context() as patch:
+    with tempfile.TemporaryDirectory() as scratch:
         root = Path(scratch)
         wheelhouse = build_wheelhouse(PROJECT_DIR / "requirements.txt", root / "wheels")
         project = copy_project(root / "project")
-        with rehearsal_aws(wheelhouse, patch) as fake:
-            fake.ready_for_deploy("prod", project)
-            argv = ["deploy", "--env", "prod", "--project-dir", str(project)]
+        where = ("--project-dir", str(project))
+        with emulated_aws(wheelhouse):
+            secrets = ("--webhook-url", WEBHOOK, "--signing-secret", SIGNING_SECRET)
+            assert run_step("secrets", "--env", "prod", *secrets, *where).exit_code == 0
             for run in ("first", "second"):
-                started = time.perf_counter()
-                with contextlib.redirect_stdout(io.StringIO()) as out:
-                    code = manage.main(argv)
-                elapsed = time.perf_counter() - started
-                changes = [line for line in out.getvalue().splitlines() if "change(s)" in line]
-                print(f"deploy both regions, {run} run: {elapsed:.1f} s, exit {code}, {changes[0]}")
+                step = run_step("deploy", "--env", "prod", "--create-trail", *where)
+                changes = [line for line in step.output.splitlines() if "change(s)" in line]
+                print(
+                    f"deploy both regions, {run} run: {step.seconds:.1f} s, "
+                    f"exit {step.exit_code}, {changes[0] if changes else step.output[-300:]}"
+                )
         [package] = (project / ".chalice" / "deployments").glob("*.zip")
         with zipfile.ZipFile(package) as archive:
             files = len(archive.namelist())

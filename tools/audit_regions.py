@@ -119,7 +119,10 @@ def run(args: argparse.Namespace) -> int:
         if any(not a.reaches_stage for a in unwatched):
             print("  fix: python manage.py deploy --env ENV --forward-from all")
         if any(not a.trails_logging for a in unwatched):
-            print("  fix: a multi-region trail that is logging (see docs/deploy.md)")
+            print(
+                "  fix: a multi-region trail that is logging: python manage.py deploy --env ENV "
+                "--create-trail (see docs/deploy.md)"
+            )
         return 1
     print(f"all {len(audits)} enabled regions watched")
     return 0

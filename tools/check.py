@@ -149,10 +149,12 @@ def check(clients: Clients, stages: list[Stage], project_dir: Path) -> list[Prob
         settings = Settings.from_env(stage.environment)
         problems += secret_problems(clients("ssm", stage.region), stage)
         problems += settings_problems(stage, settings, project_dir)
+    env = stages[0].env if stages else "ENV"
     for region in sorted({stage.region for stage in stages}):
         finding = trail_finding(clients, region)
         if finding.status is not Status.OK:
-            problems.append(Problem(Topic.TRAIL, Level.PROBLEM, region, finding.what, finding.fix))
+            fix = f"python manage.py deploy --env {env} --create-trail, or {finding.fix}"
+            problems.append(Problem(Topic.TRAIL, Level.PROBLEM, region, finding.what, fix))
     for stage in stages:
         settings = Settings.from_env(stage.environment)
         warning = alarm_problem(clients("sns", stage.region), stage, settings)

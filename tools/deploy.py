@@ -1,13 +1,14 @@
 """`manage.py deploy --env prod`: every region's stage, hardened, in one command.
 
 First `manage.py check` (tools/check.py): any problem refuses before anything is
-created. Per region: `chalice deploy --stage
-<env>-<region>` with that region set, then what Chalice cannot configure (async
-retries and an on-failure queue for the sign-in function, a retry policy and a
-dead-letter queue on its rule's target, the alarm topic and alarms, API stage
-throttling). Once: the ledger table in its home region.
-With `--forward-from`, regions without a stage forward sign-ins to the nearest one.
-A second run changes nothing.
+created; with `--create-trail`, a missing trail is made first (tools/trail.py) when it
+is the only problem. Per region: `chalice deploy --stage <env>-<region>` with that
+region set, then what Chalice cannot configure (async retries and an on-failure queue
+for the sign-in function, a retry policy and a dead-letter queue on its rule's target,
+the alarm topic and alarms, API stage throttling). Once: the ledger table in its home
+region. With `--forward-from`, regions without a stage forward sign-ins to the nearest
+one. It ends with the request URLs and the Slack app manifest filled in with them
+(tools/slack_manifest.py). A second run changes nothing.
 """
 
 from __future__ import annotations
@@ -25,19 +26,20 @@ from chalicelib.settings import Settings
 from chalicelib.store.provision import create_ledger_table
 from chalicelib.watchdog.forwarded import read_forwarding, record_forwarding
 from tools.alarms import ensure_alarms, ensure_topic
-from tools.check import Problem, check, clients_of, refuses
+from tools.check import Problem, Topic, check, clients_of, refuses
 from tools.check import report as check_report
 from tools.cli import add_env_options, region_list
 from tools.forwarding import ensure_forward_role, ensure_forward_rule, remove_forward_rule
 from tools.hardening import ensure_failure_queue, ensure_invoke_config, ensure_target_hardened
 from tools.mistakes import EXIT_MISTAKE
 from tools.regions import enabled_regions, nearest
+from tools.slack_manifest import ManifestError, RequestUrls, filled, template_path
 from tools.stages import PROJECT_DIR, Stage, env_stages, regions_of
 from tools.throttling import ensure_stage_throttling
+from tools.trail import TRAIL_REGION, ensure_trail
 
 SIGNIN_FUNCTION = "console_signin"
-SLASH_COMMAND_PATH = "slack/recent-logins"
-INTERACTIONS_PATH = "slack/interactions"
+MANIFEST_REGION = "us-east-1"  # whose API URLs go in the printed Slack app manifest
 
 
 class DeployError(RuntimeError):
@@ -64,8 +66,8 @@ class RegionDeployed:
     changes: list[str] = field(default_factory=list)
 
     @property
-    def slash_command_url(self) -> str | None:
-        return f"{self.api_url.rstrip('/')}/{SLASH_COMMAND_PATH}" if self.api_url else None
+    def request_urls(self) -> RequestUrls | None:
+        return RequestUrls(self.api_url) if self.api_url else None
 
 
 @dataclass
@@ -73,6 +75,13 @@ class DeployReport:
     regions: list[RegionDeployed] = field(default_factory=list)
     forwarded: dict[str, str] = field(default_factory=dict)  # source region -> target
     changes: list[str] = field(default_factory=list)  # ledger and forwarding
+
+    @property
+    def manifest_urls(self) -> RequestUrls | None:
+        """The Slack app's request URLs: the us-east-1 stage's API (else the first)."""
+        with_api = [region for region in self.regions if region.request_urls]
+        with_api.sort(key=lambda region: region.stage.region != MANIFEST_REGION)
+        return with_api[0].request_urls if with_api else None
 
     @property
     def all_changes(self) -> list[str]:
@@ -90,7 +99,7 @@ def _session() -> Any:
 def chalice_deploy(project_dir: Path, stage: Stage) -> None:
     chalice = Path(sys.executable).parent / "chalice"
     command = [str(chalice), "--project-dir", str(project_dir), "deploy", "--stage", stage.name]
-    print(f"$ AWS_DEFAULT_REGION={stage.region} {' '.join(command[1:])}", flush=True)
+    print(f"$ AWS_DEFAULT_REGION={stage.region} chalice {' '.join(command[1:])}", flush=True)
     completed = subprocess.run(
         command, env={**os.environ, "AWS_DEFAULT_REGION": stage.region}, check=False
     )
@@ -100,8 +109,20 @@ def chalice_deploy(project_dir: Path, stage: Stage) -> None:
         )
 
 
+def state_path(project_dir: Path, stage_name: str) -> Path:
+    """Chalice's record of what it deployed for a stage."""
+    return project_dir / ".chalice" / "deployed" / f"{stage_name}.json"
+
+
+def deployed_regions(env: str, project_dir: Path) -> list[str]:
+    """The regions whose `<env>-<region>` stage has Chalice's deployed state."""
+    return [
+        r for r in regions_of(env, project_dir) if state_path(project_dir, f"{env}-{r}").exists()
+    ]
+
+
 def deployed_resources(project_dir: Path, stage: Stage) -> dict[str, dict[str, Any]]:
-    path = project_dir / ".chalice" / "deployed" / f"{stage.name}.json"
+    path = state_path(project_dir, stage.name)
     return {resource["name"]: resource for resource in json.loads(path.read_text())["resources"]}
 
 
@@ -173,6 +194,7 @@ def forward(
     for region in deployed:  # a region that now has a stage stops forwarding
         removed: list[str] = []
         remove_forward_rule(session.client("events", region_name=region), env, removed)
+        removed = [f"{change}: this region has its own stage now" for change in removed]
         report.changes += [f"{region}: {change}" for change in removed]
     for source in sorted(set(sources) - set(deployed)):
         target = nearest(source, deployed)
@@ -189,17 +211,29 @@ def deploy(
     regions: list[str],
     *,
     forward_from: list[str] | None = None,
+    create_trail: bool = False,
     project_dir: Path = PROJECT_DIR,
     session: Any = None,
 ) -> DeployReport:
     session = session or _session()
     stages = env_stages(env, regions, project_dir)
+    report = DeployReport()
     problems = check(clients_of(session), stages, project_dir)
+    trail_missing = any(problem.topic is Topic.TRAIL for problem in problems)
+    others = [problem for problem in problems if problem.topic is not Topic.TRAIL]
+    if create_trail and trail_missing and not refuses(others):
+        account = session.client("sts").get_caller_identity()["Account"]
+        ensure_trail(
+            session.client("s3", region_name=TRAIL_REGION),
+            session.client("cloudtrail", region_name=TRAIL_REGION),
+            account,
+            report.changes,
+        )
+        problems = check(clients_of(session), stages, project_dir)
     if refuses(problems):
         raise CheckRefused(env, problems)
     for line in check_report(env, problems):
         print(line)
-    report = DeployReport()
     for table, home in sorted({(stage.ledger_table, stage.ledger_region) for stage in stages}):
         if create_ledger_table(session.client("dynamodb", region_name=home), table):
             report.changes.append(f"created ledger table {table} in {home}")
@@ -209,17 +243,15 @@ def deploy(
         report.regions.append(harden_region(session, project_dir, stage, before))
     if forward_from:
         sources = enabled_regions(session) if forward_from == ["all"] else forward_from
-        # Never forward from a region that has a stage of its own, even one not deployed
-        # in this run; forward to every region whose stage is deployed.
-        with_stage = regions_of(env, project_dir)
-        deployed = {stage.region for stage in stages} | {
-            region
-            for region in with_stage
-            if (project_dir / ".chalice" / "deployed" / f"{env}-{region}.json").exists()
-        }
-        sources = [region for region in sources if region not in with_stage]
-        forward(session, env, sources, sorted(deployed), report)
-        record_forwarded(session, stages, report, with_stage)
+        # Never forward from a region whose stage is deployed, even in an earlier run
+        # (a stage removed by `manage.py remove` is not: its region forwards again);
+        # forward to every region whose stage is deployed.
+        deployed = sorted(
+            {stage.region for stage in stages} | set(deployed_regions(env, project_dir))
+        )
+        sources = [region for region in sources if region not in deployed]
+        forward(session, env, sources, deployed, report)
+        record_forwarded(session, stages, report, deployed)
     return report
 
 
@@ -236,26 +268,42 @@ def record_forwarded(
             report.changes.append(f"watchdog: checks forwarding from {', '.join(sorted(routes))}")
 
 
-def print_report(report: DeployReport) -> None:
+def print_report(report: DeployReport, project_dir: Path = PROJECT_DIR) -> None:
     print()
     for region in report.regions:
         print(f"{region.stage.name} ({region.stage.region})")
         print(f"  sign-in function: {region.signin_function_arn}")
         print(f"  undelivered alerts queue: {region.queue_url}")
         print(f"  alarm topic: {region.alarm_topic}")
-        url = region.slash_command_url
-        print(f"  slash command URL: {url}" if url else "  no API (the app declares no routes)")
+        urls = region.request_urls
+        print(f"  slash command URL: {urls.slash_command}" if urls else "  no API (no routes)")
     for source, target in sorted(report.forwarded.items()):
         print(f"{source}: sign-ins forwarded to {target}")
     changes = report.all_changes
     print(f"\n{len(changes)} change(s) besides chalice deploy" + (":" if changes else ""))
     for change in changes:
         print(f"  {change}")
-    urls = {url for region in report.regions if (url := region.slash_command_url)}
+    urls = report.manifest_urls
     if urls:
-        print(f"\nPaste into the Slack app's /recent-logins command: {sorted(urls)[0]}")
-        interactions = sorted(urls)[0].replace(SLASH_COMMAND_PATH, INTERACTIONS_PATH)
-        print(f"and into its Interactivity request URL (Was this you?): {interactions}")
+        print(f"\nPaste into the Slack app's /recent-logins command: {urls.slash_command}")
+        print(f"and into its Interactivity request URL (Was this you?): {urls.interactions}")
+        print_manifest(urls, project_dir)
+
+
+def print_manifest(urls: RequestUrls, project_dir: Path) -> None:
+    path = template_path(project_dir)
+    if not path.exists():
+        path = template_path()
+    try:
+        manifest = filled(path.read_text(), urls)
+    except ManifestError as error:
+        print(f"(no manifest printed: {error})")
+        return
+    print(
+        "\nOr paste this manifest (api.slack.com/apps -> your app -> App Manifest, or "
+        "Create New App -> From a manifest):\n"
+    )
+    print(manifest.rstrip())
 
 
 def register(commands: Any) -> None:
@@ -267,6 +315,12 @@ def register(commands: Any) -> None:
         metavar="all|REGIONS",
         help="forward sign-ins from these regions (all: every enabled one) to the nearest stage",
     )
+    parser.add_argument(
+        "--create-trail",
+        action="store_true",
+        help="when check finds no trail logging sign-ins: a bucket, its policy, a "
+        "multi-region trail, logging started",
+    )
     parser.set_defaults(run=run)
 
 
@@ -274,7 +328,11 @@ def run(args: argparse.Namespace) -> int:
     regions = [s.region for s in env_stages(args.env, args.regions, args.project_dir)]
     try:
         report = deploy(
-            args.env, regions, forward_from=args.forward_from, project_dir=args.project_dir
+            args.env,
+            regions,
+            forward_from=args.forward_from,
+            create_trail=args.create_trail,
+            project_dir=args.project_dir,
         )
     except CheckRefused as refused:
         print("\n".join(check_report(refused.env, refused.problems)), file=sys.stderr)
@@ -283,5 +341,5 @@ def run(args: argparse.Namespace) -> int:
     except DeployError as error:
         print(f"deploy: {error}", file=sys.stderr)
         return 1
-    print_report(report)
+    print_report(report, args.project_dir)
     return 0

@@ -142,4 +142,4 @@ def remove_forward_rule(events: Any, env: str, changes: list[str]) -> None:
     if targets:
         events.remove_targets(Rule=name, Ids=[target["Id"] for target in targets])
     events.delete_rule(Name=name)
-    changes.append(f"removed rule {name}: this region has its own stage now")
+    changes.append(f"removed rule {name}")

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from chalicelib.settings import Settings
 from tools.mistakes import Mistake, OperatorError
 
 APP_NAME = "signin-alerts"
@@ -32,7 +33,9 @@ class Stage:
 
     @property
     def ledger_table(self) -> str:
-        return self.environment.get("LEDGER_TABLE", "signin-alerts-ledger")
+        """Each env names its own (`signin-alerts-ledger-<env>` in the shipped config);
+        a stage that names none uses the app's default, as its Lambda would."""
+        return self.environment.get("LEDGER_TABLE") or Settings().ledger_table
 
     @property
     def ledger_region(self) -> str:

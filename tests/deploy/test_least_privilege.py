@@ -122,7 +122,7 @@ def test_policy_files_match_the_stage_settings(stage_name: str) -> None:
 
 def test_a_call_outside_the_policy_is_reported() -> None:
     policy = stage_policy("prod-us-west-2")
-    table = "arn:aws:dynamodb:us-east-1:123456789012:table/signin-alerts-ledger"
+    table = "arn:aws:dynamodb:us-east-1:123456789012:table/signin-alerts-ledger-prod"
 
     assert allows(policy, Call("dynamodb:PutItem", table))
     assert allows(policy, Call("dynamodb:Query", f"{table}/index/by-time"))
@@ -147,14 +147,14 @@ def test_a_call_outside_the_policy_is_reported() -> None:
 def test_transactions_and_batches_are_checked_item_by_item() -> None:
     from tests.deploy.iam import calls_for
 
-    table = "arn:aws:dynamodb:us-east-1:123456789012:table/signin-alerts-ledger"
+    table = "arn:aws:dynamodb:us-east-1:123456789012:table/signin-alerts-ledger-prod"
     transaction = {
         "TransactItems": [
-            {"Put": {"TableName": "signin-alerts-ledger", "Item": {}}},
-            {"Update": {"TableName": "signin-alerts-ledger", "Key": {}}},
+            {"Put": {"TableName": "signin-alerts-ledger-prod", "Item": {}}},
+            {"Update": {"TableName": "signin-alerts-ledger-prod", "Key": {}}},
         ]
     }
-    batch: dict[str, Any] = {"RequestItems": {"signin-alerts-ledger": {"Keys": []}}}
+    batch: dict[str, Any] = {"RequestItems": {"signin-alerts-ledger-prod": {"Keys": []}}}
 
     assert calls_for("dynamodb", "TransactWriteItems", transaction, "us-east-1") == [
         Call("dynamodb:PutItem", table),
@@ -163,7 +163,7 @@ def test_transactions_and_batches_are_checked_item_by_item() -> None:
     assert calls_for("dynamodb", "BatchGetItem", batch, "us-east-1") == [
         Call("dynamodb:BatchGetItem", table)
     ]
-    batch_write: dict[str, Any] = {"RequestItems": {"signin-alerts-ledger": []}}
+    batch_write: dict[str, Any] = {"RequestItems": {"signin-alerts-ledger-prod": []}}
     [write_call] = calls_for("dynamodb", "BatchWriteItem", batch_write, "us-east-1")
     assert write_call == Call("dynamodb:BatchWriteItem", table)
     assert not allows(stage_policy("prod-us-east-1"), write_call)

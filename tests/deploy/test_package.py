@@ -16,8 +16,9 @@ import pytest
 
 from chalicelib.settings import Settings
 from tests.deploy.conftest import copy_project, offline_pip_env
+from tests.deploy.operator import run_manage
 from tools.alarms import alarm_specs
-from tools.stages import load_stages
+from tools.stages import PROJECT_DIR, load_stages
 
 BIN = Path(sys.executable).parent
 STAGES = sorted(load_stages())
@@ -191,3 +192,48 @@ def check_guards_and_alarms(template: dict[str, Any], project: Path) -> None:
     subscription = resources["AlarmEmailSubscription"]
     assert subscription["Condition"] == "HasAlarmEmail"
     assert subscription["Properties"]["Endpoint"] == {"Ref": "AlarmEmail"}
+
+
+def test_manage_package_says_what_the_stack_needs_first(
+    project: Path, wheelhouse: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The template has no ledger table (the env's stages share one): the command names
+    it, and the commands to make it, before the stack's own."""
+    for name, value in offline_pip_env(wheelhouse).items():
+        monkeypatch.setenv(name, value)
+    out = project / "out" / "via-manage"
+
+    run = run_manage(
+        "package", "--stage", "prod-us-west-2", "--out", str(out), "--project-dir", str(project)
+    )
+
+    assert run.exit_code == 0, run.output
+    template = json.loads((out / "sam.json").read_text())
+    assert not [r for r in template["Resources"].values() if r["Type"] == "AWS::DynamoDB::Table"]
+    assert "It does not create the ledger table signin-alerts-ledger-prod in us-east-1" in run.out
+    assert "  python manage.py provision --env prod\n" in run.out
+    assert "--stack-name signin-alerts-prod-us-west-2" in run.out
+
+
+def test_an_unknown_stage_is_one_line_and_exit_2(project: Path) -> None:
+    run = run_manage("package", "--stage", "staging-us-east-1", "--project-dir", str(project))
+
+    assert run.exit_code == 2
+    assert run.out == ""
+    assert run.err.count("\n") == 1
+    assert "no stage staging-us-east-1" in run.err and "prod-us-east-1" in run.err
+
+
+def test_make_package_of_an_unknown_stage_is_one_line_and_exit_2() -> None:
+    completed = subprocess.run(
+        ["make", "--no-print-directory", "-o", ".venv/.installed", "package", "STAGE=unknown"],
+        cwd=PROJECT_DIR,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+    assert completed.returncode == 2
+    assert completed.stdout == ""
+    assert completed.stderr.count("\n") == 1
+    assert "no stage unknown in .chalice/config.json" in completed.stderr

@@ -251,7 +251,7 @@ def test_each_region_serves_the_routes_the_app_declares(
 
 def test_one_ledger_table_in_the_home_region(rehearsal: Rehearsal, fake_aws: FakeAws) -> None:
     assert fake_aws.client("dynamodb", "us-east-1").list_tables()["TableNames"] == [
-        "signin-alerts-ledger"
+        "signin-alerts-ledger-prod"
     ]
     assert fake_aws.client("dynamodb", "us-west-2").list_tables()["TableNames"] == []
 

@@ -219,10 +219,10 @@ def test_provision_writes_to_the_stages_ledger_region_not_the_shells(
     run = run_manage("provision", "--env", "dev", "--project-dir", str(project))
 
     assert run.exit_code == 0, run.output
-    assert "ledger table signin-alerts-ledger in us-east-1: created" in run.out
+    assert "ledger table signin-alerts-ledger-dev in us-east-1: created" in run.out
     east = boto3.client("dynamodb", region_name="us-east-1").list_tables()["TableNames"]
     west = boto3.client("dynamodb", region_name="us-west-2").list_tables()["TableNames"]
-    assert (east, west) == (["signin-alerts-ledger"], [])
+    assert (east, west) == (["signin-alerts-ledger-dev"], [])
 
 
 def test_reindex_reads_the_stages_ledger_whatever_the_shells_region(
@@ -234,7 +234,7 @@ def test_reindex_reads_the_stages_ledger_whatever_the_shells_region(
     run = run_manage("reindex", "--env", "dev", "--project-dir", str(project))
 
     assert run.exit_code == 0, run.output
-    assert "ledger table signin-alerts-ledger in us-east-1" in run.out
+    assert "ledger table signin-alerts-ledger-dev in us-east-1" in run.out
     assert "0 sign-ins older than schema" in run.out
 
 

@@ -1,5 +1,6 @@
 """A local wheelhouse built from the installed packages, so `chalice deploy` can
-package `requirements.txt` without reaching PyPI (tests never touch the internet)."""
+package `requirements.txt` without reaching PyPI (the tests and `make rehearse` never
+touch the internet)."""
 
 from __future__ import annotations
 

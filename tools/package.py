@@ -1,0 +1,88 @@
+"""`manage.py package --stage STAGE` (`make package`): the stage's SAM template for
+CloudFormation, with the retries, queues and alarms of `.chalice/sam-merge.json`.
+
+`chalice package` runs with the stage's own region set. The template has no ledger
+table: an env's stages share one (`LEDGER_TABLE` in `LEDGER_REGION`), so no single
+stage's stack may own it, and deleting a stack must not take the history with it. What
+it needs is printed with the commands: the table first (`manage.py provision --env`),
+then the stack. An unknown stage is one line, exit 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+from tools.mistakes import Mistake
+from tools.stages import PROJECT_DIR, Stage, StageError, load_stages
+
+MERGE_TEMPLATE = Path(".chalice") / "sam-merge.json"
+
+
+def stage_named(name: str, project_dir: Path) -> Stage:
+    stages = load_stages(project_dir)
+    if name not in stages:
+        raise StageError(
+            Mistake.UNKNOWN_STAGE,
+            f"no stage {name} in .chalice/config.json",
+            f"make package STAGE=<one of {', '.join(sorted(stages)) or 'none'}>",
+        )
+    return stages[name]
+
+
+def needs(stage: Stage, out: Path) -> list[str]:
+    """What the stack needs besides itself, and the commands, in order."""
+    stack = f"signin-alerts-{stage.name}"
+    return [
+        f"{out / 'sam.json'}: the stack of stage {stage.name} for {stage.region}.",
+        f"It does not create the ledger table {stage.ledger_table} in {stage.ledger_region} "
+        f"(the {stage.env} stages share it; no one stack owns it). Before the stack:",
+        f"  python manage.py provision --env {stage.env}",
+        f"  python manage.py secrets --env {stage.env}      # the SSM parameters it reads",
+        f"  aws cloudformation package --region {stage.region} --s3-bucket <artifacts bucket> "
+        f"--template-file {out / 'sam.json'} --output-template-file packaged.json",
+        f"  aws cloudformation deploy --region {stage.region} --stack-name {stack} "
+        "--template-file packaged.json --capabilities CAPABILITY_IAM",
+    ]
+
+
+def package(stage: Stage, project_dir: Path, out: Path) -> int:
+    chalice = Path(sys.executable).parent / "chalice"
+    command = [
+        str(chalice),
+        "--project-dir",
+        str(project_dir),
+        "package",
+        "--stage",
+        stage.name,
+        "--merge-template",
+        str(project_dir / MERGE_TEMPLATE),
+        str(out),
+    ]
+    env = {**os.environ, "AWS_DEFAULT_REGION": stage.region}
+    return subprocess.run(command, env=env, check=False).returncode
+
+
+def register(commands: Any) -> None:
+    parser = commands.add_parser("package", help="the stage's SAM template (make package)")
+    parser.add_argument("--stage", required=True, help="<env>-<region>, e.g. prod-us-east-1")
+    parser.add_argument("--out", type=Path, help="directory (default: build/<stage>)")
+    parser.add_argument("--project-dir", type=Path, default=PROJECT_DIR, help=argparse.SUPPRESS)
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    stage = stage_named(args.stage, args.project_dir)
+    out = args.out or args.project_dir / "build" / stage.name
+    code = package(stage, args.project_dir, out)
+    if code != 0:
+        print(
+            f"package: chalice package --stage {stage.name} failed (exit {code})", file=sys.stderr
+        )
+        return 1
+    print("\n".join(needs(stage, out)))
+    return 0

@@ -1,0 +1,188 @@
+"""`manage.py remove --env ENV [--regions R]`: take stages down, with all deploy made.
+
+Per stage, in its own region: `chalice delete --stage <env>-<region>` (functions, their
+roles, rules, the API), then what `manage.py deploy` added around it: the five alarms,
+the alarm topic, the on-failure queue, and Chalice's deployed state. Then forwarding:
+every region that forwarded sign-ins to a removed stage, and each removed region
+itself, forwards to the nearest stage that remains (with none left, every forwarding
+rule and role of the env goes); the watchdog's record follows. `audit-regions` is
+clean after it. The ledger table stays (its history): delete it by hand if you want
+it gone. Running it again changes nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from chalicelib.watchdog.forwarded import record_forwarding
+from tools.alarms import alarm_specs, topic_name
+from tools.cli import add_env_options, session
+from tools.deploy import DeployReport, deployed_regions, forward, record_forwarded, state_path
+from tools.forwarding import forward_role_name, forward_rule_name, remove_forward_rule
+from tools.regions import enabled_regions
+from tools.stages import Stage, env_stages
+
+
+class RemoveError(RuntimeError):
+    """`chalice delete` failed: the stage is left for a second run."""
+
+
+@dataclass
+class RemoveReport:
+    removed: list[str] = field(default_factory=list)  # stage names
+    changes: list[str] = field(default_factory=list)
+    forwarded: dict[str, str] = field(default_factory=dict)  # source region -> target
+
+
+def chalice_delete(project_dir: Path, stage: Stage) -> None:
+    chalice = Path(sys.executable).parent / "chalice"
+    command = [str(chalice), "--project-dir", str(project_dir), "delete", "--stage", stage.name]
+    print(f"$ AWS_DEFAULT_REGION={stage.region} chalice {' '.join(command[1:])}", flush=True)
+    completed = subprocess.run(
+        command, env={**os.environ, "AWS_DEFAULT_REGION": stage.region}, check=False
+    )
+    if completed.returncode != 0:
+        raise RemoveError(
+            f"chalice delete --stage {stage.name} failed (exit {completed.returncode})"
+        )
+
+
+def remove_alarms(cloudwatch: Any, stage: Stage, changes: list[str]) -> None:
+    names = [spec.name(stage) for spec in alarm_specs(stage, rule_name="")]
+    found = [a["AlarmName"] for a in cloudwatch.describe_alarms(AlarmNames=names)["MetricAlarms"]]
+    if found:
+        cloudwatch.delete_alarms(AlarmNames=found)
+        changes.append(f"deleted {len(found)} alarms {stage.function_prefix}-*")
+
+
+def remove_topic(sns: Any, stage: Stage, changes: list[str]) -> None:
+    name = topic_name(stage)
+    for page in sns.get_paginator("list_topics").paginate():
+        for topic in page["Topics"]:
+            if topic["TopicArn"].rsplit(":", 1)[-1] == name:
+                sns.delete_topic(TopicArn=topic["TopicArn"])
+                changes.append(f"deleted alarm topic {name}")
+
+
+def remove_queue(sqs: Any, stage: Stage, changes: list[str]) -> None:
+    try:
+        url = sqs.get_queue_url(QueueName=stage.failure_queue)["QueueUrl"]
+    except sqs.exceptions.QueueDoesNotExist:
+        return
+    sqs.delete_queue(QueueUrl=url)
+    changes.append(f"deleted queue {stage.failure_queue} (and any alert parked in it)")
+
+
+def remove_stage(aws: Any, project_dir: Path, stage: Stage, changes: list[str]) -> None:
+    state = state_path(project_dir, stage.name)
+    if state.exists():
+        chalice_delete(project_dir, stage)
+        state.unlink(missing_ok=True)
+        changes.append(f"chalice delete --stage {stage.name}; removed {state.name}")
+    remove_alarms(aws.client("cloudwatch", region_name=stage.region), stage, changes)
+    remove_topic(aws.client("sns", region_name=stage.region), stage, changes)
+    remove_queue(aws.client("sqs", region_name=stage.region), stage, changes)
+
+
+def forwarding_regions(aws: Any, env: str) -> list[str]:
+    """Regions where the env's forwarding rule exists."""
+    found = []
+    for region in enabled_regions(aws):
+        events = aws.client("events", region_name=region)
+        try:
+            events.describe_rule(Name=forward_rule_name(env))
+        except events.exceptions.ResourceNotFoundException:
+            continue
+        found.append(region)
+    return found
+
+
+def remove_forward_roles(iam: Any, env: str, targets: list[str], changes: list[str]) -> None:
+    for target in targets:
+        name = forward_role_name(env, target)
+        try:
+            policies = iam.list_role_policies(RoleName=name)["PolicyNames"]
+        except iam.exceptions.NoSuchEntityException:
+            continue
+        for policy in policies:
+            iam.delete_role_policy(RoleName=name, PolicyName=policy)
+        iam.delete_role(RoleName=name)
+        changes.append(f"deleted role {name}")
+
+
+def reroute(
+    aws: Any, env: str, removed: list[str], all_stages: list[Stage], project_dir: Path
+) -> RemoveReport:
+    """Forward what reached the removed stages (and their own regions) to the nearest
+    stage that remains; with none left, take every forwarding rule down."""
+    report = RemoveReport()
+    remaining = deployed_regions(env, project_dir)
+    sources = sorted(set(forwarding_regions(aws, env)) | set(removed))
+    if remaining:
+        forwarded = DeployReport()
+        forward(aws, env, sources, remaining, forwarded)
+        record_forwarded(aws, all_stages, forwarded, remaining)
+        report.changes += forwarded.changes
+        report.forwarded = forwarded.forwarded
+    else:
+        for region in sources:
+            changes: list[str] = []
+            remove_forward_rule(aws.client("events", region_name=region), env, changes)
+            report.changes += [f"{region}: {change}" for change in changes]
+        for table, home in sorted({(s.ledger_table, s.ledger_region) for s in all_stages}):
+            dynamodb = aws.client("dynamodb", region_name=home)
+            try:
+                if record_forwarding(dynamodb, table, env, {}):
+                    report.changes.append("watchdog: checks no forwarding")
+            except dynamodb.exceptions.ResourceNotFoundException:
+                pass  # no ledger: nothing recorded
+    unused = sorted({s.region for s in all_stages} - set(remaining))
+    remove_forward_roles(aws.client("iam"), env, unused, report.changes)
+    return report
+
+
+def remove(env: str, regions: list[str] | None, project_dir: Path, aws: Any) -> RemoveReport:
+    stages = env_stages(env, regions, project_dir)
+    all_stages = env_stages(env, None, project_dir)
+    changes: list[str] = []
+    for stage in stages:
+        stage_changes: list[str] = []
+        remove_stage(aws, project_dir, stage, stage_changes)
+        changes += [f"{stage.name}: {change}" for change in stage_changes]
+    report = reroute(aws, env, [s.region for s in stages], all_stages, project_dir)
+    report.removed = [stage.name for stage in stages]
+    report.changes = changes + report.changes
+    return report
+
+
+def register(commands: Any) -> None:
+    parser = commands.add_parser(
+        "remove", help="remove stages with their alarms, topics, queues and forwarding"
+    )
+    add_env_options(parser)
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    try:
+        report = remove(args.env, args.regions, args.project_dir, session())
+    except RemoveError as error:
+        print(f"remove: {error}", file=sys.stderr)
+        return 1
+    print(f"\nremoved {', '.join(report.removed)}")
+    for source, target in sorted(report.forwarded.items()):
+        print(f"{source}: sign-ins forwarded to {target}")
+    print(f"{len(report.changes)} change(s)" + (":" if report.changes else ""))
+    for change in report.changes:
+        print(f"  {change}")
+    print(
+        "kept: the ledger table (its history); .chalice/config.json still names the stages "
+        f"(python manage.py deploy --env {args.env} brings them back)"
+    )
+    return 0
