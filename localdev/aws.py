@@ -27,6 +27,11 @@ class LocalAws:
         fast_moto.install()
         logging.getLogger("werkzeug").setLevel(logging.ERROR)
         self._server.start()
+        # An in-process moto server shares moto's state with every other one the process
+        # ran: start empty, so nothing an earlier emulator made is seen in this one.
+        import requests
+
+        requests.post(f"{self.endpoint_url}/moto-api/reset", timeout=10).raise_for_status()
         return self
 
     def stop(self) -> None:

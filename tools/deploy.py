@@ -96,17 +96,20 @@ def _session() -> Any:
     return boto3.session.Session()
 
 
-def chalice_deploy(project_dir: Path, stage: Stage) -> None:
+def run_chalice(project_dir: Path, stage: Stage, verb: str) -> int:
+    """`chalice VERB --stage S` in the stage's own region (Chalice has no region key);
+    its exit code, with the command echoed first."""
     chalice = Path(sys.executable).parent / "chalice"
-    command = [str(chalice), "--project-dir", str(project_dir), "deploy", "--stage", stage.name]
+    command = [str(chalice), "--project-dir", str(project_dir), verb, "--stage", stage.name]
     print(f"$ AWS_DEFAULT_REGION={stage.region} chalice {' '.join(command[1:])}", flush=True)
-    completed = subprocess.run(
-        command, env={**os.environ, "AWS_DEFAULT_REGION": stage.region}, check=False
-    )
-    if completed.returncode != 0:
-        raise DeployError(
-            f"chalice deploy --stage {stage.name} failed (exit {completed.returncode})"
-        )
+    env = {**os.environ, "AWS_DEFAULT_REGION": stage.region}
+    return subprocess.run(command, env=env, check=False).returncode
+
+
+def chalice_deploy(project_dir: Path, stage: Stage) -> None:
+    code = run_chalice(project_dir, stage, "deploy")
+    if code != 0:
+        raise DeployError(f"chalice deploy --stage {stage.name} failed (exit {code})")
 
 
 def state_path(project_dir: Path, stage_name: str) -> Path:

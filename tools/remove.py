@@ -13,8 +13,6 @@ it gone. Running it again changes nothing.
 from __future__ import annotations
 
 import argparse
-import os
-import subprocess
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,7 +21,14 @@ from typing import Any
 from chalicelib.watchdog.forwarded import record_forwarding
 from tools.alarms import alarm_specs, topic_name
 from tools.cli import add_env_options, session
-from tools.deploy import DeployReport, deployed_regions, forward, record_forwarded, state_path
+from tools.deploy import (
+    DeployReport,
+    deployed_regions,
+    forward,
+    record_forwarded,
+    run_chalice,
+    state_path,
+)
 from tools.forwarding import forward_role_name, forward_rule_name, remove_forward_rule
 from tools.regions import enabled_regions
 from tools.stages import Stage, env_stages
@@ -41,16 +46,9 @@ class RemoveReport:
 
 
 def chalice_delete(project_dir: Path, stage: Stage) -> None:
-    chalice = Path(sys.executable).parent / "chalice"
-    command = [str(chalice), "--project-dir", str(project_dir), "delete", "--stage", stage.name]
-    print(f"$ AWS_DEFAULT_REGION={stage.region} chalice {' '.join(command[1:])}", flush=True)
-    completed = subprocess.run(
-        command, env={**os.environ, "AWS_DEFAULT_REGION": stage.region}, check=False
-    )
-    if completed.returncode != 0:
-        raise RemoveError(
-            f"chalice delete --stage {stage.name} failed (exit {completed.returncode})"
-        )
+    code = run_chalice(project_dir, stage, "delete")
+    if code != 0:
+        raise RemoveError(f"chalice delete --stage {stage.name} failed (exit {code})")
 
 
 def remove_alarms(cloudwatch: Any, stage: Stage, changes: list[str]) -> None:
