@@ -17,21 +17,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from tools.mistakes import Mistake
-from tools.stages import PROJECT_DIR, Stage, StageError, load_stages
+from tools.stages import PROJECT_DIR, Stage, stage_named
 
 MERGE_TEMPLATE = Path(".chalice") / "sam-merge.json"
-
-
-def stage_named(name: str, project_dir: Path) -> Stage:
-    stages = load_stages(project_dir)
-    if name not in stages:
-        raise StageError(
-            Mistake.UNKNOWN_STAGE,
-            f"no stage {name} in .chalice/config.json",
-            f"make package STAGE=<one of {', '.join(sorted(stages)) or 'none'}>",
-        )
-    return stages[name]
 
 
 def needs(stage: Stage, out: Path) -> list[str]:
@@ -76,7 +64,7 @@ def register(commands: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    stage = stage_named(args.stage, args.project_dir)
+    stage = stage_named(args.stage, args.project_dir, pick="make package STAGE=<stage>, one of")
     out = args.out or args.project_dir / "build" / stage.name
     code = package(stage, args.project_dir, out)
     if code != 0:

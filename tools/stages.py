@@ -119,13 +119,18 @@ def load_stages(project_dir: Path = PROJECT_DIR) -> dict[str, Stage]:
 
 
 def stage_for(env: str, region: str, project_dir: Path = PROJECT_DIR) -> Stage:
+    return stage_named(stage_name(env, region), project_dir)
+
+
+def stage_named(name: str, project_dir: Path = PROJECT_DIR, *, pick: str = "pick one of") -> Stage:
+    """The stage called `name`; an unknown one is an operator mistake naming the known
+    ones (`pick` says how to give one, e.g. `make package STAGE=` one of them)."""
     stages = load_stages(project_dir)
-    name = stage_name(env, region)
     if name not in stages:
         raise StageError(
             Mistake.UNKNOWN_STAGE,
             f"no stage {name} in .chalice/config.json",
-            f"pick one of {', '.join(sorted(stages)) or 'none (add a stage)'}",
+            f"{pick} {', '.join(sorted(stages)) or 'none (add a stage)'}",
         )
     return stages[name]
 
