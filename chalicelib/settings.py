@@ -9,152 +9,19 @@ from __future__ import annotations
 
 import ipaddress
 import os
-import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from enum import StrEnum
 from typing import Any
 
 from chalicelib import logs
+from chalicelib import setting_parsers as parse
 from chalicelib.secret_shapes import SECRET_SHAPES
+
+# Re-exported: the packages read settings, never how each one is parsed.
+from chalicelib.setting_parsers import SLACK_USER_ID as SLACK_USER_ID
+from chalicelib.setting_parsers import ConfigError as ConfigError
+from chalicelib.setting_parsers import Language as Language
 from chalicelib.severity import Severity
-
-
-class ConfigError(ValueError):
-    """A setting has a value the app cannot use; the message names the setting."""
-
-
-class Language(StrEnum):
-    EN = "en"
-    KO = "ko"
-
-
-def _split(raw: str) -> tuple[str, ...]:
-    return tuple(part.strip() for part in raw.replace("\n", ",").split(",") if part.strip())
-
-
-def _account_names(raw: str) -> dict[str, str]:
-    """`111122223333=prod,444455556666=staging` -> {"111122223333": "prod", ...}."""
-    names: dict[str, str] = {}
-    for pair in _split(raw):
-        account_id, sep, name = pair.partition("=")
-        if not sep or not account_id.strip() or not name.strip():
-            raise ConfigError(f"ACCOUNT_NAMES: expected ID=NAME, got {pair!r}")
-        names[account_id.strip()] = name.strip()
-    return names
-
-
-def _networks(raw: str) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
-    try:
-        return tuple(ipaddress.ip_network(cidr, strict=False) for cidr in _split(raw))
-    except ValueError as error:
-        raise ConfigError(f"TRUSTED_CIDRS: {error}") from None
-
-
-def _severity_channels(raw: str) -> dict[Severity, str]:
-    """`CRITICAL=C0SEC,HIGH=C0SEC` -> channel per severity for the Web API."""
-    channels: dict[Severity, str] = {}
-    for pair in _split(raw):
-        level, sep, channel = pair.partition("=")
-        if not sep or not channel.strip():
-            raise ConfigError(f"SLACK_CHANNEL_BY_SEVERITY: expected LEVEL=CHANNEL, got {pair!r}")
-        channels[Severity.parse(level, setting="SLACK_CHANNEL_BY_SEVERITY")] = channel.strip()
-    return channels
-
-
-# A Slack user, as `<@U...>` needs it: never from event data, so checked when read.
-SLACK_USER_ID = re.compile(r"^[UW][A-Z0-9]{2,20}$")
-# The one broadcast the app may send: a user group, a user, @here or @channel.
-_MENTION = re.compile(
-    r"^<(!subteam\^[A-Z0-9]{2,20}(\|[^<>]{0,80})?|@[UW][A-Z0-9]{2,20}|!here|!channel)>$"
-)
-
-
-def _user_map(raw: str) -> tuple[tuple[str, str], ...]:
-    """`arn:aws:iam::*:user/alice=U0ALICE,*@example.com=U0OPS` -> ordered (glob, user)."""
-    pairs: list[tuple[str, str]] = []
-    for pair in _split(raw):
-        pattern, sep, user_id = pair.rpartition("=")
-        if not sep or not pattern.strip() or not SLACK_USER_ID.match(user_id.strip()):
-            raise ConfigError(f"SLACK_USER_MAP: expected GLOB=UXXXXXXXX, got {pair!r}")
-        pairs.append((pattern.strip(), user_id.strip()))
-    return tuple(pairs)
-
-
-def _mention(raw: str) -> str:
-    if raw and not _MENTION.match(raw):
-        raise ConfigError(
-            "SLACK_ESCALATION_MENTION: expected <!subteam^S...>, <@U...>, <!here> or "
-            f"<!channel>, got {raw!r}"
-        )
-    return raw
-
-
-def _positive_int(env: Mapping[str, str], name: str, default: int) -> int:
-    raw = env.get(name, "").strip()
-    if not raw:
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise ConfigError(f"{name}: expected a whole number, got {raw!r}") from None
-    if value <= 0:
-        raise ConfigError(f"{name}: must be positive, got {value}")
-    return value
-
-
-def _positive_float(env: Mapping[str, str], name: str, default: float) -> float:
-    raw = env.get(name, "").strip()
-    if not raw:
-        return default
-    try:
-        value = float(raw)
-    except ValueError:
-        raise ConfigError(f"{name}: expected a number, got {raw!r}") from None
-    if not value > 0:
-        raise ConfigError(f"{name}: must be positive, got {raw}")
-    return value
-
-
-def _secret(env: Mapping[str, str], name: str) -> str | None:
-    """A secret setting, checked for its shape; the error never repeats the value."""
-    value = env.get(name, "").strip()
-    if not value:
-        return None
-    problem = SECRET_SHAPES[name](value)
-    if problem:
-        raise ConfigError(f"{name}: {problem}")
-    return value
-
-
-def _flag(env: Mapping[str, str], name: str, default: bool) -> bool:
-    raw = env.get(name, "").strip().lower()
-    if not raw:
-        return default
-    if raw in {"1", "true", "yes", "on"}:
-        return True
-    if raw in {"0", "false", "no", "off"}:
-        return False
-    raise ConfigError(f"{name}: expected true or false, got {raw!r}")
-
-
-def _hour(env: Mapping[str, str], name: str, default: int) -> int:
-    raw = env.get(name, "").strip()
-    if not raw:
-        return default
-    if not raw.isdigit() or not 0 <= int(raw) <= 23:
-        raise ConfigError(f"{name}: expected an hour 0-23, got {raw!r}")
-    return int(raw)
-
-
-def _timezone(raw: str) -> str:
-    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
-    try:
-        ZoneInfo(raw)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise ConfigError(f"DISPLAY_TIMEZONE: unknown IANA time zone {raw!r}") from None
-    return raw
 
 
 def check_stage_region(env: Mapping[str, str]) -> None:
@@ -249,62 +116,64 @@ class Settings:
         return cls(
             ledger_table=get("LEDGER_TABLE") or cls.ledger_table,
             ledger_region=get("LEDGER_REGION") or None,
-            ledger_retention_days=_positive_int(env, "LEDGER_RETENTION_DAYS", 90),
+            ledger_retention_days=parse.positive_int(env, "LEDGER_RETENTION_DAYS", 90),
             alert_min_severity=Severity.parse(
                 get("ALERT_MIN_SEVERITY") or "INFO", setting="ALERT_MIN_SEVERITY"
             ),
-            watch_principals=_split(get("WATCH_PRINCIPALS")),
-            critical_principals=_split(get("CRITICAL_PRINCIPALS")),
-            ignore_principals=_split(get("IGNORE_PRINCIPALS")),
-            trusted_cidrs=_networks(get("TRUSTED_CIDRS")),
-            account_names=_account_names(get("ACCOUNT_NAMES")),
-            display_timezone=_timezone(get("DISPLAY_TIMEZONE") or "UTC"),
+            watch_principals=parse.split(get("WATCH_PRINCIPALS")),
+            critical_principals=parse.split(get("CRITICAL_PRINCIPALS")),
+            ignore_principals=parse.split(get("IGNORE_PRINCIPALS")),
+            trusted_cidrs=parse.networks(get("TRUSTED_CIDRS")),
+            account_names=parse.account_names(get("ACCOUNT_NAMES")),
+            display_timezone=parse.timezone(get("DISPLAY_TIMEZONE") or "UTC"),
             language=Language(language),
-            slack_webhook_url=_secret(env, "SLACK_WEBHOOK_URL"),
+            slack_webhook_url=parse.secret(env, "SLACK_WEBHOOK_URL"),
             slack_webhook_url_param=get("SLACK_WEBHOOK_URL_PARAM") or None,
-            slack_bot_token=_secret(env, "SLACK_BOT_TOKEN"),
+            slack_bot_token=parse.secret(env, "SLACK_BOT_TOKEN"),
             slack_bot_token_param=get("SLACK_BOT_TOKEN_PARAM") or None,
             slack_channel=get("SLACK_CHANNEL") or None,
             slack_api_url=get("SLACK_API_URL") or None,
-            slack_channel_by_severity=_severity_channels(get("SLACK_CHANNEL_BY_SEVERITY")),
-            slack_timeout_seconds=_positive_float(env, "SLACK_TIMEOUT_SECONDS", 5.0),
-            slack_max_attempts=_positive_int(env, "SLACK_MAX_ATTEMPTS", 5),
-            aws_connect_timeout_seconds=_positive_float(env, "AWS_CONNECT_TIMEOUT_SECONDS", 0.5),
-            aws_read_timeout_seconds=_positive_float(env, "AWS_READ_TIMEOUT_SECONDS", 2.0),
-            aws_max_attempts=_positive_int(env, "AWS_MAX_ATTEMPTS", 3),
-            burst_root_failures=_positive_int(env, "BURST_ROOT_FAILURES", 5),
-            burst_root_window_minutes=_positive_int(env, "BURST_ROOT_WINDOW_MINUTES", 15),
-            burst_failures=_positive_int(env, "BURST_FAILURES", 20),
-            burst_window_minutes=_positive_int(env, "BURST_WINDOW_MINUTES", 60),
-            spray_user_names=_positive_int(env, "SPRAY_USER_NAMES", 10),
-            spray_window_minutes=_positive_int(env, "SPRAY_WINDOW_MINUTES", 60),
-            failure_alerts_before_burst=_positive_int(env, "FAILURE_ALERTS_BEFORE_BURST", 3),
-            burst_summary_seconds=_positive_float(env, "BURST_SUMMARY_SECONDS", 120.0),
-            burst_thread_seconds=_positive_float(env, "BURST_THREAD_SECONDS", 30.0),
-            slack_min_interval_seconds=_positive_float(env, "SLACK_MIN_INTERVAL_SECONDS", 1.1),
-            new_place_alerts=_flag(env, "NEW_PLACE_ALERTS", True),
-            impossible_travel_minutes=_positive_int(env, "IMPOSSIBLE_TRAVEL_MINUTES", 60),
-            root_mfa_wait_minutes=_positive_float(env, "ROOT_MFA_WAIT_MINUTES", 5.0),
-            digest_enabled=_flag(env, "DIGEST_ENABLED", False),
-            digest_hour_utc=_hour(env, "DIGEST_HOUR_UTC", 8),
+            slack_channel_by_severity=parse.severity_channels(get("SLACK_CHANNEL_BY_SEVERITY")),
+            slack_timeout_seconds=parse.positive_float(env, "SLACK_TIMEOUT_SECONDS", 5.0),
+            slack_max_attempts=parse.positive_int(env, "SLACK_MAX_ATTEMPTS", 5),
+            aws_connect_timeout_seconds=parse.positive_float(
+                env, "AWS_CONNECT_TIMEOUT_SECONDS", 0.5
+            ),
+            aws_read_timeout_seconds=parse.positive_float(env, "AWS_READ_TIMEOUT_SECONDS", 2.0),
+            aws_max_attempts=parse.positive_int(env, "AWS_MAX_ATTEMPTS", 3),
+            burst_root_failures=parse.positive_int(env, "BURST_ROOT_FAILURES", 5),
+            burst_root_window_minutes=parse.positive_int(env, "BURST_ROOT_WINDOW_MINUTES", 15),
+            burst_failures=parse.positive_int(env, "BURST_FAILURES", 20),
+            burst_window_minutes=parse.positive_int(env, "BURST_WINDOW_MINUTES", 60),
+            spray_user_names=parse.positive_int(env, "SPRAY_USER_NAMES", 10),
+            spray_window_minutes=parse.positive_int(env, "SPRAY_WINDOW_MINUTES", 60),
+            failure_alerts_before_burst=parse.positive_int(env, "FAILURE_ALERTS_BEFORE_BURST", 3),
+            burst_summary_seconds=parse.positive_float(env, "BURST_SUMMARY_SECONDS", 120.0),
+            burst_thread_seconds=parse.positive_float(env, "BURST_THREAD_SECONDS", 30.0),
+            slack_min_interval_seconds=parse.positive_float(env, "SLACK_MIN_INTERVAL_SECONDS", 1.1),
+            new_place_alerts=parse.flag(env, "NEW_PLACE_ALERTS", True),
+            impossible_travel_minutes=parse.positive_int(env, "IMPOSSIBLE_TRAVEL_MINUTES", 60),
+            root_mfa_wait_minutes=parse.positive_float(env, "ROOT_MFA_WAIT_MINUTES", 5.0),
+            digest_enabled=parse.flag(env, "DIGEST_ENABLED", False),
+            digest_hour_utc=parse.hour(env, "DIGEST_HOUR_UTC", 8),
             digest_channel=get("DIGEST_CHANNEL") or None,
-            slack_signing_secret=_secret(env, "SLACK_SIGNING_SECRET"),
+            slack_signing_secret=parse.secret(env, "SLACK_SIGNING_SECRET"),
             slack_signing_secret_param=get("SLACK_SIGNING_SECRET_PARAM") or None,
-            slack_team_ids=_split(get("SLACK_TEAM_ID")),
-            slack_allowed_user_ids=_split(get("SLACK_ALLOWED_USER_IDS")),
-            slack_allowed_channel_ids=_split(get("SLACK_ALLOWED_CHANNEL_IDS")),
-            confirm_enabled=_flag(env, "CONFIRM_ENABLED", False),
+            slack_team_ids=parse.split(get("SLACK_TEAM_ID")),
+            slack_allowed_user_ids=parse.split(get("SLACK_ALLOWED_USER_IDS")),
+            slack_allowed_channel_ids=parse.split(get("SLACK_ALLOWED_CHANNEL_IDS")),
+            confirm_enabled=parse.flag(env, "CONFIRM_ENABLED", False),
             confirm_min_severity=Severity.parse(
                 get("CONFIRM_MIN_SEVERITY") or "MEDIUM", setting="CONFIRM_MIN_SEVERITY"
             ),
-            confirm_within_minutes=_positive_float(env, "CONFIRM_WITHIN_MINUTES", 15.0),
-            slack_user_map=_user_map(get("SLACK_USER_MAP")),
-            slack_escalation_mention=_mention(get("SLACK_ESCALATION_MENTION")),
-            watchdog_enabled=_flag(env, "WATCHDOG_ENABLED", True),
-            watchdog_remind_hours=_positive_float(env, "WATCHDOG_REMIND_HOURS", 24.0),
+            confirm_within_minutes=parse.positive_float(env, "CONFIRM_WITHIN_MINUTES", 15.0),
+            slack_user_map=parse.user_map(get("SLACK_USER_MAP")),
+            slack_escalation_mention=parse.mention(get("SLACK_ESCALATION_MENTION")),
+            watchdog_enabled=parse.flag(env, "WATCHDOG_ENABLED", True),
+            watchdog_remind_hours=parse.positive_float(env, "WATCHDOG_REMIND_HOURS", 24.0),
             alarm_email=get("ALARM_EMAIL") or None,
-            api_throttle_rate=_positive_float(env, "API_THROTTLE_RATE", 10.0),
-            api_throttle_burst=_positive_int(env, "API_THROTTLE_BURST", 20),
+            api_throttle_rate=parse.positive_float(env, "API_THROTTLE_RATE", 10.0),
+            api_throttle_burst=parse.positive_int(env, "API_THROTTLE_BURST", 20),
         )
 
     def account_label(self, account_id: str) -> str:

@@ -10,6 +10,10 @@ from chalice.app import CloudWatchEvent
 # AWS page says "Signin", and the handler decides by detail.eventName anyway.
 SIGNIN_EVENT_PATTERN: dict[str, Any] = {"source": ["aws.signin"]}
 
+# Every pattern a forwarder (a region without a stage, a member account of the
+# organization) carries to the stage's bus, by a short name its rule is named after.
+FORWARDED_PATTERNS: dict[str, dict[str, Any]] = {"signins": SIGNIN_EVENT_PATTERN}
+
 
 class AnyShapeEvent(CloudWatchEvent):
     """Chalice's CloudWatchEvent, but tolerant of a missing envelope field or of a bare

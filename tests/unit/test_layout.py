@@ -14,7 +14,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 PACKAGE = ROOT / "chalicelib"
 MAX_LINES = 350  # "about 300": a module past this holds more than one idea
-BASE = {"clock", "logs", "severity", "secret_shapes", "aws_clients", "settings"}
+BASE = {"clock", "logs", "severity", "secret_shapes", "aws_clients", "settings", "setting_parsers"}
 MODULES = sorted(PACKAGE.rglob("*.py"))
 
 
@@ -119,7 +119,7 @@ def test_the_base_imports_only_the_base() -> None:
 
 def test_the_rules_are_read_from_every_package() -> None:
     """The rules above cover every package and base module there is."""
-    top = {p.stem for p in PACKAGE.glob("*.py")} - {"__init__", "container"}
+    top = {p.stem for p in PACKAGE.glob("*.py")} - {"__init__", "container", "container_clients"}
     assert top == BASE
     assert {"signin", "judge", "store", "slack", "alerting"} <= set(PACKAGES)
     assert allowed("signin") == set() and "alerting" not in allowed("storms")
