@@ -15,7 +15,7 @@ from chalicelib.confirm.state import Answer
 from chalicelib.judge.geo import country_of
 from chalicelib.settings import Settings
 from chalicelib.signin.parse import SignIn
-from chalicelib.slack.alert_message import LABELS, mfa_text, principal_text
+from chalicelib.slack.alert_message import LABELS, mfa_text, principal_text, service_text
 from chalicelib.slack.blocks import (
     MAX_FIELD_TEXT,
     MAX_NOTIFICATION_TEXT,
@@ -23,8 +23,8 @@ from chalicelib.slack.blocks import (
     code,
     inert,
     safe,
-    slack_date,
 )
+from chalicelib.slack.time_text import signin_time_text
 from chalicelib.store.signin_record import ConfirmState
 
 WAS_ME = "signin_was_me"
@@ -57,20 +57,17 @@ def question_message(signin: SignIn, settings: Settings) -> dict[str, Any]:
         ("As", principal_text(signin, show=lambda name: code(name, room // 3))),
         ("MFA", safe(mfa_text(signin, labels), room)),
     ]
-    fields = [
-        {
-            "type": "mrkdwn",
-            "text": f"*When*\n{slack_date(signin.event_time, settings.display_timezone)}",
-        }
-    ]
+    when = signin_time_text(signin.event_time, signin.time_recorded, settings)
+    fields = [{"type": "mrkdwn", "text": f"*When*\n{when}"}]
     fields += [{"type": "mrkdwn", "text": f"*{label}*\n{value}"} for label, value in facts]
     blocks: list[dict[str, Any]] = [
         {
             "type": "section",
             "text": {
                 "type": "mrkdwn",
-                "text": ":wave: *Was this you?* Someone just signed in to the AWS console "
-                "as you. Please tell the security team whether it was you.",
+                "text": ":wave: *Was this you?* Someone just signed in as you "
+                f"({inert(service_text(signin, labels), 200)}). Please tell the "
+                "security team whether it was you.",
             },
         },
         {"type": "section", "fields": fields},

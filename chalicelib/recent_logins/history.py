@@ -159,7 +159,10 @@ def _read(reader: Reader, partition: Partition, limit: int, since: datetime) -> 
     arguments: dict[str, Any] = {
         "IndexName": partition.index,
         "KeyConditionExpression": "#h = :partition AND #at >= :since",
-        "ProjectionExpression": ", ".join(f"#p{n}" for n in range(len(ENTRY_ATTRIBUTES))),
+        # `at` too: a sign-in whose record has no time is listed by when it arrived.
+        "ProjectionExpression": ", ".join(
+            ["#at", *(f"#p{n}" for n in range(len(ENTRY_ATTRIBUTES)))]
+        ),
         "ExpressionAttributeNames": names,
         "ExpressionAttributeValues": values,
         "ScanIndexForward": False,  # newest first

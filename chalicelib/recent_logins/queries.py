@@ -12,7 +12,7 @@ from typing import Any
 from chalicelib.signin.parse import NameStatus
 from chalicelib.store.indexes import NAME_STATUS_ATTRIBUTE
 from chalicelib.store.listing import counter_names, stored_name_status
-from chalicelib.store.schema import TOTAL_COUNTER, Category
+from chalicelib.store.schema import EPOCH_ATTRIBUTE, TOTAL_COUNTER, Category
 
 
 @dataclass(frozen=True)
@@ -108,6 +108,8 @@ class Entry:
     mfa: str
     federation: str
     name_status: NameStatus = NameStatus.RECORDED
+    # False when the record had no time: `event_time` is then when it was received.
+    time_recorded: bool = True
 
     @classmethod
     def from_item(cls, item: dict[str, Any]) -> Entry:
@@ -115,10 +117,13 @@ class Entry:
             value = item.get(name, {}).get("S", "")
             return value if isinstance(value, str) else ""
 
+        # No `epoch`: the record had no time, and `at` holds when it was received.
+        time_recorded = EPOCH_ATTRIBUTE in item
         try:
-            epoch = int(item["epoch"]["N"])
+            epoch = int(item[EPOCH_ATTRIBUTE]["N"])
         except (KeyError, TypeError, ValueError):
-            epoch = int(text("at").split("#", 1)[0] or 0)
+            at = text("at").split("#", 1)[0]
+            epoch = int(at) if at.isdigit() else 0
         return cls(
             event_id=text("event_id"),
             event_time=datetime.fromtimestamp(epoch, UTC),
@@ -134,6 +139,7 @@ class Entry:
             mfa=text("mfa") or "unknown",
             federation=text("federation") or "none",
             name_status=stored_name_status(text(NAME_STATUS_ATTRIBUTE), text("display_name")),
+            time_recorded=time_recorded,
         )
 
 

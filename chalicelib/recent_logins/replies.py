@@ -11,6 +11,7 @@ from chalicelib.settings import Settings
 from chalicelib.signin.parse import Mfa
 from chalicelib.signin.words import mfa_words, name_detail, principal_words
 from chalicelib.slack.blocks import MAX_SECTION_TEXT, clip, code, escape, safe, slack_date
+from chalicelib.slack.time_text import signin_time_text
 from chalicelib.store.schema import Category
 
 # One listed sign-in's line stays under this, so five fit in a section and fifty
@@ -169,14 +170,14 @@ def entry_line(entry: Entry, settings: Settings, confirm: str | None = None) -> 
     detail = name_detail(entry.name_status)
     if detail:  # why it reads "unknown user": our words, not the event's
         principal = f"{principal} ({detail})"
-    mfa = "MFA " + mfa_words(Mfa.of_ledger(entry.mfa, entry.federation))
+    mfa = "MFA " + mfa_words(Mfa.of_ledger(entry.mfa, entry.federation), "", entry.federation)
     result = _MARKS.get(entry.outcome, ":grey_question:")
     if entry.outcome == "failure" and entry.failure_reason:
         reason = f" _{safe(entry.failure_reason, 80)}_"
     else:
         reason = ""
     line = (
-        f"{slack_date(entry.event_time, settings.display_timezone)} {result} "
+        f"{signin_time_text(entry.event_time, entry.time_recorded, settings)} {result} "
         f"{principal}{reason} · {safe(settings.account_label(entry.account_id), 90)}"
         f" · {safe(entry.source_ip, 64)} · {mfa} · {safe(entry.region, 32)}"
     )

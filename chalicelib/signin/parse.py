@@ -19,7 +19,17 @@ from typing import Any
 
 from chalicelib.signin.mfa import Federation as Federation
 from chalicelib.signin.mfa import Mfa as Mfa
-from chalicelib.signin.mfa import MfaFact
+from chalicelib.signin.mfa import mfa_fact
+from chalicelib.signin.principal import (
+    SSO_ROLE_PATH,
+    SSO_ROLE_PREFIX,
+    KindEvidence,
+    identity_store_user,
+    kind_from_arn,
+    principal_kind,
+)
+from chalicelib.signin.principal import PrincipalType as PrincipalType
+from chalicelib.signin.service import Service, SignInTarget, is_access_portal, service_of
 from chalicelib.signin.text import clean_event
 from chalicelib.signin.times import parse_time
 
@@ -30,20 +40,6 @@ MAX_TEXT = 1024
 MAX_EVENT_ID = 128
 UNKNOWN_USER = "unknown user"
 UNKNOWN_EVENT = "unknown"  # the event name of a record that has none
-IDENTITY_CENTER_EVENTS = frozenset(
-    {"UserAuthentication", "CredentialChallenge", "CredentialVerification"}
-)
-# Identity Center credential types that are a second factor by themselves.
-MFA_CREDENTIAL_TYPES = frozenset({"TOTP", "SMARTCARD", "WEBAUTHN", "FIDO", "SMS", "EMAIL_OTP"})
-
-
-class PrincipalType(StrEnum):
-    ROOT = "root"
-    IAM_USER = "iam_user"
-    ASSUMED_ROLE = "assumed_role"
-    FEDERATED_USER = "federated_user"
-    IDENTITY_CENTER_USER = "identity_center_user"
-    UNKNOWN = "unknown"
 
 
 class Result(StrEnum):
@@ -61,15 +57,6 @@ class NameStatus(StrEnum):
     RECORDED = "recorded"
     NOT_RECORDED = "not_recorded"
     HIDDEN = "hidden"
-
-
-_PRINCIPAL_TYPES = {
-    "root": PrincipalType.ROOT,
-    "iamuser": PrincipalType.IAM_USER,
-    "assumedrole": PrincipalType.ASSUMED_ROLE,
-    "federateduser": PrincipalType.FEDERATED_USER,
-    "identitycenteruser": PrincipalType.IDENTITY_CENTER_USER,
-}
 
 
 @dataclass(frozen=True)
@@ -100,6 +87,17 @@ class SignIn:
     name_status: NameStatus = NameStatus.RECORDED
     # The MFA device's ARN (`MFAIdentifier`), when the record names it.
     mfa_device: str = ""
+    # False when the record has no readable `eventTime`: `event_time` is then when it
+    # was received (the envelope's time, else the arrival), kept only to order it;
+    # every message says "time not recorded (received HH:MM)".
+    time_recorded: bool = True
+    # What in the record names the principal's kind (`principal.KindEvidence`).
+    kind_evidence: KindEvidence = KindEvidence.TYPE
+
+    @property
+    def service(self) -> SignInTarget:
+        """The service signed in to, from `LoginTo` and the event."""
+        return service_of(self.event_name, self.login_url)
 
     @property
     def is_root(self) -> bool:
@@ -153,44 +151,6 @@ def _outcome(record: Mapping[str, Any], event_name: str) -> Result:
     return Result.UNKNOWN
 
 
-def _mfa(
-    extra: Mapping[str, Any],
-    details: Mapping[str, Any],
-    identity: Mapping[str, Any],
-    federation: Federation,
-    password_failed: bool,
-) -> MfaFact:
-    """MFA as the record states it, strongest evidence first. An explicit `MFAUsed`
-    wins; a named MFA type or device says yes; a SAML or Identity Center session's
-    `MFAUsed: No` only means CloudTrail cannot see the identity provider's MFA."""
-    used = _text(extra.get("MFAUsed")).lower()
-    mfa_type = _text(extra.get("MfaType")) or _text(details.get("MfaType"))
-    identifier = _text(extra.get("MFAIdentifier"))
-    device = mfa_type or identifier
-    if used in {"yes", "true"}:
-        return MfaFact(Mfa.YES, device, "MFAUsed")
-    if used not in {"no", "false"} and device:
-        return MfaFact(Mfa.YES, device, "MfaType" if mfa_type else "MFAIdentifier")
-    credential_types = {
-        part.strip().upper() for part in _text(extra.get("CredentialType")).split(",") if part
-    }
-    if credential_types & MFA_CREDENTIAL_TYPES:
-        return MfaFact(Mfa.YES, ",".join(sorted(credential_types)), "CredentialType")
-    session = _mapping(_mapping(identity.get("sessionContext")).get("attributes"))
-    authenticated = _text(session.get("mfaAuthenticated")).lower()
-    if authenticated == "true":
-        return MfaFact(Mfa.YES, device, "mfaAuthenticated")
-    if federation is Federation.SAML:
-        return MfaFact(Mfa.IDENTITY_PROVIDER, "", "SAML")
-    if federation is Federation.IDENTITY_CENTER:
-        return MfaFact(Mfa.IDENTITY_PROVIDER, "", "Identity Center")
-    if used in {"no", "false"}:
-        return MfaFact(Mfa.NOT_REACHED if password_failed else Mfa.NO, "", "MFAUsed")
-    if authenticated == "false":
-        return MfaFact(Mfa.NO, "", "mfaAuthenticated")
-    return MfaFact(Mfa.NOT_RECORDED)
-
-
 def _arn_tail(arn: str) -> str:
     return arn.rsplit("/", 1)[-1] if "/" in arn else ""
 
@@ -219,12 +179,12 @@ def _names(
             role = arn.split(":assumed-role/", 1)[1].split("/", 1)[0]
         name = _arn_tail(arn) or user_name or role
     else:
-        on_behalf = _mapping(identity.get("onBehalfOf"))
         name = (
             user_name
             or _text(extra.get("UserName"))
             or _arn_tail(arn)
-            or _text(on_behalf.get("userId"))
+            or identity_store_user(identity)
+            or _text(_mapping(identity.get("onBehalfOf")).get("userId"))
         )
     if not name:
         return Names(UNKNOWN_USER, role, NameStatus.NOT_RECORDED)
@@ -232,15 +192,20 @@ def _names(
 
 
 def _federation(
-    kind: PrincipalType, event_name: str, extra: Mapping[str, Any], arn: str, role: str
+    kind: PrincipalType, target: SignInTarget, extra: Mapping[str, Any], arn: str, role: str
 ) -> Federation:
+    """SAML or Identity Center only when the record says so: a SAML provider; an
+    Identity Center user; an Identity Center permission-set role; a sign-in to the
+    access portal (Identity Center's). The event name alone says nothing: WorkSpaces
+    and others sign people in with `UserAuthentication` too."""
     if _text(extra.get("SamlProviderArn")):
         return Federation.SAML
     if (
         kind is PrincipalType.IDENTITY_CENTER_USER
-        or event_name in IDENTITY_CENTER_EVENTS
-        or role.startswith("AWSReservedSSO_")
-        or "/aws-reserved/sso.amazonaws.com/" in arn
+        or role.startswith(SSO_ROLE_PREFIX)
+        or SSO_ROLE_PATH in arn
+        or kind_from_arn(arn).evidence is KindEvidence.ARN_SSO_ROLE
+        or (target.service is Service.ACCESS_PORTAL and is_access_portal(target.host))
     ):
         return Federation.IDENTITY_CENTER
     return Federation.NONE
@@ -269,36 +234,35 @@ def parse_signin(event: Mapping[str, Any], *, received_at: datetime) -> SignIn:
         problems.append(f"eventID longer than {MAX_EVENT_ID} characters")
         event_id = fingerprint({"eventID": event_id})
 
-    raw_time = _text(record.get("eventTime")) or _text(envelope.get("time"))
-    event_time = parse_time(raw_time) or parse_time(_text(envelope.get("time")))
+    raw_time = _text(record.get("eventTime"))
+    event_time = parse_time(raw_time)
     if event_time is None:
         problems.append(f"unreadable eventTime {raw_time[:40]!r}" if raw_time else "no eventTime")
-        event_time = received_at
 
     event_name = _text(record.get("eventName"))
     if not event_name:
         problems.append("no eventName")
 
-    raw_type = _text(identity.get("type"))
-    kind = _PRINCIPAL_TYPES.get(raw_type.lower(), PrincipalType.UNKNOWN)
+    kind_fact = principal_kind(identity)
+    kind = kind_fact.kind
     arn = _text(identity.get("arn"))
-    if kind is PrincipalType.UNKNOWN and arn.endswith(":root"):
-        kind = PrincipalType.ROOT
     names = _names(kind, identity, extra, arn)
-    federation = _federation(kind, event_name, extra, arn, names.role)
+    target = service_of(event_name, _text(extra.get("LoginTo")))
+    federation = _federation(kind, target, extra, arn, names.role)
     outcome = _outcome(record, event_name)
     password_failed = (
         outcome is Result.FAILURE
         and event_name == "ConsoleLogin"
         and kind is not PrincipalType.ROOT
     )
-    mfa = _mfa(
+    mfa = mfa_fact(
         extra, _mapping(record.get("serviceEventDetails")), identity, federation, password_failed
     )
 
     return SignIn(
         event_id=event_id,
-        event_time=event_time,
+        # Not the sign-in's time: when it was received, to order it (`time_recorded`).
+        event_time=event_time or parse_time(_text(envelope.get("time"))) or received_at,
         event_name=event_name or UNKNOWN_EVENT,
         account_id=_text(record.get("recipientAccountId"))
         or _text(identity.get("accountId"))
@@ -323,4 +287,6 @@ def parse_signin(event: Mapping[str, Any], *, received_at: datetime) -> SignIn:
         mfa_source=mfa.source,
         name_status=names.status,
         mfa_device=_text(extra.get("MFAIdentifier")),
+        time_recorded=event_time is not None,
+        kind_evidence=kind_fact.evidence,
     )

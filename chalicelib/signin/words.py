@@ -21,6 +21,9 @@ from chalicelib.signin.parse import (
 )
 
 AT_IDENTITY_PROVIDER = "at the identity provider"
+# An Identity Center session's MFA: the record says Identity Center, never which
+# identity provider (if any) stands behind it.
+AT_IDENTITY_CENTER = "at Identity Center"
 NOT_RECORDED = "not recorded"
 PASSWORD_FAILED = "the password failed"
 NAME_NOT_RECORDED = "(name not recorded)"
@@ -41,15 +44,23 @@ def mfa_keyword(mfa: Mfa) -> str:
     return _KEYWORD[mfa]
 
 
-def mfa_words(mfa: Mfa, detail: str = "") -> str:
-    """`yes (TOTP)`, `no`, `unknown (at the identity provider)`, `unknown (not recorded)`,
-    `not reached (the password failed)`: what a field or a listing line says."""
+def mfa_words(mfa: Mfa, detail: str = "", federation: Federation | str = "") -> str:
+    """`yes (TOTP)`, `no`, `unknown (at the identity provider)` (SAML), `unknown (at
+    Identity Center)`, `unknown (not recorded)`, `not reached (the password failed)`:
+    what a field or a listing line says."""
     if mfa is Mfa.NOT_REACHED:
         return f"not reached ({PASSWORD_FAILED})"
-    return mfa_text_words(mfa, detail)
+    return mfa_text_words(mfa, detail, federation)
 
 
-def mfa_text_words(mfa: Mfa, detail: str = "") -> str:
+def mfa_place(federation: Federation | str) -> str:
+    """Where a federated session's MFA happened, as the record says it."""
+    if str(federation) == Federation.IDENTITY_CENTER.value:
+        return AT_IDENTITY_CENTER
+    return AT_IDENTITY_PROVIDER
+
+
+def mfa_text_words(mfa: Mfa, detail: str = "", federation: Federation | str = "") -> str:
     """The same, led by the keyword the alert text promises (`yes`, `no`, `unknown`):
     `unknown (not reached: the password failed)`."""
     if mfa is Mfa.NOT_REACHED:
@@ -59,7 +70,7 @@ def mfa_text_words(mfa: Mfa, detail: str = "") -> str:
     if mfa is Mfa.NO:
         return "no"
     if mfa is Mfa.IDENTITY_PROVIDER:
-        return f"unknown ({AT_IDENTITY_PROVIDER})"
+        return f"unknown ({mfa_place(federation)})"
     return f"unknown ({NOT_RECORDED})"
 
 

@@ -15,7 +15,8 @@ from urllib.parse import quote
 
 from chalicelib.judge.rules import Verdict
 from chalicelib.settings import Language, Settings
-from chalicelib.signin.parse import Mfa, Result, SignIn
+from chalicelib.signin.parse import Federation, Mfa, Result, SignIn
+from chalicelib.signin.service import Service
 from chalicelib.signin.words import mfa_text_words, mfa_words, name_detail, signin_principal
 from chalicelib.slack.blocks import (
     MAX_FIELD_TEXT,
@@ -29,8 +30,8 @@ from chalicelib.slack.blocks import (
     header_block,
     inert,
     safe,
-    slack_date,
 )
+from chalicelib.slack.time_text import signin_time_text
 
 _REGION = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d$")
 
@@ -52,8 +53,11 @@ class Labels:
     failure: str
     unknown: str
     trusted_network: str
+    signed_in_to: str
     # MFA in words, by Mfa value; English always starts with yes, no or unknown.
     mfa_words: dict[Mfa, str]
+    # An Identity Center session's MFA (`IDENTITY_PROVIDER` is a SAML session's).
+    mfa_at_identity_center: str
 
 
 LABELS = {
@@ -73,7 +77,9 @@ LABELS = {
         failure="failure",
         unknown="unknown",
         trusted_network="trusted network",
+        signed_in_to="Signed in to",
         mfa_words={mfa: mfa_words(mfa) for mfa in Mfa},
+        mfa_at_identity_center=mfa_words(Mfa.IDENTITY_PROVIDER, "", Federation.IDENTITY_CENTER),
     ),
     Language.KO: Labels(
         principal="사용자",
@@ -91,6 +97,7 @@ LABELS = {
         failure="실패",
         unknown="알 수 없음",
         trusted_network="신뢰 네트워크",
+        signed_in_to="로그인 대상",
         mfa_words={
             Mfa.YES: "예",
             Mfa.NO: "아니요",
@@ -98,6 +105,7 @@ LABELS = {
             Mfa.NOT_RECORDED: "알 수 없음 (기록 없음)",
             Mfa.NOT_REACHED: "확인 전 실패 (비밀번호 실패)",
         },
+        mfa_at_identity_center="알 수 없음 (Identity Center에서 처리)",
     ),
 }
 
@@ -122,9 +130,17 @@ def mfa_text(signin: SignIn, labels: Labels) -> str:
     """`yes (SMS MFA)`, `no`, `unknown (at the identity provider)`, `unknown (not recorded)`:
     the words `/recent-logins` and the digest use too."""
     words = labels.mfa_words[signin.mfa]
+    if signin.mfa is Mfa.IDENTITY_PROVIDER and signin.federation is Federation.IDENTITY_CENTER:
+        words = labels.mfa_at_identity_center
     if signin.mfa is Mfa.YES and signin.mfa_type:
         words = f"{words} ({signin.mfa_type})"
     return words
+
+
+def service_text(signin: SignIn, labels: Labels) -> str:
+    """The service signed in to: `AWS console`, `Amazon WorkSpaces`, another's host."""
+    target = signin.service
+    return labels.unknown if target.service is Service.NOT_RECORDED else target.name
 
 
 def principal_text(signin: SignIn, *, show: Callable[[str], str]) -> str:
@@ -138,7 +154,7 @@ def notification_text(signin: SignIn, verdict: Verdict) -> str:
     english = LABELS[Language.EN]
     mfa = mfa_text(signin, english)
     if signin.mfa is Mfa.NOT_REACHED:  # the keyword first, as the text promises
-        mfa = mfa_text_words(signin.mfa)
+        mfa = mfa_text_words(signin.mfa, "", signin.federation)
     text = (
         f"{verdict.severity.name}: {verdict.title}: {principal_text(signin, show=defang)}, "
         f"result {result_word(signin, english)}, MFA {mfa}, "
@@ -174,19 +190,16 @@ def build_message(
         (labels.mfa, safe(mfa_text(signin, labels), room)),
         (labels.region, safe(signin.region, room)),
         (labels.result, inert(result, room)),
+        # Named from LoginTo and the event; another service's host is event text.
+        (labels.signed_in_to, inert(service_text(signin, labels), room)),
     ]
     field_blocks: list[dict[str, Any]] = [
         {"type": "mrkdwn", "text": f"*{label}*\n{value}", "verbatim": True}
         for label, value in fields
     ]
     # The time token is ours, not the event's: it must not be escaped.
-    field_blocks.insert(
-        2,
-        {
-            "type": "mrkdwn",
-            "text": f"*{labels.time}*\n{slack_date(signin.event_time, settings.display_timezone)}",
-        },
-    )
+    when = signin_time_text(signin.event_time, signin.time_recorded, settings)
+    field_blocks.insert(2, {"type": "mrkdwn", "text": f"*{labels.time}*\n{when}"})
     details: list[dict[str, Any]] = [{"type": "section", "fields": field_blocks[:MAX_FIELDS]}]
     if signin.user_agent:
         details.append(

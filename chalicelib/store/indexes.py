@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from chalicelib.store.schema import Category
+from chalicelib.store.schema import EPOCH_ATTRIBUTE, RECEIVED_AT_ATTRIBUTE, Category
 
 # Every listed sign-in (a ConsoleLogin, an Identity Center authentication) is in
 # `signins_by_time`; the sparse indexes hold only the sign-ins of one category, one
@@ -60,7 +60,7 @@ PRINCIPAL_ATTRIBUTES = (
 # What a listing shows of each sign-in (`recent_logins.queries.Entry`).
 ENTRY_ATTRIBUTES = (
     "event_id",
-    "epoch",
+    EPOCH_ATTRIBUTE,
     *PRINCIPAL_ATTRIBUTES,
     "outcome",
     "failure_reason",
@@ -71,6 +71,7 @@ ENTRY_ATTRIBUTES = (
 # What a question and its escalation quote of the sign-in (`SigninRecord.signin`).
 QUESTION_ATTRIBUTES = (
     "event_time",
+    RECEIVED_AT_ATTRIBUTE,
     *PRINCIPAL_ATTRIBUTES,
     "mfa",
     "federation",

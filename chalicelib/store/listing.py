@@ -29,6 +29,8 @@ from chalicelib.store.indexes import (
     SIGNIN_PARTITION_ATTRIBUTE,
 )
 from chalicelib.store.schema import (
+    EPOCH_ATTRIBUTE,
+    RECEIVED_AT_ATTRIBUTE,
     SCHEMA_ATTRIBUTE,
     SCHEMA_VERSION,
     TOTAL_COUNTER,
@@ -118,9 +120,13 @@ def who_text(signin: SignIn) -> str:
 
 def signin_attributes(signin: SignIn) -> dict[str, Any]:
     """The sign-in as plain DynamoDB attribute values (strings and numbers only)."""
+    # A record without a time is never stored as if its arrival were the sign-in's
+    # time: it has `received_at` and no `event_time` nor `epoch` (its `at` key still
+    # holds the arrival, so it sorts where it was received).
+    when = "event_time" if signin.time_recorded else RECEIVED_AT_ATTRIBUTE
     values = {
         "event_id": signin.event_id,
-        "event_time": signin.event_time.isoformat(),
+        when: signin.event_time.isoformat(),
         "event_name": signin.event_name,
         "account_id": signin.account_id,
         "region": signin.region,
@@ -144,7 +150,8 @@ def signin_attributes(signin: SignIn) -> dict[str, Any]:
         NAME_STATUS_ATTRIBUTE: signin.name_status.value,
     }
     item: dict[str, Any] = {name: {"S": value} for name, value in values.items() if value}
-    item["epoch"] = {"N": str(int(signin.event_time.timestamp()))}
+    if signin.time_recorded:
+        item[EPOCH_ATTRIBUTE] = {"N": str(int(signin.event_time.timestamp()))}
     item[SCHEMA_ATTRIBUTE] = {"N": str(SCHEMA_VERSION)}
     if signin.problems:
         item["problems"] = {"SS": sorted(set(signin.problems))}
@@ -162,11 +169,14 @@ def signin_from_item(item: Mapping[str, Any]) -> SignIn | None:
         return value if isinstance(value, str) else ""
 
     event_time = parse_time(text("event_time"))
-    if event_time is None or not text("event_id"):
+    received_at = parse_time(text(RECEIVED_AT_ATTRIBUTE))
+    moment = event_time or received_at
+    if moment is None or not text("event_id"):
         return None
     return SignIn(
         event_id=text("event_id"),
-        event_time=event_time,
+        event_time=moment,
+        time_recorded=event_time is not None,
         event_name=text("event_name"),
         account_id=text("account_id"),
         region=text("region"),

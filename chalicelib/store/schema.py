@@ -24,6 +24,11 @@ class Category(StrEnum):
 # brings older ones up to it. 2: the principal directory; 3: the category indexes by
 # name and by account.
 SCHEMA_ATTRIBUTE = "schema"
+# The sign-in's time as the record gives it (epoch seconds), projected for listings.
+# An item whose record has no `eventTime` has none: it has `received_at` (ISO text)
+# instead, and a listing says "time not recorded (received HH:MM)".
+EPOCH_ATTRIBUTE = "epoch"
+RECEIVED_AT_ATTRIBUTE = "received_at"
 SCHEMA_VERSION = 3
 DIRECTORY_SCHEMA = 2  # the first whose writes kept the principal directory
 

@@ -33,7 +33,7 @@ from enum import StrEnum
 from typing import Any
 
 from chalicelib.store.indexes import PENDING_QUEUE_ATTRIBUTE, QUESTION_ATTRIBUTES
-from chalicelib.store.schema import read_number
+from chalicelib.store.schema import RECEIVED_AT_ATTRIBUTE, read_number
 
 
 class AlertStatus(StrEnum):
@@ -203,7 +203,11 @@ class SigninRecord:
 
     @property
     def event_time(self) -> datetime:
-        return _time(self.signin.get("event_time", "")) or datetime.fromtimestamp(0, UTC)
+        return (
+            _time(self.signin.get("event_time", ""))
+            or _time(self.signin.get(RECEIVED_AT_ATTRIBUTE, ""))  # the record had no time
+            or datetime.fromtimestamp(0, UTC)
+        )
 
 
 def _alert_ref(text: Callable[[str], str]) -> AlertRef:

@@ -23,7 +23,8 @@ def last_signin(dynamodb: Any, table: str, region: str, now: datetime) -> dateti
         "IndexName": SIGNIN_INDEX,
         "KeyConditionExpression": "#listed = :listed AND #at >= :since",
         "FilterExpression": "#region = :region",
-        "ProjectionExpression": "epoch",
+        # `at` (`<epoch>#<eventID>`): when it was received, for a record without a time.
+        "ProjectionExpression": "#at",
         "ExpressionAttributeNames": {
             "#listed": SIGNIN_PARTITION_ATTRIBUTE,
             "#at": "at",
@@ -38,7 +39,7 @@ def last_signin(dynamodb: Any, table: str, region: str, now: datetime) -> dateti
     }
     for _ in range(MAX_PAGES):
         response = dynamodb.query(**arguments)
-        epochs = [float(item["epoch"]["N"]) for item in response.get("Items", [])]
+        epochs = [float(item["at"]["S"].split("#", 1)[0]) for item in response.get("Items", [])]
         if epochs:
             return datetime.fromtimestamp(max(epochs), tz=now.tzinfo)
         if "LastEvaluatedKey" not in response:

@@ -94,8 +94,10 @@ def test_every_public_record_through_the_handler(
         principal = message["attachments"][0]["blocks"][0]["fields"][0]["text"]
         # "without MFA" only for MFA "no"; a federated session's MFA is never "no".
         assert "without MFA" not in payload or ", MFA no," in text, (index, text)
-        if " via " in principal:
+        if " via SAML" in principal:
             assert ", MFA unknown (at the identity provider)," in text or ", MFA yes" in text
+        if " via Identity Center" in principal:
+            assert ", MFA unknown (at Identity Center)," in text or ", MFA yes" in text
         assert principal.split("\n", 1)[1].startswith(KINDS), (index, principal)
         assert "://" not in principal, (index, principal)
 

@@ -149,11 +149,12 @@ def test_a_record_without_mfa_information_says_not_recorded(
 
 
 @pytest.mark.parametrize(
-    ("name", "principal"),
+    ("name", "principal", "place"),
     [
         ("sso_success.json",
-         "role `AWSReservedSSO_developer_admin_asdf` via Identity Center, session `foo@bar.com`"),
-        ("saml_iam_user_success.json", "IAM user `tester` via SAML"),
+         "role `AWSReservedSSO_developer_admin_asdf` via Identity Center, session `foo@bar.com`",
+         "at Identity Center"),
+        ("saml_iam_user_success.json", "IAM user `tester` via SAML", "at the identity provider"),
     ],
     ids=["Identity Center", "SAML"],
 )  # fmt: skip
@@ -164,19 +165,22 @@ def test_federated_mfa_is_at_the_identity_provider_in_alert_and_listing(
     dynamodb: Any,
     name: str,
     principal: str,
+    place: str,
 ) -> None:
+    """Where the MFA happened, as the record says it: a SAML provider is an identity
+    provider; an Identity Center session's record names only Identity Center."""
     event = recent(name)
 
     message = post(invoke, slack_sink, event)
 
     assert header(message).endswith("INFO: Console sign-in succeeded")
-    assert fields(message)["MFA"] == "unknown (at the identity provider)"
+    assert fields(message)["MFA"] == f"unknown ({place})"
     assert fields(message)["Principal"] == principal
-    assert "MFA unknown (at the identity provider)," in message["text"]
+    assert f"MFA unknown ({place})," in message["text"]
     assert "MFA no" not in message["text"]
     assert ledger(dynamodb, event)["mfa"] == "identity_provider"
     line = listed_line(slash)
-    assert " · MFA unknown (at the identity provider) · " in line
+    assert f" · MFA unknown ({place}) · " in line
     assert f"*{principal}*" in line
     assert "nomfa" not in ledger(dynamodb, event).get("categories", [])
 

@@ -88,8 +88,8 @@ def test_federated_sessions_are_never_flagged_for_mfa(name: str) -> None:
         ("assumed_role_no_mfa.json", {}, Severity.MEDIUM, "Role console sign-in without MFA"),
         ("iam_user_failure.json", {}, Severity.MEDIUM, "Console sign-in failed"),
         ("iam_user_success_mfa.json", {}, Severity.INFO, "Console sign-in succeeded"),
-        ("identity_center_verification_failure.json", {}, Severity.MEDIUM, "Identity Center sign-in failed"),  # noqa: E501
-        ("identity_center_user_authentication.json", {}, Severity.INFO, "Identity Center sign-in succeeded"),  # noqa: E501
+        ("identity_center_verification_failure.json", {}, Severity.MEDIUM, "Sign-in failed"),
+        ("identity_center_user_authentication.json", {}, Severity.INFO, "AWS access portal sign-in succeeded"),  # noqa: E501
     ],
 )  # fmt: skip
 def test_default_severities(

@@ -13,10 +13,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from chalicelib.severity import Severity
-from chalicelib.signin.parse import UNKNOWN_EVENT, Mfa, PrincipalType, Result, SignIn
+from chalicelib.signin.parse import UNKNOWN_EVENT, Federation, Mfa, PrincipalType, Result, SignIn
+from chalicelib.signin.service import Service
 
 CONSOLE_LOGIN = "ConsoleLogin"
-IDENTITY_CENTER_SIGNINS = frozenset({"UserAuthentication", "CredentialVerification"})
 ROOT_PASSWORD_RECOVERY = frozenset({"PasswordRecoveryRequested", "PasswordRecoveryCompleted"})
 # Principals whose console sign-in is a person's own password: MFA is theirs to use.
 PERSONAL_CREDENTIALS = frozenset({PrincipalType.IAM_USER, PrincipalType.ROOT})
@@ -58,11 +58,26 @@ class Rule:
         return RuleMatch(self.severity, self.title(signin), self.reason(signin), self.id)
 
 
+_TITLES = {
+    Service.AWS_CONSOLE: "Console sign-in",
+    Service.ACCESS_PORTAL: "AWS access portal sign-in",
+    Service.WORKSPACES: "Amazon WorkSpaces sign-in",
+    Service.TRANSFER_WEB_APP: "Transfer Family web app sign-in",
+    Service.OTHER: "Sign-in to another service",
+}
+
+
 def what(signin: SignIn) -> str:
-    """What kind of sign-in, for titles: 'Console sign-in' or 'Identity Center sign-in'."""
-    if signin.event_name in IDENTITY_CENTER_SIGNINS:
-        return "Identity Center sign-in"
-    return "Console sign-in"
+    """What kind of sign-in, for titles, named by the service the record says it was
+    to ('Console sign-in', 'Amazon WorkSpaces sign-in'); 'Identity Center sign-in' only
+    when the record names no service but says Identity Center; else 'Sign-in'. Never
+    event text: a host the record names is shown in the alert's fields."""
+    service = signin.service.service
+    if service is Service.NOT_RECORDED:
+        if signin.federation is Federation.IDENTITY_CENTER:
+            return "Identity Center sign-in"
+        return "Sign-in"
+    return _TITLES[service]
 
 
 def is_console_success(signin: SignIn) -> bool:
