@@ -22,8 +22,8 @@ from chalicelib.slack.blocks import (
     clip,
     header_block,
     safe,
-    slack_date,
 )
+from chalicelib.slack.time_text import signin_time_text
 
 CONSOLE = "https://console.aws.amazon.com"
 _REGION = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d$")
@@ -87,8 +87,11 @@ def _facts(signin: Mapping[str, str], settings: Settings, at: datetime) -> str:
     name = safe(signin.get("display_name", "") or "unknown", 200)
     account = safe(settings.account_label(signin.get("account_id", "")), 120)
     place = safe(where(signin.get("source_ip", "")), 80)
-    when = slack_date(at, settings.display_timezone)
-    return f"*{name}* signed in to account {account} from {place} at {when}"
+    # A record without a time has only `received_at`: never shown as the sign-in's time.
+    recorded = bool(signin.get("event_time"))
+    when = signin_time_text(at, recorded, settings)
+    when = f"at {when}" if recorded else f"({when})"
+    return f"*{name}* signed in to account {account} from {place} {when}"
 
 
 def _message(

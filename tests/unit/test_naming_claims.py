@@ -28,6 +28,7 @@ from urllib.parse import urlsplit
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from chalicelib.confirm.escalation_message import denial_message
 from chalicelib.judge import rules
 from chalicelib.recent_logins.queries import Entry
 from chalicelib.recent_logins.replies import entry_line
@@ -362,3 +363,18 @@ def shapes(draw: st.DrawFn) -> Any:
 @given(shapes())
 def test_every_generated_shape_says_only_what_its_record_says(event: Any) -> None:
     check_claims(event)
+
+
+def test_an_escalation_never_shows_the_arrival_as_the_sign_in_time() -> None:
+    """A "was this you?" escalation quotes the stored sign-in: one whose record had no
+    time has only `received_at`, and says so."""
+    stored = {"display_name": "alice", "account_id": "111122223333", "source_ip": "198.51.100.7"}
+    without = json.dumps(
+        denial_message({**stored, "received_at": ARRIVAL.isoformat()}, "U1", ENGLISH, ARRIVAL)
+    )
+    with_time = json.dumps(
+        denial_message({**stored, "event_time": ARRIVAL.isoformat()}, "U1", ENGLISH, ARRIVAL)
+    )
+
+    assert "from 198.51.100.7 (time not recorded (received 09:41 UTC))" in without
+    assert f"from 198.51.100.7 at <!date^{int(ARRIVAL.timestamp())}^" in with_time
