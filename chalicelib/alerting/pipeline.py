@@ -284,6 +284,10 @@ class SigninAlerter:
                 **handled.to_dict(),
                 "event_name": signin.event_name,
                 "principal": signin.principal_key,
+                # What named the principal's kind, and the service: how records read.
+                "kind_from": signin.kind_evidence.value,
+                "service": signin.service.service.value,
+                "time_recorded": signin.time_recorded,
                 "account_id": signin.account_id,
                 "region": signin.region,
                 "result": signin.outcome.value,

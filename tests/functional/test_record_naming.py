@@ -20,6 +20,8 @@ import json
 from collections.abc import Callable
 from typing import Any
 
+import pytest
+
 from chalicelib.store.schema import event_key
 from localdev.slack_sink import SlackSink
 from tests.conftest import NOW, TABLE, load_event
@@ -75,11 +77,25 @@ def test_an_identity_center_user_in_the_transition_shape_is_an_identity_center_u
     assert "*Identity Center user `bobsmith@example.com`*" in line
 
 
+def handled_lines(capfd: pytest.CaptureFixture[str]) -> list[dict[str, Any]]:
+    out, _ = capfd.readouterr()
+    lines = [json.loads(line) for line in out.splitlines() if line.startswith("{")]
+    return [line for line in lines if line.get("message") == "sign-in handled"]
+
+
 def test_a_record_without_a_type_is_named_by_its_arn(
-    slash: Slash, invoke: Any, slack_sink: SlackSink, dynamodb: Any
+    slash: Slash,
+    invoke: Any,
+    slack_sink: SlackSink,
+    dynamodb: Any,
+    capfd: pytest.CaptureFixture[str],
 ) -> None:
+    capfd.readouterr()
     user = post(invoke, slack_sink, recent("iam_user_without_type.json"))
     assert fields(user)["Principal"] == "IAM user `homer_simpson`"
+    # The log line says what named it, so an operator can count such records.
+    [logged] = handled_lines(capfd)
+    assert (logged["kind_from"], logged["service"]) == ("arn_user", "aws_console")
 
     event = recent("sso_session_without_type.json")
     session = post(invoke, slack_sink, event)
