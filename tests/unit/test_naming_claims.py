@@ -300,7 +300,9 @@ LOGIN_TO = st.sampled_from(
      "https://us-east-2.console.aws.amazon.com/s3/", "https://d-1234567890.awsapps.com/start/",
      "https://ssoins-7223c3f4b0b0.portal.us-east-1.app.aws/", "https://skylight.local",
      "https://webapp-0123456789abcdef0.transfer-webapp.us-east-2.on.aws/",
-     "https://grafana.example.com/login", "not a url", "https://a&b.example/"]
+     "https://grafana.example.com/login", "not a url", "https://a&b.example/",
+     "https://console.aws.amazon.com@evil.example/", "https://console.aws.amazon.com.evil.example/",
+     "https://skylight.local.evil.example/", "https://D-1234567890.AWSAPPS.COM:443/start/"]
 )  # fmt: skip
 
 
@@ -378,3 +380,28 @@ def test_an_escalation_never_shows_the_arrival_as_the_sign_in_time() -> None:
 
     assert "from 198.51.100.7 (time not recorded (received 09:41 UTC))" in without
     assert f"from 198.51.100.7 at <!date^{int(ARRIVAL.timestamp())}^" in with_time
+
+
+def test_a_look_alike_login_to_is_named_by_its_real_host() -> None:
+    """LoginTo is a URL whoever signs in can shape: only its real host names a service."""
+    for login_to, named in (
+        ("https://console.aws.amazon.com@evil.example/", "evil.example"),
+        ("https://console.aws.amazon.com.evil.example/", "console.aws.amazon.com.evil.example"),
+        ("https://skylight.local.evil.example/", "skylight.local.evil.example"),
+        ("https://D-1234567890.AWSAPPS.COM:443/start/", "AWS access portal"),
+    ):
+        record = {
+            "eventName": "UserAuthentication",
+            "eventTime": "2026-12-07T09:40:00Z",
+            "userIdentity": {"type": "Unknown"},
+            "additionalEventData": {"LoginTo": login_to},
+            "serviceEventDetails": {"UserAuthentication": "Success"},
+        }
+        signin = parse_signin(record, received_at=ARRIVAL)
+        message = build_message(signin, rules.evaluate(signin, ENGLISH), ENGLISH)
+        fields = dict(
+            field["text"][1:].split("*\n", 1)
+            for field in message["attachments"][0]["blocks"][0]["fields"]
+        )
+        assert fields["Signed in to"] == inert(named), login_to
+        assert ("Identity Center" in json.dumps(message)) == (named == "AWS access portal")
