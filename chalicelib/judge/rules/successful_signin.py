@@ -14,7 +14,7 @@ def matches(signin: SignIn) -> bool:
 RULE = Rule(
     id="signin.succeeded",
     severity=Severity.INFO,
-    when="any other successful sign-in (MFA yes, or at the identity provider)",
+    when="any other successful sign-in (MFA yes, or at the identity provider or Identity Center)",
     matches=matches,
     title=lambda signin: f"{what(signin)} succeeded",
     reason=lambda signin: "sign-in",
