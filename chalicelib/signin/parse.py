@@ -12,11 +12,12 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
+from chalicelib.signin.change import AccountChange, Actor, read_change
 from chalicelib.signin.mfa import Federation as Federation
 from chalicelib.signin.mfa import Mfa as Mfa
 from chalicelib.signin.mfa import MfaFact
@@ -100,6 +101,8 @@ class SignIn:
     name_status: NameStatus = NameStatus.RECORDED
     # The MFA device's ARN (`MFAIdentifier`), when the record names it.
     mfa_device: str = ""
+    # What an account-change record changed (signin/change.py); None for a sign-in.
+    change: AccountChange | None = None
 
     @property
     def is_root(self) -> bool:
@@ -296,7 +299,7 @@ def parse_signin(event: Mapping[str, Any], *, received_at: datetime) -> SignIn:
         extra, _mapping(record.get("serviceEventDetails")), identity, federation, password_failed
     )
 
-    return SignIn(
+    signin = SignIn(
         event_id=event_id,
         event_time=event_time,
         event_name=event_name or UNKNOWN_EVENT,
@@ -324,3 +327,11 @@ def parse_signin(event: Mapping[str, Any], *, received_at: datetime) -> SignIn:
         name_status=names.status,
         mfa_device=_text(extra.get("MFAIdentifier")),
     )
+    iam_user = kind is PrincipalType.IAM_USER and names.status is NameStatus.RECORDED
+    actor = Actor(signin.account_id, signin.principal_key, signin.is_root, iam_user, raw_type)
+    change = read_change(record, actor)
+    if change is None:
+        return signin
+    # An API call's record says errorCode when it failed: without one it succeeded.
+    result = Result.SUCCESS if outcome is Result.UNKNOWN else outcome
+    return replace(signin, change=change, outcome=result)
