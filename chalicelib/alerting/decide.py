@@ -33,7 +33,7 @@ from chalicelib.slack.alert_message import build_message, notification_text
 from chalicelib.store.day_tally import day_writes
 from chalicelib.store.directory import directory_update, placement_for
 from chalicelib.store.ledger import event_item
-from chalicelib.store.listing import is_listed
+from chalicelib.store.listing import in_directory
 from chalicelib.store.places import PlaceCheck, place_check
 from chalicelib.store.root_mfa import due_delete, due_put, pair_put, state_of
 from chalicelib.store.schema import (
@@ -114,7 +114,7 @@ class Decider:
             check = self._place_check(signin)
             if check is not None:
                 keys += check.keys()
-        if is_listed(signin):
+        if in_directory(signin):
             # Where the sign-in falls in its principal's span decides the directory write.
             keys.append(directory_key(signin.principal_key))
         if takes_part(signin):
@@ -240,7 +240,7 @@ class Decider:
             *storm.writes,
             *self._pair_writes(signin, pairing, now),
         ]
-        if is_listed(signin):
+        if in_directory(signin):
             # Conditional on the placement read: a sign-in of the same principal
             # committed meanwhile makes this a lost race, decided again on a new read.
             placement = placement_for(signin, lookup(directory_key(signin.principal_key)))

@@ -14,6 +14,7 @@ from typing import Any
 from urllib.parse import quote
 
 from chalicelib.judge.rules import Verdict
+from chalicelib.judge.rules.change_words import change_detail, target_words
 from chalicelib.settings import Language, Settings
 from chalicelib.signin.parse import Mfa, Result, SignIn
 from chalicelib.signin.words import mfa_text_words, mfa_words, name_detail, signin_principal
@@ -52,6 +53,7 @@ class Labels:
     failure: str
     unknown: str
     trusted_network: str
+    change: str
     # MFA in words, by Mfa value; English always starts with yes, no or unknown.
     mfa_words: dict[Mfa, str]
 
@@ -73,6 +75,7 @@ LABELS = {
         failure="failure",
         unknown="unknown",
         trusted_network="trusted network",
+        change="Change",
         mfa_words={mfa: mfa_words(mfa) for mfa in Mfa},
     ),
     Language.KO: Labels(
@@ -91,6 +94,7 @@ LABELS = {
         failure="실패",
         unknown="알 수 없음",
         trusted_network="신뢰 네트워크",
+        change="변경",
         mfa_words={
             Mfa.YES: "예",
             Mfa.NO: "아니요",
@@ -188,6 +192,22 @@ def build_message(
         },
     )
     details: list[dict[str, Any]] = [{"type": "section", "fields": field_blocks[:MAX_FIELDS]}]
+    if signin.change is not None:  # what changed and whose: the caller is the Principal
+        what = f"{signin.event_name} ({signin.change.event_source}) on "
+        what += target_words(signin.change)
+        if change_detail(signin):
+            what += f", {change_detail(signin)}"
+        details.append(
+            {
+                "type": "section",
+                "text": {
+                    "type": "mrkdwn",
+                    "text": f"*{labels.change}*\n"
+                    + inert(what, MAX_SECTION_TEXT - len(labels.change) - 4),
+                    "verbatim": True,
+                },
+            }
+        )
     if signin.user_agent:
         details.append(
             {

@@ -18,6 +18,9 @@ class Category(StrEnum):
     FAILED = "failed"
     ROOT = "root"
     NOMFA = "nomfa"
+    # Account changes (signin/change.py): listed and counted apart from sign-ins, so
+    # `/recent-logins` and the digest never count a password reset as a sign-in.
+    CHANGES = "changes"
 
 
 # Items written by this schema carry `schema = SCHEMA_VERSION`; `manage.py reindex`

@@ -21,10 +21,10 @@ def made_by_root(signin: SignIn) -> bool:
 
 
 def target_words(change: AccountChange) -> str:
-    if change.target_is_root:
-        return "the root user"
     if change.kind is ChangeKind.ROOT_SESSION:
         return f"account {change.target or '(not recorded)'}"
+    if change.target_is_root:
+        return "the root user"
     return f"IAM user {change.target}" if change.target else "a user not named in the record"
 
 
