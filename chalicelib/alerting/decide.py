@@ -13,6 +13,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
+from chalicelib.changes.takeover import TakeoverCheck
 from chalicelib.judge.escalation import apply_places, escalate
 from chalicelib.judge.places import Places, judge_places
 from chalicelib.judge.root_mfa import (
@@ -98,6 +99,7 @@ class Decider:
         self._settings = settings
         self._table = table
         self._windows = Windows(thresholds(settings))
+        self._takeover = TakeoverCheck(settings, table)
 
     def _place_check(self, signin: SignIn) -> PlaceCheck | None:
         if not self._settings.new_place_alerts or not is_alerting_event(signin):
@@ -119,7 +121,7 @@ class Decider:
             keys.append(directory_key(signin.principal_key))
         if takes_part(signin):
             keys.append(root_mfa_key(signin.principal_key, signin.source_ip))
-        return keys
+        return keys + self._takeover.keys(signin)
 
     def _pair(self, signin: SignIn, lookup: Any, now: float) -> PairDecision:
         """Root's CheckMfa and ConsoleLogin of one sign-in: which tells it."""
@@ -208,6 +210,8 @@ class Decider:
                 writes += check.writes(self._table, signin, seen)
             verdict = self._after_burst(signin, verdict, lookup)
 
+        # A password given or reset by someone else, or MFA removed, then a sign-in.
+        verdict, takeover = self._takeover.apply(signin, verdict, lookup, now=now)
         message = None
         if verdict.alert:
             message = self._message(signin, verdict, storm, can_update, note)
@@ -239,6 +243,7 @@ class Decider:
             *writes,
             *storm.writes,
             *self._pair_writes(signin, pairing, now),
+            *takeover,
         ]
         if in_directory(signin):
             # Conditional on the placement read: a sign-in of the same principal

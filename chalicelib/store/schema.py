@@ -236,6 +236,14 @@ def root_mfa_key(principal_key: str, source_ip: str) -> dict[str, Any]:
     }
 
 
+def takeover_key(principal_key: str) -> dict[str, Any]:
+    """`TAKEOVER#<principal>`/`TAKEOVER`: the principal's recent takeover steps (console
+    password given or reset by someone else, MFA removed) and recent console sign-ins,
+    with a version for conditional writes: each side reads it in its one gather and puts
+    it in its one commit (changes/takeover.py)."""
+    return {"pk": {"S": f"TAKEOVER#{bounded(principal_key)}"}, "sk": {"S": "TAKEOVER"}}
+
+
 ROOT_MFA_DUE = "ROOT_MFA_DUE"
 
 
