@@ -54,7 +54,7 @@ from chalicelib.storms.decision import (
     Dimension,
     Opener,
     StormAction,
-    is_counted_failure,
+    is_counted,
     principal_subject,
     subject_words,
     thresholds,
@@ -109,7 +109,7 @@ class Decider:
     def keys(self, signin: SignIn) -> list[dict[str, Any]]:
         """What the gather reads for this sign-in: its own item first."""
         keys = [event_key(signin.event_id)]
-        if is_counted_failure(signin):
+        if is_counted(signin):
             keys += storm_keys(signin, self._windows)
         elif is_alerting_event(signin) and signin.outcome is Result.SUCCESS:
             keys.append(burst_key(principal_subject(signin).id))
@@ -184,7 +184,7 @@ class Decider:
         places = Places()
         writes: list[Write] = []
         storm = StormPlan(Decision(StormAction.ALERT))
-        if is_counted_failure(signin):
+        if is_counted(signin):
             storm = plan_storm(
                 signin,
                 lookup,
@@ -270,7 +270,7 @@ class Decider:
             decision.action in HELD
             and verdict.severity is Severity.CRITICAL
             and told_by is not None
-            and told_by.dimension in (Dimension.SPRAY, Dimension.IP)
+            and told_by.dimension in (Dimension.SPRAY, Dimension.IP, Dimension.CHANGES)
         ):  # a critical principal tried in a spray from one IP: its own alert, at once
             return replace(verdict, reasons=(*verdict.reasons, decision.reason))
         if decision.action in HELD:

@@ -5,7 +5,9 @@ delivery posts nothing more, and `/recent-logins changes` and the digest count i
 
 from __future__ import annotations
 
+import copy
 import json
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -13,10 +15,11 @@ from chalice.test import Client
 from moto.events.models import EventPattern
 
 import app as app_module
+from chalicelib.settings import Settings
 from chalicelib.signin.change_events import DECLARED_EVENTS, DeclaredEvent, Subscription
 from chalicelib.signin.pattern import FORWARDED_PATTERNS
-from chalicelib.store.schema import day_counter_key
-from localdev.slack_sink import SlackSink
+from chalicelib.store.schema import day_counter_key, event_key
+from localdev.slack_sink import RateLimit, SlackSink
 from tests.conftest import TABLE, load_event
 
 HANDLERS = {Subscription.SIGNINS: "console_signin", Subscription.CHANGES: "account_change"}
@@ -115,3 +118,46 @@ def test_each_event_alerts_at_its_declared_severity_once(
     counter = dynamodb.get_item(TableName=TABLE, Key=day_counter_key(day))
     assert counter["Item"]["changes"]["N"] == "1"
     assert "signins" not in counter["Item"]  # a change is never counted as a sign-in
+
+
+def create_login_profiles(count: int) -> list[dict[str, Any]]:
+    """The public CreateLoginProfile record, `count` times: one IAM user giving `count`
+    users a console password, one every half second."""
+    template = load_event("change_create_login_profile.json")
+    start = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
+    events = []
+    for n in range(count):
+        event = copy.deepcopy(template)
+        detail = event["detail"]
+        detail["eventID"] = event["id"] = f"clp-{n}"
+        detail["eventTime"] = event["time"] = (start + timedelta(seconds=n / 2)).strftime(
+            "%Y-%m-%dT%H:%M:%SZ"
+        )
+        detail["requestParameters"]["userName"] = f"user{n}"
+        events.append(event)
+    return events
+
+
+def test_a_storm_of_500_password_grants_is_a_few_messages(
+    handle: Handlers, slack_sink: SlackSink, configure: Any, dynamodb: Any
+) -> None:
+    slack_sink.rate_limit = RateLimit(per_second=1, burst=1)
+    configure(SLACK_MIN_INTERVAL_SECONDS=str(Settings.slack_min_interval_seconds))
+    declared = next(e for e in DECLARED_EVENTS if e.event_name == "CreateLoginProfile")
+    events = create_login_profiles(500)
+
+    outcomes = [handle(declared, event)["outcome"] for event in events]
+
+    texts = [message.get("text", "") for message in slack_sink.messages]
+    assert len(texts) <= 10
+    assert outcomes.count("posted") == len(texts)
+    assert all(text.startswith("HIGH: ") for text in texts)
+    storm = [text for text in texts if "account-change storm" in text]
+    assert storm[0].startswith(
+        "HIGH: possible account-change storm by IAM user CanCreateBuddyAccount: "
+        "20 account changes in"
+    )
+    counter = dynamodb.get_item(TableName=TABLE, Key=day_counter_key("2026-11-20"))["Item"]
+    assert counter["changes"]["N"] == "500"  # every one recorded and counted
+    later = dynamodb.get_item(TableName=TABLE, Key=event_key("clp-400"))["Item"]
+    assert later["skip_reason"]["S"].startswith("part of burst: possible account-change storm")
