@@ -9,7 +9,11 @@ from chalice.app import Chalice, CloudWatchEvent, Cron, Rate, Response
 
 from chalicelib.container import Container
 from chalicelib.settings import check_stage_region
-from chalicelib.signin.pattern import SIGNIN_EVENT_PATTERN, AnyShapeEvent
+from chalicelib.signin.pattern import (
+    ACCOUNT_CHANGE_PATTERN,
+    SIGNIN_EVENT_PATTERN,
+    AnyShapeEvent,
+)
 
 # Chalice imports this file with the stage's variables to deploy or package it, and
 # Lambda at cold start: a stage in the wrong region stops here, before anything is built.
@@ -45,9 +49,19 @@ def interactions() -> Response:
     return container.interactions.handle(app.current_request)
 
 
+# The steps around a sign-in (password given or reset, MFA removed, root's keys, email
+# and MFA, AssumeRoot): the same pipeline as a sign-in (docs/account-changes.md).
+@app.on_cw_event(ACCOUNT_CHANGE_PATTERN, name="account_change")
+def account_change(event: CloudWatchEvent) -> dict[str, Any]:
+    return container.alerter.handle(
+        event.to_dict(), deadline=container.invocation(event.context)
+    ).to_dict()
+
+
 # EventBridge always sends its envelope, but replays and forwarders may not: let the
 # parser see any shape rather than fail in Chalice's envelope reader first.
 console_signin.event_class = AnyShapeEvent  # type: ignore[attr-defined]
+account_change.event_class = AnyShapeEvent  # type: ignore[attr-defined]
 
 
 # Every minute: the closing summary of a storm that stopped (sign-in events trigger

@@ -83,6 +83,9 @@ class Settings:
     impossible_travel_minutes: int = 60
     # A root CheckMfa waits this long for its ConsoleLogin, else it alerts by itself.
     root_mfa_wait_minutes: float = 5.0
+    # A console sign-in this soon after its password was given or reset by someone
+    # else, or its MFA removed, is a possible takeover (changes/takeover.py).
+    takeover_window_hours: int = 24
     digest_enabled: bool = False
     digest_hour_utc: int = 8
     digest_channel: str | None = None
@@ -154,6 +157,7 @@ class Settings:
             new_place_alerts=parse.flag(env, "NEW_PLACE_ALERTS", True),
             impossible_travel_minutes=parse.positive_int(env, "IMPOSSIBLE_TRAVEL_MINUTES", 60),
             root_mfa_wait_minutes=parse.positive_float(env, "ROOT_MFA_WAIT_MINUTES", 5.0),
+            takeover_window_hours=parse.positive_int(env, "TAKEOVER_WINDOW_HOURS", 24),
             digest_enabled=parse.flag(env, "DIGEST_ENABLED", False),
             digest_hour_utc=parse.hour(env, "DIGEST_HOUR_UTC", 8),
             digest_channel=get("DIGEST_CHANNEL") or None,

@@ -336,6 +336,15 @@ SETTING_DOCS: tuple[Setting, ...] = (
         _STORMS,
     ),
     Setting(
+        "TAKEOVER_WINDOW_HOURS",
+        "takeover_window_hours",
+        "48",
+        "a console sign-in this many hours or less after its user's console password was "
+        "given or reset by someone else, or their MFA device removed, is at least HIGH and "
+        "says what changed, when and by whom (in either order of arrival)",
+        _STORMS,
+    ),
+    Setting(
         "DIGEST_ENABLED",
         "digest_enabled",
         "true",

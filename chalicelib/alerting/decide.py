@@ -13,6 +13,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
+from chalicelib.changes.takeover import TakeoverCheck
 from chalicelib.judge.escalation import apply_places, escalate
 from chalicelib.judge.places import Places, judge_places
 from chalicelib.judge.root_mfa import (
@@ -33,7 +34,7 @@ from chalicelib.slack.alert_message import build_message, notification_text
 from chalicelib.store.day_tally import day_writes
 from chalicelib.store.directory import directory_update, placement_for
 from chalicelib.store.ledger import event_item
-from chalicelib.store.listing import is_listed
+from chalicelib.store.listing import in_directory
 from chalicelib.store.places import PlaceCheck, place_check
 from chalicelib.store.root_mfa import due_delete, due_put, pair_put, state_of
 from chalicelib.store.schema import (
@@ -53,7 +54,7 @@ from chalicelib.storms.decision import (
     Dimension,
     Opener,
     StormAction,
-    is_counted_failure,
+    is_counted,
     principal_subject,
     subject_words,
     thresholds,
@@ -98,6 +99,7 @@ class Decider:
         self._settings = settings
         self._table = table
         self._windows = Windows(thresholds(settings))
+        self._takeover = TakeoverCheck(settings, table)
 
     def _place_check(self, signin: SignIn) -> PlaceCheck | None:
         if not self._settings.new_place_alerts or not is_alerting_event(signin):
@@ -107,19 +109,19 @@ class Decider:
     def keys(self, signin: SignIn) -> list[dict[str, Any]]:
         """What the gather reads for this sign-in: its own item first."""
         keys = [event_key(signin.event_id)]
-        if is_counted_failure(signin):
+        if is_counted(signin):
             keys += storm_keys(signin, self._windows)
         elif is_alerting_event(signin) and signin.outcome is Result.SUCCESS:
             keys.append(burst_key(principal_subject(signin).id))
             check = self._place_check(signin)
             if check is not None:
                 keys += check.keys()
-        if is_listed(signin):
+        if in_directory(signin):
             # Where the sign-in falls in its principal's span decides the directory write.
             keys.append(directory_key(signin.principal_key))
         if takes_part(signin):
             keys.append(root_mfa_key(signin.principal_key, signin.source_ip))
-        return keys
+        return keys + self._takeover.keys(signin)
 
     def _pair(self, signin: SignIn, lookup: Any, now: float) -> PairDecision:
         """Root's CheckMfa and ConsoleLogin of one sign-in: which tells it."""
@@ -182,7 +184,7 @@ class Decider:
         places = Places()
         writes: list[Write] = []
         storm = StormPlan(Decision(StormAction.ALERT))
-        if is_counted_failure(signin):
+        if is_counted(signin):
             storm = plan_storm(
                 signin,
                 lookup,
@@ -208,6 +210,8 @@ class Decider:
                 writes += check.writes(self._table, signin, seen)
             verdict = self._after_burst(signin, verdict, lookup)
 
+        # A password given or reset by someone else, or MFA removed, then a sign-in.
+        verdict, takeover = self._takeover.apply(signin, verdict, lookup, now=now)
         message = None
         if verdict.alert:
             message = self._message(signin, verdict, storm, can_update, note)
@@ -239,8 +243,9 @@ class Decider:
             *writes,
             *storm.writes,
             *self._pair_writes(signin, pairing, now),
+            *takeover,
         ]
-        if is_listed(signin):
+        if in_directory(signin):
             # Conditional on the placement read: a sign-in of the same principal
             # committed meanwhile makes this a lost race, decided again on a new read.
             placement = placement_for(signin, lookup(directory_key(signin.principal_key)))
@@ -265,7 +270,7 @@ class Decider:
             decision.action in HELD
             and verdict.severity is Severity.CRITICAL
             and told_by is not None
-            and told_by.dimension in (Dimension.SPRAY, Dimension.IP)
+            and told_by.dimension in (Dimension.SPRAY, Dimension.IP, Dimension.CHANGES)
         ):  # a critical principal tried in a spray from one IP: its own alert, at once
             return replace(verdict, reasons=(*verdict.reasons, decision.reason))
         if decision.action in HELD:

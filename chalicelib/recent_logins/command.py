@@ -125,6 +125,13 @@ def parse_command(text: str, settings: Settings) -> Command:
             who = word
         else:
             raise BadCommand(word, "it is not a name, number, filter or duration")
+    if Category.CHANGES in categories and (who or account_id or len(categories) > 1):
+        # Changes are listed by time, apart from sign-ins (no principal directory).
+        raise BadCommand(
+            Category.CHANGES.value,
+            "it lists every account change of the window: give it alone, with a number "
+            "or a duration (`changes since 24h`)",
+        )
     delta, window_text = window or (DEFAULT_WINDOW, "7 days")
     return Command(
         limit=limit or DEFAULT_LIMIT,

@@ -62,6 +62,8 @@ def _plural(count: int, noun: str) -> str:
 
 def command_words(command: Command, settings: Settings) -> str:
     """`failed root sign-ins matching “alice” in account prod (1111…)`, escaped."""
+    if Category.CHANGES in command.categories:  # given alone (command.py)
+        return "account changes"
     words = [
         category.value for category in sorted(command.categories) if category is not Category.NOMFA
     ]
@@ -88,6 +90,10 @@ def recent_reply(
         f"{_plural(counts.signins, 'sign-in')} {window}: {counts.failed:,} failed, "
         f"{counts.root:,} root, {counts.nomfa:,} without MFA"
     )
+    changes = counts.of(frozenset({Category.CHANGES}))
+    if changes:
+        breakdown += f"; {_plural(changes, 'account change')}"
+
     if history.retained == 0:
         text = (
             ":open_file_folder: The sign-in ledger is empty: no sign-ins have been "

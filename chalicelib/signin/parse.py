@@ -12,11 +12,12 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
+from chalicelib.signin.change import AccountChange, Actor, read_change
 from chalicelib.signin.mfa import Federation as Federation
 from chalicelib.signin.mfa import Mfa as Mfa
 from chalicelib.signin.mfa import mfa_fact
@@ -93,6 +94,8 @@ class SignIn:
     time_recorded: bool = True
     # What in the record names the principal's kind (`principal.KindEvidence`).
     kind_evidence: KindEvidence = KindEvidence.TYPE
+    # What an account-change record changed (signin/change.py); None for a sign-in.
+    change: AccountChange | None = None
 
     @property
     def service(self) -> SignInTarget:
@@ -259,7 +262,7 @@ def parse_signin(event: Mapping[str, Any], *, received_at: datetime) -> SignIn:
         extra, _mapping(record.get("serviceEventDetails")), identity, federation, password_failed
     )
 
-    return SignIn(
+    signin = SignIn(
         event_id=event_id,
         # Not the sign-in's time: when it was received, to order it (`time_recorded`).
         event_time=event_time or parse_time(_text(envelope.get("time"))) or received_at,
@@ -290,3 +293,12 @@ def parse_signin(event: Mapping[str, Any], *, received_at: datetime) -> SignIn:
         time_recorded=event_time is not None,
         kind_evidence=kind_fact.evidence,
     )
+    iam_user = kind is PrincipalType.IAM_USER and names.status is NameStatus.RECORDED
+    raw_type = _text(identity.get("type"))
+    actor = Actor(signin.account_id, signin.principal_key, signin.is_root, iam_user, raw_type)
+    change = read_change(record, actor)
+    if change is None:
+        return signin
+    # An API call's record says errorCode when it failed: without one it succeeded.
+    result = Result.SUCCESS if outcome is Result.UNKNOWN else outcome
+    return replace(signin, change=change, outcome=result)

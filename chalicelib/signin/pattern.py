@@ -6,13 +6,23 @@ from typing import Any
 
 from chalice.app import CloudWatchEvent
 
+from chalicelib.signin.change_events import change_pattern
+
 # Match on the source only: real events say "AWS Console Sign In via CloudTrail", one
 # AWS page says "Signin", and the handler decides by detail.eventName anyway.
 SIGNIN_EVENT_PATTERN: dict[str, Any] = {"source": ["aws.signin"]}
 
+# The account changes (signin/change_events.py), each named: never all API calls.
+ACCOUNT_CHANGE_PATTERN: dict[str, Any] = change_pattern()
+
 # Every pattern a forwarder (a region without a stage, a member account of the
-# organization) carries to the stage's bus, by a short name its rule is named after.
-FORWARDED_PATTERNS: dict[str, dict[str, Any]] = {"signins": SIGNIN_EVENT_PATTERN}
+# organization) carries to the stage's bus, by a short name its rule is named after:
+# one rule per entry. IAM's events are recorded in us-east-1 only; AssumeRoot and
+# GetFederationToken in the region of the STS endpoint used, so forwarders carry both.
+FORWARDED_PATTERNS: dict[str, dict[str, Any]] = {
+    "signins": SIGNIN_EVENT_PATTERN,
+    "changes": ACCOUNT_CHANGE_PATTERN,
+}
 
 
 class AnyShapeEvent(CloudWatchEvent):

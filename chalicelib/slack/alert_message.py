@@ -14,6 +14,7 @@ from typing import Any
 from urllib.parse import quote
 
 from chalicelib.judge.rules import Verdict
+from chalicelib.judge.rules.change_words import change_detail, target_words
 from chalicelib.settings import Language, Settings
 from chalicelib.signin.parse import Federation, Mfa, Result, SignIn
 from chalicelib.signin.service import Service
@@ -54,6 +55,7 @@ class Labels:
     unknown: str
     trusted_network: str
     signed_in_to: str
+    change: str
     # MFA in words, by Mfa value; English always starts with yes, no or unknown.
     mfa_words: dict[Mfa, str]
     # An Identity Center session's MFA (`IDENTITY_PROVIDER` is a SAML session's).
@@ -78,6 +80,7 @@ LABELS = {
         unknown="unknown",
         trusted_network="trusted network",
         signed_in_to="Signed in to",
+        change="Change",
         mfa_words={mfa: mfa_words(mfa) for mfa in Mfa},
         mfa_at_identity_center=mfa_words(Mfa.IDENTITY_PROVIDER, "", Federation.IDENTITY_CENTER),
     ),
@@ -98,6 +101,7 @@ LABELS = {
         unknown="알 수 없음",
         trusted_network="신뢰 네트워크",
         signed_in_to="로그인 대상",
+        change="변경",
         mfa_words={
             Mfa.YES: "예",
             Mfa.NO: "아니요",
@@ -201,6 +205,22 @@ def build_message(
     when = signin_time_text(signin.event_time, signin.time_recorded, settings)
     field_blocks.insert(2, {"type": "mrkdwn", "text": f"*{labels.time}*\n{when}"})
     details: list[dict[str, Any]] = [{"type": "section", "fields": field_blocks[:MAX_FIELDS]}]
+    if signin.change is not None:  # what changed and whose: the caller is the Principal
+        what = f"{signin.event_name} ({signin.change.event_source}) on "
+        what += target_words(signin.change)
+        if change_detail(signin):
+            what += f", {change_detail(signin)}"
+        details.append(
+            {
+                "type": "section",
+                "text": {
+                    "type": "mrkdwn",
+                    "text": f"*{labels.change}*\n"
+                    + inert(what, MAX_SECTION_TEXT - len(labels.change) - 4),
+                    "verbatim": True,
+                },
+            }
+        )
     if signin.user_agent:
         details.append(
             {

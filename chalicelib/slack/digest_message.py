@@ -36,6 +36,10 @@ def digest_message(summary: DaySummary) -> dict[str, Any]:
         ("Bursts", str(t["bursts"])),
         ("Other sign-in events", str(t["other_events"])),
     ]
+    changes = t.get("account_changes", 0)
+    if changes:  # password, MFA, root and access-key changes (docs/account-changes.md)
+        fields.append(("Account changes", str(changes)))
+        headline += f", {changes} account changes"
     # "Was this you?" counters: absent from a summary built without them.
     asked, confirmed, denied, unanswered = (
         t.get(name, 0) for name in ("asked", "confirmed", "denied", "unanswered")

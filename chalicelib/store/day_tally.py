@@ -16,7 +16,13 @@ from typing import Any
 from chalicelib.judge.places import Places
 from chalicelib.signin.parse import Result, SignIn
 from chalicelib.signin.words import signin_principal
-from chalicelib.store.listing import categories_of, counter_names, hourly_name, is_listed
+from chalicelib.store.listing import (
+    categories_of,
+    counter_names,
+    hourly_name,
+    in_directory,
+    is_listed,
+)
 from chalicelib.store.schema import (
     TTL_ATTRIBUTE,
     Write,
@@ -52,6 +58,7 @@ DIGEST_COUNTERS = {
     "impossible_travel": "impossible_travel",
     "bursts": BURSTS,
     "other_events": OTHER_EVENTS,
+    "account_changes": "changes",
     # "Was this you?" questions (chalicelib/confirm), by the day of the sign-in.
     "asked": "asked",
     "confirmed": "confirmed",
@@ -65,7 +72,8 @@ def day_counts(signin: SignIn, places: Places, *, opens_burst: bool = False) -> 
     counts: dict[str, int] = {}
     if is_listed(signin):
         counts.update(dict.fromkeys(counter_names(categories_of(signin)), 1))
-        if signin.outcome is not Result.FAILURE:  # failures are the `failed` category
+        if signin.change is None and signin.outcome is not Result.FAILURE:
+            # failures are the `failed` category; a change counts as `changes` only
             counts[signin.outcome.value] = 1
         counts.update(dict.fromkeys(places.flags, 1))
     else:
@@ -140,6 +148,7 @@ def day_writes(
     writes = [add_update(table, day_counter_key(day), counts, ttl)]
     if is_listed(signin):
         writes.append(add_update(table, day_hours_key(day), hour_counts(signin), ttl))
+    if in_directory(signin):
         writes.append(
             add_update(
                 table,

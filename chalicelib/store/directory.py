@@ -31,7 +31,7 @@ from chalicelib.store.indexes import (
 from chalicelib.store.listing import (
     categories_of,
     counter_names,
-    is_listed,
+    in_directory,
     principal_name,
     who_text,
 )
@@ -148,7 +148,7 @@ def transact_with_directory(
     `items[0]` when its own condition failed (a duplicate), with the item if DynamoDB
     returned it. For bulk writers (`Ledger.record`, reindex); the alert pipeline reads
     the directory item in its gather and places the entry in its decision."""
-    listed = is_listed(signin)
+    listed = in_directory(signin)
     placement = Placement.NEWEST
     failures = 0
     while True:

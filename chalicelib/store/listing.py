@@ -46,7 +46,9 @@ _E = TypeVar("_E", bound=StrEnum)
 def counter_names(categories: frozenset[Category]) -> list[str]:
     """The day counters one sign-in adds 1 to: the total, each of its categories and,
     when it has two or more, their combination, so `root failed` is counted exactly."""
-    names = [TOTAL_COUNTER, *sorted(category.value for category in categories)]
+    # An account change counts as a change only: never in the sign-ins' total.
+    total = [] if Category.CHANGES in categories else [TOTAL_COUNTER]
+    names = [*total, *sorted(category.value for category in categories)]
     if len(categories) > 1:
         names.append(combination_name(categories))
     return names
@@ -63,10 +65,20 @@ def is_listed(signin: SignIn) -> bool:
     Steps inside one (CheckMfa) and root password recovery are recorded, not listed."""
     if signin.is_root and signin.event_name == UNKNOWN_EVENT:
         return True  # may well be a sign-in: root is never left out
+    if signin.change is not None:
+        return True  # listed under `changes`
     return is_alerting_event(signin) and not signin.event_name.startswith("PasswordRecovery")
 
 
+def in_directory(signin: SignIn) -> bool:
+    """Listed and a sign-in: the principal directory and the day's busiest principals
+    hold sign-ins only (a change is listed under `changes`)."""
+    return is_listed(signin) and signin.change is None
+
+
 def categories_of(signin: SignIn) -> frozenset[Category]:
+    if signin.change is not None:
+        return frozenset({Category.CHANGES})
     found = set()
     if signin.outcome is Result.FAILURE:
         found.add(Category.FAILED)
@@ -98,10 +110,11 @@ def listing_attributes(signin: SignIn) -> dict[str, Any]:
         # Lower-cased once here, so the WHO filter is a case-insensitive `contains`.
         "who": {"S": who_text(signin)},
         "principal": {"S": bounded(signin.principal_key)},
-        SIGNIN_PARTITION_ATTRIBUTE: {"S": LISTED},
-        NAME_PARTITION_ATTRIBUTE: name,
-        ACCOUNT_PARTITION_ATTRIBUTE: account,
     }
+    if signin.change is None:  # a change is in its category's indexes only
+        item[SIGNIN_PARTITION_ATTRIBUTE] = {"S": LISTED}
+        item[NAME_PARTITION_ATTRIBUTE] = name
+        item[ACCOUNT_PARTITION_ATTRIBUTE] = account
     categories = categories_of(signin)
     for category in categories:
         item[CATEGORY_PARTITION_ATTRIBUTES[category]] = {"S": LISTED}

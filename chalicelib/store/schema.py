@@ -18,6 +18,9 @@ class Category(StrEnum):
     FAILED = "failed"
     ROOT = "root"
     NOMFA = "nomfa"
+    # Account changes (signin/change.py): listed and counted apart from sign-ins, so
+    # `/recent-logins` and the digest never count a password reset as a sign-in.
+    CHANGES = "changes"
 
 
 # Items written by this schema carry `schema = SCHEMA_VERSION`; `manage.py reindex`
@@ -236,6 +239,14 @@ def root_mfa_key(principal_key: str, source_ip: str) -> dict[str, Any]:
         "pk": {"S": f"ROOTMFA#{bounded(principal_key)}"},
         "sk": {"S": f"IP#{bounded(source_ip)}"},
     }
+
+
+def takeover_key(principal_key: str) -> dict[str, Any]:
+    """`TAKEOVER#<principal>`/`TAKEOVER`: the principal's recent takeover steps (console
+    password given or reset by someone else, MFA removed) and recent console sign-ins,
+    with a version for conditional writes: each side reads it in its one gather and puts
+    it in its one commit (changes/takeover.py)."""
+    return {"pk": {"S": f"TAKEOVER#{bounded(principal_key)}"}, "sk": {"S": "TAKEOVER"}}
 
 
 ROOT_MFA_DUE = "ROOT_MFA_DUE"

@@ -35,6 +35,7 @@ from chalicelib.store.schema import (
 )
 from chalicelib.storms.decision import (
     IP_ATTRIBUTE_PREFIX,
+    PER_IP,
     Burst,
     Dimension,
     Opener,
@@ -131,7 +132,7 @@ def add_to_burst(
     running count (`counts`: False for a spraying burst's repeated user name, which adds
     a failure but no name). With `claim_summary_at`, also take the right to post its
     next summary (only if nobody took it since the read)."""
-    per_ip = burst.subject.dimension in (Dimension.ROOT, Dimension.PRINCIPAL)
+    per_ip = burst.subject.dimension in PER_IP
     update = add_expression(
         ip if per_ip and tracks_ip(item, ip) else None,
         epoch,

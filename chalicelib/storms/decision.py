@@ -29,10 +29,15 @@ class Dimension(StrEnum):
     PRINCIPAL = "principal"
     SPRAY = "spray"  # distinct user names failing from one source IP
     IP = "ip"
+    CHANGES = "changes"  # account changes one principal makes to others (issue 23)
 
 
 # When one failure belongs to several bursts, the most specific story is told.
-PRIORITY = (Dimension.ROOT, Dimension.PRINCIPAL, Dimension.SPRAY, Dimension.IP)
+PRIORITY = (Dimension.ROOT, Dimension.PRINCIPAL, Dimension.SPRAY, Dimension.IP, Dimension.CHANGES)
+# Bursts whose subject is one principal: their messages count its source IPs.
+PER_IP = frozenset({Dimension.ROOT, Dimension.PRINCIPAL, Dimension.CHANGES})
+# What a burst counts, in the words of its title and summaries.
+UNITS = {Dimension.SPRAY: "user names", Dimension.CHANGES: "account changes"}
 
 
 @dataclass(frozen=True)
@@ -53,7 +58,12 @@ def thresholds(settings: Settings) -> dict[Dimension, Threshold]:
         Dimension.PRINCIPAL: Threshold(settings.burst_failures, settings.burst_window_minutes * 60),
         Dimension.IP: Threshold(settings.burst_failures, settings.burst_window_minutes * 60),
         Dimension.SPRAY: Threshold(settings.spray_user_names, settings.spray_window_minutes * 60),
+        Dimension.CHANGES: Threshold(settings.burst_failures, settings.burst_window_minutes * 60),
     }
+
+
+def unit_words(dimension: Dimension) -> str:
+    return UNITS.get(dimension, "failed sign-ins")
 
 
 @dataclass(frozen=True)
@@ -72,6 +82,19 @@ def is_counted_failure(signin: SignIn) -> bool:
     return signin.outcome is Result.FAILURE and is_alerting_event(signin)
 
 
+def is_counted_change(signin: SignIn) -> bool:
+    """An account change made to someone else (or by root): a storm of them (a script
+    giving 500 users a password) is told in a few messages. Someone's own password or
+    MFA, or a federation token of their own keys, is not counted."""
+    change = signin.change
+    return change is not None and (not change.by_self or signin.is_root)
+
+
+def is_counted(signin: SignIn) -> bool:
+    """What storm control counts: failed sign-ins and account changes."""
+    return is_counted_failure(signin) or is_counted_change(signin)
+
+
 def valid_ip(raw: str) -> str | None:
     try:
         return str(ipaddress.ip_address(raw.strip()))
@@ -87,7 +110,10 @@ def principal_subject(signin: SignIn) -> Subject:
 
 
 def subjects_of(signin: SignIn) -> list[Subject]:
-    """What a failed sign-in counts towards."""
+    """What a failed sign-in (or an account change) counts towards."""
+    if signin.change is not None:  # its maker's changes, apart from its sign-ins
+        label = signin_principal(signin)
+        return [Subject(Dimension.CHANGES, signin.account_id, signin.principal_key, label)]
     subjects = [principal_subject(signin)]
     ip = valid_ip(signin.source_ip)
     if ip:
@@ -180,6 +206,8 @@ def subject_words(subject: Subject) -> str:
         return f"password spraying from {subject.label}"
     if subject.dimension is Dimension.IP:
         return f"brute force from {subject.label}"
+    if subject.dimension is Dimension.CHANGES:
+        return f"account-change storm by {subject.label}"
     return f"brute force on {subject.label}"
 
 
@@ -217,7 +245,8 @@ def decide(
         count = capped[0]
         limit = limits[count.subject.dimension]
         minutes = limit.window_seconds // 60
-        what = f"{count.count} failed sign-ins {_for(count.subject)} in {minutes} min"
+        what = f"{count.count} {unit_words(count.subject.dimension)} {_for(count.subject)}"
+        what += f" in {minutes} min"
         if count.count > cap:
             return Decision(
                 StormAction.HOLD_BACK,
@@ -235,4 +264,6 @@ def decide(
 def _for(subject: Subject) -> str:
     if subject.dimension is Dimension.IP:
         return f"from {subject.label}"
+    if subject.dimension is Dimension.CHANGES:
+        return f"by {subject.label}"
     return f"for {subject.label}"

@@ -27,7 +27,7 @@ from chalicelib.slack.blocks import (
     safe,
     slack_date,
 )
-from chalicelib.storms.decision import Burst, Dimension, Opener, WindowCount
+from chalicelib.storms.decision import PER_IP, Burst, Dimension, Opener, WindowCount, unit_words
 from chalicelib.storms.titles import burst_title, duration_words
 
 TOP_IPS = 5
@@ -69,9 +69,10 @@ def burst_notification(
         principal = f"{principal} and others"
     ip = count.ips[0][0] if count.ips else opener.source_ip
     mfa = mfa_text_words(Mfa.of_ledger(opener.mfa, ""))
+    result = "success" if subject.dimension is Dimension.CHANGES else "failure"
     text = (
         f"{severity.name}: {title}: {principal}, "
-        f"result failure, MFA {mfa}, IP {ip}, account {account_id}"
+        f"result {result}, MFA {mfa}, IP {ip}, account {account_id}"
     )
     return inert(text, MAX_NOTIFICATION_TEXT)
 
@@ -97,10 +98,11 @@ def burst_message(
             new += f" user names, +{failures - failures_since} failed sign-ins"
         title = f"{title} ({new} since the last message)"
     zone = settings.display_timezone
-    what = "User names" if subject.dimension is Dimension.SPRAY else "Failed sign-ins"
+    what = unit_words(subject.dimension).capitalize()
+    target = "Made by" if subject.dimension is Dimension.CHANGES else "Target"
     fields = [
         (
-            "Target" if subject.dimension in (Dimension.ROOT, Dimension.PRINCIPAL) else "Source IP",
+            target if subject.dimension in PER_IP else "Source IP",
             code(subject.label, 500),
         ),
         ("Account", safe(settings.account_label(subject.account_id), 500)),
@@ -128,12 +130,14 @@ def burst_message(
             ],
         },
     ]
-    note = "Every failure is in the ledger; later ones in this burst are not posted one by one"
+    things = "change" if subject.dimension is Dimension.CHANGES else "failure"
+    note = f"Every {things} is in the ledger; later ones in this burst are not posted one by one"
     if summary_every:
         note += f": {summary_every}"
     blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": note + "."}]})
     # Plain text is not escaped by Slack's rules: keep hostile names out of the header.
-    kind = "password spraying" if subject.dimension is Dimension.SPRAY else "brute force"
+    kinds = {Dimension.SPRAY: "password spraying", Dimension.CHANGES: "account-change storm"}
+    kind = kinds.get(subject.dimension, "brute force")
     header = f"{SEVERITY_EMOJI[severity]} {severity.name}: possible {kind}"
     return {
         "text": burst_notification(count, opener, subject.account_id, title, severity),
@@ -154,7 +158,7 @@ def thread_reply(
 ) -> dict[str, Any]:
     """What happened since the last reply, in one short message in the alert's thread."""
     new = count.count - burst.summarised_count
-    unit = "user names" if count.subject.dimension is Dimension.SPRAY else "failed sign-ins"
+    unit = unit_words(count.subject.dimension)
     if failures is not None:  # a spray: its failed sign-ins too
         unit += f", +{failures - burst.summarised_failures} failed sign-ins"
     text = (

@@ -22,6 +22,7 @@ from chalicelib.storms.bursts import (
     subject_of,
 )
 from chalicelib.storms.decision import (
+    PER_IP,
     Burst,
     Decision,
     Dimension,
@@ -80,7 +81,7 @@ def _plus_one(
     if not adds:
         return count
     ips = dict(count.ips)
-    if ip and count.subject.dimension in (Dimension.ROOT, Dimension.PRINCIPAL):
+    if ip and count.subject.dimension in PER_IP:
         ips[ip] = ips.get(ip, 0) + 1
     names, watched = set(count.names), set(count.watched)
     if tried is not None and count.subject.dimension is Dimension.SPRAY:
@@ -158,7 +159,7 @@ def plan_storm(
             if tried is not None and marker_key is not None:  # a hidden name needs none
                 seen = lookup(marker_key)
                 writes.append(mark_name(table, subject, tried.name, epoch, window, seen))
-        subject_ip = ip if subject.dimension in (Dimension.ROOT, Dimension.PRINCIPAL) else None
+        subject_ip = ip if subject.dimension in PER_IP else None
         writes.append(
             windows.add(
                 table,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from chalicelib.storms.decision import Dimension, WindowCount, subject_words
+from chalicelib.storms.decision import Dimension, WindowCount, subject_words, unit_words
 
 MAX_TITLE_NAMES = 3  # watched principals a spraying title names
 
@@ -30,7 +30,8 @@ def burst_title(count: WindowCount, *, failures: int | None = None) -> str:
             if len(count.watched) > MAX_TITLE_NAMES:
                 text += f" and {len(count.watched) - MAX_TITLE_NAMES} more"
         return text
-    text = f"possible {subject_words(subject)}: {count.count} failed sign-ins in {span}"
+    text = f"possible {subject_words(subject)}: {count.count} {unit_words(subject.dimension)}"
+    text += f" in {span}"
     if subject.dimension is not Dimension.IP:
         ips = count.distinct_ips
         text += f" from {ips} IP" + ("" if ips == 1 else "s")

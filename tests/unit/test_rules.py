@@ -40,7 +40,7 @@ def signin(name: str, **changes: Any) -> SignIn:
     return case_signin(Case(name, True, name, changes=changes))
 
 
-CASES = [(rule, case) for rule in rules.RULES for case in rule.cases]
+CASES = [(rule, case) for rule in rules.ALL_RULES for case in rule.cases]
 
 
 @pytest.mark.parametrize(
@@ -53,13 +53,13 @@ def test_rule_fires_exactly_on_its_positive_cases(rule: Rule, case: Case) -> Non
         assert (finding.severity, finding.rule_id) == (rule.severity, rule.id)
 
 
-@pytest.mark.parametrize("rule", rules.RULES, ids=[rule.id for rule in rules.RULES])
+@pytest.mark.parametrize("rule", rules.ALL_RULES, ids=[rule.id for rule in rules.ALL_RULES])
 def test_every_rule_has_a_positive_and_a_negative_case(rule: Rule) -> None:
     assert {case.expected for case in rule.cases} == {True, False}
 
 
 def test_rule_ids_are_unique() -> None:
-    ids = [rule.id for rule in rules.RULES]
+    ids = [rule.id for rule in rules.ALL_RULES]
     assert len(ids) == len(set(ids))
 
 

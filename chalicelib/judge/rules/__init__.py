@@ -22,6 +22,16 @@ from chalicelib.judge.rules.base import (
     RuleMatch,
     lacks_mfa,
 )
+from chalicelib.judge.rules.change_assume_root import RULE as CHANGE_ASSUME_ROOT
+from chalicelib.judge.rules.change_console_from_keys import RULE as CHANGE_CONSOLE_FROM_KEYS
+from chalicelib.judge.rules.change_mfa_for_other import RULE as CHANGE_MFA_FOR_OTHER
+from chalicelib.judge.rules.change_mfa_removed import RULE as CHANGE_MFA_REMOVED
+from chalicelib.judge.rules.change_own_credentials import RULE as CHANGE_OWN_CREDENTIALS
+from chalicelib.judge.rules.change_password_by_other import RULE as CHANGE_PASSWORD_BY_OTHER
+from chalicelib.judge.rules.change_refused import RULE as CHANGE_REFUSED
+from chalicelib.judge.rules.change_root_access_key import RULE as CHANGE_ROOT_ACCESS_KEY
+from chalicelib.judge.rules.change_root_mfa_removed import RULE as CHANGE_ROOT_MFA_REMOVED
+from chalicelib.judge.rules.change_root_step import RULE as CHANGE_ROOT_STEP
 from chalicelib.judge.rules.failed_signin import RULE as FAILED_SIGNIN
 from chalicelib.judge.rules.result_not_recorded import RULE as RESULT_NOT_RECORDED
 from chalicelib.judge.rules.root_console_failure import RULE as ROOT_CONSOLE_FAILURE
@@ -37,6 +47,8 @@ from chalicelib.severity import Severity
 from chalicelib.signin.parse import PrincipalType, Result, SignIn
 
 __all__ = [
+    "ALL_RULES",
+    "CHANGE_RULES",
     "RULES",
     "Case",
     "Rule",
@@ -68,6 +80,21 @@ RULES: tuple[Rule, ...] = (
     SUCCESSFUL_SIGNIN,
     RESULT_NOT_RECORDED,
 )
+# The account changes' rules (signin/change.py): a record with a change is judged by
+# these alone, so no sign-in rule reads an API call as a sign-in.
+CHANGE_RULES: tuple[Rule, ...] = (
+    CHANGE_ROOT_ACCESS_KEY,
+    CHANGE_ROOT_MFA_REMOVED,
+    CHANGE_ROOT_STEP,
+    CHANGE_MFA_REMOVED,
+    CHANGE_PASSWORD_BY_OTHER,
+    CHANGE_ASSUME_ROOT,
+    CHANGE_MFA_FOR_OTHER,
+    CHANGE_CONSOLE_FROM_KEYS,
+    CHANGE_REFUSED,
+    CHANGE_OWN_CREDENTIALS,
+)
+ALL_RULES = RULES + CHANGE_RULES
 
 
 class Skip(StrEnum):
@@ -132,10 +159,13 @@ def in_trusted_network(signin: SignIn, settings: Settings) -> bool:
     return any(address in network for network in settings.trusted_cidrs)
 
 
-def evaluate(signin: SignIn, settings: Settings, rules: Iterable[Rule] = RULES) -> Verdict:
+def evaluate(signin: SignIn, settings: Settings, rules: Iterable[Rule] | None = None) -> Verdict:
+    if rules is None:
+        rules = CHANGE_RULES if signin.change is not None else RULES
     findings = [finding for rule in rules if (finding := rule(signin)) is not None]
     if not findings:
-        findings = [RuleMatch(Severity.INFO, "Console sign-in event", "sign-in event")]
+        what = "Account change" if signin.change is not None else "Console sign-in event"
+        findings = [RuleMatch(Severity.INFO, what, what.lower())]
     # The most serious finding names the alert; among equals, the first declared.
     top = max(findings, key=lambda finding: finding.severity)
     severity = top.severity
@@ -159,7 +189,10 @@ def evaluate(signin: SignIn, settings: Settings, rules: Iterable[Rule] = RULES) 
 
     skip_reason, skip = "", None
     # Root is never quiet: not by its event name, nor by the ignore list.
-    if not is_alerting_event(signin) and not signin.is_root:
+    recorded_only = signin.change is None and not is_alerting_event(signin)
+    # A quiet change (its own password) is posted only for a watched principal.
+    quiet = top.quiet and not watched and not critical
+    if (recorded_only or quiet) and not signin.is_root:
         skip_reason, skip = f"{signin.event_name} is recorded, not alerted", Skip.RECORD_ONLY
     elif (
         not watched

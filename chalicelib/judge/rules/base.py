@@ -28,6 +28,7 @@ class RuleMatch:
     title: str
     reason: str
     rule_id: str = ""
+    quiet: bool = False  # recorded at its severity, never posted by itself
 
 
 @dataclass(frozen=True)
@@ -51,11 +52,15 @@ class Rule:
     title: Callable[[SignIn], str]
     reason: Callable[[SignIn], str]
     cases: tuple[Case, ...]
+    # Recorded, listed and counted, but not posted (unless the principal is watched).
+    quiet: bool = False
 
     def __call__(self, signin: SignIn) -> RuleMatch | None:
         if not self.matches(signin):
             return None
-        return RuleMatch(self.severity, self.title(signin), self.reason(signin), self.id)
+        return RuleMatch(
+            self.severity, self.title(signin), self.reason(signin), self.id, self.quiet
+        )
 
 
 _TITLES = {
