@@ -5,6 +5,12 @@ CloudTrail sign-in records come in many shapes (null blocks, missing ARNs, `Yes`
 Unicode). `parse_signin` never raises: whatever it cannot read it records in
 `SignIn.problems`, so a malformed event still alerts and the problem is logged and
 counted.
+
+Each fact is what the record says: the principal's kind from `userIdentity.type` or,
+failing that, its ARN or `onBehalfOf` (`principal.py`); the service from `LoginTo` and
+the event (`service.py`); Identity Center or SAML only when the record names them; and
+a record without `eventTime` is marked `time_recorded=False`, never given its arrival
+as its time.
 """
 
 from __future__ import annotations
@@ -25,12 +31,11 @@ from chalicelib.signin.principal import (
     SSO_ROLE_PATH,
     SSO_ROLE_PREFIX,
     KindEvidence,
-    identity_store_user,
     kind_from_arn,
     principal_kind,
 )
 from chalicelib.signin.principal import PrincipalType as PrincipalType
-from chalicelib.signin.service import Service, SignInTarget, is_access_portal, service_of
+from chalicelib.signin.service import Service, SignInTarget, service_of
 from chalicelib.signin.text import clean_event
 from chalicelib.signin.times import parse_time
 
@@ -186,7 +191,6 @@ def _names(
             user_name
             or _text(extra.get("UserName"))
             or _arn_tail(arn)
-            or identity_store_user(identity)
             or _text(_mapping(identity.get("onBehalfOf")).get("userId"))
         )
     if not name:
@@ -208,7 +212,7 @@ def _federation(
         or role.startswith(SSO_ROLE_PREFIX)
         or SSO_ROLE_PATH in arn
         or kind_from_arn(arn).evidence is KindEvidence.ARN_SSO_ROLE
-        or (target.service is Service.ACCESS_PORTAL and is_access_portal(target.host))
+        or target.service is Service.ACCESS_PORTAL
     ):
         return Federation.IDENTITY_CENTER
     return Federation.NONE
