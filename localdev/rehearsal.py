@@ -1,7 +1,8 @@
 """`make rehearse`: the whole two-region deploy, offline, on the embedded emulator.
 
 A moto server in this process (patched to take what Chalice sends:
-localdev/chalice_moto.py), a throwaway copy of the project (so `.chalice/deployed/` is
+localdev/chalice_moto.py, and to run service-managed StackSets as AWS documents:
+localdev/org_moto.py), a throwaway copy of the project (so `.chalice/deployed/` is
 never written into the repository), pip kept off the internet (a wheelhouse built from
 the installed packages), fake credentials. Then what docs/deploy.md has a user run:
 `manage.py secrets`, `manage.py deploy --create-trail --forward-from all`,
@@ -25,6 +26,7 @@ from typing import Any, TextIO
 
 from localdev.aws import LocalAws
 from localdev.chalice_moto import chalice_ready_moto
+from localdev.org_moto import org_ready_moto
 from localdev.inventory import account_inventory, grouped, region_inventory
 from localdev.wheelhouse import build_wheelhouse
 from tools.stages import APP_NAME, PROJECT_DIR
@@ -74,6 +76,7 @@ def emulated_aws(wheelhouse: Path) -> Iterator[str]:
     with (
         LocalAws() as aws,
         chalice_ready_moto(),
+        org_ready_moto(),
         environment({**aws.env, **offline_pip_env(wheelhouse)}, drop=("AWS_PROFILE",)),
     ):
         yield aws.endpoint_url
