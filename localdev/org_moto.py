@@ -89,7 +89,15 @@ def _follow_account(org: Any, account_id: str) -> None:
         inside = account is not None and any(beneath(org, account.parent_id, u) for u in units)
         have = [i for i in stack_set.instances.stack_instances if i.account_id == account_id]
         if inside and regions:
-            stack_set.instances.create_instances([account_id], regions, None, {}, "SERVICE_MANAGED")
+            parameters = stack_set.parameters
+            if isinstance(parameters, dict):
+                parameters = [
+                    {"ParameterKey": key, "ParameterValue": value}
+                    for key, value in parameters.items()
+                ]
+            stack_set.instances.create_instances(
+                [account_id], regions, parameters, {}, "SERVICE_MANAGED"
+            )
         elif not inside and have and not auto.get("RetainStacksOnAccountRemoval"):
             stack_set.instances.delete([account_id], [i.region_name for i in have])
 

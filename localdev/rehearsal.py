@@ -26,8 +26,8 @@ from typing import Any, TextIO
 
 from localdev.aws import LocalAws
 from localdev.chalice_moto import chalice_ready_moto
-from localdev.org_moto import org_ready_moto
 from localdev.inventory import account_inventory, grouped, region_inventory
+from localdev.org_moto import org_ready_moto
 from localdev.wheelhouse import build_wheelhouse
 from tools.stages import APP_NAME, PROJECT_DIR
 
