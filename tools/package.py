@@ -75,6 +75,11 @@ def org_needs(path: Path) -> list[str]:
         f"ParameterKey={ENV_PARAMETER},ParameterValue=prod "
         f"ParameterKey={BUS_PARAMETER},ParameterValue=arn:aws:events:us-east-1:<account>:"
         "event-bus/default",
+        "  aws cloudformation create-stack-instances --stack-set-name "
+        "signin-alerts-prod-organization --deployment-targets OrganizationalUnitIds=<root or "
+        "OU ids> --regions <every region sign-ins are recorded in>",
+        "The management account gets no instance: deploy the template there as a stack, in "
+        "each region (docs/deploy.md#an-organization).",
     ]
 
 
