@@ -43,9 +43,10 @@ package-org: $(STAMP)
 package-lint: $(STAMP)
 	$(PY) -m pytest tests/deploy/test_package.py
 
-# The whole two-region deploy, offline, on the embedded emulator (moto): `manage.py
-# secrets`, `deploy --create-trail --forward-from all`, `audit-regions`; prints what it
-# made and the URLs a user would paste. Nothing reaches AWS, PyPI or Slack.
+# The whole two-region deploy, offline, on the embedded emulator (moto) holding a small
+# organization: `manage.py secrets`, `deploy --create-trail --forward-from all --org`,
+# `audit-regions`; prints what it made and the URLs a user would paste. Nothing reaches
+# AWS, PyPI or Slack.
 rehearse: $(STAMP)
 	$(PY) -m localdev.rehearsal
 
