@@ -4,8 +4,10 @@ moto keeps no `AutoDeployment` (describe_stack_set never shows it, so a second d
 could not tell it is set), deploys to the management account (AWS never does), reaches
 only one level of OUs beneath a target (AWS: every depth), ignores `AccountFilterType`,
 deletes instances only by account list (service-managed ones are deleted by
-`DeploymentTargets`), and never deploys automatically to an account that joins a
-targeted OU or removes the instances of one that leaves. `org_ready_moto()` patches the
+`DeploymentTargets`), never deploys automatically to an account that joins a targeted
+OU or removes the instances of one that leaves, answers a member (a delegated
+administrator) that it is in no organization, and knows no delegated administrator for
+StackSets. `org_ready_moto()` patches the
 in-process moto classes for as long as it is open: `make rehearse` and the deploy tests
 run under it.
 """
@@ -15,6 +17,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
+
+STACKSETS_PRINCIPAL = "member.org.stacksets.cloudformation.amazonaws.com"
 
 
 def _flag(value: Any) -> bool:
@@ -68,19 +72,33 @@ def target_accounts(org: Any, targets: dict[str, Any]) -> list[str]:
     return reached
 
 
-def _stack_sets_of(account: str) -> Iterator[Any]:
+def organization_of(account: str, partition: str) -> Any:
+    """The backend holding the organization `account` is in (its own, when it manages
+    one or is in none)."""
+    from moto.organizations.models import organizations_backends
+
+    master, _ = organizations_backends.master_accounts.get(account, (account, partition))
+    return organizations_backends[master][partition]
+
+
+def _stack_sets_of(account: str | None = None) -> Iterator[Any]:
+    """Service-managed stack sets of `account`, or of every account."""
     from moto.cloudformation.models import cloudformation_backends
 
-    for backend in list(cloudformation_backends[account].values()):
-        for stack_set in backend.stacksets.values():
-            if stack_set.status == "ACTIVE" and stack_set.permission_model == "SERVICE_MANAGED":
-                yield stack_set
+    accounts = [account] if account else list(cloudformation_backends.keys())
+    for owner in accounts:
+        for backend in list(cloudformation_backends[owner].values()):
+            for stack_set in backend.stacksets.values():
+                if stack_set.status == "ACTIVE" and stack_set.permission_model == "SERVICE_MANAGED":
+                    yield stack_set
 
 
 def _follow_account(org: Any, account_id: str) -> None:
     """Automatic deployment after an account joined, moved or left."""
     account = next((a for a in org.accounts if a.id == account_id), None)
-    for stack_set in _stack_sets_of(org.account_id):
+    for stack_set in _stack_sets_of():
+        if stack_set.instances.org_backend is not org:
+            continue
         auto = getattr(stack_set, "auto_deployment", None) or {}
         if not auto.get("Enabled"):
             continue
@@ -106,7 +124,7 @@ def _follow_account(org: Any, account_id: str) -> None:
 def org_ready_moto() -> Iterator[None]:
     from moto.cloudformation.models import StackInstances, StackSet
     from moto.cloudformation.responses import CloudFormationResponse
-    from moto.organizations.models import OrganizationsBackend
+    from moto.organizations.models import FakeDelegatedAdministrator, OrganizationsBackend
 
     originals: dict[tuple[Any, str], Any] = {}
 
@@ -173,6 +191,18 @@ def org_ready_moto() -> Iterator[None]:
 
         return method
 
+    from moto.organizations.responses import OrganizationsResponse
+
+    def members_organization(self: Any) -> Any:
+        return organization_of(self.current_account, self.partition)
+
+    def stack_sets_organization(self: Any) -> Any:
+        return organization_of(self.account_id, self.partition)
+
+    patch(OrganizationsResponse, "organizations_backend", property(members_organization))
+    patch(StackInstances, "org_backend", property(stack_sets_organization))
+    services = FakeDelegatedAdministrator.SUPPORTED_SERVICES
+    patch(FakeDelegatedAdministrator, "SUPPORTED_SERVICES", [*services, STACKSETS_PRINCIPAL])
     StackSet.auto_deployment = None  # type: ignore[attr-defined]
     patch(CloudFormationResponse, "create_stack_set", keeping_auto_deployment("create_stack_set"))
     patch(CloudFormationResponse, "update_stack_set", keeping_auto_deployment("update_stack_set"))

@@ -23,7 +23,7 @@ from chalicelib.watchdog.pipeline import signin_routes
 from tools.forwarding import bus_arn
 from tools.mistakes import Mistake, OperatorError
 from tools.org_bus import ensure_org_statement
-from tools.org_stackset import StackSetSpec, ensure_instances, ensure_stack_set
+from tools.org_stackset import StackSetSpec, ensure_instances, ensure_stack_set, not_current
 from tools.organization import Organization, checked_units, read_organization
 from tools.regions import enabled_regions, nearest
 from tools.stages import Stage
@@ -87,10 +87,25 @@ def plan_organization(
             f"--org needs a {env}-{CENTRAL_REGION} stage: its default bus is the central one",
             f"add stage {env}-{CENTRAL_REGION} to .chalice/config.json",
         )
+    if CENTRAL_REGION not in deployed:
+        raise OperatorError(
+            Mistake.STAGE_CONFIG,
+            f"--org: the {env}-{CENTRAL_REGION} stage is not deployed, so members would "
+            "forward to a bus nothing reads",
+            f"deploy it too (leave out --regions, or add {CENTRAL_REGION})",
+        )
     account = session.client("sts").get_caller_identity()["Account"]
     org = read_organization(session.client("organizations", region_name=CENTRAL_REGION))
     call_as = caller_role(org, account, options.call_as)
-    regions = sorted(set(options.regions or enabled_regions(session)))
+    enabled = enabled_regions(session)
+    unknown = sorted(set(options.regions or []) - set(enabled))
+    if unknown:
+        raise OperatorError(
+            Mistake.BAD_VALUE,
+            f"--org-regions: {', '.join(unknown)} not enabled in this account",
+            f"pick from {', '.join(enabled)}",
+        )
+    regions = sorted(set(options.regions or enabled))
     spec = StackSetSpec(
         env,
         bus_arn(CENTRAL_REGION, account),
@@ -129,6 +144,7 @@ def apply_organization(session: Any, plan: OrgPlan, *, dry_run: bool) -> None:
     cfn = session.client("cloudformation", region_name=CENTRAL_REGION)
     ensure_stack_set(cfn, spec, plan.changes, dry_run=dry_run)
     ensure_instances(cfn, spec, plan.org, plan.changes, dry_run=dry_run)
+    plan.notes += not_current(cfn, spec)
 
 
 def forwarding_to_do(session: Any, env: str, sources: list[str], deployed: list[str]) -> list[str]:

@@ -20,6 +20,14 @@ from tools.organization import Organization
 from tools.stages import APP_NAME
 
 AUTO_DEPLOYMENT = {"Enabled": True, "RetainStacksOnAccountRemoval": False}
+# Every region at once, every account at once, and one member's failure (a region it has
+# not enabled) never holds the others back: what failed is reported, and the watchdog
+# keeps flagging it. (Automatic deployments do not follow these.)
+OPERATION_PREFERENCES = {
+    "RegionConcurrencyType": "PARALLEL",
+    "MaxConcurrentPercentage": 100,
+    "FailureTolerancePercentage": 100,
+}
 CAPABILITIES = ["CAPABILITY_NAMED_IAM"]
 DONE = {"SUCCEEDED", "FAILED", "STOPPED"}
 POLL_SECONDS = 5.0
@@ -178,7 +186,9 @@ def ensure_stack_set(cfn: Any, spec: StackSetSpec, changes: list[str], *, dry_ru
     changes.append(f"stack set {spec.name}: updated {', '.join(differences)} (every instance)")
     if not dry_run:
         operation = str(uuid.uuid4())
-        cfn.update_stack_set(**settings, OperationId=operation)
+        cfn.update_stack_set(
+            **settings, OperationId=operation, OperationPreferences=OPERATION_PREFERENCES
+        )
         wait(cfn, spec.name, operation, spec.call_as)
 
 
@@ -201,6 +211,7 @@ def ensure_instances(
                 StackSetName=spec.name,
                 DeploymentTargets=spec.targets(),
                 Regions=regions,
+                OperationPreferences=OPERATION_PREFERENCES,
                 CallAs=spec.call_as,
             )["OperationId"]
             wait(cfn, spec.name, operation, spec.call_as)
@@ -217,6 +228,21 @@ def ensure_instances(
             delete_instances(cfn, spec, [org.root], untargeted, list(spec.regions))
 
 
+def not_current(cfn: Any, spec: StackSetSpec) -> list[str]:
+    """Instances that failed or fell behind, one line each, with where to look."""
+    lines = [
+        f"instance {i.account} {i.region}: {i.status or 'unknown'}"
+        for i in instances(cfn, spec.name, spec.call_as)
+        if i.status != "CURRENT"
+    ]
+    if lines:
+        lines.append(
+            f"see aws cloudformation list-stack-instances --stack-set-name {spec.name} "
+            f"--call-as {spec.call_as} (StatusReason); fix the account, then deploy again"
+        )
+    return lines
+
+
 def delete_instances(
     cfn: Any, spec: StackSetSpec, units: list[str], accounts: list[str] | None, regions: list[str]
 ) -> None:
@@ -230,6 +256,7 @@ def delete_instances(
         DeploymentTargets=targets,
         Regions=regions,
         RetainStacks=False,
+        OperationPreferences=OPERATION_PREFERENCES,
         CallAs=spec.call_as,
     )["OperationId"]
     wait(cfn, spec.name, operation, spec.call_as)

@@ -24,10 +24,14 @@ from localdev.rehearsal import copy_project
 from tests.deploy.conftest import FakeAws
 from tests.deploy.operator import Run, run_manage
 from tools.forwarding import forward_rule_name
+from tools.mistakes import OperatorError
 from tools.org_bus import statement_id
+from tools.org_deploy import CallAs, OrgOptions, apply_organization, plan_organization
 from tools.org_stackset import stack_set_name
 from tools.org_template import member_role_name
 from tools.regions import OTHER_PARTITIONS
+from tools.remove import remove_org
+from tools.stages import env_stages
 
 EVENTS = Path(__file__).parent.parent / "events"
 MANAGEMENT = "123456789012"  # moto's default account: it creates the organization
@@ -154,6 +158,60 @@ class OrgDeployed:
     member_rules_after_remove: list[str]
     member_roles_after_remove: list[str]
     member_view: dict[str, Any]
+    unknown_region: Run
+    delegated: Delegated
+
+
+@dataclass
+class Delegated:
+    """A delegated administrator (payments-dev) deploying and removing the organization."""
+
+    admin: str
+    notes: list[str]
+    instances: set[tuple[str, str]]
+    statements: list[dict[str, Any]]
+    as_self: str  # the mistake --call-as SELF is from a member
+    removed: list[str]
+    instances_after_remove: set[tuple[str, str]]
+
+
+def member_session(aws: FakeAws, account: str) -> Any:
+    credentials = aws.client("sts").assume_role(
+        RoleArn=f"arn:aws:iam::{account}:role/OrganizationAccountAccessRole",
+        RoleSessionName="org-admin",
+    )["Credentials"]
+    return boto3.session.Session(
+        aws_access_key_id=credentials["AccessKeyId"],
+        aws_secret_access_key=credentials["SecretAccessKey"],
+        aws_session_token=credentials["SessionToken"],
+    )
+
+
+def as_delegated_admin(aws: FakeAws, org: Org, project: Path) -> Delegated:
+    admin = org.members["payments-dev"]
+    aws.client("organizations").register_delegated_administrator(
+        AccountId=admin, ServicePrincipal="member.org.stacksets.cloudformation.amazonaws.com"
+    )
+    session = member_session(aws, admin)
+    stages = env_stages("prod", None, project)
+    options = OrgOptions(regions=["us-east-1", "eu-west-1"], call_as=CallAs.DELEGATED_ADMIN)
+    plan = plan_organization(session, "prod", stages, ["us-east-1", "us-west-2"], options)
+    apply_organization(session, plan, dry_run=False)
+    cfn = session.client("cloudformation", region_name="us-east-1")
+    summaries = cfn.list_stack_instances(StackSetName=STACK_SET, CallAs="DELEGATED_ADMIN")
+    policy = session.client("events", region_name="us-east-1").describe_event_bus()["Policy"]
+    with pytest.raises(OperatorError) as as_self:
+        plan_organization(session, "prod", stages, ["us-east-1"], OrgOptions(call_as=CallAs.SELF))
+    removed = remove_org("prod", CallAs.DELEGATED_ADMIN, project, session)
+    return Delegated(
+        admin,
+        plan.notes,
+        {(s["Account"], s["Region"]) for s in summaries["Summaries"]},
+        json.loads(policy)["Statement"],
+        as_self.value.line(),
+        removed,
+        instances(aws),
+    )
 
 
 def document(policy: Any) -> dict[str, Any]:
@@ -223,6 +281,9 @@ def deployed(fake_aws: FakeAws, tmp_path_factory: pytest.TempPathFactory) -> Org
         "deploy", "--env", "prod", "--org", "--call-as", "DELEGATED_ADMIN", *where
     )
     unknown_unit = run_manage("deploy", "--env", "prod", "--org", "--org-units", "ou-zz", *where)
+    unknown_region = run_manage(
+        "deploy", "--env", "prod", "--org", "--org-regions", "us-est-1", *where
+    )
     deploy = run_manage("deploy", "--env", "prod", "--org", *where)
     view = member_view(fake_aws, org.members["payments-prod"], "ap-southeast-2")
     made = instances(fake_aws)
@@ -240,6 +301,7 @@ def deployed(fake_aws: FakeAws, tmp_path_factory: pytest.TempPathFactory) -> Org
     arrived = sign_in_through_member(fake_aws, org.members["payments-prod"], "eu-north-1")
     remove = run_manage("remove", "--env", "prod", "--org", *where)
     remove_again = run_manage("remove", "--env", "prod", "--org", *where)
+    delegated = as_delegated_admin(fake_aws, org, project)
     member = org.members["sandbox-1"]
     return OrgDeployed(
         org, enabled_regions(fake_aws), deploy, made, statements, stack_set["StackSet"],
@@ -248,7 +310,7 @@ def deployed(fake_aws: FakeAws, tmp_path_factory: pytest.TempPathFactory) -> Org
         bus_statements(fake_aws), instances(fake_aws), forwarding_regions(fake_aws),
         names(as_member(fake_aws, member, "events", "eu-west-1").list_rules()["Rules"], "Name"),
         names(as_member(fake_aws, member, "iam", "us-east-1").list_roles()["Roles"], "RoleName"),
-        view,
+        view, unknown_region, delegated,
     )  # fmt: skip
 
 
@@ -376,3 +438,31 @@ def test_remove_org_leaves_nothing_of_it_and_keeps_other_statements(deployed: Or
     assert deployed.forwarding_after_remove == []
     assert deployed.remove_again.exit_code == 0
     assert deployed.remove_again.out.startswith("0 change(s)\n")
+
+
+def test_an_unknown_region_stops_before_anything_is_made(deployed: OrgDeployed) -> None:
+    run = deployed.unknown_region
+    assert run.exit_code == 2 and run.err.count("\n") == 1, run.output
+    assert "--org-regions: us-est-1 not enabled in this account" in run.err
+    assert "us-east-1" in run.err  # the regions to pick from
+
+
+def test_a_delegated_administrator_covers_every_member_but_itself_and_says_what_to_run_in_the_management_account(  # noqa: E501
+    deployed: OrgDeployed,
+) -> None:
+    delegated = deployed.delegated
+    members = set(deployed.org.members.values()) | {deployed.late}
+    covered = members - {delegated.admin}
+    assert delegated.instances == {(m, r) for m in covered for r in ("us-east-1", "eu-west-1")}
+    [statement] = delegated.statements
+    assert statement["Resource"] == f"arn:aws:events:us-east-1:{delegated.admin}:event-bus/default"
+    assert statement["Condition"] == {"StringEquals": {"aws:PrincipalOrgID": deployed.org.id}}
+    notes = "\n".join(delegated.notes)
+    assert f"The management account {MANAGEMENT} is not covered" in notes
+    assert "--template-file build/org/member.json" in notes
+    assert f"CentralEventBusArn=arn:aws:events:us-east-1:{delegated.admin}:" in notes
+    assert "--call-as SELF, but" in delegated.as_self and "is not the management" in (
+        delegated.as_self
+    )
+    assert f"deleted stack set {STACK_SET}" in delegated.removed
+    assert delegated.instances_after_remove == set()
