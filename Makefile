@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: install test lint typecheck unit demo bench soak clean package package-lint rehearse
+.PHONY: install test lint typecheck unit demo bench soak clean package package-org package-lint rehearse
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -34,13 +34,19 @@ package: $(STAMP)
 	$(if $(filter $(STAGE),$(STAGES)),,$(error no stage $(STAGE) in .chalice/config.json; make package STAGE=<one of $(STAGES)>))
 	@$(PY) manage.py package --stage $(STAGE)
 
+# The member template of `deploy --org` (build/org/member.json), for teams that roll the
+# StackSet out themselves (tools/org_template.py; cfn-lint checks it in every region).
+package-org: $(STAMP)
+	@$(PY) manage.py package --org
+
 # Every stage packaged offline and checked with cfn-lint (also part of `make test`).
 package-lint: $(STAMP)
 	$(PY) -m pytest tests/deploy/test_package.py
 
-# The whole two-region deploy, offline, on the embedded emulator (moto): `manage.py
-# secrets`, `deploy --create-trail --forward-from all`, `audit-regions`; prints what it
-# made and the URLs a user would paste. Nothing reaches AWS, PyPI or Slack.
+# The whole two-region deploy, offline, on the embedded emulator (moto) holding a small
+# organization: `manage.py secrets`, `deploy --create-trail --forward-from all --org`,
+# `audit-regions`; prints what it made and the URLs a user would paste. Nothing reaches
+# AWS, PyPI or Slack.
 rehearse: $(STAMP)
 	$(PY) -m localdev.rehearsal
 

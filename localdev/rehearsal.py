@@ -1,11 +1,14 @@
 """`make rehearse`: the whole two-region deploy, offline, on the embedded emulator.
 
 A moto server in this process (patched to take what Chalice sends:
-localdev/chalice_moto.py), a throwaway copy of the project (so `.chalice/deployed/` is
+localdev/chalice_moto.py, and to run service-managed StackSets as AWS documents:
+localdev/org_moto.py), a throwaway copy of the project (so `.chalice/deployed/` is
 never written into the repository), pip kept off the internet (a wheelhouse built from
-the installed packages), fake credentials. Then what docs/deploy.md has a user run:
-`manage.py secrets`, `manage.py deploy --create-trail --forward-from all`,
-`manage.py audit-regions`; and what it made, region by region, with the URLs to paste.
+the installed packages), fake credentials, and a small organization (three member
+accounts in two OUs, one nested) whose management account deploys. Then what
+docs/deploy.md has a user run: `manage.py secrets`, `manage.py deploy --create-trail
+--forward-from all --org`, `manage.py audit-regions`; and what it made, region by
+region and account by account, with the URLs to paste.
 The deploy tests run `rehearse` itself (tests/deploy/test_make_rehearse.py).
 """
 
@@ -26,7 +29,9 @@ from typing import Any, TextIO
 from localdev.aws import LocalAws
 from localdev.chalice_moto import chalice_ready_moto
 from localdev.inventory import account_inventory, grouped, region_inventory
+from localdev.org_moto import org_ready_moto
 from localdev.wheelhouse import build_wheelhouse
+from tools.org_stackset import stack_set_name
 from tools.stages import APP_NAME, PROJECT_DIR
 
 PROJECT_FILES = ("app.py", "chalicelib", "requirements.txt", ".chalice", "slack")
@@ -34,6 +39,9 @@ PROJECT_FILES = ("app.py", "chalicelib", "requirements.txt", ".chalice", "slack"
 WEBHOOK = "https://hooks.slack.com/services/T0REHEARSE/B0REHEARSE/rehearsalrehearsal"
 SIGNING_SECRET = "0123456789abcdef0123456789abcdef"
 ENV = "prod"
+# The emulator's organization: (account name, OU path under the root).
+SAMPLE_MEMBERS = (("payments-prod", "Workloads/Prod"), ("payments-dev", "Workloads"),
+                  ("sandbox", "Sandbox"))  # fmt: skip
 
 
 def copy_project(dest: Path, source: Path = PROJECT_DIR) -> Path:
@@ -74,6 +82,7 @@ def emulated_aws(wheelhouse: Path) -> Iterator[str]:
     with (
         LocalAws() as aws,
         chalice_ready_moto(),
+        org_ready_moto(),
         environment({**aws.env, **offline_pip_env(wheelhouse)}, drop=("AWS_PROFILE",)),
     ):
         yield aws.endpoint_url
@@ -118,16 +127,62 @@ class Rehearsal:
         ]
 
 
+def sample_organization(clients: Any) -> None:
+    """An organization whose management account is the emulator's default account."""
+    organizations = clients("organizations", "us-east-1")
+    organizations.create_organization(FeatureSet="ALL")
+    root = organizations.list_roots()["Roots"][0]["Id"]
+    units: dict[str, str] = {"": root}
+    for name, path in SAMPLE_MEMBERS:
+        parent = ""
+        for part in path.split("/"):
+            unit = f"{parent}/{part}".lstrip("/")
+            if unit not in units:
+                units[unit] = organizations.create_organizational_unit(
+                    ParentId=units[parent], Name=part
+                )["OrganizationalUnit"]["Id"]
+            parent = unit
+        status = organizations.create_account(AccountName=name, Email=f"{name}@example.com")
+        organizations.move_account(
+            AccountId=status["CreateAccountStatus"]["AccountId"],
+            SourceParentId=root,
+            DestinationParentId=units[path],
+        )
+
+
+def org_inventory(clients: Any) -> list[str]:
+    """The stack set's instances, by account (the members' rules and roles are theirs)."""
+    cfn = clients("cloudformation", "us-east-1")
+    name = stack_set_name(ENV)
+    try:
+        summaries = cfn.list_stack_instances(StackSetName=name)["Summaries"]
+    except cfn.exceptions.StackSetNotFoundException:
+        return []
+    regions: dict[str, set[str]] = {}
+    for summary in summaries:
+        regions.setdefault(summary["Account"], set()).add(summary["Region"])
+    return [f"StackSet {name}: instances in {len(regions)} member accounts"] + [
+        f"  {account}: {len(found)} regions" for account, found in sorted(regions.items())
+    ]
+
+
 def rehearse(project: Path, endpoint: str, out: TextIO) -> Rehearsal:
     """The user's commands against the emulator at `endpoint`, each shown on `out` as it
     runs (chalice's own lines come first: it is a subprocess); stops at a failed step."""
     import boto3
 
     started = time.perf_counter()
+
+    def clients(service: str, region: str) -> Any:
+        return boto3.client(  # type: ignore[call-overload]
+            service, region_name=region, endpoint_url=endpoint
+        )
+
+    sample_organization(clients)
     where = ("--project-dir", str(project))
     commands = [
         ("secrets", "--env", ENV, "--webhook-url", WEBHOOK, "--signing-secret", SIGNING_SECRET),
-        ("deploy", "--env", ENV, "--create-trail", "--forward-from", "all"),
+        ("deploy", "--env", ENV, "--create-trail", "--forward-from", "all", "--org"),
         ("audit-regions", "--env", ENV),
     ]
     steps: list[Step] = []
@@ -140,17 +195,12 @@ def rehearse(project: Path, endpoint: str, out: TextIO) -> Rehearsal:
         if steps[-1].exit_code != 0:
             break
 
-    def clients(service: str, region: str) -> Any:
-        return boto3.client(  # type: ignore[call-overload]
-            service, region_name=region, endpoint_url=endpoint
-        )
-
     regions = clients("ec2", "us-east-1").describe_regions()["Regions"]
     inventories = [
         region_inventory(clients, region, APP_NAME, ENV)
         for region in sorted(r["RegionName"] for r in regions)
     ]
-    made = account_inventory(clients, APP_NAME, ENV) + grouped(inventories)
+    made = account_inventory(clients, APP_NAME, ENV) + grouped(inventories) + org_inventory(clients)
     return Rehearsal(steps, made, time.perf_counter() - started)
 
 

@@ -7,7 +7,9 @@ region set, then what Chalice cannot configure (async retries and an on-failure 
 for the sign-in function, a retry policy and a dead-letter queue on its rule's target,
 the alarm topic and alarms, API stage throttling). Once: the ledger table in its home
 region. With `--forward-from`, regions without a stage forward sign-ins to the nearest
-one. It ends with the request URLs and the Slack app manifest filled in with them
+one. With `--org`, every account of the organization forwards to the us-east-1 stage
+(tools/org_deploy.py; `--dry-run` only says what that would change). It ends with the
+request URLs and the Slack app manifest filled in with them
 (tools/slack_manifest.py). A second run changes nothing.
 """
 
@@ -31,7 +33,16 @@ from tools.check import report as check_report
 from tools.cli import add_env_options, region_list
 from tools.forwarding import ensure_forward_role, ensure_forward_rule, remove_forward_rule
 from tools.hardening import ensure_failure_queue, ensure_invoke_config, ensure_target_hardened
-from tools.mistakes import EXIT_MISTAKE
+from tools.mistakes import EXIT_MISTAKE, Mistake, OperatorError
+from tools.org_deploy import (
+    CallAs,
+    OrgOptions,
+    OrgPlan,
+    apply_organization,
+    forwarding_to_do,
+    plan_organization,
+)
+from tools.org_stackset import StackSetError
 from tools.regions import enabled_regions, nearest
 from tools.slack_manifest import ManifestError, RequestUrls, filled, template_path
 from tools.stages import PROJECT_DIR, Stage, env_stages, regions_of
@@ -75,6 +86,7 @@ class DeployReport:
     regions: list[RegionDeployed] = field(default_factory=list)
     forwarded: dict[str, str] = field(default_factory=dict)  # source region -> target
     changes: list[str] = field(default_factory=list)  # ledger and forwarding
+    org: OrgPlan | None = None
 
     @property
     def manifest_urls(self) -> RequestUrls | None:
@@ -215,6 +227,7 @@ def deploy(
     *,
     forward_from: list[str] | None = None,
     create_trail: bool = False,
+    org: OrgOptions | None = None,
     project_dir: Path = PROJECT_DIR,
     session: Any = None,
 ) -> DeployReport:
@@ -237,6 +250,12 @@ def deploy(
         raise CheckRefused(env, problems)
     for line in check_report(env, problems):
         print(line)
+    # Never forward from a region whose stage is deployed, even in an earlier run (a
+    # stage removed by `manage.py remove` is not: its region forwards again); forward
+    # to every region whose stage is deployed.
+    deployed = sorted({stage.region for stage in stages} | set(deployed_regions(env, project_dir)))
+    # Read the organization before changing anything: a wrong OU or --call-as stops here.
+    plan = plan_organization(session, env, env_stages(env), deployed, org) if org else None
     for table, home in sorted({(stage.ledger_table, stage.ledger_region) for stage in stages}):
         if create_ledger_table(session.client("dynamodb", region_name=home), table):
             report.changes.append(f"created ledger table {table} in {home}")
@@ -244,18 +263,31 @@ def deploy(
         before = rule_targets_before(session, project_dir, stage)
         chalice_deploy(project_dir, stage)
         report.regions.append(harden_region(session, project_dir, stage, before))
-    if forward_from:
-        sources = enabled_regions(session) if forward_from == ["all"] else forward_from
-        # Never forward from a region whose stage is deployed, even in an earlier run
-        # (a stage removed by `manage.py remove` is not: its region forwards again);
-        # forward to every region whose stage is deployed.
-        deployed = sorted(
-            {stage.region for stage in stages} | set(deployed_regions(env, project_dir))
-        )
-        sources = [region for region in sources if region not in deployed]
+    sources = enabled_regions(session) if forward_from == ["all"] else list(forward_from or [])
+    if plan:  # this account's own regions, as --forward-from covers them
+        apply_organization(session, plan, dry_run=False)
+        report.changes += [f"organization: {change}" for change in plan.changes]
+        sources += plan.forward_from
+        report.org = plan
+    if sources:
+        sources = sorted({region for region in sources if region not in deployed})
         forward(session, env, sources, deployed, report)
         record_forwarded(session, stages, report, deployed)
     return report
+
+
+def dry_run_org(
+    env: str, regions: list[str], org: OrgOptions, project_dir: Path, session: Any = None
+) -> OrgPlan:
+    """What `deploy --org` would change in the organization; nothing is changed (the
+    stages are not looked at: `chalice deploy` has no dry run)."""
+    session = session or _session()
+    stages = env_stages(env, regions, project_dir)
+    deployed = sorted({stage.region for stage in stages} | set(deployed_regions(env, project_dir)))
+    plan = plan_organization(session, env, env_stages(env, None, project_dir), deployed, org)
+    apply_organization(session, plan, dry_run=True)
+    plan.changes += forwarding_to_do(session, env, plan.forward_from, deployed)
+    return plan
 
 
 def record_forwarded(
@@ -282,6 +314,8 @@ def print_report(report: DeployReport, project_dir: Path = PROJECT_DIR) -> None:
         print(f"  slash command URL: {urls.slash_command}" if urls else "  no API (no routes)")
     for source, target in sorted(report.forwarded.items()):
         print(f"{source}: sign-ins forwarded to {target}")
+    if report.org:
+        print_org(report.org)
     changes = report.all_changes
     print(f"\n{len(changes)} change(s) besides chalice deploy" + (":" if changes else ""))
     for change in changes:
@@ -291,6 +325,18 @@ def print_report(report: DeployReport, project_dir: Path = PROJECT_DIR) -> None:
         print(f"\nPaste into the Slack app's /recent-logins command: {urls.slash_command}")
         print(f"and into its Interactivity request URL (Was this you?): {urls.interactions}")
         print_manifest(urls, project_dir)
+
+
+def print_org(plan: OrgPlan) -> None:
+    spec = plan.spec
+    accounts = sorted({account for account, _ in spec.expected(plan.org)})
+    print(
+        f"organization {plan.org.id}: stack set {spec.name} ({spec.call_as}) targets "
+        f"{', '.join(spec.units)} in {len(spec.regions)} regions: {len(accounts)} member "
+        f"account(s) forward to {spec.bus_arn}"
+    )
+    for note in plan.notes:
+        print(note)
 
 
 def print_manifest(urls: RequestUrls, project_dir: Path) -> None:
@@ -324,24 +370,89 @@ def register(commands: Any) -> None:
         help="when check finds no trail logging sign-ins: a bucket, its policy, a "
         "multi-region trail, logging started",
     )
+    add_org_options(parser)
+    parser.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="with --org: print what it would change in the organization, change nothing",
+    )
     parser.set_defaults(run=run)
+
+
+def add_org_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--org",
+        action="store_true",
+        help="every account of the organization forwards to the us-east-1 stage (StackSets)",
+    )
+    parser.add_argument(
+        "--org-units",
+        type=region_list,
+        metavar="OU,...",
+        help="with --org: only these OUs (default: the organization's root)",
+    )
+    parser.add_argument(
+        "--org-regions",
+        type=region_list,
+        metavar="R,...",
+        help="with --org: the members' regions (default: every region enabled here)",
+    )
+    parser.add_argument(
+        "--call-as",
+        type=CallAs,
+        choices=list(CallAs),
+        help="with --org: SELF (management account) or DELEGATED_ADMIN (default: which "
+        "this account is)",
+    )
+
+
+def org_options(args: argparse.Namespace) -> OrgOptions | None:
+    """--org and its options; an option of --org without it is a mistake, not ignored."""
+    given = [
+        flag
+        for flag, value in (
+            ("--org-units", args.org_units),
+            ("--org-regions", args.org_regions),
+            ("--call-as", args.call_as),
+            ("--dry-run", getattr(args, "dry_run", False)),
+        )
+        if value
+    ]
+    if not args.org:
+        if given:
+            raise OperatorError(
+                Mistake.MISSING_VALUE, f"{', '.join(given)} without --org", "add --org"
+            )
+        return None
+    return OrgOptions(args.org_units, args.org_regions, args.call_as)
 
 
 def run(args: argparse.Namespace) -> int:
     regions = [s.region for s in env_stages(args.env, args.regions, args.project_dir)]
+    org = org_options(args)
+    if org and args.dry_run:
+        plan = dry_run_org(args.env, regions, org, args.project_dir)
+        print_org(plan)
+        colon = ":" if plan.changes else ""
+        print(f"dry run: {len(plan.changes)} change(s) it would make{colon}")
+        for change in plan.changes:
+            print(f"  {change}")
+        print("nothing was changed (stages: chalice deploy has no dry run; not looked at)")
+        return 0
     try:
         report = deploy(
             args.env,
             regions,
             forward_from=args.forward_from,
             create_trail=args.create_trail,
+            org=org,
             project_dir=args.project_dir,
         )
     except CheckRefused as refused:
         print("\n".join(check_report(refused.env, refused.problems)), file=sys.stderr)
         print("deploy: refused before creating anything", file=sys.stderr)
         return EXIT_MISTAKE
-    except DeployError as error:
+    except (DeployError, StackSetError) as error:
         print(f"deploy: {error}", file=sys.stderr)
         return 1
     print_report(report, args.project_dir)

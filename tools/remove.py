@@ -8,6 +8,10 @@ itself, forwards to the nearest stage that remains (with none left, every forwar
 rule and role of the env goes); the watchdog's record follows. `audit-regions` is
 clean after it. The ledger table stays (its history): delete it by hand if you want
 it gone. Running it again changes nothing.
+
+`remove --env ENV --org` takes down what `deploy --org` made and leaves the stages:
+every stack instance and the stack set, the central bus's organization statement
+(others stay), and this account's forwarding rules and roles.
 """
 
 from __future__ import annotations
@@ -29,7 +33,12 @@ from tools.deploy import (
     run_chalice,
     state_path,
 )
-from tools.forwarding import forward_role_name, forward_rule_name, remove_forward_rule
+from tools.forwarding import bus_arn, forward_role_name, forward_rule_name, remove_forward_rule
+from tools.mistakes import Mistake, OperatorError
+from tools.org_bus import remove_org_statement
+from tools.org_deploy import CENTRAL_REGION, CallAs, caller_role
+from tools.org_stackset import StackSetError, StackSetSpec, remove_stack_set
+from tools.organization import read_organization
 from tools.regions import enabled_regions
 from tools.stages import Stage, env_stages
 
@@ -129,20 +138,46 @@ def reroute(
         report.changes += forwarded.changes
         report.forwarded = forwarded.forwarded
     else:
-        for region in sources:
-            changes: list[str] = []
-            remove_forward_rule(aws.client("events", region_name=region), env, changes)
-            report.changes += [f"{region}: {change}" for change in changes]
-        for table, home in sorted({(s.ledger_table, s.ledger_region) for s in all_stages}):
-            dynamodb = aws.client("dynamodb", region_name=home)
-            try:
-                if record_forwarding(dynamodb, table, env, {}):
-                    report.changes.append("watchdog: checks no forwarding")
-            except dynamodb.exceptions.ResourceNotFoundException:
-                pass  # no ledger: nothing recorded
+        remove_forwarding(aws, env, sources, all_stages, report.changes)
     unused = sorted({s.region for s in all_stages} - set(remaining))
     remove_forward_roles(aws.client("iam"), env, unused, report.changes)
     return report
+
+
+def remove_forwarding(
+    aws: Any, env: str, sources: list[str], all_stages: list[Stage], changes: list[str]
+) -> None:
+    """The env's forwarding rule in each of `sources`; the watchdog checks none."""
+    for region in sources:
+        removed: list[str] = []
+        remove_forward_rule(aws.client("events", region_name=region), env, removed)
+        changes += [f"{region}: {change}" for change in removed]
+    for table, home in sorted({(s.ledger_table, s.ledger_region) for s in all_stages}):
+        dynamodb = aws.client("dynamodb", region_name=home)
+        try:
+            if record_forwarding(dynamodb, table, env, {}):
+                changes.append("watchdog: checks no forwarding")
+        except dynamodb.exceptions.ResourceNotFoundException:
+            pass  # no ledger: nothing recorded
+
+
+def remove_org(env: str, call_as: CallAs | None, project_dir: Path, aws: Any) -> list[str]:
+    """What `deploy --org` made, in the order that leaves no forwarder without its
+    target: the members' instances and the stack set, then the bus statement, then
+    this account's own forwarding."""
+    all_stages = env_stages(env, None, project_dir)
+    account = aws.client("sts").get_caller_identity()["Account"]
+    org = read_organization(aws.client("organizations", region_name=CENTRAL_REGION))
+    role = caller_role(org, account, call_as)
+    bus = bus_arn(CENTRAL_REGION, account)
+    spec = StackSetSpec(env, bus, (org.root,), (), role.value)
+    changes: list[str] = []
+    remove_stack_set(aws.client("cloudformation", region_name=CENTRAL_REGION), spec, org, changes)
+    remove_org_statement(aws.client("events", region_name=CENTRAL_REGION), env, bus, changes)
+    remove_forwarding(aws, env, forwarding_regions(aws, env), all_stages, changes)
+    regions = {s.region for s in all_stages}
+    remove_forward_roles(aws.client("iam"), env, sorted(regions), changes)
+    return changes
 
 
 def remove(env: str, regions: list[str] | None, project_dir: Path, aws: Any) -> RemoveReport:
@@ -164,10 +199,42 @@ def register(commands: Any) -> None:
         "remove", help="remove stages with their alarms, topics, queues and forwarding"
     )
     add_env_options(parser)
+    parser.add_argument(
+        "--org",
+        action="store_true",
+        help="only what deploy --org made: stack instances, stack set, bus statement, this "
+        "account's forwarding (the stages stay)",
+    )
+    parser.add_argument(
+        "--call-as",
+        type=CallAs,
+        choices=list(CallAs),
+        help="with --org: SELF or DELEGATED_ADMIN (default: which this account is)",
+    )
     parser.set_defaults(run=run)
 
 
+def run_org(args: argparse.Namespace) -> int:
+    try:
+        changes = remove_org(args.env, args.call_as, args.project_dir, session())
+    except StackSetError as error:
+        print(f"remove: {error}", file=sys.stderr)
+        return 1
+    print(f"{len(changes)} change(s)" + (":" if changes else ""))
+    for change in changes:
+        print(f"  {change}")
+    print(
+        f"kept: the stages (python manage.py remove --env {args.env} takes them down); "
+        f"python manage.py deploy --env {args.env} --org brings the organization back"
+    )
+    return 0
+
+
 def run(args: argparse.Namespace) -> int:
+    if args.org:
+        return run_org(args)
+    if args.call_as:
+        raise OperatorError(Mistake.MISSING_VALUE, "--call-as without --org", "add --org")
     try:
         report = remove(args.env, args.regions, args.project_dir, session())
     except RemoveError as error:

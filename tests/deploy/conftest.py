@@ -11,6 +11,7 @@ from typing import Any
 import boto3
 import pytest
 
+from localdev.lambda_targets import LambdaEvents, kept_lambda_events
 from localdev.rehearsal import copy_project as copy_project
 from localdev.rehearsal import emulated_aws
 from localdev.rehearsal import offline_pip_env as offline_pip_env
@@ -20,10 +21,12 @@ from tools.stages import PROJECT_DIR
 
 
 class FakeAws:
-    """The moto server's endpoint, and clients pointed at it."""
+    """The moto server's endpoint, clients pointed at it, and what EventBridge handed to
+    Lambda targets (function ARN, event), which moto does not run."""
 
-    def __init__(self, endpoint: str) -> None:
+    def __init__(self, endpoint: str, lambda_events: LambdaEvents | None = None) -> None:
         self.endpoint = endpoint
+        self.lambda_events: LambdaEvents = [] if lambda_events is None else lambda_events
 
     def client(self, service: str, region: str = "us-east-1") -> Any:
         return boto3.client(  # type: ignore[call-overload]
@@ -60,8 +63,8 @@ def wheelhouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def rehearsal_aws(wheelhouse: Path) -> Iterator[FakeAws]:
     """A moto server that Chalice can deploy to (the patch `make rehearse` uses),
     offline pip and fake credentials: `manage.py deploy` runs against it."""
-    with emulated_aws(wheelhouse) as endpoint:
-        yield FakeAws(endpoint)
+    with emulated_aws(wheelhouse) as endpoint, kept_lambda_events() as lambda_events:
+        yield FakeAws(endpoint, lambda_events)
 
 
 @pytest.fixture(scope="module")

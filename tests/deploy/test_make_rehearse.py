@@ -1,7 +1,8 @@
-"""GIVEN the embedded emulator WHEN `make rehearse`'s code runs (localdev/rehearsal.py:
-`secrets`, `deploy --create-trail --forward-from all`, `audit-regions`) THEN every step
-succeeds, every region is watched, and the printed Slack manifest carries the us-east-1
-API's real request URLs, which serve the app's Slack routes."""
+"""GIVEN the embedded emulator and its small organization WHEN `make rehearse`'s code
+runs (localdev/rehearsal.py: `secrets`, `deploy --create-trail --forward-from all
+--org`, `audit-regions`) THEN every step succeeds, every region is watched, every member
+account has its instances, and the printed Slack manifest carries the us-east-1 API's
+real request URLs, which serve the app's Slack routes."""
 
 from __future__ import annotations
 
@@ -13,8 +14,10 @@ from typing import Any
 import pytest
 import yaml
 
-from localdev.rehearsal import Rehearsal, copy_project, rehearse, show
+from localdev.rehearsal import SAMPLE_MEMBERS, Rehearsal, copy_project, rehearse, show
 from tests.deploy.conftest import FakeAws
+from tools.org_stackset import stack_set_name
+from tools.regions import OTHER_PARTITIONS
 
 
 @dataclass
@@ -53,6 +56,22 @@ def test_it_prints_what_it_made(rehearsed: Rehearsed) -> None:
     ):
         assert name in made
         assert name in rehearsed.printed
+
+
+def test_every_member_account_of_the_organization_forwards_in_every_region(
+    rehearsed: Rehearsed, fake_aws: FakeAws
+) -> None:
+    regions = fake_aws.client("ec2", "us-east-1").describe_regions()["Regions"]
+    watched = [r["RegionName"] for r in regions if not r["RegionName"].startswith(OTHER_PARTITIONS)]
+    made = rehearsed.rehearsal.made
+    assert (
+        f"StackSet {stack_set_name('prod')}: instances in {len(SAMPLE_MEMBERS)} member accounts"
+        in made
+    )
+    per_account = [line for line in made if line.endswith(f": {len(watched)} regions")]
+    assert len(per_account) == len(SAMPLE_MEMBERS), made
+    [deploy] = [step for step in rehearsed.rehearsal.steps if step.argv[0] == "deploy"]
+    assert f"{len(SAMPLE_MEMBERS)} member account(s) forward to" in deploy.output
 
 
 def test_create_trail_makes_a_logging_multi_region_trail_with_its_bucket(

@@ -1,0 +1,224 @@
+"""moto 5.2's service-managed StackSets, made to do what AWS documents.
+
+moto keeps no `AutoDeployment` (describe_stack_set never shows it, so a second deploy
+could not tell it is set), deploys to the management account (AWS never does), reaches
+only one level of OUs beneath a target (AWS: every depth), ignores `AccountFilterType`,
+deletes instances only by account list (service-managed ones are deleted by
+`DeploymentTargets`), never deploys automatically to an account that joins a targeted
+OU or removes the instances of one that leaves, answers a member (a delegated
+administrator) that it is in no organization, and knows no delegated administrator for
+StackSets. `org_ready_moto()` patches the
+in-process moto classes for as long as it is open: `make rehearse` and the deploy tests
+run under it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+STACKSETS_PRINCIPAL = "member.org.stacksets.cloudformation.amazonaws.com"
+
+
+def _flag(value: Any) -> bool:
+    return str(value).lower() == "true"
+
+
+def _auto_deployment(params: dict[str, Any]) -> dict[str, bool] | None:
+    raw = params.get("AutoDeployment")
+    if not raw:
+        return None
+    return {
+        "Enabled": _flag(raw.get("Enabled")),
+        "RetainStacksOnAccountRemoval": _flag(raw.get("RetainStacksOnAccountRemoval")),
+    }
+
+
+def _members(raw: Any) -> list[str]:
+    """A query-protocol list: a list already, or {"member": [...]}/{"1": ...}."""
+    if isinstance(raw, list):
+        return [str(item) for item in raw]
+    if isinstance(raw, dict):
+        return [str(item) for item in raw.values()]
+    return [str(raw)] if raw else []
+
+
+def beneath(org: Any, parent_id: str, unit: str) -> bool:
+    """Whether `parent_id` is `unit` or an OU anywhere beneath it."""
+    parents = {ou.id: ou.parent_id for ou in org.ou}
+    while parent_id:
+        if parent_id == unit:
+            return True
+        parent_id = parents.get(parent_id, "")
+    return False
+
+
+def target_accounts(org: Any, targets: dict[str, Any]) -> list[str]:
+    """The accounts a service-managed DeploymentTargets reaches, as AWS resolves it."""
+    units = _members(targets.get("OrganizationalUnitIds"))
+    listed = set(_members(targets.get("Accounts")))
+    management = org.org.master_account_id
+    reached = [
+        a.id
+        for a in org.accounts
+        if a.id != management and any(beneath(org, a.parent_id, unit) for unit in units)
+    ]
+    kind = targets.get("AccountFilterType", "NONE")
+    if kind == "DIFFERENCE":
+        reached = [a for a in reached if a not in listed]
+    elif kind == "INTERSECTION":
+        reached = [a for a in reached if a in listed]
+    return reached
+
+
+def organization_of(account: str, partition: str) -> Any:
+    """The backend holding the organization `account` is in (its own, when it manages
+    one or is in none)."""
+    from moto.organizations.models import organizations_backends
+
+    master, _ = organizations_backends.master_accounts.get(account, (account, partition))
+    return organizations_backends[master][partition]
+
+
+def _stack_sets_of(account: str | None = None) -> Iterator[Any]:
+    """Service-managed stack sets of `account`, or of every account."""
+    from moto.cloudformation.models import cloudformation_backends
+
+    accounts = [account] if account else list(cloudformation_backends.keys())
+    for owner in accounts:
+        for backend in list(cloudformation_backends[owner].values()):
+            for stack_set in backend.stacksets.values():
+                if stack_set.status == "ACTIVE" and stack_set.permission_model == "SERVICE_MANAGED":
+                    yield stack_set
+
+
+def _follow_account(org: Any, account_id: str) -> None:
+    """Automatic deployment after an account joined, moved or left."""
+    account = next((a for a in org.accounts if a.id == account_id), None)
+    for stack_set in _stack_sets_of():
+        if stack_set.instances.org_backend is not org:
+            continue
+        auto = getattr(stack_set, "auto_deployment", None) or {}
+        if not auto.get("Enabled"):
+            continue
+        units: set[str] = getattr(stack_set, "target_units", set())
+        regions = sorted(getattr(stack_set, "target_regions", set()))
+        inside = account is not None and any(beneath(org, account.parent_id, u) for u in units)
+        have = [i for i in stack_set.instances.stack_instances if i.account_id == account_id]
+        if inside and regions:
+            parameters = stack_set.parameters
+            if isinstance(parameters, dict):
+                parameters = [
+                    {"ParameterKey": key, "ParameterValue": value}
+                    for key, value in parameters.items()
+                ]
+            stack_set.instances.create_instances(
+                [account_id], regions, parameters, {}, "SERVICE_MANAGED"
+            )
+        elif not inside and have and not auto.get("RetainStacksOnAccountRemoval"):
+            stack_set.instances.delete([account_id], [i.region_name for i in have])
+
+
+@contextmanager
+def org_ready_moto() -> Iterator[None]:
+    from moto.cloudformation.models import StackInstances, StackSet
+    from moto.cloudformation.responses import CloudFormationResponse
+    from moto.organizations.models import FakeDelegatedAdministrator, OrganizationsBackend
+
+    originals: dict[tuple[Any, str], Any] = {}
+
+    def patch(owner: Any, name: str, replacement: Any) -> None:
+        originals[(owner, name)] = getattr(owner, name)
+        setattr(owner, name, replacement)
+
+    def original(owner: Any, name: str) -> Any:
+        return originals[(owner, name)]
+
+    def keeping_auto_deployment(name: str) -> Any:
+        def handler(self: Any) -> Any:
+            result = original(CloudFormationResponse, name)(self)
+            auto = _auto_deployment(self._get_params())
+            if auto is not None:
+                backend = self.cloudformation_backend
+                backend.describe_stack_set(self._get_param("StackSetName")).auto_deployment = auto
+            return result
+
+        return handler
+
+    def create_instances(
+        self: Any,
+        accounts: list[str],
+        regions: list[str],
+        parameters: Any,
+        deployment_targets: dict[str, Any],
+        permission_model: str,
+    ) -> Any:
+        if permission_model == "SERVICE_MANAGED" and deployment_targets:
+            stack_set = next(s for s in _stack_sets_of(self.account_id) if s.id == self.stackset_id)
+            stack_set.target_units = getattr(stack_set, "target_units", set()) | set(
+                _members(deployment_targets.get("OrganizationalUnitIds"))
+            )
+            stack_set.target_regions = getattr(stack_set, "target_regions", set()) | set(regions)
+            accounts = target_accounts(self.org_backend, deployment_targets)
+            deployment_targets = {}
+        return original(StackInstances, "create_instances")(
+            self, accounts, regions, parameters, deployment_targets, permission_model
+        )
+
+    def delete_stack_instances(self: Any) -> Any:
+        targets = self._get_params().get("DeploymentTargets")
+        if targets and not self._get_param("Accounts"):
+            name = self._get_param("StackSetName")
+            stack_set = self.cloudformation_backend.describe_stack_set(name)
+            accounts = target_accounts(stack_set.instances.org_backend, targets)
+            regions = self._get_param("Regions", [])
+            stack_set.delete_stack_instances(accounts, regions)
+            left = {i.region_name for i in stack_set.instances.stack_instances}
+            stack_set.target_regions = getattr(stack_set, "target_regions", set()) & left
+            return _operation_result(stack_set)
+        return original(CloudFormationResponse, "delete_stack_instances")(self)
+
+    def following(name: str) -> Any:
+        def method(self: Any, **kwargs: Any) -> Any:
+            result = original(OrganizationsBackend, name)(self, **kwargs)
+            account = kwargs.get("AccountId") or (result or {}).get("CreateAccountStatus", {}).get(
+                "AccountId"
+            )
+            if account:
+                _follow_account(self, account)
+            return result
+
+        return method
+
+    from moto.organizations.responses import OrganizationsResponse
+
+    def members_organization(self: Any) -> Any:
+        return organization_of(self.current_account, self.partition)
+
+    def stack_sets_organization(self: Any) -> Any:
+        return organization_of(self.account_id, self.partition)
+
+    patch(OrganizationsResponse, "organizations_backend", property(members_organization))
+    patch(StackInstances, "org_backend", property(stack_sets_organization))
+    services = FakeDelegatedAdministrator.SUPPORTED_SERVICES
+    patch(FakeDelegatedAdministrator, "SUPPORTED_SERVICES", [*services, STACKSETS_PRINCIPAL])
+    StackSet.auto_deployment = None  # type: ignore[attr-defined]
+    patch(CloudFormationResponse, "create_stack_set", keeping_auto_deployment("create_stack_set"))
+    patch(CloudFormationResponse, "update_stack_set", keeping_auto_deployment("update_stack_set"))
+    patch(CloudFormationResponse, "delete_stack_instances", delete_stack_instances)
+    patch(StackInstances, "create_instances", create_instances)
+    for name in ("create_account", "move_account", "remove_account_from_organization"):
+        patch(OrganizationsBackend, name, following(name))
+    try:
+        yield
+    finally:
+        for (owner, name), method in originals.items():
+            setattr(owner, name, method)
+        del StackSet.auto_deployment  # type: ignore[attr-defined]
+
+
+def _operation_result(stack_set: Any) -> Any:
+    from moto.core.responses import ActionResult
+
+    return ActionResult({"OperationId": stack_set.operations[-1]["OperationId"]})

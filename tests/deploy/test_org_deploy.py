@@ -1,0 +1,468 @@
+"""GIVEN an organization (OUs nested two deep, member accounts in each, one at the root)
+and a central bus that already lets another account in, on the emulator (moto, made to
+run service-managed StackSets as AWS documents: localdev/org_moto.py) WHEN
+`manage.py deploy --env prod --org` runs from the management account THEN the bus lets
+the organization in (and still the other account), one stack set reaches every member
+in every enabled region (never the management account), the management account's own
+regions forward as `--forward-from` does, a member's sign-in reaches the central bus, a
+second run changes nothing, an account that joins later gets its instances with no
+deploy, `--dry-run` changes nothing, and `remove --org` leaves nothing of it."""
+
+from __future__ import annotations
+
+import ast
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+
+from localdev.lambda_targets import LambdaEvents
+from localdev.rehearsal import copy_project
+from tests.deploy.conftest import FakeAws
+from tests.deploy.operator import Run, run_manage
+from tools.forwarding import forward_rule_name
+from tools.mistakes import OperatorError
+from tools.org_bus import statement_id
+from tools.org_deploy import CallAs, OrgOptions, apply_organization, plan_organization
+from tools.org_stackset import stack_set_name
+from tools.org_template import member_role_name
+from tools.regions import OTHER_PARTITIONS
+from tools.remove import remove_org
+from tools.stages import env_stages
+
+EVENTS = Path(__file__).parent.parent / "events"
+MANAGEMENT = "123456789012"  # moto's default account: it creates the organization
+CENTRAL_BUS = f"arn:aws:events:us-east-1:{MANAGEMENT}:event-bus/default"
+STACK_SET = stack_set_name("prod")
+OTHER_STATEMENT = {
+    "Sid": "partner-account",
+    "Effect": "Allow",
+    "Principal": {"AWS": "arn:aws:iam::111122223333:root"},
+    "Action": "events:PutEvents",
+    "Resource": CENTRAL_BUS,
+}
+
+
+@dataclass
+class Org:
+    id: str
+    root: str
+    units: dict[str, str]  # name -> OU id
+    members: dict[str, str]  # name -> account id
+
+
+def make_organization(aws: FakeAws) -> Org:
+    organizations = aws.client("organizations")
+    org_id = organizations.create_organization(FeatureSet="ALL")["Organization"]["Id"]
+    root = organizations.list_roots()["Roots"][0]["Id"]
+    units: dict[str, str] = {}
+    for name, parent in (("Workloads", root), ("Prod", "Workloads"), ("Sandbox", root)):
+        units[name] = organizations.create_organizational_unit(
+            ParentId=units.get(parent, parent), Name=name
+        )["OrganizationalUnit"]["Id"]
+    members = {
+        name: join(aws, name, unit)
+        for name, unit in (
+            ("payments-prod", units["Prod"]),
+            ("payments-dev", units["Workloads"]),
+            ("sandbox-1", units["Sandbox"]),
+            ("loose", root),
+        )
+    }
+    return Org(org_id, root, units, members)
+
+
+def join(aws: FakeAws, name: str, unit: str) -> str:
+    organizations = aws.client("organizations")
+    root = organizations.list_roots()["Roots"][0]["Id"]
+    status = organizations.create_account(AccountName=name, Email=f"{name}@example.com")
+    account: str = status["CreateAccountStatus"]["AccountId"]
+    if unit != root:
+        organizations.move_account(AccountId=account, SourceParentId=root, DestinationParentId=unit)
+    return account
+
+
+def as_member(aws: FakeAws, account: str, service: str, region: str) -> Any:
+    """A client with the member's own credentials (the role Organizations gives it)."""
+    credentials = aws.client("sts").assume_role(
+        RoleArn=f"arn:aws:iam::{account}:role/OrganizationAccountAccessRole",
+        RoleSessionName="org-test",
+    )["Credentials"]
+    return boto3.client(  # type: ignore[call-overload]
+        service,
+        region_name=region,
+        endpoint_url=aws.endpoint,
+        aws_access_key_id=credentials["AccessKeyId"],
+        aws_secret_access_key=credentials["SecretAccessKey"],
+        aws_session_token=credentials["SessionToken"],
+    )
+
+
+def instances(aws: FakeAws) -> set[tuple[str, str]]:
+    cfn = aws.client("cloudformation")
+    try:
+        summaries = cfn.list_stack_instances(StackSetName=STACK_SET)["Summaries"]
+    except cfn.exceptions.StackSetNotFoundException:
+        return set()
+    return {(s["Account"], s["Region"]) for s in summaries}
+
+
+def bus_statements(aws: FakeAws) -> list[dict[str, Any]]:
+    policy = aws.client("events").describe_event_bus(Name="default").get("Policy")
+    return list(json.loads(policy)["Statement"]) if policy else []
+
+
+def enabled_regions(aws: FakeAws) -> list[str]:
+    regions = aws.client("ec2").describe_regions()["Regions"]
+    return sorted(
+        r["RegionName"] for r in regions if not r["RegionName"].startswith(OTHER_PARTITIONS)
+    )
+
+
+def forwarding_regions(aws: FakeAws) -> list[str]:
+    found = []
+    for region in enabled_regions(aws):
+        names = [r["Name"] for r in aws.client("events", region).list_rules()["Rules"]]
+        if forward_rule_name("prod") in names:
+            found.append(region)
+    return found
+
+
+@dataclass
+class OrgDeployed:
+    org: Org
+    regions: list[str]
+    deploy: Run
+    instances: set[tuple[str, str]]
+    statements: list[dict[str, Any]]
+    stack_set: dict[str, Any]
+    forwarding: list[str]
+    again: Run
+    late: str
+    late_instances: set[tuple[str, str]]
+    after_join: Run
+    dry_run: Run
+    dry_run_nothing: Run
+    instances_after_dry_run: set[tuple[str, str]]
+    arrived: LambdaEvents
+    wrong_caller: Run
+    unknown_unit: Run
+    remove: Run
+    remove_again: Run
+    statements_after_remove: list[dict[str, Any]]
+    instances_after_remove: set[tuple[str, str]]
+    forwarding_after_remove: list[str]
+    member_rules_after_remove: list[str]
+    member_roles_after_remove: list[str]
+    member_view: dict[str, Any]
+    unknown_region: Run
+    delegated: Delegated
+
+
+@dataclass
+class Delegated:
+    """A delegated administrator (payments-dev) deploying and removing the organization."""
+
+    admin: str
+    notes: list[str]
+    instances: set[tuple[str, str]]
+    statements: list[dict[str, Any]]
+    as_self: str  # the mistake --call-as SELF is from a member
+    removed: list[str]
+    instances_after_remove: set[tuple[str, str]]
+
+
+def member_session(aws: FakeAws, account: str) -> Any:
+    credentials = aws.client("sts").assume_role(
+        RoleArn=f"arn:aws:iam::{account}:role/OrganizationAccountAccessRole",
+        RoleSessionName="org-admin",
+    )["Credentials"]
+    return boto3.session.Session(
+        aws_access_key_id=credentials["AccessKeyId"],
+        aws_secret_access_key=credentials["SecretAccessKey"],
+        aws_session_token=credentials["SessionToken"],
+    )
+
+
+def as_delegated_admin(aws: FakeAws, org: Org, project: Path) -> Delegated:
+    admin = org.members["payments-dev"]
+    aws.client("organizations").register_delegated_administrator(
+        AccountId=admin, ServicePrincipal="member.org.stacksets.cloudformation.amazonaws.com"
+    )
+    session = member_session(aws, admin)
+    stages = env_stages("prod", None, project)
+    options = OrgOptions(regions=["us-east-1", "eu-west-1"], call_as=CallAs.DELEGATED_ADMIN)
+    plan = plan_organization(session, "prod", stages, ["us-east-1", "us-west-2"], options)
+    apply_organization(session, plan, dry_run=False)
+    cfn = session.client("cloudformation", region_name="us-east-1")
+    summaries = cfn.list_stack_instances(StackSetName=STACK_SET, CallAs="DELEGATED_ADMIN")
+    policy = session.client("events", region_name="us-east-1").describe_event_bus()["Policy"]
+    with pytest.raises(OperatorError) as as_self:
+        plan_organization(session, "prod", stages, ["us-east-1"], OrgOptions(call_as=CallAs.SELF))
+    removed = remove_org("prod", CallAs.DELEGATED_ADMIN, project, session)
+    return Delegated(
+        admin,
+        plan.notes,
+        {(s["Account"], s["Region"]) for s in summaries["Summaries"]},
+        json.loads(policy)["Statement"],
+        as_self.value.line(),
+        removed,
+        instances(aws),
+    )
+
+
+def document(policy: Any) -> dict[str, Any]:
+    """IAM returns policy documents decoded; moto, for a role CloudFormation made, the
+    text of the template's dict (Python's repr, not JSON)."""
+    if not isinstance(policy, str):
+        return dict(policy)
+    try:
+        return dict(json.loads(policy))
+    except ValueError:
+        return dict(ast.literal_eval(policy))
+
+
+def member_view(aws: FakeAws, account: str, region: str) -> dict[str, Any]:
+    """What one member holds in one region: its forwarding rule, target and role."""
+    events = as_member(aws, account, "events", region)
+    iam = as_member(aws, account, "iam", region)
+    role = member_role_name("prod", region)
+    policy_names = iam.list_role_policies(RoleName=role)["PolicyNames"]
+    return {
+        "rules": [r["Name"] for r in events.list_rules()["Rules"]],
+        "pattern": json.loads(events.describe_rule(Name=forward_rule_name("prod"))["EventPattern"]),
+        "targets": events.list_targets_by_rule(Rule=forward_rule_name("prod"))["Targets"],
+        "role_arn": iam.get_role(RoleName=role)["Role"]["Arn"],
+        "trust": document(iam.get_role(RoleName=role)["Role"]["AssumeRolePolicyDocument"]),
+        "policies": {
+            name: document(iam.get_role_policy(RoleName=role, PolicyName=name)["PolicyDocument"])
+            for name in policy_names
+        },
+        "attached": iam.list_attached_role_policies(RoleName=role)["AttachedPolicies"],
+    }
+
+
+def sign_in_through_member(aws: FakeAws, account: str, region: str) -> LambdaEvents:
+    """A member's sign-in put on its own bus; what the central bus's rules handed to the
+    stage's functions (moto keeps it: localdev/lambda_targets.py)."""
+    record = json.loads((EVENTS / "member_account_forwarded.json").read_text())
+    detail = {**record["detail"], "recipientAccountId": account, "awsRegion": region}
+    before = len(aws.lambda_events)
+    as_member(aws, account, "events", region).put_events(
+        Entries=[
+            {
+                "Source": record["source"],
+                "DetailType": record["detail-type"],
+                "Detail": json.dumps(detail),
+            }
+        ]
+    )
+    return aws.lambda_events[before:]
+
+
+def names(items: list[dict[str, Any]], key: str) -> list[str]:
+    return [str(item[key]) for item in items]
+
+
+@pytest.fixture(scope="module")
+def deployed(fake_aws: FakeAws, tmp_path_factory: pytest.TempPathFactory) -> OrgDeployed:
+    project = copy_project(tmp_path_factory.mktemp("org"))
+    fake_aws.ready_for_deploy("prod", project)
+    org = make_organization(fake_aws)
+    fake_aws.client("events").put_permission(
+        EventBusName="default",
+        Policy=json.dumps({"Version": "2012-10-17", "Statement": [OTHER_STATEMENT]}),
+    )
+    where = ("--project-dir", str(project))
+    wrong_caller = run_manage(
+        "deploy", "--env", "prod", "--org", "--call-as", "DELEGATED_ADMIN", *where
+    )
+    unknown_unit = run_manage("deploy", "--env", "prod", "--org", "--org-units", "ou-zz", *where)
+    unknown_region = run_manage(
+        "deploy", "--env", "prod", "--org", "--org-regions", "us-est-1", *where
+    )
+    deploy = run_manage("deploy", "--env", "prod", "--org", *where)
+    view = member_view(fake_aws, org.members["payments-prod"], "ap-southeast-2")
+    made = instances(fake_aws)
+    statements = bus_statements(fake_aws)
+    stack_set = fake_aws.client("cloudformation").describe_stack_set(StackSetName=STACK_SET)
+    forwarding = forwarding_regions(fake_aws)
+    again = run_manage("deploy", "--env", "prod", "--org", *where)
+    late = join(fake_aws, "late-joiner", org.units["Sandbox"])
+    late_instances = {i for i in instances(fake_aws) if i[0] == late}
+    after_join = run_manage("deploy", "--env", "prod", "--org", *where)
+    narrower = ("--org-regions", "us-east-1,us-west-2", "--org-units", org.units["Workloads"])
+    dry_run = run_manage("deploy", "--env", "prod", "--org", *narrower, "--dry-run", *where)
+    dry_run_nothing = run_manage("deploy", "--env", "prod", "--org", "--dry-run", *where)
+    instances_after_dry_run = instances(fake_aws)
+    arrived = sign_in_through_member(fake_aws, org.members["payments-prod"], "eu-north-1")
+    remove = run_manage("remove", "--env", "prod", "--org", *where)
+    remove_again = run_manage("remove", "--env", "prod", "--org", *where)
+    delegated = as_delegated_admin(fake_aws, org, project)
+    member = org.members["sandbox-1"]
+    return OrgDeployed(
+        org, enabled_regions(fake_aws), deploy, made, statements, stack_set["StackSet"],
+        forwarding, again, late, late_instances, after_join, dry_run, dry_run_nothing,
+        instances_after_dry_run, arrived, wrong_caller, unknown_unit, remove, remove_again,
+        bus_statements(fake_aws), instances(fake_aws), forwarding_regions(fake_aws),
+        names(as_member(fake_aws, member, "events", "eu-west-1").list_rules()["Rules"], "Name"),
+        names(as_member(fake_aws, member, "iam", "us-east-1").list_roles()["Roles"], "RoleName"),
+        view, unknown_region, delegated,
+    )  # fmt: skip
+
+
+def test_the_central_bus_lets_the_organization_in_and_keeps_other_statements(
+    deployed: OrgDeployed,
+) -> None:
+    assert deployed.deploy.exit_code == 0, deployed.deploy.output
+    ours = {s["Sid"]: s for s in deployed.statements}
+    assert ours["partner-account"] == OTHER_STATEMENT
+    statement = ours[statement_id("prod")]
+    assert statement["Action"] == "events:PutEvents"
+    assert statement["Resource"] == CENTRAL_BUS
+    # `*` only with the organization's id as the condition
+    assert statement["Condition"] == {"StringEquals": {"aws:PrincipalOrgID": deployed.org.id}}
+
+
+def test_one_service_managed_stack_set_deploys_itself_to_accounts_that_join(
+    deployed: OrgDeployed,
+) -> None:
+    stack_set = deployed.stack_set
+    assert stack_set["PermissionModel"] == "SERVICE_MANAGED"
+    assert stack_set["AutoDeployment"] == {"Enabled": True, "RetainStacksOnAccountRemoval": False}
+    parameters = {p["ParameterKey"]: p["ParameterValue"] for p in stack_set["Parameters"]}
+    assert parameters == {"Env": "prod", "CentralEventBusArn": CENTRAL_BUS}
+
+
+def test_every_member_has_an_instance_in_every_region_and_the_management_account_none(
+    deployed: OrgDeployed,
+) -> None:
+    members = deployed.org.members.values()
+    assert deployed.instances == {(m, r) for m in members for r in deployed.regions}
+    assert not any(account == MANAGEMENT for account, _ in deployed.instances)
+    assert "4 member account(s) forward to " + CENTRAL_BUS in deployed.deploy.out
+
+
+def test_each_instance_holds_the_forwarding_rule_and_its_least_privilege_role(
+    deployed: OrgDeployed,
+) -> None:
+    view = deployed.member_view
+    account = deployed.org.members["payments-prod"]
+    assert view["rules"] == [forward_rule_name("prod")]
+    assert view["pattern"] == {"source": ["aws.signin"]}
+    [target] = view["targets"]
+    assert target["Arn"] == CENTRAL_BUS and target["RoleArn"] == view["role_arn"]
+    assert f":{account}:role/" in view["role_arn"]
+    [trust] = view["trust"]["Statement"]
+    assert trust["Principal"] == {"Service": "events.amazonaws.com"}
+    assert trust["Condition"] == {"StringEquals": {"aws:SourceAccount": account}}
+    [policy] = view["policies"].values()
+    assert policy["Statement"] == [
+        {"Effect": "Allow", "Action": "events:PutEvents", "Resource": CENTRAL_BUS}
+    ]
+    assert view["attached"] == []
+
+
+def test_remove_org_takes_the_members_rules_and_roles_down(deployed: OrgDeployed) -> None:
+    assert deployed.member_rules_after_remove == []
+    assert [r for r in deployed.member_roles_after_remove if r.startswith("signin-alerts")] == []
+
+
+def test_the_management_accounts_own_regions_forward_like_forward_from(
+    deployed: OrgDeployed,
+) -> None:
+    assert deployed.forwarding == [
+        r for r in deployed.regions if r not in ("us-east-1", "us-west-2")
+    ]
+
+
+def test_a_members_sign_in_reaches_the_central_stages_function(deployed: OrgDeployed) -> None:
+    [(function, event)] = deployed.arrived
+    assert function == (
+        f"arn:aws:lambda:us-east-1:{MANAGEMENT}:function:signin-alerts-prod-us-east-1-console_signin"
+    )
+    assert event["source"] == "aws.signin"
+    assert event["detail"]["recipientAccountId"] == deployed.org.members["payments-prod"]
+    assert event["detail"]["eventID"] == "member-eu-west-1-0001"
+
+
+def test_a_second_run_changes_nothing_and_says_so(deployed: OrgDeployed) -> None:
+    assert deployed.again.exit_code == 0, deployed.again.output
+    assert "\n0 change(s) besides chalice deploy\n" in deployed.again.out
+
+
+def test_an_account_that_joins_later_gets_its_instances_with_no_deploy(
+    deployed: OrgDeployed,
+) -> None:
+    assert deployed.late_instances == {(deployed.late, r) for r in deployed.regions}
+    assert deployed.after_join.exit_code == 0, deployed.after_join.output
+    assert "\n0 change(s) besides chalice deploy\n" in deployed.after_join.out
+
+
+def test_a_dry_run_says_what_it_would_change_and_changes_nothing(deployed: OrgDeployed) -> None:
+    run = deployed.dry_run
+    assert run.exit_code == 0, run.output
+    other_regions = [r for r in deployed.regions if r not in ("us-east-1", "us-west-2")]
+    assert f"no instances in {', '.join(other_regions)}" in run.out
+    outside = sorted(
+        [deployed.org.members["sandbox-1"], deployed.org.members["loose"], deployed.late]
+    )
+    assert f"no instances in accounts {', '.join(outside)}" in run.out
+    assert "nothing was changed" in run.out
+    assert deployed.instances_after_dry_run == deployed.instances | {
+        (deployed.late, r) for r in deployed.regions
+    }
+    assert "dry run: 0 change(s) it would make\n" in deployed.dry_run_nothing.out
+
+
+def test_the_wrong_caller_or_an_unknown_ou_stops_before_anything_is_made(
+    deployed: OrgDeployed,
+) -> None:
+    assert deployed.wrong_caller.exit_code == 2
+    assert "is the management account" in deployed.wrong_caller.err
+    assert deployed.unknown_unit.exit_code == 2
+    assert "ou-zz not in organization" in deployed.unknown_unit.err
+    for unit in deployed.org.units.values():
+        assert unit in deployed.unknown_unit.err
+    # both ran before the first deploy, which found everything still to do
+    assert "created stack set" in deployed.deploy.out
+
+
+def test_remove_org_leaves_nothing_of_it_and_keeps_other_statements(deployed: OrgDeployed) -> None:
+    assert deployed.remove.exit_code == 0, deployed.remove.output
+    assert deployed.instances_after_remove == set()
+    assert deployed.statements_after_remove == [OTHER_STATEMENT]
+    assert deployed.forwarding_after_remove == []
+    assert deployed.remove_again.exit_code == 0
+    assert deployed.remove_again.out.startswith("0 change(s)\n")
+
+
+def test_an_unknown_region_stops_before_anything_is_made(deployed: OrgDeployed) -> None:
+    run = deployed.unknown_region
+    assert run.exit_code == 2 and run.err.count("\n") == 1, run.output
+    assert "--org-regions: us-est-1 not enabled in this account" in run.err
+    assert "us-east-1" in run.err  # the regions to pick from
+
+
+def test_a_delegated_administrator_covers_every_member_but_itself_and_says_what_to_run_in_the_management_account(  # noqa: E501
+    deployed: OrgDeployed,
+) -> None:
+    delegated = deployed.delegated
+    members = set(deployed.org.members.values()) | {deployed.late}
+    covered = members - {delegated.admin}
+    assert delegated.instances == {(m, r) for m in covered for r in ("us-east-1", "eu-west-1")}
+    [statement] = delegated.statements
+    assert statement["Resource"] == f"arn:aws:events:us-east-1:{delegated.admin}:event-bus/default"
+    assert statement["Condition"] == {"StringEquals": {"aws:PrincipalOrgID": deployed.org.id}}
+    notes = "\n".join(delegated.notes)
+    assert f"The management account {MANAGEMENT} is not covered" in notes
+    assert "--template-file build/org/member.json" in notes
+    assert f"CentralEventBusArn=arn:aws:events:us-east-1:{delegated.admin}:" in notes
+    assert "--call-as SELF, but" in delegated.as_self and "is not the management" in (
+        delegated.as_self
+    )
+    assert f"deleted stack set {STACK_SET}" in delegated.removed
+    assert delegated.instances_after_remove == set()
