@@ -21,6 +21,8 @@ from chalicelib.confirm.slack_api import SlackApi
 from chalicelib.confirm.sweep import Escalations
 from chalicelib.confirm.users import UserFinder
 from chalicelib.container_clients import ContainerClients
+from chalicelib.organization.directory import AccountDirectory
+from chalicelib.organization.reader import OrganizationReader
 from chalicelib.recent_logins.handler import RecentLogins
 from chalicelib.recent_logins.history import SigninHistory
 from chalicelib.settings import ConfigError
@@ -117,6 +119,18 @@ class Container(ContainerClients):
             ask=self.confirmations.plan,
             after_post=[self.confirmations.after_post],
             on_step=self._on_step,
+            accounts=self.account_directory,
+        )
+
+    @cached_property
+    def account_directory(self) -> AccountDirectory:
+        settings = self.settings
+        return AccountDirectory(
+            lambda: OrganizationReader(self.organizations),
+            settings.ledger_table,
+            names=settings.account_names,
+            refresh_minutes=settings.organization_refresh_minutes,
+            home=lambda: self.home_account,
         )
 
     def burst_summaries(self, *, deadline: float) -> dict[str, int]:

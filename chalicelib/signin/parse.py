@@ -20,6 +20,7 @@ from typing import Any
 from chalicelib.signin.mfa import Federation as Federation
 from chalicelib.signin.mfa import Mfa as Mfa
 from chalicelib.signin.mfa import MfaFact
+from chalicelib.signin.origin import UNCHECKED, AccountOrigin
 from chalicelib.signin.text import clean_event
 from chalicelib.signin.times import parse_time
 
@@ -100,6 +101,13 @@ class SignIn:
     name_status: NameStatus = NameStatus.RECORDED
     # The MFA device's ARN (`MFAIdentifier`), when the record names it.
     mfa_device: str = ""
+    # The EventBridge envelope's `account` (the account whose bus sent it; "" for a bare
+    # record), and the record's `recipientAccountId` when it names another account:
+    # then `account_id` is the sender's, the one fact EventBridge vouches for.
+    sent_by: str = ""
+    claimed_account: str = ""
+    # Trust, name and OU path of `account_id` (organization/trust.py), set once.
+    origin: AccountOrigin = UNCHECKED
 
     @property
     def is_root(self) -> bool:
@@ -296,14 +304,18 @@ def parse_signin(event: Mapping[str, Any], *, received_at: datetime) -> SignIn:
         extra, _mapping(record.get("serviceEventDetails")), identity, federation, password_failed
     )
 
+    sent_by = _text(envelope.get("account"))
+    recipient = _text(record.get("recipientAccountId"))
+    account_id = recipient or _text(identity.get("accountId")) or sent_by or "unknown"
+    claimed = ""
+    if sent_by and recipient and sent_by != recipient:
+        problems.append("recipientAccountId differs from the sending account")
+        account_id, claimed = sent_by, recipient
     return SignIn(
         event_id=event_id,
         event_time=event_time,
         event_name=event_name or UNKNOWN_EVENT,
-        account_id=_text(record.get("recipientAccountId"))
-        or _text(identity.get("accountId"))
-        or _text(envelope.get("account"))
-        or "unknown",
+        account_id=account_id,
         region=_text(record.get("awsRegion")) or _text(envelope.get("region")) or "unknown",
         principal_type=kind,
         display_name=names.display,
@@ -323,4 +335,6 @@ def parse_signin(event: Mapping[str, Any], *, received_at: datetime) -> SignIn:
         mfa_source=mfa.source,
         name_status=names.status,
         mfa_device=_text(extra.get("MFAIdentifier")),
+        sent_by=sent_by,
+        claimed_account=claimed,
     )

@@ -23,6 +23,7 @@ from chalicelib.judge.rules.base import (
     lacks_mfa,
 )
 from chalicelib.judge.rules.failed_signin import RULE as FAILED_SIGNIN
+from chalicelib.judge.rules.outside_organization import RULE as OUTSIDE_ORGANIZATION
 from chalicelib.judge.rules.result_not_recorded import RULE as RESULT_NOT_RECORDED
 from chalicelib.judge.rules.root_console_failure import RULE as ROOT_CONSOLE_FAILURE
 from chalicelib.judge.rules.root_console_success import RULE as ROOT_CONSOLE_SUCCESS
@@ -61,6 +62,7 @@ RULES: tuple[Rule, ...] = (
     ROOT_PASSWORD_RECOVERY_RULE,
     ROOT_CONSOLE_FAILURE,
     ROOT_OTHER_RECORD,
+    OUTSIDE_ORGANIZATION,
     SUCCESS_WITHOUT_MFA,
     SESSION_WITHOUT_MFA,
     SUCCESS_MFA_NOT_RECORDED,
@@ -158,13 +160,15 @@ def evaluate(signin: SignIn, settings: Settings, rules: Iterable[Rule] = RULES) 
         reasons.append(f"critical principal ({critical})")
 
     skip_reason, skip = "", None
-    # Root is never quiet: not by its event name, nor by the ignore list.
-    if not is_alerting_event(signin) and not signin.is_root:
+    # Root is never quiet: not by its event name, nor by the ignore list; nor is an
+    # event from outside the organization (its sender chose the principal's name).
+    loud = signin.is_root or OUTSIDE_ORGANIZATION.matches(signin)
+    if not is_alerting_event(signin) and not loud:
         skip_reason, skip = f"{signin.event_name} is recorded, not alerted", Skip.RECORD_ONLY
     elif (
         not watched
         and not critical
-        and not signin.is_root
+        and not loud
         and (ignored := matches_any(signin, settings.ignore_principals))
     ):
         skip_reason, skip = f"principal ignored ({ignored})", Skip.IGNORED
