@@ -23,6 +23,7 @@ from chalicelib.confirm.users import UserFinder
 from chalicelib.container_clients import ContainerClients
 from chalicelib.organization.directory import AccountDirectory
 from chalicelib.organization.reader import OrganizationReader
+from chalicelib.organization.stored import StoredRoster
 from chalicelib.recent_logins.handler import RecentLogins
 from chalicelib.recent_logins.history import SigninHistory
 from chalicelib.settings import ConfigError
@@ -188,6 +189,17 @@ class Container(ContainerClients):
             confirm_states=lambda event_ids: SigninReads(
                 self.slash_dynamodb, self.settings.ledger_table
             ).states(event_ids),
+            roster=lambda: self.slash_roster(),
+        )
+
+    @cached_property
+    def slash_roster(self) -> StoredRoster:
+        """The organization for /recent-logins: the ledger's copy, on its own client."""
+        return StoredRoster(
+            lambda: self.slash_dynamodb,
+            self.settings.ledger_table,
+            clock=self.clocks.time,
+            retry_seconds=self.settings.organization_refresh_minutes * 60,
         )
 
     # -- "Was this you?" ---------------------------------------------------------------

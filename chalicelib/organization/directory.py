@@ -110,11 +110,3 @@ class AccountDirectory:
             log.warning("organization not read (%s): %s", fresh.status.value, fresh.status.reason)
         self._roster = fresh
         self._unsaved = fresh
-
-
-def names_from_ledger(dynamodb: Any, table: str, *, consistent: bool = False) -> Roster:
-    """The ledger's copy for the readers that never ask Organizations."""
-    item = dynamodb.get_item(
-        TableName=table, Key=organization_key(), ConsistentRead=consistent
-    ).get("Item")
-    return roster_of(item) or Roster()

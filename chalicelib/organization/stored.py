@@ -8,11 +8,11 @@ import base64
 import binascii
 import json
 import zlib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from chalicelib.organization.roster import MemberAccount, Roster, RosterStatus
-from chalicelib.store.schema import Write, number, organization_key, read_number
+from chalicelib.store.schema import DAY_SECONDS, Write, number, organization_key, read_number
 
 MAX_ITEM_BYTES = 390_000  # DynamoDB's item limit, less the key and the other attributes
 
@@ -56,3 +56,34 @@ def roster_put(table: str, roster: Roster) -> Write:
         "accounts": {"S": packed.decode()},
     }
     return {"Put": {"TableName": table, "Item": item}}
+
+
+class StoredRoster:
+    """The ledger's copy for the readers that never wait for Organizations
+    (`/recent-logins`, the digest): one GetItem per container a day (every
+    `retry_seconds` while the ledger holds no organization read)."""
+
+    def __init__(
+        self,
+        dynamodb: Callable[[], Any],
+        table: str,
+        *,
+        clock: Callable[[], float],
+        retry_seconds: float,
+    ) -> None:
+        self._dynamodb = dynamodb
+        self._table = table
+        self._clock = clock
+        self._retry = retry_seconds
+        self._roster: Roster | None = None
+        self._read_at = 0.0
+
+    def __call__(self) -> Roster:
+        now = self._clock()
+        roster = self._roster
+        keep = DAY_SECONDS if roster is not None and roster.known else self._retry
+        if roster is None or now - self._read_at >= keep:
+            item = self._dynamodb().get_item(TableName=self._table, Key=organization_key())
+            self._roster = roster_of(item.get("Item")) or Roster()
+            self._read_at = now
+        return self._roster or Roster()
