@@ -154,7 +154,22 @@ class Container(ContainerClients):
 
     def daily_digest(self, *, deadline: float) -> str:
         return run_daily_digest(
-            self.settings, self.day_tally, self.notifier, now=self.clocks.now(), deadline=deadline
+            self.settings,
+            self.day_tally,
+            self.notifier,
+            now=self.clocks.now(),
+            deadline=deadline,
+            names=lambda: self.stored_roster().names(),
+        )
+
+    @cached_property
+    def stored_roster(self) -> StoredRoster:
+        """The organization as the ledger holds it, for the digest."""
+        return StoredRoster(
+            lambda: self.dynamodb,
+            self.settings.ledger_table,
+            clock=self.clocks.time,
+            retry_seconds=self.settings.organization_refresh_minutes * 60,
         )
 
     @cached_property
