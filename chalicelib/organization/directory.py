@@ -43,7 +43,7 @@ class AccountDirectory:
         self._home = home
         self._roster: Roster | None = None
         self._loaded_at = float("-inf")  # when this container last read the ledger's copy
-        self._asked_at = float("-inf")  # when it last asked Organizations
+        self._looked_at = float("-inf")  # when an unknown account last made it ask
         self._wanted = False  # the running sign-in's gather reads the ledger's copy
         self._unsaved: Roster | None = None  # read from Organizations, not yet committed
 
@@ -53,9 +53,9 @@ class AccountDirectory:
 
     def keys(self, signin: SignIn, *, now: float) -> list[dict[str, Any]]:
         """The ledger copy's key when this sign-in needs it: the container's first, a
-        day after the last load, an unknown account, a failed read (each at most once
-        per `refresh_minutes`)."""
-        self._wanted = self._due(signin, now, since=self._loaded_at)
+        day after the last load, after a failed read (every `refresh_minutes`), or an
+        account the copy does not know (at most once per `refresh_minutes`)."""
+        self._wanted = self._stale(now, since=self._loaded_at) or self._may_look_for(signin, now)
         return [organization_key()] if self._wanted else []
 
     def place(self, signin: SignIn, lookup: Lookup, *, now: float) -> SignIn:
@@ -67,7 +67,10 @@ class AccountDirectory:
             stored = roster_of(lookup(organization_key()))
             if stored is not None and stored.read_at >= self.roster.read_at:
                 self._roster = stored
-            if self._due(signin, now, since=self.roster.read_at):
+            if self._stale(now, since=self.roster.read_at):
+                self._ask(now)
+            elif self._may_look_for(signin, now):
+                self._looked_at = now  # a joiner, or an outsider: asked once per interval
                 self._ask(now)
         return placed(signin, self.roster, home=self._home(), names=self._names)
 
@@ -85,20 +88,22 @@ class AccountDirectory:
     def committed(self) -> None:
         self._unsaved = None
 
-    def _due(self, signin: SignIn, now: float, *, since: float) -> bool:
+    def _stale(self, now: float, *, since: float) -> bool:
         roster = self._roster
         if roster is None or now - since >= DAY_SECONDS:
             return True
-        if now - since < self._interval:
-            return False
-        if roster.status is RosterStatus.FAILED:
-            return True
-        return roster.known and roster.active_member(signin.account_id) is None
+        return roster.status is RosterStatus.FAILED and now - since >= self._interval
+
+    def _may_look_for(self, signin: SignIn, now: float) -> bool:
+        """An account the organization's copy does not know, and this container has not
+        looked one up within the interval."""
+        roster = self._roster
+        unknown = (
+            roster is not None and roster.known and not roster.active_member(signin.account_id)
+        )
+        return unknown and now - self._looked_at >= self._interval
 
     def _ask(self, now: float) -> None:
-        if now - self._asked_at < self._interval:
-            return  # asked lately: decide with what is known
-        self._asked_at = now
         fresh = self._reader().read(now=now)
         previous = self._roster
         if fresh.status is RosterStatus.FAILED and previous is not None and previous.known:
