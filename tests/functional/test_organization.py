@@ -81,7 +81,8 @@ def test_the_organization_is_read_once_a_day_and_a_known_account_costs_no_call(
     assert asked[0] == "DescribeOrganization" and "ListAccounts" in asked
     assert read == SIGNIN_CALLS  # the ledger's copy came in the read, went in the commit
 
-    asked.clear(), read.clear()
+    asked.clear()
+    read.clear()
     fast_forward.advance(60)  # the channel's send slot is free again
     invoke(signin("m-2", payments, minutes=1))
     assert (asked, read) == ([], SIGNIN_CALLS)
