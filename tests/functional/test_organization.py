@@ -17,6 +17,8 @@ from chalicelib.store.schema import DAY_SECONDS, event_key
 from localdev.events import console_login
 from localdev.fast_forward import FastForward
 from tests.conftest import NOW, TABLE
+from tests.functional.conftest import Slash
+from tests.functional.test_places_and_digest import run_digest
 from tests.functional.organization import Organization, calls_of
 
 # The calls of an alerting sign-in (test_call_budget.py): read, commit, slot, sent.
@@ -197,3 +199,95 @@ def test_without_an_organization_the_app_is_as_before_and_says_why_once(
         "organization not read (not_in_organization): this account is not in an AWS "
         "Organization: only its own sign-ins are trusted"
     ]
+
+
+def test_alerts_go_to_the_channel_of_their_account_name_or_ou_and_criticals_to_security(
+    org: Organization, configure: Any, invoke: Any, slack_sink: Any, fast_forward: FastForward
+) -> None:
+    payments = org.account("Payments-Prod", "Workloads/Payments")
+    sandbox = org.account("Sandbox-Dev", "Sandbox/Team1")
+    other = org.account("Shared-Services", "Infrastructure")
+    configure(
+        SLACK_WEBHOOK_URL="",
+        SLACK_BOT_TOKEN="xoxb-test",
+        SLACK_CHANNEL="C0DEFAULT",
+        SLACK_API_URL=slack_sink.api_url,
+        SLACK_CHANNEL_BY_SEVERITY="CRITICAL=C0SEC,HIGH=C0SEC",
+        SLACK_CHANNEL_BY_ACCOUNT=f"payments-*=C0PAY,ou:Sandbox/*=C0SANDBOX,{OUTSIDER}=C0PAY",
+    )
+    cases = [
+        (signin("r-pay", payments), "C0PAY"),  # by its name, any case
+        (signin("r-pay-nomfa", payments, mfa=False), "C0PAY"),  # HIGH: the account wins
+        (signin("r-sandbox", sandbox), "C0SANDBOX"),  # by its OU path
+        (signin("r-other", other), "C0DEFAULT"),  # no glob matches
+        (console_login("r-root", NOW, account=payments, success=True), "C0SEC"),  # CRITICAL
+        (signin("r-outside", OUTSIDER), "C0SEC"),  # HIGH, outside: never by account
+    ]
+    for event, _ in cases:
+        fast_forward.advance(60)
+        assert invoke(event)["outcome"] == "posted"
+
+    wanted = [channel for _, channel in cases]
+    assert [message["channel"] for message in slack_sink.messages] == wanted
+
+
+def test_recent_logins_names_accounts_and_takes_a_name_or_an_ou(
+    org: Organization, slash: Slash, invoke: Any, fast_forward: FastForward
+) -> None:
+    payments = org.account("Payments-Prod", "Workloads/Payments")
+    billing = org.account("Billing-Prod", "Workloads/Billing")
+    sandbox = org.account("Sandbox-Dev", "Sandbox")
+    for n, (account, user) in enumerate(
+        [(payments, "alice"), (billing, "bob"), (sandbox, "carol"), (payments, "dave")]
+    ):
+        invoke(signin(f"l-{n}", account, minutes=-10 + n, user=user))
+        fast_forward.advance(1)
+    slash.configure()  # a cold /recent-logins container: the names from the ledger
+
+    everything = slash("").text
+    assert f"Payments-Prod ({payments})" in everything
+    assert f"Sandbox-Dev ({sandbox})" in everything
+
+    by_name = slash("account payments-prod").text
+    assert ("alice" in by_name, "dave" in by_name, "bob" in by_name) == (True, True, False)
+    assert f"in account Payments-Prod ({payments})" in by_name
+
+    by_ou = slash("account ou:Workloads").text
+    assert ("alice" in by_ou, "bob" in by_ou, "carol" in by_ou) == (True, True, False)
+    assert "ou:Workloads (2 accounts)" in by_ou
+
+    deeper = slash("account ou:workloads/billing").text
+    assert ("bob" in deeper, "alice" in deeper) == (True, False)
+
+
+def test_recent_logins_answers_an_unknown_account_with_the_known_names(
+    org: Organization, slash: Slash, invoke: Any
+) -> None:
+    for n in range(20):
+        org.account(f"Team-{n:02d}", "Workloads")
+    invoke(signin("l-0", org.accounts["Team-00"]))
+    slash.configure()
+
+    reply = slash("account Payments-Prod").text
+
+    assert "I did not understand" in reply and "Payments-Prod" in reply
+    assert "Team-00, Team-01" in reply and "and 6 more" in reply  # 21 names, 15 shown
+    assert "Team-19" not in reply
+    assert "no account of the organization is under that OU" in slash("account ou:Nowhere").text
+
+
+def test_the_digest_names_the_busiest_principals_accounts(
+    org: Organization, configure: Any, invoke: Any, slack_sink: Any
+) -> None:
+    payments = org.account("Payments-Prod", "Workloads/Payments")
+    configure(DIGEST_ENABLED="true", DIGEST_HOUR_UTC=str(NOW.hour))
+    yesterday = -24 * 60
+    invoke(signin("d-1", payments, minutes=yesterday, user="alice"))
+    invoke(signin("d-2", OUTSIDER, minutes=yesterday + 1, user="mallory"))
+    configure(DIGEST_ENABLED="true", DIGEST_HOUR_UTC=str(NOW.hour))  # the digest's container
+
+    assert run_digest()["digest"].startswith("posted for")
+
+    body = json.dumps(slack_sink.messages[-1]["blocks"])
+    assert f"IAM user alice (Payments-Prod {payments}): 1 sign-ins" in body
+    assert f"IAM user mallory ({OUTSIDER}): 1 sign-ins" in body
