@@ -18,8 +18,8 @@ from localdev.events import console_login
 from localdev.fast_forward import FastForward
 from tests.conftest import NOW, TABLE
 from tests.functional.conftest import Slash
-from tests.functional.test_places_and_digest import run_digest
 from tests.functional.organization import Organization, calls_of
+from tests.functional.test_places_and_digest import run_digest
 
 # The calls of an alerting sign-in (test_call_budget.py): read, commit, slot, sent.
 SIGNIN_CALLS = ["BatchGetItem", "TransactWriteItems", "UpdateItem", "UpdateItem"]
