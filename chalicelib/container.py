@@ -21,6 +21,9 @@ from chalicelib.confirm.slack_api import SlackApi
 from chalicelib.confirm.sweep import Escalations
 from chalicelib.confirm.users import UserFinder
 from chalicelib.container_clients import ContainerClients
+from chalicelib.organization.directory import AccountDirectory
+from chalicelib.organization.reader import OrganizationReader
+from chalicelib.organization.stored import StoredRoster
 from chalicelib.recent_logins.handler import RecentLogins
 from chalicelib.recent_logins.history import SigninHistory
 from chalicelib.settings import ConfigError
@@ -117,6 +120,18 @@ class Container(ContainerClients):
             ask=self.confirmations.plan,
             after_post=[self.confirmations.after_post],
             on_step=self._on_step,
+            accounts=self.account_directory,
+        )
+
+    @cached_property
+    def account_directory(self) -> AccountDirectory:
+        settings = self.settings
+        return AccountDirectory(
+            lambda: OrganizationReader(self.organizations),
+            settings.ledger_table,
+            names=settings.account_names,
+            refresh_minutes=settings.organization_refresh_minutes,
+            home=lambda: self.home_account,
         )
 
     def burst_summaries(self, *, deadline: float) -> dict[str, int]:
@@ -139,7 +154,22 @@ class Container(ContainerClients):
 
     def daily_digest(self, *, deadline: float) -> str:
         return run_daily_digest(
-            self.settings, self.day_tally, self.notifier, now=self.clocks.now(), deadline=deadline
+            self.settings,
+            self.day_tally,
+            self.notifier,
+            now=self.clocks.now(),
+            deadline=deadline,
+            names=lambda: self.stored_roster().names(),
+        )
+
+    @cached_property
+    def stored_roster(self) -> StoredRoster:
+        """The organization as the ledger holds it, for the digest."""
+        return StoredRoster(
+            lambda: self.dynamodb,
+            self.settings.ledger_table,
+            clock=self.clocks.time,
+            retry_seconds=self.settings.organization_refresh_minutes * 60,
         )
 
     @cached_property
@@ -174,6 +204,17 @@ class Container(ContainerClients):
             confirm_states=lambda event_ids: SigninReads(
                 self.slash_dynamodb, self.settings.ledger_table
             ).states(event_ids),
+            roster=lambda: self.slash_roster(),
+        )
+
+    @cached_property
+    def slash_roster(self) -> StoredRoster:
+        """The organization for /recent-logins: the ledger's copy, on its own client."""
+        return StoredRoster(
+            lambda: self.slash_dynamodb,
+            self.settings.ledger_table,
+            clock=self.clocks.time,
+            retry_seconds=self.settings.organization_refresh_minutes * 60,
         )
 
     # -- "Was this you?" ---------------------------------------------------------------

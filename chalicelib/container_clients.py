@@ -12,6 +12,8 @@ from chalicelib import logs
 from chalicelib.alerting.values import Step
 from chalicelib.aws_clients import CallLimits, InvocationDeadline
 from chalicelib.clock import REAL_TIME, Clocks
+from chalicelib.organization.reader import ORGANIZATIONS_REGION
+from chalicelib.organization.trust import home_account
 from chalicelib.settings import SecretResolver, Settings
 
 # /recent-logins must answer within Slack's 3 s: its clients try once, briefly, and the
@@ -37,10 +39,17 @@ class ContainerClients:
         # Set by each handler as it starts; every AWS call it makes fits before it.
         self.deadline = InvocationDeadline(clocks.monotonic)
         self.slash_deadline = InvocationDeadline(clocks.monotonic)
+        # The account the app runs in, from the Lambda context's function ARN ("" until
+        # an invocation tells it, and in local runs): the only trusted one when no
+        # organization can be read.
+        self.home_account = ""
         logs.protect()
 
     def invocation(self, context: Any) -> float:
-        """Start an event handler's invocation: its deadline, which the AWS clients keep."""
+        """Start an event handler's invocation: its deadline, which the AWS clients
+        keep, and the account it runs in."""
+        arn = getattr(context, "invoked_function_arn", "")
+        self.home_account = home_account(arn if isinstance(arn, str) else "") or self.home_account
         return self.deadline.start_for(context)
 
     @cached_property
@@ -89,6 +98,11 @@ class ContainerClients:
     def slash_dynamodb(self) -> Any:
         """/recent-logins' reads: a hung table is a reply within Slack's 3 s."""
         return self._client("dynamodb", self.settings.ledger_region, slash=True)
+
+    @cached_property
+    def organizations(self) -> Any:
+        """AWS Organizations, a global service: us-east-1's endpoint, whatever the stage."""
+        return self._client("organizations", ORGANIZATIONS_REGION)
 
     @cached_property
     def secrets(self) -> SecretResolver:

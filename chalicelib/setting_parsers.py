@@ -54,6 +54,20 @@ def severity_channels(raw: str) -> dict[Severity, str]:
     return channels
 
 
+def account_channels(raw: str) -> tuple[tuple[str, str], ...]:
+    """`Payments-*=C0PAY,ou:Sandbox/*=C0SANDBOX,111122223333=C0PROD` -> ordered (glob,
+    channel): globs on the account id, its Organizations name, or (`ou:`) its OU path."""
+    routes: list[tuple[str, str]] = []
+    for pair in split(raw):
+        pattern, sep, channel = pair.rpartition("=")
+        if not sep or not pattern.strip() or not channel.strip() or " " in channel.strip():
+            raise ConfigError(f"SLACK_CHANNEL_BY_ACCOUNT: expected GLOB=CHANNEL, got {pair!r}")
+        if pattern.strip().lower() == "ou:":
+            raise ConfigError(f"SLACK_CHANNEL_BY_ACCOUNT: `ou:` needs an OU path, got {pair!r}")
+        routes.append((pattern.strip(), channel.strip()))
+    return tuple(routes)
+
+
 # A Slack user, as `<@U...>` needs it: never from event data, so checked when read.
 SLACK_USER_ID = re.compile(r"^[UW][A-Z0-9]{2,20}$")
 # The one broadcast the app may send: a user group, a user, @here or @channel.

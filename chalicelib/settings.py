@@ -10,7 +10,7 @@ from __future__ import annotations
 import ipaddress
 import os
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from chalicelib import logs
@@ -61,6 +61,10 @@ class Settings:
     slack_channel: str | None = None
     slack_api_url: str | None = None  # local sinks and tests only
     slack_channel_by_severity: dict[Severity, str] = field(default_factory=dict)
+    # Globs on an account's id, name or `ou:` path -> channel (slack/channels.py).
+    slack_channel_by_account: tuple[tuple[str, str], ...] = ()
+    # An unknown account's sign-in reads Organizations again at most this often.
+    organization_refresh_minutes: float = 10.0
     slack_timeout_seconds: float = 5.0
     slack_max_attempts: int = 5
     # Every AWS client (aws_clients.py): one attempt's timeouts, attempts per call.
@@ -137,6 +141,10 @@ class Settings:
             slack_channel=get("SLACK_CHANNEL") or None,
             slack_api_url=get("SLACK_API_URL") or None,
             slack_channel_by_severity=parse.severity_channels(get("SLACK_CHANNEL_BY_SEVERITY")),
+            slack_channel_by_account=parse.account_channels(get("SLACK_CHANNEL_BY_ACCOUNT")),
+            organization_refresh_minutes=parse.positive_float(
+                env, "ORGANIZATION_REFRESH_MINUTES", 10.0
+            ),
             slack_timeout_seconds=parse.positive_float(env, "SLACK_TIMEOUT_SECONDS", 5.0),
             slack_max_attempts=parse.positive_int(env, "SLACK_MAX_ATTEMPTS", 5),
             aws_connect_timeout_seconds=parse.positive_float(
@@ -179,6 +187,13 @@ class Settings:
             api_throttle_rate=parse.positive_float(env, "API_THROTTLE_RATE", 10.0),
             api_throttle_burst=parse.positive_int(env, "API_THROTTLE_BURST", 20),
         )
+
+    def with_account_names(self, names: Mapping[str, str]) -> Settings:
+        """These settings naming accounts by `names` (Organizations') too; ACCOUNT_NAMES
+        still wins for an account both name."""
+        if not names:
+            return self
+        return replace(self, account_names={**names, **self.account_names})
 
     def account_label(self, account_id: str) -> str:
         name = self.account_names.get(account_id)

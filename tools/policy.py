@@ -61,6 +61,7 @@ def stage_policy(stage: Stage) -> dict[str, Any]:
         },
     ]
     statements += watchdog_statements(stage)
+    statements.append(organization_statement())
     parameters = sorted(set(stage.secret_parameters.values()))
     if parameters:
         statements += [
@@ -82,6 +83,25 @@ def stage_policy(stage: Stage) -> dict[str, Any]:
             },
         ]
     return {"Version": "2012-10-17", "Statement": statements}
+
+
+def organization_statement() -> dict[str, Any]:
+    """Reads only (chalicelib/organization/reader.py): the organization, its accounts'
+    names and states, each account's OU path. Organizations answers them only in the
+    management account or for a delegated administrator; elsewhere the app names
+    accounts from ACCOUNT_NAMES. ListAccounts and DescribeOrganization have no resource
+    to name; the organization's ARNs hold its id, which a stage's policy cannot know."""
+    return {
+        "Sid": "OrganizationNames",
+        "Effect": "Allow",
+        "Action": [
+            "organizations:DescribeOrganization",
+            "organizations:ListAccounts",
+            "organizations:ListParents",
+            "organizations:DescribeOrganizationalUnit",
+        ],
+        "Resource": "*",
+    }
 
 
 def watchdog_statements(stage: Stage) -> list[dict[str, Any]]:

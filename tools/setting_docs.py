@@ -74,6 +74,15 @@ SETTING_DOCS: tuple[Setting, ...] = (
         _SLACK,
     ),
     Setting(
+        "SLACK_CHANNEL_BY_ACCOUNT",
+        "slack_channel_by_account",
+        "Payments-*=C0PAY,ou:Sandbox/*=C0SANDBOX,111122223333=C0PROD",
+        "Web API channel by account: globs on the id, the Organizations name or (`ou:`) "
+        "the OU path, first match wins; a CRITICAL with a severity channel goes there "
+        "(docs/organization.md)",
+        _SLACK,
+    ),
+    Setting(
         "SLACK_TIMEOUT_SECONDS",
         "slack_timeout_seconds",
         "3",
@@ -226,7 +235,15 @@ SETTING_DOCS: tuple[Setting, ...] = (
         "ACCOUNT_NAMES",
         "account_names",
         "111122223333=prod,444455556666=staging",
-        "friendly account names in messages",
+        "account names in messages; wins over the names read from AWS Organizations",
+        _JUDGE,
+    ),
+    Setting(
+        "ORGANIZATION_REFRESH_MINUTES",
+        "organization_refresh_minutes",
+        "30",
+        "an unknown account's sign-in reads AWS Organizations again at most this often "
+        "(per container; the names are read daily anyway)",
         _JUDGE,
     ),
     Setting(

@@ -31,6 +31,7 @@ from chalicelib.settings import Settings
 from chalicelib.severity import Severity
 from chalicelib.signin.parse import Result, SignIn
 from chalicelib.slack.alert_message import build_message, notification_text
+from chalicelib.slack.channels import channel_for
 from chalicelib.store.day_tally import day_writes
 from chalicelib.store.directory import directory_update, placement_for
 from chalicelib.store.ledger import event_item
@@ -133,7 +134,7 @@ class Decider:
             told, verdict = unfollowed(signin, settings.root_mfa_wait_minutes)
             if verdict.severity >= settings.alert_min_severity:
                 message = json.dumps(self._plain_message(told, verdict), ensure_ascii=False)
-                channel = settings.slack_channel_by_severity.get(verdict.severity) or ""
+                channel = self._channel(told, verdict) or ""
         stored = lookup(root_mfa_key(signin.principal_key, signin.source_ip))
         return pair(
             signin,
@@ -215,7 +216,7 @@ class Decider:
         message = None
         if verdict.alert:
             message = self._message(signin, verdict, storm, can_update, note)
-        channel = settings.slack_channel_by_severity.get(verdict.severity)
+        channel = self._channel(signin, verdict)
         held = claim if verdict.alert else None
         item = event_item(
             signin,
@@ -261,6 +262,10 @@ class Decider:
             tuple(writes),
             held,
         )
+
+    def _channel(self, signin: SignIn, verdict: Verdict) -> str | None:
+        origin = signin.origin
+        return channel_for(verdict.severity, signin.account_id, origin, self._settings).channel
 
     def _storm_verdict(self, verdict: Verdict, storm: StormPlan) -> Verdict:
         decision = storm.decision
@@ -319,6 +324,9 @@ class Decider:
     ) -> Mapping[str, Any]:
         settings = self._settings
         if storm.opened is not None and storm.decision.count is not None:
+            origin = signin.origin
+            if origin.origin.trusted and origin.name:  # Organizations' name, in the burst too
+                settings = settings.with_account_names({signin.account_id: origin.name})
             return burst_message(
                 storm.decision.count,
                 Opener.of(signin),

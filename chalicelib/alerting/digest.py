@@ -3,13 +3,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import logging
+from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 
 from chalicelib.settings import Settings
 from chalicelib.slack.delivery import SlackNotifier
 from chalicelib.slack.digest_message import digest_message
 from chalicelib.store.day_tally import DayTally
+
+log = logging.getLogger(__name__)
 
 
 def run_daily_digest(
@@ -19,6 +22,7 @@ def run_daily_digest(
     *,
     now: datetime,
     deadline: float,
+    names: Callable[[], Mapping[str, str]] = dict,
 ) -> str:
     """What the hourly schedule calls. Posts yesterday's digest once, in the configured
     hour; returns what it did, for the log."""
@@ -30,9 +34,20 @@ def run_daily_digest(
     if not tally.claim_digest(day):
         return f"already posted for {day.isoformat()}"
     try:
-        message = digest_message(tally.read(day))
+        message = digest_message(tally.read(day), account_names(settings, names))
         notifier().post(message, deadline=deadline, channel=settings.digest_channel)
     except Exception:
         tally.release_digest(day)  # let the schedule's retry post it
         raise
     return f"posted for {day.isoformat()}"
+
+
+def account_names(settings: Settings, names: Callable[[], Mapping[str, str]]) -> dict[str, str]:
+    """Organizations' names (from the ledger's copy) under ACCOUNT_NAMES; without the
+    copy, ACCOUNT_NAMES alone: a digest without names beats none."""
+    try:
+        found = dict(names())
+    except Exception as error:
+        log.warning("digest without the organization's names: %s", type(error).__name__)
+        found = {}
+    return settings.with_account_names(found).account_names

@@ -35,6 +35,7 @@ from chalicelib.alerting.values import (
 )
 from chalicelib.clock import REAL_TIME, Clocks
 from chalicelib.judge.rules import Verdict, evaluate
+from chalicelib.organization.directory import AccountDirectory
 from chalicelib.settings import Settings
 from chalicelib.signin.parse import SignIn, parse_signin
 from chalicelib.slack.alert_message import build_message
@@ -78,8 +79,11 @@ class SigninAlerter:
         ask: Callable[[SignIn, Verdict], Question | None] = _nobody_asked,
         after_post: Sequence[AfterPost] = (),
         on_step: Callable[[Step], None] = lambda step: None,
+        accounts: AccountDirectory | None = None,
     ) -> None:
         self._settings = settings
+        # The organization: who may be named and routed, cached per container.
+        self._accounts = accounts
         self._gatherer = gatherer
         self._decider = decider
         self._committer = committer
@@ -101,13 +105,18 @@ class SigninAlerter:
         remaining = min(max(0.0, deadline - self._clocks.monotonic()), MAX_REMAINING_SECONDS)
         claim = Claim(uuid.uuid4().hex, now + remaining + LEASE_MARGIN_SECONDS)
         keys = self._decider.keys(signin)
+        accounts = self._accounts
+        # The organization's copy joins the first read when this container needs it.
+        organization = accounts.keys(signin, now=now) if accounts else []
         for round_number in range(COMMIT_ROUNDS):
             if round_number:
                 self._clocks.sleep(
                     self._clocks.random.uniform(0, ROUND_PAUSE_SECONDS * round_number)
                 )
             self._on_step(Step.GATHER)
-            snapshot = self._gatherer.gather(keys)
+            snapshot = self._gatherer.gather([*keys, *organization] if not round_number else keys)
+            if accounts is not None and not round_number:
+                signin = accounts.place(signin, snapshot.get, now=now)
             recorded = snapshot.get(event_key(signin.event_id))
             if recorded is not None:
                 return self._recorded(signin, SigninRecord.of(recorded), claim, deadline)
@@ -132,7 +141,11 @@ class SigninAlerter:
                 # store then fails the invocation with nothing to give back.
                 self._slack()
             self._on_step(Step.COMMIT)
-            if self._committer.commit(plan.writes):
+            # A roster just read from Organizations is stored with the sign-in.
+            stored = accounts.writes() if accounts else []
+            if self._committer.commit([*plan.writes, *stored]):
+                if accounts is not None:
+                    accounts.committed()
                 break
         else:
             raise CommitContended(f"{COMMIT_ROUNDS} commits of {signin.event_id} lost races")
@@ -289,6 +302,7 @@ class SigninAlerter:
                 "service": signin.service.service.value,
                 "time_recorded": signin.time_recorded,
                 "account_id": signin.account_id,
+                "origin": signin.origin.origin.value,
                 "region": signin.region,
                 "result": signin.outcome.value,
                 "mfa": signin.mfa.value,

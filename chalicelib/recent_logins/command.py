@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from chalicelib.organization.roster import OU_PREFIX, Roster
 from chalicelib.recent_logins.queries import HistoryQuery
 from chalicelib.settings import Settings
 from chalicelib.store.schema import Category
@@ -19,7 +20,7 @@ DEFAULT_LIMIT = 10
 MAX_LIMIT = 50
 DEFAULT_WINDOW = timedelta(days=7)
 # The grammar in one line: the usage reply's first line and the manifest's usage hint.
-GRAMMAR = "[N] [WHO] [failed|root|nomfa] [since 30m|24h|7d] [account ID|NAME]"
+GRAMMAR = "[N] [WHO] [failed|root|nomfa] [since 30m|24h|7d] [account ID|NAME|ou:PATH]"
 # Slack's limit on a slash command's text, in characters of any script.
 MAX_TEXT_CHARACTERS = 4000
 USAGE = (
@@ -30,7 +31,8 @@ USAGE = (
     "sign-ins whose record says MFA no (never SAML or Identity Center sessions, whose "
     "MFA is at the identity provider, nor records that say nothing of MFA)\n"
     "• `since 30m`, `since 24h`, `since 7d` (default 7d): exactly that long, to the second\n"
-    "• `account 111122223333` or `account NAME`\n"
+    "• `account 111122223333`, `account NAME` (its name in AWS Organizations or "
+    "ACCOUNT_NAMES, any case) or `account ou:Workloads` (every account under that OU)\n"
     "Words in any order, e.g. `/recent-logins 20 failed since 24h alice`."
 )
 _DURATION = re.compile(r"^([0-9]{1,5})(m|h|d|w)$")
@@ -41,6 +43,7 @@ _NUMBER = re.compile(r"^[0-9]+$")
 # What an IAM/Identity Center name or an ARN can contain; anything else is not a WHO.
 _WHO = re.compile(r"^[\w+=,.@:/-]{1,128}$")
 MAX_WORDS = 12
+MAX_NAMES_SHOWN = 15  # known accounts or OUs a usage reply lists
 MAX_QUOTED_WORD = 60
 
 
@@ -62,8 +65,15 @@ class Command:
     categories: frozenset[Category] = frozenset()
     window: timedelta = DEFAULT_WINDOW
     window_text: str = "7 days"
-    account_id: str = ""
+    account_ids: frozenset[str] = frozenset()
+    # How a reply names the accounts asked for: `Payments-Prod (1111…)`, `ou:Workloads`.
+    account_text: str = ""
     help: bool = False
+
+    @property
+    def account_id(self) -> str:
+        """The one account asked for; "" for none or several (an OU)."""
+        return next(iter(self.account_ids)) if len(self.account_ids) == 1 else ""
 
     def to_query(self, now: datetime) -> HistoryQuery:
         # Exact to the second whatever the unit: `since 2h` at 15:55:07 is 13:55:07 on.
@@ -73,12 +83,14 @@ class Command:
             since=since,
             categories=self.categories,
             who=self.who.lower(),
-            account_id=self.account_id,
+            account_ids=self.account_ids,
         )
 
 
-def parse_command(text: str, settings: Settings) -> Command:
-    """Words in any order. Raises `BadCommand` naming the first word it cannot use."""
+def parse_command(text: str, settings: Settings, roster: Roster | None = None) -> Command:
+    """Words in any order. Raises `BadCommand` naming the first word it cannot use.
+    `roster`: the organization, whose names and OUs `account` also takes."""
+    roster = roster or Roster()
     if len(text) > MAX_TEXT_CHARACTERS:
         why = f"a command is at most {MAX_TEXT_CHARACTERS:,} characters"
         raise BadCommand(text[:20] + "…", why)
@@ -89,7 +101,7 @@ def parse_command(text: str, settings: Settings) -> Command:
     who = ""
     categories: set[Category] = set()
     window: tuple[timedelta, str] | None = None
-    account_id = ""
+    accounts: tuple[frozenset[str], str] | None = None
     position = 0
     while position < len(words):
         word = words[position]
@@ -109,10 +121,10 @@ def parse_command(text: str, settings: Settings) -> Command:
         elif lowered == "account":
             if position >= len(words):
                 raise BadCommand(word, "it needs an account ID or name, such as `account prod`")
-            account_id = _account(words[position], settings, account_id)
+            accounts = _account(words[position], settings, roster, accounts)
             position += 1
         elif _ACCOUNT_ID.match(word):
-            account_id = _account(word, settings, account_id)
+            accounts = _account(word, settings, roster, accounts)
         elif _NUMBER.match(word):
             if limit is not None:
                 raise BadCommand(word, "give one number of entries")
@@ -125,7 +137,7 @@ def parse_command(text: str, settings: Settings) -> Command:
             who = word
         else:
             raise BadCommand(word, "it is not a name, number, filter or duration")
-    if Category.CHANGES in categories and (who or account_id or len(categories) > 1):
+    if Category.CHANGES in categories and (who or accounts or len(categories) > 1):
         # Changes are listed by time, apart from sign-ins (no principal directory).
         raise BadCommand(
             Category.CHANGES.value,
@@ -139,7 +151,8 @@ def parse_command(text: str, settings: Settings) -> Command:
         categories=frozenset(categories),
         window=delta,
         window_text=window_text,
-        account_id=account_id,
+        account_ids=accounts[0] if accounts else frozenset(),
+        account_text=accounts[1] if accounts else "",
     )
 
 
@@ -163,16 +176,45 @@ def _duration(
     return delta, f"{amount} {noun}"
 
 
-def _account(word: str, settings: Settings, already: str) -> str:
-    if already:
+def _account(
+    word: str,
+    settings: Settings,
+    roster: Roster,
+    already: tuple[frozenset[str], str] | None,
+) -> tuple[frozenset[str], str]:
+    """An id, a name (ACCOUNT_NAMES first, then Organizations'; any case) or `ou:PATH`:
+    the accounts, and how the reply names them."""
+    if already is not None:
         raise BadCommand(word, "give one account")
+    names = settings.with_account_names(roster.names())
     if _ACCOUNT_ID.match(word):
-        return word
-    for account_id, name in settings.account_names.items():
+        return frozenset({word}), names.account_label(word)
+    if word.lower().startswith(OU_PREFIX) and len(word) > len(OU_PREFIX):
+        path = word[len(OU_PREFIX) :].strip("/")
+        under = roster.under(path)
+        if not under:
+            known = _bounded(sorted({a.ou_path for a in roster.accounts if a.ou_path}))
+            raise BadCommand(word, f"no account of the organization is under that OU ({known})")
+        return frozenset(a.account_id for a in under), f"ou:{path} ({len(under)} accounts)"
+    for account_id, name in names.account_names.items():
         if name.lower() == word.lower():
-            return account_id
-    known = ", ".join(sorted(settings.account_names.values())) or "none configured"
-    raise BadCommand(word, f"it is not a 12-digit account ID or a known account name ({known})")
+            return frozenset({account_id}), names.account_label(account_id)
+    member = roster.named(word)  # its Organizations name, though ACCOUNT_NAMES renames it
+    if member is not None:
+        return frozenset({member.account_id}), names.account_label(member.account_id)
+    known = _bounded(sorted(set(names.account_names.values()), key=str.lower))
+    raise BadCommand(
+        word, f"it is not a 12-digit account ID, a known account name or `ou:PATH` ({known})"
+    )
+
+
+def _bounded(names: list[str]) -> str:
+    """At most MAX_NAMES_SHOWN names, each clipped: a usage reply stays short."""
+    if not names:
+        return "none known"
+    shown = [name[:40] for name in names[:MAX_NAMES_SHOWN]]
+    more = len(names) - len(shown)
+    return ", ".join(shown) + (f" and {more} more" if more > 0 else "")
 
 
 # --- who may ask ---------------------------------------------------------------------

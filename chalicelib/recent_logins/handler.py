@@ -20,6 +20,7 @@ from chalice.app import Response
 
 from chalicelib import logs
 from chalicelib.aws_clients import InvocationDeadline
+from chalicelib.organization.roster import Roster
 from chalicelib.recent_logins.access import Access, Caller
 from chalicelib.recent_logins.command import MAX_TEXT_CHARACTERS, BadCommand, parse_command
 from chalicelib.recent_logins.history import SigninHistory
@@ -60,7 +61,9 @@ class RecentLogins:
         clock: Callable[[], datetime],
         confirm_states: Callable[[list[str]], Mapping[str, str]] | None = None,
         calls: InvocationDeadline | None = None,
+        roster: Callable[[], Roster] = Roster,
     ) -> None:
+        self._roster = roster  # the organization's names and OUs, from the ledger
         self._confirm_states = confirm_states  # "Was this you?" marks, when it is on
         # Factories, so that a broken setting is a logged refusal, not a 500.
         self._settings = settings
@@ -109,8 +112,10 @@ class RecentLogins:
         denied = access.refusal(caller)
         if denied:
             return not_allowed_reply(), SlashOutcome("not_allowed", denied)
+        roster = self._organization()
+        settings = settings.with_account_names(roster.names())
         try:
-            command = parse_command(text, settings)
+            command = parse_command(text, settings, roster)
         except BadCommand as bad:
             return usage_reply(bad), SlashOutcome("usage", bad.why)
         if command.help:
@@ -127,6 +132,15 @@ class RecentLogins:
             except Exception as error:  # the listing without its marks beats no listing
                 reason += f", no confirmation marks: {type(error).__name__}"
         return recent_reply(command, history, settings, marks), SlashOutcome("answered", reason)
+
+    def _organization(self) -> Roster:
+        """The organization as the ledger holds it; without it, ids and ACCOUNT_NAMES
+        (a listing without names beats no listing)."""
+        try:
+            return self._roster()
+        except Exception as error:
+            logs.emit({"message": "recent_logins", "organization": type(error).__name__})
+            return Roster()
 
     def _log(
         self,

@@ -150,6 +150,9 @@ def _read(reader: Reader, partition: Partition, limit: int, since: datetime) -> 
     conditions = []
     for number, (attribute, operator, value) in enumerate(partition.filters):
         names[f"#f{number}"] = attribute
+        if operator == "in":
+            conditions.append(_any_of(f"#f{number}", f":f{number}", value.split(), values))
+            continue
         values[f":f{number}"] = {"S": value}
         if operator == "contains":
             conditions.append(f"contains(#f{number}, :f{number})")
@@ -188,6 +191,20 @@ def _read(reader: Reader, partition: Partition, limit: int, since: datetime) -> 
 
 
 # -- helpers --------------------------------------------------------------------------
+
+# DynamoDB's IN takes at most 100 values: more are OR-ed groups of 100.
+IN_LIMIT = 100
+
+
+def _any_of(name: str, prefix: str, options: list[str], values: dict[str, Any]) -> str:
+    groups = []
+    for start in range(0, len(options), IN_LIMIT):
+        placeholders = []
+        for number, option in enumerate(options[start : start + IN_LIMIT], start=start):
+            values[f"{prefix}_{number}"] = {"S": option}
+            placeholders.append(f"{prefix}_{number}")
+        groups.append(f"{name} IN ({', '.join(placeholders)})")
+    return groups[0] if len(groups) == 1 else "(" + " OR ".join(groups) + ")"
 
 
 def _epoch(entry: Entry) -> int:

@@ -69,8 +69,13 @@ def principal_plan(
                 for name in sorted({principal.name for principal in wanted})
             ]
         )
-    if query.account_id:
-        plans.append([_subject_partition(_ACCOUNT, query.account_id, query, everyone, wanted)])
+    if query.account_ids:  # each account that signed in within the window
+        plans.append(
+            [
+                _subject_partition(_ACCOUNT, account, query, everyone, wanted)
+                for account in sorted({principal.account_id for principal in wanted})
+            ]
+        )
     shared = [_shared_partition(query, wanted, everyone, window)]
     plans.append(shared)
     # One partition always fits: a directory of many pages may have used up the calls,
@@ -155,8 +160,8 @@ def _subject_partition(
     ]
     if query.who and any(query.who not in principal.who for principal in holders):
         filters.append(("who", "contains", query.who))
-    if query.account_id and any(p.account_id != query.account_id for p in holders):
-        filters.append(("account_id", "=", query.account_id))
+    if query.account_ids and any(p.account_id not in query.account_ids for p in holders):
+        filters.append(_accounts_filter(wanted))
     held = sum(principal.count([driving] if driving else []) for principal in holders)
     return Partition(
         index,
@@ -172,8 +177,8 @@ def _shared_partition(
     query: HistoryQuery, wanted: list[Principal], everyone: list[Principal], window: Counts
 ) -> Partition:
     extra = [("who", "contains", query.who)] if query.who else []
-    if query.account_id:
-        extra.append(("account_id", "=", query.account_id))
+    if query.account_ids:
+        extra.append(_accounts_filter(wanted))
     partition = time_partition(query.categories, window, extra)
     driving = driving_category(query.categories, window)
     held = sum(p.count([driving] if driving else []) for p in everyone)
@@ -185,7 +190,16 @@ def _shared_partition(
     )
 
 
+def _accounts_filter(wanted: list[Principal]) -> tuple[str, str, str]:
+    """The accounts asked for that signed in within the window (the others cannot
+    match): one account is `=`, several `in` (space-separated; ids have no spaces)."""
+    accounts = sorted({principal.account_id for principal in wanted})
+    if len(accounts) == 1:
+        return ("account_id", "=", accounts[0])
+    return ("account_id", "in", " ".join(accounts))
+
+
 def _matches(principal: Principal, query: HistoryQuery) -> bool:
-    if query.account_id and principal.account_id != query.account_id:
+    if query.account_ids and principal.account_id not in query.account_ids:
         return False
     return not query.who or query.who in principal.who

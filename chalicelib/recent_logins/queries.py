@@ -21,12 +21,18 @@ class HistoryQuery:
     since: datetime
     categories: frozenset[Category] = frozenset()
     who: str = ""  # case-insensitive substring of the display name or ARN
-    account_id: str = ""
+    account_id: str = ""  # one account; joins `account_ids`
+    # Accounts, any of which (`account ou:Workloads`: every account under that OU).
+    account_ids: frozenset[str] = frozenset()
+
+    def __post_init__(self) -> None:
+        if self.account_id:
+            object.__setattr__(self, "account_ids", self.account_ids | {self.account_id})
 
     @property
     def unindexed(self) -> bool:
         """Filters the counters cannot count: they resolve through the directory."""
-        return bool(self.who or self.account_id)
+        return bool(self.who or self.account_ids)
 
 
 _CATEGORY_NAMES = frozenset(category.value for category in Category)

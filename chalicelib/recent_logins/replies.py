@@ -72,8 +72,9 @@ def command_words(command: Command, settings: Settings) -> str:
         noun += " without MFA"
     if command.who:
         noun += f" matching “{safe(command.who, 128)}”"
-    if command.account_id:
-        noun += f" in account {safe(settings.account_label(command.account_id), 200)}"
+    if command.account_ids:
+        label = command.account_text or settings.account_label(command.account_id)
+        noun += f" in account {safe(label, 200)}"
     return noun
 
 
@@ -102,7 +103,7 @@ def recent_reply(
         )
         return _reply("The sign-in ledger is empty.", [_section(text)])
 
-    filtered = bool(command.categories or command.who or command.account_id)
+    filtered = bool(command.categories or command.who or command.account_ids)
     shown = len(history.entries)
     if not filtered:
         headline = f"{shown:,} of {breakdown}"

@@ -27,6 +27,7 @@ from chalicelib.signin.change import AccountChange, Actor, read_change
 from chalicelib.signin.mfa import Federation as Federation
 from chalicelib.signin.mfa import Mfa as Mfa
 from chalicelib.signin.mfa import mfa_fact
+from chalicelib.signin.origin import UNCHECKED, AccountOrigin
 from chalicelib.signin.principal import (
     SSO_ROLE_PATH,
     SSO_ROLE_PREFIX,
@@ -106,6 +107,14 @@ class SignIn:
     def service(self) -> SignInTarget:
         """The service signed in to, from `LoginTo` and the event."""
         return service_of(self.event_name, self.login_url)
+
+    # The EventBridge envelope's `account` (the account whose bus sent it; "" for a bare
+    # record), and the record's `recipientAccountId` when it names another account:
+    # then `account_id` is the sender's, the one fact EventBridge vouches for.
+    sent_by: str = ""
+    claimed_account: str = ""
+    # Trust, name and OU path of `account_id` (organization/trust.py), set once.
+    origin: AccountOrigin = UNCHECKED
 
     @property
     def is_root(self) -> bool:
@@ -266,15 +275,19 @@ def parse_signin(event: Mapping[str, Any], *, received_at: datetime) -> SignIn:
         extra, _mapping(record.get("serviceEventDetails")), identity, federation, password_failed
     )
 
+    sent_by = _text(envelope.get("account"))
+    recipient = _text(record.get("recipientAccountId"))
+    account_id = recipient or _text(identity.get("accountId")) or sent_by or "unknown"
+    claimed = ""
+    if sent_by and recipient and sent_by != recipient:
+        problems.append("recipientAccountId differs from the sending account")
+        account_id, claimed = sent_by, recipient
     signin = SignIn(
         event_id=event_id,
         # Not the sign-in's time: when it was received, to order it (`time_recorded`).
         event_time=event_time or parse_time(_text(envelope.get("time"))) or received_at,
         event_name=event_name or UNKNOWN_EVENT,
-        account_id=_text(record.get("recipientAccountId"))
-        or _text(identity.get("accountId"))
-        or _text(envelope.get("account"))
-        or "unknown",
+        account_id=account_id,
         region=_text(record.get("awsRegion")) or _text(envelope.get("region")) or "unknown",
         principal_type=kind,
         display_name=names.display,
@@ -296,6 +309,8 @@ def parse_signin(event: Mapping[str, Any], *, received_at: datetime) -> SignIn:
         mfa_device=_text(extra.get("MFAIdentifier")),
         time_recorded=event_time is not None,
         kind_evidence=kind_fact.evidence,
+        sent_by=sent_by,
+        claimed_account=claimed,
     )
     iam_user = kind is PrincipalType.IAM_USER and names.status is NameStatus.RECORDED
     raw_type = _text(identity.get("type"))

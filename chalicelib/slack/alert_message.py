@@ -151,6 +151,20 @@ def principal_text(signin: SignIn, *, show: Callable[[str], str]) -> str:
     return signin_principal(signin, show=show)
 
 
+def account_text(signin: SignIn, settings: Settings) -> str:
+    """`Payments-Prod (111122223333), OU Workloads/Payments`; an account the trust
+    check refused is never named: `999988887777, outside the organization`."""
+    origin = signin.origin
+    if not origin.origin.trusted:
+        text = f"{signin.account_id}, outside the organization"
+        if signin.claimed_account:
+            text += f" (its record names {signin.claimed_account})"
+        return text
+    name = origin.name or settings.account_names.get(signin.account_id, "")
+    text = f"{name} ({signin.account_id})" if name else signin.account_id
+    return f"{text}, OU {origin.ou_path}" if origin.ou_path else text
+
+
 def notification_text(signin: SignIn, verdict: Verdict) -> str:
     """The top-level `text`: what a phone shows. Always English keywords, as the
     README's alert text promises: SEVERITY, principal, result, MFA, IP. Event text
@@ -189,7 +203,7 @@ def build_message(
     # Names and the user agent are chosen by whoever signs in: code spans, verbatim.
     fields = [
         (labels.principal, principal),
-        (labels.account, safe(settings.account_label(signin.account_id), room)),
+        (labels.account, safe(account_text(signin, settings), room)),
         (labels.source_ip, inert(source_ip, room)),
         (labels.mfa, safe(mfa_text(signin, labels), room)),
         (labels.region, safe(signin.region, room)),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from chalicelib.slack.blocks import MAX_HEADER_TEXT, MAX_SECTION_TEXT, clip, inert, safe
@@ -18,7 +19,18 @@ def _listing(lines: tuple[str, ...]) -> str:
     return clip("\n".join(shown), MAX_SECTION_TEXT - 40) if shown else "none"
 
 
-def digest_message(summary: DaySummary) -> dict[str, Any]:
+def _named(label: str, account: str, names: Mapping[str, str]) -> str:
+    """`alice (111122223333)` as stored, with the account's name when one is known:
+    `alice (Payments-Prod 111122223333)`."""
+    suffix = f" ({account})"
+    name = names.get(account)
+    if not name or not label.endswith(suffix):
+        return label
+    return f"{label.removesuffix(suffix)} ({name} {account})"
+
+
+def digest_message(summary: DaySummary, names: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """`names`: account names by id (Organizations', ACCOUNT_NAMES winning)."""
     t = summary.totals
     headline = (
         f"INFO: sign-in digest for {summary.day.isoformat()}: {t['signins']} sign-ins "
@@ -48,9 +60,10 @@ def digest_message(summary: DaySummary) -> dict[str, Any]:
         answers = f"{confirmed} confirmed, {denied} denied, {unanswered} unanswered"
         fields.append(("Was this you?", f"{asked} asked: {answers}"))
         headline += f"; asked {asked}: {answers}"
+    accounts = summary.busiest_accounts or ("",) * len(summary.busiest)
     busiest = [
-        f"{label}: {count} sign-ins, {failures} failed"
-        for label, count, failures in summary.busiest
+        f"{_named(label, account, names or {})}: {count} sign-ins, {failures} failed"
+        for (label, count, failures), account in zip(summary.busiest, accounts, strict=True)
     ]
     return {
         "text": clip(safe(headline, 3000), 500),

@@ -240,11 +240,12 @@ class DaySummary:
     busiest: tuple[tuple[str, int, int], ...] = ()  # (label, sign-ins, failures)
     bursts: tuple[str, ...] = ()
     places: tuple[str, ...] = ()
+    busiest_accounts: tuple[str, ...] = ()  # each busiest principal's account id
 
 
 def summary_of(day: date, items: Iterable[Mapping[str, Any]]) -> DaySummary:
     totals: dict[str, int] = dict.fromkeys(DIGEST_COUNTERS, 0)
-    principals: list[tuple[str, int, int]] = []
+    principals: list[tuple[str, int, int, str]] = []
     bursts: list[str] = []
     places: list[str] = []
     for item in items:
@@ -255,10 +256,19 @@ def summary_of(day: date, items: Iterable[Mapping[str, Any]]) -> DaySummary:
             )
         elif sort_key.startswith("PRINCIPAL#"):
             label = item.get("label", {}).get("S", sort_key)
-            principals.append((label, read_int(item, "n"), read_int(item, "n_failure")))
+            account = sort_key.removeprefix("PRINCIPAL#").split("#", 1)[0]
+            principals.append((label, read_int(item, "n"), read_int(item, "n_failure"), account))
         elif sort_key.startswith("BURST#"):
             bursts.append(item.get("text", {}).get("S", ""))
         elif sort_key.startswith("PLACE#"):
             places.append(item.get("text", {}).get("S", ""))
     principals.sort(key=lambda row: (-row[1], row[0]))
-    return DaySummary(day, totals, tuple(principals[:TOP_PRINCIPALS]), tuple(bursts), tuple(places))
+    top = principals[:TOP_PRINCIPALS]
+    return DaySummary(
+        day,
+        totals,
+        tuple((label, count, failures) for label, count, failures, _ in top),
+        tuple(bursts),
+        tuple(places),
+        busiest_accounts=tuple(row[3] for row in top),
+    )

@@ -158,6 +158,11 @@ def signin_attributes(signin: SignIn) -> dict[str, Any]:
         "federation": signin.federation.value,
         "saml_provider": signin.saml_provider,
         "login_url": signin.login_url[:512],
+        # Whose it is, as the trust check decided (signin/origin.py), and what the
+        # envelope said: an outsider's event stays recognisable in the ledger.
+        "origin": signin.origin.origin.value,
+        "sent_by": signin.sent_by,
+        "claimed_account": signin.claimed_account,
         # Written on every item, so that its absence means an item written before it
         # existed (see `stored_name_status`).
         NAME_STATUS_ATTRIBUTE: signin.name_status.value,

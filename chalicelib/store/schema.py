@@ -279,3 +279,10 @@ def forwarding_key(env: str) -> dict[str, Any]:
     """`CONFIG#forwarding`/`<env>`: the regions `manage.py deploy` forwards from, and
     where to (attribute `regions`, a map), for the watchdog to check."""
     return {"pk": {"S": "CONFIG#forwarding"}, "sk": {"S": bounded(env)}}
+
+
+def organization_key() -> dict[str, Any]:
+    """`CONFIG#organization`/`ROSTER`: the organization as last read from AWS
+    Organizations (accounts, names, states, OU paths; compressed), when, and whether it
+    could be read: the cache every container loads once a day (organization/stored.py)."""
+    return {"pk": {"S": "CONFIG#organization"}, "sk": {"S": "ROSTER"}}

@@ -25,11 +25,18 @@ from localdev.fast_forward import FastForward
 from localdev.slack_sink import Reply, SlackSink
 from tests.conftest import EVENTS, load_event
 from tests.deploy.iam import ACCOUNT, Call, allows, recording_aws_calls
+from tests.functional.organization import Organization
 from tools.deploy import DeployReport, forward, record_forwarded
 from tools.policy import policy_path, render
 from tools.stages import load_stages
 
 STAGES = sorted(load_stages())
+ORGANIZATION_READS = (
+    "DescribeOrganization",
+    "ListAccounts",
+    "ListParents",
+    "DescribeOrganizationalUnit",
+)
 
 
 def slack_headers(signing_secret: str, body: bytes, at: float | None = None) -> dict[str, str]:
@@ -65,6 +72,8 @@ def test_every_call_the_handler_makes_is_allowed_by_the_stage_policy(
     ssm = boto3.client("ssm", region_name=stage.region)
     for name in stage.secret_parameters.values():
         ssm.put_parameter(Name=name, Value=slack_sink.webhook_url, Type="SecureString")
+    # An organization to read: names, states and OU paths (chalicelib/organization/).
+    Organization.create().account("Payments-Prod", "Workloads/Payments")
     # Exactly the stage's settings, as Lambda in the stage's region would see them.
     env = {**stage.environment, "AWS_REGION": stage.region, "SLACK_TIMEOUT_SECONDS": "1"}
     # The stage's own pacing between messages, on a clock that skips the waits.
@@ -100,6 +109,7 @@ def test_every_call_the_handler_makes_is_allowed_by_the_stage_policy(
     assert slack_sink.messages, "the run must reach Slack through the SSM secret"
     actions = {call.action for call in recorder.calls}
     assert {"dynamodb:PutItem", "dynamodb:UpdateItem", "ssm:GetParameter"} <= actions
+    assert {f"organizations:{name}" for name in ORGANIZATION_READS} <= actions
     policy = stage_policy(stage_name)
     denied = sorted({call for call in recorder.calls if not allows(policy, call)}, key=str)
     assert denied == []

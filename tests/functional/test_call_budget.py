@@ -15,6 +15,7 @@ from chalicelib.container import Container
 from localdev.events import console_login
 from localdev.fast_forward import FastForward
 from tests.conftest import load_event
+from tests.functional.organization import Organization, calls_of
 
 T0 = datetime(2026, 11, 20, 9, 0, 0, tzinfo=UTC)
 
@@ -149,3 +150,28 @@ def test_every_kind_of_signin_stays_within_its_call_budget(
     assert seen["root success after its CheckMfa"] == seen["root success, first time"]
     assert seen["sign-in after a takeover step"] == seen["root success, first time"]
     assert seen["account change that alerts (takeover step)"] == seen["root success, first time"]
+
+
+def test_a_members_signin_costs_no_call_more_and_organizations_is_read_once(
+    invoke: Any, configure: Callable[..., Container], fast_forward: FastForward
+) -> None:
+    """The organization's copy joins the sign-in's read and its commit: a member's
+    sign-in makes the same DynamoDB calls as any other, and only the container's
+    first one reads Organizations (once a day after that)."""
+    org = Organization.create()
+    member = org.account("Payments-Prod", "Workloads/Payments")
+    container = configure()
+    calls, organizations = Calls(container), calls_of(container.organizations)
+
+    def member_signin(n: int) -> dict[str, Any]:
+        return console_login(f"m-{n}", T0 + timedelta(minutes=n), user="alice", account=member)
+
+    first = measured(invoke, calls, member_signin(1), "posted", fast_forward)
+    read = list(organizations)
+    organizations.clear()
+    known = [measured(invoke, calls, member_signin(n), "posted", fast_forward) for n in (2, 3)]
+
+    budget = ["BatchGetItem", "TransactWriteItems", "UpdateItem", "UpdateItem"]
+    assert first == known[0] == known[1] == budget
+    assert read[:2] == ["DescribeOrganization", "ListAccounts"]
+    assert organizations == []

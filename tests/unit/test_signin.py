@@ -135,7 +135,7 @@ def test_a_failed_iam_signin_is_the_same_principal_as_its_success() -> None:
     for event in (failed, success):
         event["detail"]["userIdentity"]["userName"] = "alice"
         event["detail"]["userIdentity"]["accountId"] = "111122223333"
-        event["detail"]["recipientAccountId"] = "111122223333"
+        event["detail"]["recipientAccountId"] = event["account"] = "111122223333"
     success["detail"]["userIdentity"]["arn"] = "arn:aws:iam::111122223333:user/ops/alice"
     keys = {parse_signin(event, received_at=NOW).principal_key for event in (failed, success)}
     assert keys == {"arn:aws:iam::111122223333:user/alice"}

@@ -33,6 +33,7 @@ from chalicelib.judge.rules.change_root_access_key import RULE as CHANGE_ROOT_AC
 from chalicelib.judge.rules.change_root_mfa_removed import RULE as CHANGE_ROOT_MFA_REMOVED
 from chalicelib.judge.rules.change_root_step import RULE as CHANGE_ROOT_STEP
 from chalicelib.judge.rules.failed_signin import RULE as FAILED_SIGNIN
+from chalicelib.judge.rules.outside_organization import RULE as OUTSIDE_ORGANIZATION
 from chalicelib.judge.rules.result_not_recorded import RULE as RESULT_NOT_RECORDED
 from chalicelib.judge.rules.root_console_failure import RULE as ROOT_CONSOLE_FAILURE
 from chalicelib.judge.rules.root_console_success import RULE as ROOT_CONSOLE_SUCCESS
@@ -73,6 +74,7 @@ RULES: tuple[Rule, ...] = (
     ROOT_PASSWORD_RECOVERY_RULE,
     ROOT_CONSOLE_FAILURE,
     ROOT_OTHER_RECORD,
+    OUTSIDE_ORGANIZATION,
     SUCCESS_WITHOUT_MFA,
     SESSION_WITHOUT_MFA,
     SUCCESS_MFA_NOT_RECORDED,
@@ -188,16 +190,18 @@ def evaluate(signin: SignIn, settings: Settings, rules: Iterable[Rule] | None = 
         reasons.append(f"critical principal ({critical})")
 
     skip_reason, skip = "", None
-    # Root is never quiet: not by its event name, nor by the ignore list.
+    # Root is never quiet: not by its event name, nor by the ignore list; nor is an
+    # event from outside the organization (its sender chose the principal's name).
+    loud = signin.is_root or OUTSIDE_ORGANIZATION.matches(signin)
     recorded_only = signin.change is None and not is_alerting_event(signin)
     # A quiet change (its own password) is posted only for a watched principal.
     quiet = top.quiet and not watched and not critical
-    if (recorded_only or quiet) and not signin.is_root:
+    if (recorded_only or quiet) and not loud:
         skip_reason, skip = f"{signin.event_name} is recorded, not alerted", Skip.RECORD_ONLY
     elif (
         not watched
         and not critical
-        and not signin.is_root
+        and not loud
         and (ignored := matches_any(signin, settings.ignore_principals))
     ):
         skip_reason, skip = f"principal ignored ({ignored})", Skip.IGNORED

@@ -1,0 +1,51 @@
+"""Whose sign-in is it: a pure decision, made once per event, from what the event says
+(the sending account, the record's `recipientAccountId`), the organization and the
+account the app runs in. Only a trusted account is named: an outsider's event never
+carries a member's name, whatever its record claims."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import replace
+
+from chalicelib.organization.roster import Roster
+from chalicelib.signin.origin import AccountOrigin, Origin
+from chalicelib.signin.parse import SignIn
+
+
+def origin_of(
+    signin: SignIn, roster: Roster, *, home: str, names: Mapping[str, str]
+) -> AccountOrigin:
+    """`names`: ACCOUNT_NAMES, which overrides Organizations' name of a trusted account.
+
+    - the record names another account than the bus that sent it: MISMATCH;
+    - an organization is known: an ACTIVE member is MEMBER, anything else OUTSIDE;
+    - no organization, the app's own account known (Lambda's context): it alone is
+      trusted (HOME), every other account OUTSIDE;
+    - neither known (a local run, a test): UNCHECKED, named as before organizations.
+    """
+    account_id = signin.account_id
+    if signin.claimed_account:
+        return AccountOrigin(Origin.MISMATCH)
+    if roster.known:
+        member = roster.active_member(account_id)
+        if member is None:
+            return AccountOrigin(Origin.OUTSIDE)
+        return AccountOrigin(Origin.MEMBER, names.get(account_id) or member.name, member.ou_path)
+    if home:
+        if account_id != home or (signin.sent_by and signin.sent_by != home):
+            return AccountOrigin(Origin.OUTSIDE)
+        return AccountOrigin(Origin.HOME, names.get(account_id, ""))
+    return AccountOrigin(Origin.UNCHECKED, names.get(account_id, ""))
+
+
+def placed(signin: SignIn, roster: Roster, *, home: str, names: Mapping[str, str]) -> SignIn:
+    return replace(signin, origin=origin_of(signin, roster, home=home, names=names))
+
+
+def home_account(function_arn: str) -> str:
+    """The account of `arn:aws:lambda:<region>:<account>:function:<name>`, else ""."""
+    parts = function_arn.split(":")
+    if len(parts) >= 5 and parts[0] == "arn" and parts[4].isdigit() and len(parts[4]) == 12:
+        return parts[4]
+    return ""
