@@ -81,6 +81,9 @@ class Organization:
         )
         self.identity = identity
 
+    def post(self, message: dict[str, Any]) -> None:
+        self.container.notifier().post(message, deadline=time.monotonic() + 30)
+
     def join(self, name: str, parent: str) -> str:
         organizations = boto3.client("organizations", region_name=REGION)
         email = f"{name.lower()}@example.com"
