@@ -75,7 +75,7 @@ class Organization:
         self.watchdog = Watchdog(
             stage=identity.name,
             state=WatchdogState(self.dynamodb, TABLE),
-            post=lambda message: container.notifier().post(message, deadline=time.monotonic() + 30),
+            post=self.post,
             clock=lambda: self.now,
             remind_after=timedelta(hours=24),
         )
