@@ -108,6 +108,8 @@ class Settings:
     # The watchdog (chalicelib/watchdog/) and what `manage.py deploy` sets around it.
     watchdog_enabled: bool = True
     watchdog_remind_hours: float = 24.0
+    # The us-east-1 stage's watchdog checks the organization's StackSet and accounts.
+    organization_watch: bool = False
     alarm_email: str | None = None
     api_throttle_rate: float = 10.0  # requests a second, API Gateway stage-wide
     api_throttle_burst: int = 20
@@ -183,6 +185,7 @@ class Settings:
             slack_escalation_mention=parse.mention(get("SLACK_ESCALATION_MENTION")),
             watchdog_enabled=parse.flag(env, "WATCHDOG_ENABLED", True),
             watchdog_remind_hours=parse.positive_float(env, "WATCHDOG_REMIND_HOURS", 24.0),
+            organization_watch=parse.flag(env, "ORGANIZATION_WATCH", False),
             alarm_email=get("ALARM_EMAIL") or None,
             api_throttle_rate=parse.positive_float(env, "API_THROTTLE_RATE", 10.0),
             api_throttle_burst=parse.positive_int(env, "API_THROTTLE_BURST", 20),

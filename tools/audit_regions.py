@@ -3,18 +3,21 @@
 For each region enabled in the account: whether a sign-in recorded there reaches a
 deployed stage (a stage's own rule, or a forwarding rule to a region with one), whether
 a trail is logging there (without one EventBridge gets no sign-in events), and why AWS
-may record sign-ins there. Exits 1 when any region is unwatched.
+may record sign-ins there. With `--org` (and `--env`), every account of the
+organization too (tools/audit_org.py). Exits 1 when any region or account is unwatched.
 """
 
 from __future__ import annotations
 
 import argparse
+import sys
 from dataclasses import dataclass
 from typing import Any
 
 from chalicelib.watchdog.pipeline import Route, logging_trails, signin_routes
+from tools.audit_org import audit_organization
 from tools.regions import GLOBAL_SIGNIN_REGIONS, enabled_regions
-from tools.stages import APP_NAME
+from tools.stages import APP_NAME, env_stages, ledger_of
 
 
 @dataclass
@@ -89,14 +92,32 @@ def multi_region_trails_logging(session: Any) -> list[str]:
 def register(commands: Any) -> None:
     parser = commands.add_parser("audit-regions", help="find regions whose sign-ins go unseen")
     parser.add_argument("--env", help="only count this env's stages (default: any rule)")
+    parser.add_argument(
+        "--org",
+        action="store_true",
+        help="also every account of the organization (needs --env; from the management "
+        "account or a delegated administrator)",
+    )
     parser.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
     import boto3
 
+    if args.org and not args.env:
+        print("audit-regions --org needs --env: the env's stack set is the one audited")
+        return 2
     session = boto3.session.Session()
-    audits = audit(session, args.env)
+    regions_code = audit_regions(session, args.env)
+    if not args.org:
+        return regions_code
+    ledger = ledger_of(env_stages(args.env))
+    org_code = audit_organization(session, args.env, ledger=ledger, out=sys.stdout)
+    return max(regions_code, org_code)
+
+
+def audit_regions(session: Any, env: str | None) -> int:
+    audits = audit(session, env)
     width = max(len(a.region) for a in audits) if audits else 10
     print(
         f"{'region':<{width}}  {'watched':<7}  {'sign-ins reach':<40}  {'trail logging':<24}  "

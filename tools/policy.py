@@ -13,7 +13,12 @@ import json
 from pathlib import Path
 from typing import Any
 
-from chalicelib.watchdog.findings import FORWARDING_CHECKER_REGION, forward_rule_name
+from chalicelib.settings import Settings
+from chalicelib.watchdog.findings import (
+    FORWARDING_CHECKER_REGION,
+    forward_rule_name,
+    stack_set_name,
+)
 from tools.stages import PROJECT_DIR, Stage, load_stages
 
 # What chalicelib calls on the ledger: the pipeline's BatchGetItem and its commit
@@ -111,6 +116,7 @@ def watchdog_statements(stage: Stage) -> list[dict[str, Any]]:
     if stage.region == FORWARDING_CHECKER_REGION:
         rules.append(f"arn:aws:events:*:*:rule/{forward_rule_name(stage.env)}")
     return [
+        *organization_statements(stage),
         {
             # DescribeTrails has no resource-level permissions.
             "Sid": "WatchdogListTrails",
@@ -135,6 +141,30 @@ def watchdog_statements(stage: Stage) -> list[dict[str, Any]]:
             "Effect": "Allow",
             "Action": ["sqs:GetQueueUrl", "sqs:GetQueueAttributes", "sqs:ReceiveMessage"],
             "Resource": f"arn:aws:sqs:{stage.region}:*:{stage.failure_queue}",
+        },
+    ]
+
+
+def organization_statements(stage: Stage) -> list[dict[str, Any]]:
+    """ORGANIZATION_WATCH, in the us-east-1 stage: the env's stack set's instances, and
+    the organization's accounts (Organizations has no resource-level permission for
+    DescribeOrganization and ListAccounts)."""
+    watches = Settings.from_env(stage.environment).organization_watch
+    if not watches or stage.region != FORWARDING_CHECKER_REGION:
+        return []
+    name = stack_set_name(stage.env)
+    return [
+        {
+            "Sid": "WatchdogStackInstances",
+            "Effect": "Allow",
+            "Action": ["cloudformation:ListStackInstances"],
+            "Resource": f"arn:aws:cloudformation:{stage.region}:*:stackset/{name}:*",
+        },
+        {
+            "Sid": "WatchdogOrganizationAccounts",
+            "Effect": "Allow",
+            "Action": ["organizations:DescribeOrganization", "organizations:ListAccounts"],
+            "Resource": "*",
         },
     ]
 

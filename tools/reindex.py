@@ -8,6 +8,11 @@ item, in one transaction: sets what the current schema derives from the recorded
 sign-in, counts it in its day if no version counted it, and keeps its principal in the
 directory if no version did (schema 2 on did). The transaction is conditional on the
 item's version, so a second run, or two runs at once, change nothing twice.
+
+Then it puts every principal of the directory into the catalog (what
+`/recent-logins WHO` reads in place of the retired one-partition `directory` index): a
+Scan of the directory items, an ADD to a set per catalog shard, so a second run adds
+nothing.
 """
 
 from __future__ import annotations
@@ -25,9 +30,21 @@ from chalicelib.store.directory import transact_with_directory
 from chalicelib.store.indexes import RETIRED_ATTRIBUTES
 from chalicelib.store.ledger import Ledger
 from chalicelib.store.listing import listing_attributes, signin_from_item
-from chalicelib.store.schema import DIRECTORY_SCHEMA, SCHEMA_ATTRIBUTE, SCHEMA_VERSION, read_int
+from chalicelib.store.schema import (
+    CATALOG_ENTRIES,
+    DIRECTORY_SCHEMA,
+    SCHEMA_ATTRIBUTE,
+    SCHEMA_VERSION,
+    catalog_entry,
+    catalog_key,
+    catalog_shard,
+    read_int,
+)
 from tools.cli import add_env_options, session
 from tools.stages import env_stages, ledger_of
+
+# Entries per catalog update: a request of well under 400 KB.
+CATALOG_CHUNK = 500
 
 
 @dataclass
@@ -37,12 +54,14 @@ class ReindexSummary:
     counted: int = 0  # of which newly counted in their day's counters
     unreadable: int = 0  # no event time or id to rebuild the sign-in from
     already: int = 0  # upgraded by someone else meanwhile
+    catalogued: int = 0  # directory principals put in the catalog (already there or not)
 
     def line(self) -> str:
         return (
             f"{self.scanned:,} sign-ins older than schema {SCHEMA_VERSION}: "
             f"{self.upgraded:,} brought up to it ({self.counted:,} newly counted), "
-            f"{self.already:,} already done, {self.unreadable:,} unreadable"
+            f"{self.already:,} already done, {self.unreadable:,} unreadable; "
+            f"{self.catalogued:,} principals in the catalog"
         )
 
 
@@ -105,8 +124,47 @@ class Reindex:
                 self._upgrade(item, summary)
             progress.update(read if "LastEvaluatedKey" in page else total, summary)
             if "LastEvaluatedKey" not in page:
+                summary.catalogued = self.catalog()
                 return summary
             arguments["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+    def catalog(self) -> int:
+        """Every directory item's principal into its catalog shard; how many."""
+        arguments: dict[str, Any] = {
+            "TableName": self._table,
+            "FilterExpression": "begins_with(pk, :principal) AND sk = :directory",
+            "ExpressionAttributeValues": {
+                ":principal": {"S": "PRINCIPAL#"},
+                ":directory": {"S": "DIRECTORY"},
+            },
+        }
+        shards: dict[int, set[str]] = {}
+        while True:
+            page = self._db.scan(**arguments)
+            for item in page.get("Items", []):
+                principal = item.get("principal", {}).get("S") or str(item["pk"]["S"])[10:]
+                entry = catalog_entry(
+                    item.get("account_id", {}).get("S", "unknown"),
+                    item.get("principal_name", {}).get("S", ""),
+                    item.get("who", {}).get("S", ""),
+                )
+                shards.setdefault(catalog_shard(principal), set()).add(entry)
+            if "LastEvaluatedKey" not in page:
+                break
+            arguments["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+        for shard, entries in sorted(shards.items()):
+            ordered = sorted(entries)
+            for start in range(0, len(ordered), CATALOG_CHUNK):
+                self._db.update_item(
+                    TableName=self._table,
+                    Key=catalog_key(shard),
+                    UpdateExpression="ADD #entries :entries",
+                    ExpressionAttributeNames={"#entries": CATALOG_ENTRIES},
+                    ExpressionAttributeValues={
+                        ":entries": {"SS": ordered[start : start + CATALOG_CHUNK]}
+                    },
+                )
+        return sum(len(entries) for entries in shards.values())
 
     def _upgrade(self, item: dict[str, Any], summary: ReindexSummary) -> None:
         signin = signin_from_item(item)

@@ -429,6 +429,15 @@ SETTING_DOCS: tuple[Setting, ...] = (
         _GUARD,
     ),
     Setting(
+        "ORGANIZATION_WATCH",
+        "organization_watch",
+        "true",
+        "the us-east-1 stage's watchdog also checks the organization (`deploy --org`): "
+        "each member's StackSet instances, members with none, members quiet for 30 days; "
+        "needs the management account or a delegated administrator",
+        _GUARD,
+    ),
+    Setting(
         "ALARM_EMAIL",
         "alarm_email",
         "oncall@example.com",

@@ -33,7 +33,7 @@ from chalicelib.signin.parse import Result, SignIn
 from chalicelib.slack.alert_message import build_message, notification_text
 from chalicelib.slack.channels import channel_for
 from chalicelib.store.day_tally import day_writes
-from chalicelib.store.directory import directory_update, placement_for
+from chalicelib.store.directory import catalog_update, directory_update, placement_for
 from chalicelib.store.ledger import event_item
 from chalicelib.store.listing import in_directory
 from chalicelib.store.places import PlaceCheck, place_check
@@ -249,8 +249,11 @@ class Decider:
         if in_directory(signin):
             # Conditional on the placement read: a sign-in of the same principal
             # committed meanwhile makes this a lost race, decided again on a new read.
-            placement = placement_for(signin, lookup(directory_key(signin.principal_key)))
+            known = lookup(directory_key(signin.principal_key))
+            placement = placement_for(signin, known)
             writes.append(directory_update(signin, self._table, placement))
+            if known is None:  # its first sign-in: the catalog learns of it
+                writes.append(catalog_update(signin, self._table))
         return Plan(
             verdict,
             storm.decision.action,

@@ -6,11 +6,12 @@ Every command is answered whole in a few calls, whatever the size of the table:
   starts in, which is exact to the second;
 - the listing: one Query, newest first, on the index of all sign-ins or of the rarest
   category asked for;
-- a name (WHO) or an account first resolves through the principal directory (one
-  Query): principals that never matched, or did not sign in within the window, cost
-  nothing more; the others are read from their own partitions (by name or account,
-  of a category when one is asked for), newest first, no further than the window, as
-  `plan` decides.
+- an account alone is read from its own partition (of the rarest category asked for);
+- a name (WHO) first resolves through the principal catalog (one BatchGetItem of a
+  fixed number of items, whatever the number of principals): a name that matches no
+  principal costs nothing more; the others are read from their own partitions (by
+  name or account, of a category when one is asked for), newest first, no further
+  than the window, as `plan` decides.
 Listings ask only for what a reply shows (`ENTRY_ATTRIBUTES`).
 """
 
@@ -29,18 +30,18 @@ from chalicelib.recent_logins.counts import (
     start_of,
     window_counts,
 )
-from chalicelib.recent_logins.plan import Partition, principal_plan, time_partition
-from chalicelib.recent_logins.queries import Counts, Entry, History, HistoryQuery
-from chalicelib.store.directory import Principal
-from chalicelib.store.indexes import (
-    DIRECTORY_INDEX,
-    DIRECTORY_PARTITION,
-    DIRECTORY_PARTITION_ATTRIBUTE,
-    ENTRY_ATTRIBUTES,
+from chalicelib.recent_logins.plan import (
+    Partition,
+    account_partition,
+    principal_plan,
+    time_partition,
 )
+from chalicelib.recent_logins.queries import Counts, Entry, History, HistoryQuery
+from chalicelib.store.directory import catalog_keys, catalog_principals
+from chalicelib.store.indexes import ENTRY_ATTRIBUTES
 from chalicelib.store.schema import day_counter_key
 
-# DynamoDB calls one command may make: the counts take two, the directory one, and the
+# DynamoDB calls one command may make: the counts take two, the catalog one, and the
 # listing what is left. A name that matches more partitions than that is read from the
 # index of all sign-ins instead, filtered.
 MAX_CALLS = 5
@@ -109,9 +110,12 @@ def _by_time(
 
 
 def _by_principal(reader: Reader, query: HistoryQuery, window: Counts) -> list[Entry]:
-    """WHO or account: the directory says which principals match and which of them
-    signed in within the window; only their partitions are read."""
-    everyone = _directory(reader)
+    """WHO (and perhaps an account): the catalog says which principals match; only
+    their partitions are read. One account alone needs no catalog (an OU's several do:
+    the catalog says which of them signed in)."""
+    if not query.who and len(query.account_ids) == 1:
+        return list(_read(reader, account_partition(query, window), query.limit, query.since))
+    everyone = catalog_principals(reader.batch_get(catalog_keys()))
     partitions = principal_plan(query, everyone, window, budget=MAX_CALLS - reader.calls)
     entries: list[Entry] = []
     for partition in sorted(partitions, key=lambda partition: -partition.newest):
@@ -120,24 +124,6 @@ def _by_principal(reader: Reader, query: HistoryQuery, window: Counts) -> list[E
         entries.extend(_read(reader, partition, query.limit, query.since))
         entries.sort(key=lambda entry: (entry.event_time, entry.event_id), reverse=True)
     return entries
-
-
-def _directory(reader: Reader) -> list[Principal]:
-    """Every principal ever seen: one Query (1 MB holds thousands of them; a
-    projection would not make it read fewer)."""
-    arguments: dict[str, Any] = {
-        "IndexName": DIRECTORY_INDEX,
-        "KeyConditionExpression": "#h = :directory",
-        "ExpressionAttributeNames": {"#h": DIRECTORY_PARTITION_ATTRIBUTE},
-        "ExpressionAttributeValues": {":directory": {"S": DIRECTORY_PARTITION}},
-    }
-    principals: list[Principal] = []
-    while True:
-        response = reader.query(**arguments)
-        principals.extend(Principal.from_item(item) for item in response.get("Items", []))
-        if "LastEvaluatedKey" not in response:
-            return principals
-        arguments["ExclusiveStartKey"] = response["LastEvaluatedKey"]
 
 
 def _read(reader: Reader, partition: Partition, limit: int, since: datetime) -> Iterator[Entry]:

@@ -65,14 +65,14 @@ def principal_plan(
     if query.who:
         plans.append(
             [
-                _subject_partition(_NAME, name, query, everyone, wanted)
+                _subject_partition(_NAME, name, query, everyone, wanted, window)
                 for name in sorted({principal.name for principal in wanted})
             ]
         )
     if query.account_ids:  # each account that signed in within the window
         plans.append(
             [
-                _subject_partition(_ACCOUNT, account, query, everyone, wanted)
+                _subject_partition(_ACCOUNT, account, query, everyone, wanted, window)
                 for account in sorted({principal.account_id for principal in wanted})
             ]
         )
@@ -89,6 +89,13 @@ def driving_category(categories: frozenset[Category], window: Counts) -> Categor
     if not categories:
         return None
     return min(categories, key=lambda category: window.of(frozenset({category})))
+
+
+def account_partition(query: HistoryQuery, window: Counts) -> Partition:
+    """An account alone: its own partition (of the rarest category asked for, in the
+    window), no principal to resolve first."""
+    [account] = query.account_ids
+    return _subject_partition(_ACCOUNT, account, query, [], [], window)
 
 
 def time_partition(
@@ -141,6 +148,7 @@ def _subject_partition(
     query: HistoryQuery,
     everyone: list[Principal],
     wanted: list[Principal],
+    window: Counts,
 ) -> Partition:
     """One name's (or account's) partition, of its rarest category asked for; filtered
     by the other categories and, if it holds principals that do not match, by WHO and
@@ -149,9 +157,14 @@ def _subject_partition(
     mine = [principal for principal in wanted if getattr(principal, subject.field) == value]
     driving = None
     if query.categories:
+        # The holders' counts decide; the window's break a tie (the catalog's
+        # principals, whose counts are not known, tie).
         driving = min(
             sorted(query.categories),
-            key=lambda category: sum(p.count([category]) for p in holders),
+            key=lambda category: (
+                sum(p.count([category]) for p in holders),
+                window.of(frozenset({category})),
+            ),
         )
     index, attribute = subject.indexes[driving]
     filters = [
@@ -168,7 +181,7 @@ def _subject_partition(
         attribute,
         value,
         tuple(filters),
-        newest=max(principal.last_seen for principal in mine),
+        newest=max((principal.last_seen for principal in mine), default=2**62),
         density=sum(principal.count(query.categories) for principal in mine) / max(1, held),
     )
 

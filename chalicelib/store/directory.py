@@ -2,10 +2,13 @@
 transaction as the sign-in's event item.
 
 Each item holds the principal's display name, ARN, account and type, its first and
-last sign-in (epoch seconds) and how many sign-ins of each category it made. All of
-them sit in one partition of the `directory` index, so `/recent-logins alice` or
-`account prod` learns with one Query which principals match and whether any of them
-signed in within the window, before it reads a single sign-in.
+last sign-in (epoch seconds) and how many sign-ins of each category it made. The
+alert pipeline reads it (where a sign-in falls in its principal's span), and a
+principal's first sign-in adds it to the catalog: a few dozen items that hold every
+principal's account, name and WHO text, so that `/recent-logins alice` learns with one
+BatchGetItem which principals match, at any size of organization, before it reads a
+single sign-in. (Schema 3 kept every directory item in one index partition, read
+whole: past one 1 MB page, a few thousand principals, that took more calls.)
 
 DynamoDB cannot take a minimum or a maximum in an update, and sign-ins arrive out of
 order (Lambda retries, `manage.py backfill` imports newest first). So the entry comes
@@ -23,11 +26,6 @@ from enum import Enum
 from typing import Any
 
 from chalicelib.signin.parse import SignIn
-from chalicelib.store.indexes import (
-    DIRECTORY_PARTITION,
-    DIRECTORY_PARTITION_ATTRIBUTE,
-    DIRECTORY_SORT_ATTRIBUTE,
-)
 from chalicelib.store.listing import (
     categories_of,
     counter_names,
@@ -36,13 +34,21 @@ from chalicelib.store.listing import (
     who_text,
 )
 from chalicelib.store.schema import (
+    CATALOG_ENTRIES,
+    CATALOG_SHARDS,
     DIRECTORY_COUNT_PREFIX,
     TOTAL_COUNTER,
     Category,
     bounded,
+    catalog_entry,
+    catalog_key,
+    catalog_shard,
     directory_key,
     read_int,
 )
+
+# A catalog entry's "last sign-in": any time, so no window leaves it out unread.
+UNKNOWN_LAST_SEEN = 2**62
 
 
 class Placement(Enum):
@@ -62,16 +68,9 @@ def _epoch(signin: SignIn) -> int:
     return max(0, int(signin.event_time.timestamp()))
 
 
-def _sort_name(signin: SignIn) -> str:
-    # A range key holds at most 1 KB: the name and the principal, each clipped.
-    return f"{principal_name(signin)[:100]}\n{signin.principal_key[:100]}"
-
-
 def describing(signin: SignIn) -> dict[str, dict[str, str]]:
     """What the directory says about a principal, from its newest sign-in."""
     values = {
-        DIRECTORY_PARTITION_ATTRIBUTE: DIRECTORY_PARTITION,
-        DIRECTORY_SORT_ATTRIBUTE: _sort_name(signin),
         "principal": bounded(signin.principal_key),
         "principal_name": principal_name(signin),
         "who": who_text(signin),
@@ -121,6 +120,41 @@ def directory_update(
     }
 
 
+def principal_entry(signin: SignIn) -> str:
+    """The principal's line in the catalog (`schema.catalog_entry`)."""
+    return catalog_entry(signin.account_id or "unknown", principal_name(signin), who_text(signin))
+
+
+def catalog_update(signin: SignIn, table_name: str) -> dict[str, Any]:
+    """The TransactWriteItems entry that adds a principal to its catalog shard: an ADD
+    to a set, so a retry, or a principal already there, changes nothing."""
+    return {
+        "Update": {
+            "TableName": table_name,
+            "Key": catalog_key(catalog_shard(signin.principal_key)),
+            "UpdateExpression": "ADD #entries :entry",
+            "ExpressionAttributeNames": {"#entries": CATALOG_ENTRIES},
+            "ExpressionAttributeValues": {":entry": {"SS": [principal_entry(signin)]}},
+        }
+    }
+
+
+def catalog_keys() -> list[dict[str, Any]]:
+    return [catalog_key(shard) for shard in range(CATALOG_SHARDS)]
+
+
+def catalog_principals(items: Iterable[Mapping[str, Any]]) -> list[Principal]:
+    """Every principal the catalog shards (as read) hold, without counts or times."""
+    principals = []
+    for item in items:
+        for entry in item.get(CATALOG_ENTRIES, {}).get("SS", []):
+            account_id, name, who = [*entry.split("\t", 2), "", ""][:3]
+            principals.append(
+                Principal(entry, name, who, account_id, 0, UNKNOWN_LAST_SEEN, {}, known=False)
+            )
+    return principals
+
+
 def placement_for(signin: SignIn, item: Mapping[str, Any] | None) -> Placement:
     """Where the sign-in falls among what the principal's directory `item` (as read)
     holds; the update's condition checks it again when it is written."""
@@ -155,6 +189,7 @@ def transact_with_directory(
         entries = list(items)
         if listed:
             entries.append(directory_update(signin, table_name, placement))
+            entries.append(catalog_update(signin, table_name))
         try:
             dynamodb.transact_write_items(TransactItems=entries)
         except dynamodb.exceptions.TransactionCanceledException as error:
@@ -168,7 +203,7 @@ def transact_with_directory(
             if (
                 listed
                 and len(reasons) == len(entries)
-                and reasons[-1].get("Code") == "ConditionalCheckFailed"
+                and reasons[-2].get("Code") == "ConditionalCheckFailed"
             ):
                 # The sign-in is older than the principal's last: try where it falls.
                 placement = placement.next() or Placement.NEWEST
@@ -186,9 +221,11 @@ class DirectoryTally:
     them: for bulk writers (the bench, tests) that load a ledger with BatchWriteItem."""
 
     _items: dict[str, dict[str, Any]] = field(default_factory=dict)
+    _catalog: dict[int, set[str]] = field(default_factory=dict)
 
     def add(self, signin: SignIn) -> None:
         key = signin.principal_key
+        self._catalog.setdefault(catalog_shard(key), set()).add(principal_entry(signin))
         at = _epoch(signin)
         item = self._items.get(key)
         if item is None:
@@ -204,7 +241,11 @@ class DirectoryTally:
             item[count] = {"N": str(read_int(item, count) + 1)}
 
     def items(self) -> list[dict[str, Any]]:
-        return list(self._items.values())
+        catalog = [
+            {**catalog_key(shard), CATALOG_ENTRIES: {"SS": sorted(entries)}}
+            for shard, entries in sorted(self._catalog.items())
+        ]
+        return list(self._items.values()) + catalog
 
 
 @dataclass(frozen=True)
@@ -218,9 +259,14 @@ class Principal:
     first_seen: int
     last_seen: int
     counts: Mapping[str, int]
+    # False: from the catalog, which says who a principal is but not when it signed in
+    # nor how often; its counts read 1 (it may have any) and its times "any time".
+    known: bool = True
 
     def count(self, categories: Iterable[Category] = ()) -> int:
         """Sign-ins recorded (ever) in every one of `categories`, all for none."""
+        if not self.known:
+            return 1
         wanted = sorted(category.value for category in categories)
         if not wanted:
             return self.counts.get(TOTAL_COUNTER, 0)

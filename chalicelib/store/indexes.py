@@ -1,5 +1,5 @@
 """The ledger table's indexes, what each projects, and the table's definition: how
-`/recent-logins`, the directory and the "was this you?" sweep read the items that
+`/recent-logins` and the "was this you?" sweep read the items that
 `schema.py` lays out."""
 
 from __future__ import annotations
@@ -31,16 +31,13 @@ CATEGORY_NAME_INDEXES = {category: f"{category.value}_by_name" for category in C
 CATEGORY_NAME_ATTRIBUTES = {category: f"{category.value}_name" for category in Category}
 CATEGORY_ACCOUNT_INDEXES = {category: f"{category.value}_by_account" for category in Category}
 CATEGORY_ACCOUNT_ATTRIBUTES = {category: f"{category.value}_account" for category in Category}
-# The principal directory: one item per principal ever seen, all in one index
-# partition, so a name or an account resolves with one Query.
-DIRECTORY_INDEX = "directory"
-DIRECTORY_PARTITION_ATTRIBUTE = "directory"
-DIRECTORY_SORT_ATTRIBUTE = "directory_name"
-DIRECTORY_PARTITION = "principal"
-# Indexes of the first schema, no longer written or read. `manage.py provision` leaves
+# Indexes of earlier schemas, no longer written or read. `manage.py provision` leaves
 # them alone (a stage still on the old code may read them); delete them by hand once
-# every stage runs this version and `manage.py reindex` has run.
-RETIRED_INDEXES = ("by_day", "failed_by_month", "root_by_month", "nomfa_by_month")
+# every stage runs this version and `manage.py reindex` has run. Schema 3's principal
+# `directory` held every principal in one partition, read whole: the catalog
+# (`schema.catalog_key`) took its place; `manage.py reindex` reads it to fill the catalog.
+DIRECTORY_INDEX = "directory"
+RETIRED_INDEXES = ("by_day", "failed_by_month", "root_by_month", "nomfa_by_month", DIRECTORY_INDEX)
 RETIRED_ATTRIBUTES = ("failed_month", "root_month", "nomfa_month")
 
 # Whether the item's `display_name` is a name the record gave, or a name AWS hid
@@ -82,15 +79,6 @@ QUESTION_ATTRIBUTES = (
 # so an index page carries many sign-ins (the user agent, up to 1 KB, stays out).
 # DynamoDB allows 100 such attributes over all indexes of a table.
 LISTING_ATTRIBUTES = (*ENTRY_ATTRIBUTES, "event_name", "who", "categories")
-# What resolving a name or an account needs from the directory.
-DIRECTORY_ATTRIBUTES = (
-    "principal",
-    "principal_name",
-    "who",
-    "account_id",
-    "first_seen",
-    "last_seen",
-)
 
 # DynamoDB allows 100 projected attributes summed over all indexes of a table: the
 # sparse indexes (a category's sign-ins, by time, name or account; the directory)
@@ -154,7 +142,6 @@ def index_definitions() -> list[dict[str, Any]]:
             )
             for category in Category
         ),
-        _index(DIRECTORY_INDEX, DIRECTORY_PARTITION_ATTRIBUTE, DIRECTORY_SORT_ATTRIBUTE, None),
         pending_index(),
     ]
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import itertools
+import zlib
 from collections.abc import Mapping
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -193,6 +194,33 @@ def directory_key(principal_key: str) -> dict[str, Any]:
     """`PRINCIPAL#<principal>`/`DIRECTORY`: one principal ever seen: its names, account,
     type, first and last sign-in, and how many sign-ins of each category it made."""
     return {"pk": {"S": f"PRINCIPAL#{bounded(principal_key)}"}, "sk": {"S": "DIRECTORY"}}
+
+
+# The principal catalog: who matches a WHO, for every principal ever seen, packed into
+# a fixed number of items read with one BatchGetItem (an index page holds 1 MB, a few
+# thousand principals; an organization has tens of thousands). A principal's entry is
+# added once, when its first sign-in is committed (a set ADD: a retry adds nothing).
+# 64 items of at most 400 KB hold about 200,000 principals of ~120 bytes (a shard is
+# full at roughly 3,000); 64 keys stay within one BatchGetItem of 100.
+CATALOG_SHARDS = 64
+CATALOG_ENTRIES = "entries"
+CATALOG_WHO_CHARACTERS = 160
+
+
+def catalog_key(shard: int) -> dict[str, Any]:
+    """`CATALOG#<shard>`/`PRINCIPALS`: a string set of `catalog_entry`s."""
+    return {"pk": {"S": f"CATALOG#{shard:02d}"}, "sk": {"S": "PRINCIPALS"}}
+
+
+def catalog_shard(principal_key: str) -> int:
+    return zlib.crc32(principal_key.encode()) % CATALOG_SHARDS
+
+
+def catalog_entry(account_id: str, name: str, who: str) -> str:
+    """One principal in the catalog: account, name and WHO text, tab-separated (a tab
+    in the name or the text becomes a space, so nothing can split an entry)."""
+    fields = (account_id, name[:100], who[:CATALOG_WHO_CHARACTERS])
+    return "\t".join(field.replace("\t", " ") for field in fields)
 
 
 def burst_key(subject_id: str) -> dict[str, Any]:

@@ -16,6 +16,7 @@ from chalicelib.watchdog.findings import (
     StageIdentity,
 )
 from chalicelib.watchdog.last_signin import last_signin_finding
+from chalicelib.watchdog.organization import organization_findings
 from chalicelib.watchdog.pipeline import (
     Clients,
     forwarding_finding,
@@ -40,6 +41,8 @@ def stage_checks(
     forwarding: Callable[[], Mapping[str, str]],
     clock: Clock,
 ) -> list[CheckSpec]:
+    """The stage's checks; in us-east-1 also each region's forwarding and, when the
+    stage watches an organization, each account's (`organization_checks`)."""
     region = stage.region
     deploy = deploy_command(stage)
     checks = [
@@ -80,7 +83,56 @@ def stage_checks(
         for source, target in sorted(routes.items()):
             check = partial(forwarding_finding, clients, stage.env, source, target)
             checks.append(CheckSpec(Check.FORWARDING, source, check, subject=source))
+        if settings.organization_watch:
+            checks += organization_checks(
+                stage,
+                clients=clients,
+                dynamodb=dynamodb(),
+                table=settings.ledger_table,
+                clock=clock,
+            )
     return checks
+
+
+def organization_checks(
+    stage: StageIdentity, *, clients: Clients, dynamodb: Any, table: str, clock: Clock
+) -> list[CheckSpec]:
+    """One listing of the organization, read now; a spec per problem or hint it found,
+    and one that says the listing ran (so a problem no longer found resolves). A
+    listing that cannot be read is one problem, and resolves nothing."""
+    region = stage.region
+    try:
+        findings = organization_findings(
+            clients,
+            region=region,
+            own_account=stage.account,
+            env=stage.env,
+            dynamodb=dynamodb,
+            table=table,
+            now=clock(),
+        )
+    except Exception as error:
+        failed = error
+        return [CheckSpec(Check.ORG_INSTANCE, region, lambda: _raise(failed))]
+    specs = [
+        CheckSpec(check, region, partial(Finding.ok, check, region), sweeps=True)
+        for check in (Check.ORG_INSTANCE, Check.ORG_QUIET)
+    ]
+    for finding in findings:
+        specs.append(
+            CheckSpec(
+                finding.check,
+                finding.region,
+                partial(_found, finding),
+                subject=finding.subject,
+                sweeps=True,
+            )
+        )
+    return specs
+
+
+def _found(finding: Finding) -> Finding:
+    return finding
 
 
 def _raise(error: Exception) -> Finding:

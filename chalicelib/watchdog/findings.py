@@ -32,6 +32,10 @@ class Check(StrEnum):
     SLACK = "slack"
     SIGNING_SECRET = "signing_secret"
     LAST_SIGNIN = "last_signin"
+    # An organization (ORGANIZATION_WATCH): each member account and region's forwarding
+    # stack instance, and members that send no sign-in.
+    ORG_INSTANCE = "org_instance"
+    ORG_QUIET = "org_quiet"
 
 
 @dataclass(frozen=True)
@@ -56,6 +60,12 @@ class Finding:
 def forward_rule_name(env: str) -> str:
     """The rule `manage.py deploy --forward-from` puts in each region without a stage."""
     return f"{APP_NAME}-{env}-forward-signins"
+
+
+def stack_set_name(env: str) -> str:
+    """The StackSet `manage.py deploy --org` rolls out to the organization's accounts:
+    one per env, so dev and prod organizations never touch each other's."""
+    return f"{APP_NAME}-{env}-members"
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ operator by e-mail instead.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
@@ -37,6 +37,10 @@ class CheckSpec:
     region: str
     run: Callable[[], Finding]
     subject: str = ""
+    # The check's subjects come from a listing that was read whole (the organization's
+    # accounts): a problem stored under this check whose subject is no longer found
+    # (an account left, an instance was fixed by being removed) is resolved.
+    sweeps: bool = False
 
 
 @dataclass
@@ -79,6 +83,25 @@ def untold(
     return replace(new, posted_at=stored.posted_at if stored else 0.0, version=version)
 
 
+def swept(
+    checks: Sequence[CheckSpec], findings: list[Finding], stored: Mapping[str, WatchdogRecord]
+) -> list[Finding]:
+    """OK findings for the stored problems of a swept check that this run no longer
+    found, so that they resolve like any other."""
+    checks_swept = {spec.check for spec in checks if spec.sweeps}
+    found = {finding.key for finding in findings}
+    resolved = []
+    for key, record in sorted(stored.items()):
+        check_name, _, subject = key.partition("#")
+        if record.status is not Status.PROBLEM or key in found or not subject:
+            continue
+        if check_name in {check.value for check in checks_swept}:
+            check = Check(check_name)
+            region = subject.rpartition("/")[2] if "/" in subject else "organization"
+            resolved.append(Finding.ok(check, region, subject))
+    return resolved
+
+
 class Watchdog:
     def __init__(
         self,
@@ -99,6 +122,7 @@ class Watchdog:
         report = WatchdogReport([run_check(spec) for spec in checks])
         now = self._clock()
         stored = self._state.load(self._stage)
+        report.findings += swept(checks, report.findings, stored)
         for finding in report.findings:
             self._handle(finding, stored.get(finding.key), now, report)
         self._log(report)

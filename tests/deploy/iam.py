@@ -88,6 +88,10 @@ def _resource_of(service: str, operation: str, params: Mapping[str, Any], region
     """The resource ARN IAM checks for the watchdog's reads (empty: not resource-scoped)."""
     if service == "events" and (params.get("Name") or params.get("Rule")):
         return f"arn:aws:events:{region}:{ACCOUNT}:rule/{params.get('Name') or params['Rule']}"
+    if service == "cloudformation" and params.get("StackSetName"):
+        # A stack set's ARN ends in its id, which a policy matches with `:*`.
+        name = params["StackSetName"]
+        return f"arn:aws:cloudformation:{region}:{ACCOUNT}:stackset/{name}:0000-id"
     if service == "sqs":
         name = params.get("QueueName") or str(params.get("QueueUrl", "")).rsplit("/", 1)[-1]
         return f"arn:aws:sqs:{region}:{ACCOUNT}:{name}" if name else ""

@@ -119,3 +119,90 @@ def test_a_trail_without_write_management_events_does_not_count(two_stages: None
 
     assert code == 1
     assert line_for(output, "us-east-1").split()[1] == "NO"
+
+
+def organization(*, late_joiner: bool) -> dict[str, str]:
+    """An organization whose Workloads OU the prod stack set targets in two regions;
+    a late joiner is created in the root, outside it."""
+    from chalicelib.store.provision import create_ledger_table
+    from chalicelib.watchdog.findings import stack_set_name
+    from tools.stages import env_stages, ledger_of
+
+    table, region = ledger_of(env_stages("prod"))
+    create_ledger_table(boto3.client("dynamodb", region_name=region), table, poll_seconds=0)
+    organizations = boto3.client("organizations", region_name="us-east-1")
+    organizations.create_organization(FeatureSet="ALL")
+    root = organizations.list_roots()["Roots"][0]["Id"]
+    workloads = organizations.create_organizational_unit(ParentId=root, Name="Workloads")
+    ou = workloads["OrganizationalUnit"]["Id"]
+    names = ["Payments-Prod", *(["Late-Joiner"] if late_joiner else [])]
+    accounts = {}
+    for name in names:
+        created = organizations.create_account(AccountName=name, Email=f"{name}@example.com")
+        accounts[name] = created["CreateAccountStatus"]["AccountId"]
+    organizations.move_account(
+        AccountId=accounts["Payments-Prod"], SourceParentId=root, DestinationParentId=ou
+    )
+    cloudformation = boto3.client("cloudformation", region_name="us-east-1")
+    cloudformation.create_stack_set(
+        StackSetName=stack_set_name("prod"),
+        TemplateBody=json.dumps({"Resources": {"T": {"Type": "AWS::SNS::Topic"}}}),
+        PermissionModel="SERVICE_MANAGED",
+        AutoDeployment={"Enabled": True, "RetainStacksOnAccountRemoval": False},
+    )
+    cloudformation.create_stack_instances(
+        StackSetName=stack_set_name("prod"),
+        DeploymentTargets={"OrganizationalUnitIds": [ou]},
+        Regions=["us-east-1", "us-west-2"],
+    )
+    return accounts
+
+
+def run_org_audit() -> tuple[int, str]:
+    output = io.StringIO()
+    with contextlib.redirect_stdout(output):
+        code = manage.main(["audit-regions", "--env", "prod", "--org"])
+    return code, output.getvalue()
+
+
+def test_org_audit_names_each_account_without_an_instance_and_its_fix(two_stages: None) -> None:
+    add_trail()
+    accounts = organization(late_joiner=True)
+
+    code, output = run_org_audit()
+
+    late = f"Late-Joiner ({accounts['Late-Joiner']})"
+    payments = f"Payments-Prod ({accounts['Payments-Prod']})"
+    assert code == 1
+    assert line_for(output, payments).split()[-2:] == ["CURRENT", "CURRENT"]
+    assert line_for(output, late).split()[-2:] == ["none", "none"]
+    for region in ("us-east-1", "us-west-2"):
+        assert (
+            f"PROBLEM: account {late} has no signin-alerts-prod-members instance in {region}"
+            in (output)
+        )
+    assert (
+        "fix: move it into an OU the stack set targets, or run python manage.py deploy " in output
+    )
+    # nobody signed in anywhere yet: every member is a hint, never a problem
+    assert f"hint: no sign-in from account {payments} in 30 days" in output
+
+
+def test_org_audit_of_a_covered_organization_passes_the_accounts(two_stages: None) -> None:
+    add_trail()
+    organization(late_joiner=False)
+
+    code, output = run_org_audit()
+
+    assert "every one of 2 active accounts forwards its sign-ins" in output
+    assert "PROBLEM" not in output.split("organization:")[1]
+    assert line_for(output, "master (123456789012)").split()[2:] == ["management", "-", "-"]
+    assert code in (0, 1)  # the regions' table decides the rest (forwarding not deployed)
+
+
+def test_org_audit_needs_an_env(aws: None) -> None:
+    output = io.StringIO()
+    with contextlib.redirect_stdout(output):
+        code = manage.main(["audit-regions", "--org"])
+
+    assert code == 2 and "needs --env" in output.getvalue()

@@ -8,6 +8,8 @@ import hashlib
 import hmac
 import json
 import time
+from dataclasses import replace
+from datetime import UTC, datetime
 from types import SimpleNamespace
 from typing import Any
 from urllib.parse import urlencode
@@ -20,12 +22,16 @@ import app as app_module
 from chalicelib.container import Container
 from chalicelib.signin.pattern import SIGNIN_EVENT_PATTERN
 from chalicelib.store.provision import create_ledger_table
+from chalicelib.watchdog.checks import organization_checks
+from chalicelib.watchdog.findings import Check, StageIdentity, stack_set_name
+from chalicelib.watchdog.run import run_check
 from chalicelib.watchdog.wiring import run_watchdog
 from localdev.fast_forward import FastForward
 from localdev.slack_sink import Reply, SlackSink
 from tests.conftest import EVENTS, load_event
 from tests.deploy.iam import ACCOUNT, Call, allows, recording_aws_calls
 from tests.functional.organization import Organization
+from tools import policy as tools_policy
 from tools.deploy import DeployReport, forward, record_forwarded
 from tools.policy import policy_path, render
 from tools.stages import load_stages
@@ -325,3 +331,61 @@ def test_forged_requests_make_no_aws_call_but_one_secret_read(
     [read] = recorder.calls[:1]
     assert [call.action for call in recorder.calls] == ["ssm:GetParameter", "kms:Decrypt"]
     assert read.resource.endswith(stage.secret_parameters["SLACK_SIGNING_SECRET"])
+
+
+def _client(service: str, region: str) -> Any:
+    return boto3.client(service, region_name=region)  # type: ignore[call-overload]
+
+
+def test_every_call_the_organization_checks_make_is_allowed_by_the_policy(
+    aws: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """ORGANIZATION_WATCH on the us-east-1 stage: the organization, the env's stack set
+    and each member's partition of the ledger are read, and only those."""
+    home = load_stages()["prod-us-east-1"]
+    stage = replace(home, environment={**home.environment, "ORGANIZATION_WATCH": "true"})
+    dynamodb = boto3.client("dynamodb", region_name=stage.ledger_region)
+    create_ledger_table(dynamodb, stage.ledger_table)
+    organizations = boto3.client("organizations", region_name="us-east-1")
+    organizations.create_organization(FeatureSet="ALL")
+    root = organizations.list_roots()["Roots"][0]["Id"]
+    organizations.create_account(AccountName="Payments-Prod", Email="p@example.com")
+    cloudformation = boto3.client("cloudformation", region_name="us-east-1")
+    cloudformation.create_stack_set(
+        StackSetName=stack_set_name("prod"),
+        TemplateBody=json.dumps({"Resources": {"T": {"Type": "AWS::SNS::Topic"}}}),
+        PermissionModel="SERVICE_MANAGED",
+        AutoDeployment={"Enabled": True, "RetainStacksOnAccountRemoval": False},
+    )
+    cloudformation.create_stack_instances(
+        StackSetName=stack_set_name("prod"),
+        DeploymentTargets={"OrganizationalUnitIds": [root]},
+        Regions=["us-east-1"],
+    )
+    identity = StageIdentity.of(stage.name, stage.region, ACCOUNT)
+
+    with recording_aws_calls(monkeypatch) as recorder:
+        specs = organization_checks(
+            identity,
+            clients=_client,
+            dynamodb=boto3.client("dynamodb", region_name=stage.ledger_region),
+            table=stage.ledger_table,
+            clock=lambda: datetime.now(UTC),
+        )
+        findings = [run_check(spec) for spec in specs]
+
+    assert {finding.check for finding in findings} == {Check.ORG_INSTANCE, Check.ORG_QUIET}
+    assert not any("could not run" in finding.what for finding in findings)
+    actions = {call.action for call in recorder.calls}
+    assert {"organizations:ListAccounts", "cloudformation:ListStackInstances"} <= actions
+    policy = tools_policy.stage_policy(stage)
+    assert sorted({call for call in recorder.calls if not allows(policy, call)}, key=str) == []
+    other_env = f"arn:aws:cloudformation:us-east-1:{ACCOUNT}:stackset/signin-alerts-dev-members:1"
+    assert not allows(policy, Call("cloudformation:ListStackInstances", other_env))
+    assert not allows(policy, Call("cloudformation:DeleteStackInstances", other_env))
+    # a stage that does not watch an organization may not read its stack instances (it
+    # reads the organization's account names, as every stage does)
+    own = f"arn:aws:cloudformation:us-east-1:{ACCOUNT}:stackset/{stack_set_name('prod')}:1"
+    assert not allows(
+        tools_policy.stage_policy(home), Call("cloudformation:ListStackInstances", own)
+    )

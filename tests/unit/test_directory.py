@@ -20,8 +20,10 @@ from chalicelib.store.directory import DirectoryTally, Placement, directory_upda
 from chalicelib.store.indexes import CATEGORY_ACCOUNT_ATTRIBUTES, CATEGORY_NAME_ATTRIBUTES
 from chalicelib.store.ledger import Ledger
 from chalicelib.store.schema import (
+    CATALOG_SHARDS,
     SCHEMA_ATTRIBUTE,
     Category,
+    catalog_key,
     day_counter_key,
     day_hours_key,
     directory_key,
@@ -127,9 +129,12 @@ def test_the_bulk_tally_leaves_what_the_transactions_leave(
     for login in logins:
         tally.add(parse_signin(login.record(), received_at=NOW))
 
-    [bulk] = tally.items()
+    [bulk, catalog] = tally.items()
 
     assert bulk == entry(dynamodb)
+    # and the catalog's shard holds the principal once, as the commits left it
+    stored = dynamodb.get_item(TableName=TABLE, Key={"pk": catalog["pk"], "sk": catalog["sk"]})
+    assert stored["Item"] == catalog
 
 
 def test_each_placement_names_only_what_it_uses() -> None:
@@ -263,3 +268,29 @@ def test_reindex_lists_schema_2_signins_by_category_without_counting_them_again(
     assert (summary.scanned, summary.upgraded, summary.counted) == (2, 2, 0)
     assert counts(entry(dynamodb, OLDUSER)) == directory_before
     assert after.window.signins == 2  # the day counters, untouched
+
+
+def test_reindex_puts_a_schema_3_directory_into_the_catalog_once(dynamodb: Any) -> None:
+    # GIVEN principals recorded by schema 3: directory items, and no catalog
+    record(dynamodb, Login("c-1", NOW - timedelta(hours=2), name="alice"))
+    record(dynamodb, Login("c-2", NOW - timedelta(hours=1), name="bob", account_id="444455556666"))
+    for shard in range(CATALOG_SHARDS):
+        dynamodb.delete_item(TableName=TABLE, Key=catalog_key(shard))
+    history = SigninHistory(dynamodb, TABLE, clock=lambda: NOW)
+    query = HistoryQuery(limit=10, since=NOW - timedelta(days=1), who="bob")
+    assert history.recent(query).entries == ()  # WHO finds no one: the catalog is empty
+
+    # WHEN reindex runs, twice
+    ledger = Ledger(dynamodb, TABLE, clock=lambda: NOW)
+    first = Reindex(dynamodb, ledger, stream=io.StringIO()).run()
+    Reindex(dynamodb, ledger, stream=io.StringIO()).run()
+
+    # THEN WHO finds them again, each principal in the catalog once
+    assert first.catalogued == 2
+    assert [entry.event_id for entry in history.recent(query).entries] == ["c-2"]
+    shards = [
+        dynamodb.get_item(TableName=TABLE, Key=catalog_key(shard)).get("Item", {})
+        for shard in range(CATALOG_SHARDS)
+    ]
+    entries = [line for item in shards for line in item.get("entries", {}).get("SS", [])]
+    assert sorted(line.split("\t")[1] for line in entries) == ["alice", "bob"]
