@@ -21,6 +21,8 @@ from chalicelib.confirm.slack_api import SlackApi
 from chalicelib.confirm.sweep import Escalations
 from chalicelib.confirm.users import UserFinder
 from chalicelib.container_clients import ContainerClients
+from chalicelib.picture.digest_picture import DigestPicture
+from chalicelib.picture.weekly import run_weekly_digest
 from chalicelib.recent_logins.handler import RecentLogins
 from chalicelib.recent_logins.history import SigninHistory
 from chalicelib.settings import ConfigError
@@ -30,12 +32,14 @@ from chalicelib.slack.delivery import (
 )
 from chalicelib.slack.destination import bot_token, transport_for
 from chalicelib.slack.verify import RequestVerifier
+from chalicelib.slack.web_surfaces import SlackSurfaces
 from chalicelib.store.day_tally import DayTally
 from chalicelib.store.ledger import Ledger
 from chalicelib.store.root_mfa import RootMfaStore
 from chalicelib.store.send_slots import SendSlots
 from chalicelib.store.signin_reads import SigninReads
 from chalicelib.store.signin_writes import SigninWrites
+from chalicelib.store.week_tally import WeekTally
 from chalicelib.storms.bursts import BurstSweep
 from chalicelib.storms.summaries import BurstSummaries
 
@@ -138,8 +142,53 @@ class Container(ContainerClients):
         return {**root, **self.burst_summaries(deadline=deadline)}
 
     def daily_digest(self, *, deadline: float) -> str:
-        return run_daily_digest(
-            self.settings, self.day_tally, self.notifier, now=self.clocks.now(), deadline=deadline
+        """The daily digest (with the week's picture when Slack is the Web API), then,
+        on DIGEST_WEEKLY_DAY, the weekly one."""
+        now = self.clocks.now()
+        daily = run_daily_digest(
+            self.settings,
+            self.day_tally,
+            self.notifier,
+            now=now,
+            deadline=deadline,
+            picture=lambda day, summary: self.digest_picture.post(
+                day, summary, busiest_of="yesterday", heading=f"Sign-in digest for {day}"
+            ),
+        )
+        weekly = run_weekly_digest(
+            self.settings,
+            self.day_tally,
+            self.week_tally,
+            self.digest_picture,
+            self.notifier,
+            now=now,
+            deadline=deadline,
+        )
+        return daily if weekly is None else f"{daily}; weekly: {weekly}"
+
+    # -- the week's picture (chalicelib/picture/) --------------------------------------
+    @cached_property
+    def week_tally(self) -> WeekTally:
+        return WeekTally(self.dynamodb, self.settings.ledger_table)
+
+    def slack_surfaces(self) -> SlackSurfaces | None:
+        """Uploads and Home views; None when Slack is a webhook (no bot token)."""
+        return self._slack_surfaces
+
+    @cached_property
+    def _slack_surfaces(self) -> SlackSurfaces | None:
+        token = bot_token(self.settings, self.secrets)
+        if not token:
+            return None
+        settings = self.settings
+        return SlackSurfaces(
+            token, base_url=settings.slack_api_url, timeout=settings.slack_timeout_seconds
+        )
+
+    @cached_property
+    def digest_picture(self) -> DigestPicture:
+        return DigestPicture(
+            self.settings, self.week_tally, self.slack_surfaces, monotonic=self.clocks.monotonic
         )
 
     @cached_property

@@ -4,12 +4,15 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from chalicelib.settings import Settings
 from chalicelib.slack.delivery import SlackNotifier
 from chalicelib.slack.digest_message import digest_message
-from chalicelib.store.day_tally import DayTally
+from chalicelib.store.day_tally import DaySummary, DayTally
+
+# After the text is posted: the week's picture (chalicelib/picture), what it did.
+DigestPictureHook = Callable[[date, DaySummary], str]
 
 
 def run_daily_digest(
@@ -19,6 +22,7 @@ def run_daily_digest(
     *,
     now: datetime,
     deadline: float,
+    picture: DigestPictureHook | None = None,
 ) -> str:
     """What the hourly schedule calls. Posts yesterday's digest once, in the configured
     hour; returns what it did, for the log."""
@@ -30,9 +34,12 @@ def run_daily_digest(
     if not tally.claim_digest(day):
         return f"already posted for {day.isoformat()}"
     try:
-        message = digest_message(tally.read(day))
+        summary = tally.read(day)
+        message = digest_message(summary)
         notifier().post(message, deadline=deadline, channel=settings.digest_channel)
     except Exception:
         tally.release_digest(day)  # let the schedule's retry post it
         raise
+    if picture is not None:  # the text is posted: a failed picture never reposts it
+        return f"posted for {day.isoformat()}; {picture(day, summary)}"
     return f"posted for {day.isoformat()}"

@@ -231,6 +231,8 @@ class DaySummary:
     busiest: tuple[tuple[str, int, int], ...] = ()  # (label, sign-ins, failures)
     bursts: tuple[str, ...] = ()
     places: tuple[str, ...] = ()
+    # (account, sign-ins, failures), busiest first: the principals' counters summed.
+    accounts: tuple[tuple[str, int, int], ...] = ()
 
 
 def summary_of(day: date, items: Iterable[Mapping[str, Any]]) -> DaySummary:
@@ -238,6 +240,7 @@ def summary_of(day: date, items: Iterable[Mapping[str, Any]]) -> DaySummary:
     principals: list[tuple[str, int, int]] = []
     bursts: list[str] = []
     places: list[str] = []
+    accounts: dict[str, tuple[int, int]] = {}
     for item in items:
         sort_key = item["sk"]["S"]
         if sort_key == day_counter_key(day.isoformat())["sk"]["S"]:
@@ -247,9 +250,20 @@ def summary_of(day: date, items: Iterable[Mapping[str, Any]]) -> DaySummary:
         elif sort_key.startswith("PRINCIPAL#"):
             label = item.get("label", {}).get("S", sort_key)
             principals.append((label, read_int(item, "n"), read_int(item, "n_failure")))
+            account = sort_key.removeprefix("PRINCIPAL#").partition("#")[0]
+            signins, failures = accounts.get(account, (0, 0))
+            accounts[account] = (signins + principals[-1][1], failures + principals[-1][2])
         elif sort_key.startswith("BURST#"):
             bursts.append(item.get("text", {}).get("S", ""))
         elif sort_key.startswith("PLACE#"):
             places.append(item.get("text", {}).get("S", ""))
     principals.sort(key=lambda row: (-row[1], row[0]))
-    return DaySummary(day, totals, tuple(principals[:TOP_PRINCIPALS]), tuple(bursts), tuple(places))
+    by_account = sorted(((a, n, f) for a, (n, f) in accounts.items()), key=lambda r: (-r[1], r[0]))
+    return DaySummary(
+        day,
+        totals,
+        tuple(principals[:TOP_PRINCIPALS]),
+        tuple(bursts),
+        tuple(places),
+        tuple(by_account[:TOP_PRINCIPALS]),
+    )

@@ -263,3 +263,18 @@ def forwarding_key(env: str) -> dict[str, Any]:
     """`CONFIG#forwarding`/`<env>`: the regions `manage.py deploy` forwards from, and
     where to (attribute `regions`, a map), for the watchdog to check."""
     return {"pk": {"S": "CONFIG#forwarding"}, "sk": {"S": bounded(env)}}
+
+
+WEEKLY_DIGEST_SK = "DIGEST_WEEK"
+
+
+def weekly_digest_key(last_day: date) -> dict[str, Any]:
+    """`DAY#<date>`/`DIGEST_WEEK`: the once-a-week mark of the weekly digest whose week
+    ends on `last_day` (beside the daily `DIGEST` mark of that day)."""
+    return day_item_key(last_day, WEEKLY_DIGEST_SK)
+
+
+def slack_event_key(event_id: str) -> dict[str, Any]:
+    """`SLACKEVENT#<event_id>`/`SLACKEVENT`: an Events API delivery handled once, so
+    Slack's retries (`X-Slack-Retry-Num`) never publish twice."""
+    return {"pk": {"S": f"SLACKEVENT#{bounded(event_id)}"}, "sk": {"S": "SLACKEVENT"}}
