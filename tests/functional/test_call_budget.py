@@ -126,3 +126,37 @@ def test_every_kind_of_signin_stays_within_its_call_budget(
     assert seen["success right behind another post"][2:4] == ["UpdateItem", "UpdateItem"]
     # The CheckMfa's pairing item is read with the rest and written in the same commit.
     assert seen["root success after its CheckMfa"] == seen["root success, first time"]
+
+
+def test_the_digests_read_the_week_without_a_scan(
+    configure: Callable[..., Container], slack_sink: Any, fast_forward: FastForward
+) -> None:
+    """The text digest: its mark and one Query of yesterday. The week's picture adds one
+    BatchGetItem of the week's hour counters (and the upload, which is Slack's); the
+    weekly digest reads each of its seven days with one Query."""
+    from tests.conftest import NOW
+    from tests.functional.test_digest_picture import web_api
+    from tests.functional.test_places_and_digest import run_digest
+
+    def digest_calls(container: Container) -> list[str]:
+        yesterday = NOW.date() - timedelta(days=1)
+        container.day_tally.release_digest(yesterday)  # each run posts, as the first would
+        container.week_tally.release_weekly(yesterday)
+        fast_forward.advance(60.0)  # the channel's send slot is free again
+        counter = Calls(container)
+        with counter.counting() as names:
+            run_digest()
+        return list(names)
+
+    assert digest_calls(configure(DIGEST_ENABLED="true", DIGEST_HOUR_UTC=str(NOW.hour))) == [
+        "PutItem",  # the day's mark
+        "Query",  # yesterday's tallies
+        "UpdateItem",  # the channel's send slot
+    ]
+    daily = ["PutItem", "Query", "UpdateItem", "BatchGetItem"]  # + the week's hour counters
+    assert digest_calls(web_api(configure, slack_sink)) == daily
+    weekly = digest_calls(web_api(configure, slack_sink, DIGEST_WEEKLY_DAY="wednesday"))
+    assert weekly[:4] == daily  # the daily, then the weekly
+    # Right behind the daily's post, the send slot takes a second update (as any post's).
+    assert weekly[4:] == ["PutItem", *["Query"] * 7, "UpdateItem", "UpdateItem", "BatchGetItem"]
+    assert "Scan" not in weekly
