@@ -7,7 +7,7 @@ only when a handler first touches DynamoDB, and for slack_sdk only when it first
 from __future__ import annotations
 
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chalicelib.alerting.commit import Committer
 from chalicelib.alerting.decide import Decider
@@ -40,6 +40,9 @@ from chalicelib.store.send_slots import SendSlots
 from chalicelib.store.signin_reads import SigninReads
 from chalicelib.store.signin_writes import SigninWrites
 from chalicelib.store.week_tally import WeekTally
+
+if TYPE_CHECKING:
+    from chalicelib.home.events import SlackEvents
 from chalicelib.storms.bursts import BurstSweep
 from chalicelib.storms.summaries import BurstSummaries
 
@@ -296,6 +299,7 @@ class Container(ContainerClients):
             # One invocation at a time per container: the route sets the deadline its
             # AWS calls (through the event handlers' clients) must fit in.
             calls=self.deadline,
+            other_clicks=self._home_clicks,
         )
 
     # -- the watchdog (chalicelib/watchdog/) ---------------------------------------------
@@ -304,3 +308,34 @@ class Container(ContainerClients):
         from chalicelib.watchdog.wiring import run_watchdog
 
         return run_watchdog(self, context, deadline=deadline, clock=self.clocks.now)
+
+    # -- the App Home tab (chalicelib/home/): imported when Slack first calls it ----------
+
+    @cached_property
+    def slack_events(self) -> SlackEvents:
+        from chalicelib.home.events import SlackEvents
+        from chalicelib.home.reads import HomeReads
+        from chalicelib.store.slack_events import SlackEventMarks
+
+        return SlackEvents(
+            settings=lambda: self.settings,
+            verifier=self.request_verifier,
+            reads=lambda: HomeReads(
+                self.settings, self.slash_dynamodb, stage=self.stage_name, clock=self.clocks.now
+            ),
+            marks=lambda: SlackEventMarks(self.slash_dynamodb, self.settings.ledger_table),
+            surfaces=self.slack_surfaces,
+            clock=self.clocks.now,
+            calls=self.slash_deadline,
+        )
+
+    def _home_clicks(self, payload: dict[str, Any]) -> str | None:
+        """A Home tab query button, clicked (`POST /slack/interactions`)."""
+        from chalicelib.home.clicks import HomeClicks
+
+        return HomeClicks(
+            settings=lambda: self.settings,
+            history=lambda: self.history,
+            surfaces=self.slack_surfaces,
+            clock=self.clocks.now,
+        )(payload)
