@@ -27,7 +27,7 @@ FAILURE_STRIP = 5  # pixels at the bottom of a cell with failures
 ROOT_FRAME = 3  # pixels of frame round a cell with a root sign-in
 BARS_LEFT = GRID_LEFT + HOURS * (CELL + GAP) + 32
 BAR_LABEL_WIDTH = 180
-BAR_MAX_WIDTH = 130
+BAR_MAX_WIDTH = 120
 BAR_ROWS = 5
 
 BACKGROUND = (255, 255, 255)
