@@ -8,6 +8,7 @@ Pillow is imported inside `render_png` only: the sign-in handler never loads it
 
 from __future__ import annotations
 
+import functools
 import io
 import math
 import unicodedata
@@ -80,6 +81,18 @@ class _Fonts:
     title: Any
     text: Any
     small: Any
+
+
+@functools.cache
+def _fonts() -> _Fonts:
+    """Pillow's bundled font (no font file to ship), loaded once per container."""
+    from PIL import ImageFont
+
+    return _Fonts(
+        ImageFont.load_default(size=16),
+        ImageFont.load_default(size=13),
+        ImageFont.load_default(size=11),
+    )
 
 
 def _fitted(draw: ImageDraw, text: str, font: Any, width: int) -> str:
@@ -163,13 +176,9 @@ def title_of(grid: WeekGrid) -> str:
 
 def render_png(grid: WeekGrid) -> bytes:
     """The picture as PNG bytes, WIDTH x HEIGHT, the same bytes for the same grid."""
-    from PIL import Image, ImageDraw, ImageFont
+    from PIL import Image, ImageDraw
 
-    fonts = _Fonts(
-        ImageFont.load_default(size=16),
-        ImageFont.load_default(size=13),
-        ImageFont.load_default(size=11),
-    )
+    fonts = _fonts()
     image = Image.new("RGB", (WIDTH, HEIGHT), BACKGROUND)
     draw = ImageDraw.Draw(image)
     draw.text((MARGIN, 14), title_of(grid), fill=INK, font=fonts.title)
@@ -181,5 +190,6 @@ def render_png(grid: WeekGrid) -> bytes:
     _bars(draw, f"Busiest principals ({grid.busiest_of})", grid.principals, GRID_TOP - 18, fonts)
     _bars(draw, f"Busiest accounts ({grid.busiest_of})", grid.accounts, GRID_TOP + 112, fonts)
     out = io.BytesIO()
-    image.save(out, format="PNG", optimize=True)
+    # zlib's default level: `optimize` would make the PNG 2 % smaller in 5 times the time.
+    image.save(out, format="PNG")
     return out.getvalue()
