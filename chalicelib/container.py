@@ -21,8 +21,6 @@ from chalicelib.confirm.slack_api import SlackApi
 from chalicelib.confirm.sweep import Escalations
 from chalicelib.confirm.users import UserFinder
 from chalicelib.container_clients import ContainerClients
-from chalicelib.picture.digest_picture import DigestPicture
-from chalicelib.picture.weekly import run_weekly_digest
 from chalicelib.recent_logins.handler import RecentLogins
 from chalicelib.recent_logins.history import SigninHistory
 from chalicelib.settings import ConfigError
@@ -32,17 +30,18 @@ from chalicelib.slack.delivery import (
 )
 from chalicelib.slack.destination import bot_token, transport_for
 from chalicelib.slack.verify import RequestVerifier
-from chalicelib.slack.web_surfaces import SlackSurfaces
 from chalicelib.store.day_tally import DayTally
 from chalicelib.store.ledger import Ledger
 from chalicelib.store.root_mfa import RootMfaStore
 from chalicelib.store.send_slots import SendSlots
 from chalicelib.store.signin_reads import SigninReads
 from chalicelib.store.signin_writes import SigninWrites
-from chalicelib.store.week_tally import WeekTally
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # built on first use: `import app` (the sign-in's cold start) skips them
     from chalicelib.home.events import SlackEvents
+    from chalicelib.picture.digest_picture import DigestPicture
+    from chalicelib.slack.web_surfaces import SlackSurfaces
+    from chalicelib.store.week_tally import WeekTally
 from chalicelib.storms.bursts import BurstSweep
 from chalicelib.storms.summaries import BurstSummaries
 
@@ -147,6 +146,8 @@ class Container(ContainerClients):
     def daily_digest(self, *, deadline: float) -> str:
         """The daily digest (with the week's picture when Slack is the Web API), then,
         on DIGEST_WEEKLY_DAY, the weekly one."""
+        from chalicelib.picture.weekly import run_weekly_digest
+
         now = self.clocks.now()
         daily = run_daily_digest(
             self.settings,
@@ -172,6 +173,8 @@ class Container(ContainerClients):
     # -- the week's picture (chalicelib/picture/) --------------------------------------
     @cached_property
     def week_tally(self) -> WeekTally:
+        from chalicelib.store.week_tally import WeekTally
+
         return WeekTally(self.dynamodb, self.settings.ledger_table)
 
     def slack_surfaces(self) -> SlackSurfaces | None:
@@ -180,6 +183,8 @@ class Container(ContainerClients):
 
     @cached_property
     def _slack_surfaces(self) -> SlackSurfaces | None:
+        from chalicelib.slack.web_surfaces import SlackSurfaces
+
         token = bot_token(self.settings, self.secrets)
         if not token:
             return None
@@ -190,6 +195,8 @@ class Container(ContainerClients):
 
     @cached_property
     def digest_picture(self) -> DigestPicture:
+        from chalicelib.picture.digest_picture import DigestPicture
+
         return DigestPicture(
             self.settings, self.week_tally, self.slack_surfaces, monotonic=self.clocks.monotonic
         )
