@@ -65,6 +65,10 @@ def run_picture_demo(sink: SlackSink, signing_secret: str, picture: Path = PICTU
     print(f"  [#digest, file {upload.file_id}: {upload.title}]")
     print("  " + upload.initial_comment.replace("\n", "\n  "))
     print(f"\nThe digest's picture ({len(upload.data):,} bytes) is in {picture}")
+    if len(uploads) > 1:  # today is DIGEST_WEEKLY_DAY: the weekly digest's picture too
+        weekly = picture.with_name(picture.stem + "-week" + picture.suffix)
+        weekly.write_bytes(uploads[1].data)
+        print(f"and the weekly digest's picture in {weekly}")
 
     body = home_opened_body("Ev0DEMOHOME1", user_id="U0DEMO", team_id="T0DEMO")
     headers = json_headers(signing_secret, body, timestamp=int(clock.time()))
