@@ -174,3 +174,31 @@ def test_a_query_button_answers_in_the_tab(home, slack_sink, dynamodb) -> None:
     text = view_text(answered.view)
     assert text.startswith(view_text(opened.view)[:-1])  # the tab, then the answer
     assert "home_result_0" in text and "203.0.113.9" in text
+
+
+def test_the_home_tab_reads_within_its_budget(home, slack_sink) -> None:
+    """One opening: the mark, the week's hours, yesterday's tallies, the open bursts
+    (one GetItem each), the pending questions and their items, the root index, the
+    watchdog's state. Never a Scan."""
+    for n in range(6):  # one open burst
+        signin(console_login(f"b-f{n}", NOW - timedelta(minutes=10 - n), ip="203.0.113.9"))
+    signin(console_login("b-alice", NOW - timedelta(hours=1), user="alice", success=True))
+    names: list[str] = []
+    home.container.slash_dynamodb.meta.events.register(
+        "before-call.dynamodb", lambda model, **_: names.append(model.name)
+    )
+
+    home.post(home_opened_body("Ev0BUDGET01", user_id=ALICE, team_id=TEAM_ID))
+
+    assert names == [
+        "PutItem",  # the delivery's mark
+        "BatchGetItem",  # the week's hour counters
+        "Query",  # yesterday's tallies: the busiest
+        "Query",  # the open bursts
+        "GetItem",  # the one open burst
+        "Query",  # the pending questions
+        "BatchGetItem",  # their items
+        "Query",  # the last root sign-in
+        "Query",  # the watchdog's state
+    ]
+    assert len(slack_sink.files.views) == 1
