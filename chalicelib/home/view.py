@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from chalicelib.home.reads import HomeData, WaitingQuestion
+from chalicelib.home.reads import MAX_QUESTIONS, HomeData, WaitingQuestion
 from chalicelib.picture.words import message_text, text_grid
 from chalicelib.settings import Settings
 from chalicelib.slack.blocks import MAX_SECTION_TEXT, clip, code, inert, safe, slack_date
@@ -107,9 +107,11 @@ def home_view(data: HomeData, settings: Settings, last_root_line: str | None) ->
         _section(_lines(data.bursts, "No burst is open.")),
         _header("Waiting for you"),
     ]
-    if data.questions:
-        for question in data.questions:
+    if data.questions:  # at most MAX_QUESTIONS: the sections below always fit
+        for question in data.questions[:MAX_QUESTIONS]:
             blocks.extend(_question(question, settings))
+        if len(data.questions) > MAX_QUESTIONS:
+            blocks.append(_section(f"… and {len(data.questions) - MAX_QUESTIONS} more."))
     else:
         blocks.append(_section("No question is waiting for you."))
     blocks.append(_header("Last root sign-in"))
