@@ -58,6 +58,12 @@ def account_change(event: CloudWatchEvent) -> dict[str, Any]:
     ).to_dict()
 
 
+# The App Home tab: Slack's Events API (app_home_opened), signed like the routes above.
+@app.route("/slack/events", methods=["POST"], content_types=["application/json"])
+def slack_events() -> Response:
+    return container.slack_events.handle(app.current_request)
+
+
 # EventBridge always sends its envelope, but replays and forwarders may not: let the
 # parser see any shape rather than fail in Chalice's envelope reader first.
 console_signin.event_class = AnyShapeEvent  # type: ignore[attr-defined]

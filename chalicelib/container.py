@@ -7,7 +7,7 @@ only when a handler first touches DynamoDB, and for slack_sdk only when it first
 from __future__ import annotations
 
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chalicelib.alerting.commit import Committer
 from chalicelib.alerting.decide import Decider
@@ -20,10 +20,7 @@ from chalicelib.confirm.asking import Confirmations
 from chalicelib.confirm.slack_api import SlackApi
 from chalicelib.confirm.sweep import Escalations
 from chalicelib.confirm.users import UserFinder
-from chalicelib.container_clients import ContainerClients
-from chalicelib.organization.directory import AccountDirectory
-from chalicelib.organization.reader import OrganizationReader
-from chalicelib.organization.stored import StoredRoster
+from chalicelib.container_parts import SharedParts
 from chalicelib.recent_logins.handler import RecentLogins
 from chalicelib.recent_logins.history import SigninHistory
 from chalicelib.settings import ConfigError
@@ -39,13 +36,17 @@ from chalicelib.store.root_mfa import RootMfaStore
 from chalicelib.store.send_slots import SendSlots
 from chalicelib.store.signin_reads import SigninReads
 from chalicelib.store.signin_writes import SigninWrites
+
+if TYPE_CHECKING:  # built on first use: `import app` (the sign-in's cold start) skips them
+    from chalicelib.home.events import SlackEvents
 from chalicelib.storms.bursts import BurstSweep
 from chalicelib.storms.summaries import BurstSummaries
 
 
-class Container(ContainerClients):
+class Container(SharedParts):
     """Every part of the app, each built when first needed; the clients, settings and
-    deadlines they share come from `ContainerClients`."""
+    deadlines they share come from `ContainerClients`, the parts built on those alone
+    from `SharedParts`."""
 
     @cached_property
     def ledger(self) -> Ledger:
@@ -123,17 +124,6 @@ class Container(ContainerClients):
             accounts=self.account_directory,
         )
 
-    @cached_property
-    def account_directory(self) -> AccountDirectory:
-        settings = self.settings
-        return AccountDirectory(
-            lambda: OrganizationReader(self.organizations),
-            settings.ledger_table,
-            names=settings.account_names,
-            refresh_minutes=settings.organization_refresh_minutes,
-            home=lambda: self.home_account,
-        )
-
     def burst_summaries(self, *, deadline: float) -> dict[str, int]:
         return self.burst_summary_poster.sweep(self.notifier, deadline=deadline)
 
@@ -153,24 +143,32 @@ class Container(ContainerClients):
         return {**root, **self.burst_summaries(deadline=deadline)}
 
     def daily_digest(self, *, deadline: float) -> str:
-        return run_daily_digest(
+        """The daily digest (with the week's picture when Slack is the Web API), then,
+        on DIGEST_WEEKLY_DAY, the weekly one."""
+        from chalicelib.picture.weekly import run_weekly_digest
+
+        now = self.clocks.now()
+        daily = run_daily_digest(
             self.settings,
             self.day_tally,
             self.notifier,
-            now=self.clocks.now(),
+            now=now,
             deadline=deadline,
             names=lambda: self.stored_roster().names(),
+            picture=lambda day, summary: self.digest_picture.post(
+                day, summary, busiest_of="yesterday", heading=f"Sign-in digest for {day}"
+            ),
         )
-
-    @cached_property
-    def stored_roster(self) -> StoredRoster:
-        """The organization as the ledger holds it, for the digest."""
-        return StoredRoster(
-            lambda: self.dynamodb,
-            self.settings.ledger_table,
-            clock=self.clocks.time,
-            retry_seconds=self.settings.organization_refresh_minutes * 60,
+        weekly = run_weekly_digest(
+            self.settings,
+            self.day_tally,
+            self.week_tally,
+            self.digest_picture,
+            self.notifier,
+            now=now,
+            deadline=deadline,
         )
+        return daily if weekly is None else f"{daily}; weekly: {weekly}"
 
     @cached_property
     def history(self) -> SigninHistory:
@@ -205,16 +203,6 @@ class Container(ContainerClients):
                 self.slash_dynamodb, self.settings.ledger_table
             ).states(event_ids),
             roster=lambda: self.slash_roster(),
-        )
-
-    @cached_property
-    def slash_roster(self) -> StoredRoster:
-        """The organization for /recent-logins: the ledger's copy, on its own client."""
-        return StoredRoster(
-            lambda: self.slash_dynamodb,
-            self.settings.ledger_table,
-            clock=self.clocks.time,
-            retry_seconds=self.settings.organization_refresh_minutes * 60,
         )
 
     # -- "Was this you?" ---------------------------------------------------------------
@@ -288,6 +276,7 @@ class Container(ContainerClients):
             # One invocation at a time per container: the route sets the deadline its
             # AWS calls (through the event handlers' clients) must fit in.
             calls=self.deadline,
+            other_clicks=self._home_clicks,
         )
 
     # -- the watchdog (chalicelib/watchdog/) ---------------------------------------------
@@ -296,3 +285,34 @@ class Container(ContainerClients):
         from chalicelib.watchdog.wiring import run_watchdog
 
         return run_watchdog(self, context, deadline=deadline, clock=self.clocks.now)
+
+    # -- the App Home tab (chalicelib/home/): imported when Slack first calls it ----------
+
+    @cached_property
+    def slack_events(self) -> SlackEvents:
+        from chalicelib.home.events import SlackEvents
+        from chalicelib.home.reads import HomeReads
+        from chalicelib.store.slack_events import SlackEventMarks
+
+        return SlackEvents(
+            settings=lambda: self.settings,
+            verifier=self.request_verifier,
+            reads=lambda: HomeReads(
+                self.settings, self.slash_dynamodb, stage=self.stage_name, clock=self.clocks.now
+            ),
+            marks=lambda: SlackEventMarks(self.slash_dynamodb, self.settings.ledger_table),
+            surfaces=self.slack_surfaces,
+            clock=self.clocks.now,
+            calls=self.slash_deadline,
+        )
+
+    def _home_clicks(self, payload: dict[str, Any]) -> str | None:
+        """A Home tab query button, clicked (`POST /slack/interactions`)."""
+        from chalicelib.home.clicks import HomeClicks
+
+        return HomeClicks(
+            settings=lambda: self.settings,
+            history=lambda: self.history,
+            surfaces=self.slack_surfaces,
+            clock=self.clocks.now,
+        )(payload)

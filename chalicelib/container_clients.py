@@ -118,3 +118,13 @@ class ContainerClients:
 
     def aws_client(self, service: str, region: str | None = None) -> Any:
         return self._client(service, region)
+
+    @property
+    def stage_name(self) -> str:
+        """This stage (`dev-us-east-1`): the API handler is `signin-alerts-<stage>`;
+        local runs name it in WATCHDOG_STAGE, as the watchdog's do."""
+        env = self.env
+        function = env.get("AWS_LAMBDA_FUNCTION_NAME", "")
+        region = env.get("AWS_REGION") or env.get("STAGE_REGION") or "us-east-1"
+        derived = function.removeprefix("signin-alerts-") if function else f"local-{region}"
+        return env.get("WATCHDOG_STAGE") or derived

@@ -153,6 +153,24 @@ def hour(env: Mapping[str, str], name: str, default: int) -> int:
     return int(raw)
 
 
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+
+
+def weekday(env: Mapping[str, str], name: str, default: int | None) -> int | None:
+    """A day of the week by name (`monday`, `Mon`), 0 for Monday; `off` or `none`: None."""
+    raw = env.get(name, "").strip().lower()
+    if not raw:
+        return default
+    if raw in ("off", "none"):
+        return None
+    matches = [index for index, day in enumerate(WEEKDAYS) if len(raw) >= 3 and day.startswith(raw)]
+    if len(matches) != 1:
+        raise ConfigError(
+            f"{name}: expected a day of the week (monday ... sunday) or off, got {raw!r}"
+        )
+    return matches[0]
+
+
 def timezone(raw: str) -> str:
     from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 

@@ -7,7 +7,8 @@ chat.update has its own, looser per-method limit, as in Slack.
 Serves both the incoming-webhook path and the Web API's chat.postMessage/chat.update,
 and what "Was this you?" uses: conversations.open, chat.postMessage to a user or DM,
 users.lookupByEmail (from `users_by_email`) and interaction `response_url`s; and
-auth.test (ok, or `auth_error` such as `invalid_auth`).
+auth.test (ok, or `auth_error` such as `invalid_auth`); file uploads and views.publish
+(`files`, localdev/slack_files.py).
 
 A reply can `drop` the connection after the message is taken, as when Slack closes it
 mid-response; conversations.history answers from the messages taken (`oldest`,
@@ -26,6 +27,8 @@ from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs
+
+from localdev.slack_files import SinkFiles
 
 WEBHOOK_PATH = "/services/T000/B000/XXXX"
 
@@ -124,6 +127,8 @@ class SlackSink:
         # (`missing_scope` is permanent, `internal_error` worth another try).
         self.history_reads: list[Received] = []
         self.history_error = ""
+        # File uploads (files_upload_v2's three steps) and views.publish: slack_files.py.
+        self.files = SinkFiles()
         sink = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -217,6 +222,14 @@ class SlackSink:
         return {"ok": True, "ts": ts, "channel": "C0SINK"}
 
     def _answer(self, handler: BaseHTTPRequestHandler, body: bytes, form: bool = False) -> None:
+        if self.files.handles(handler.path):
+            content_type = handler.headers.get("content-type", "")
+            answer = self.files.answer(handler.path, body, content_type, self.base_url)
+            if isinstance(answer, dict):
+                _send_json(handler, answer)
+            else:
+                _send_text(handler, 404 if answer is None else 200, answer or "not found")
+            return
         if handler.path.endswith("/auth.test"):
             self._answer_auth_test(handler, body)
             return
@@ -335,6 +348,15 @@ def _send_json(handler: BaseHTTPRequestHandler, payload: dict[str, Any]) -> None
     data = json.dumps(payload).encode()
     handler.send_response(200)
     handler.send_header("Content-Type", "application/json; charset=utf-8")
+    handler.send_header("Content-Length", str(len(data)))
+    handler.end_headers()
+    handler.wfile.write(data)
+
+
+def _send_text(handler: BaseHTTPRequestHandler, status: int, text: str) -> None:
+    data = text.encode()
+    handler.send_response(status)
+    handler.send_header("Content-Type", "text/plain; charset=utf-8")
     handler.send_header("Content-Length", str(len(data)))
     handler.end_headers()
     handler.wfile.write(data)

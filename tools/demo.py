@@ -4,7 +4,8 @@ Starts a local AWS emulator (moto server) and a local Slack sink on 127.0.0.1,
 provisions the ledger, replays bundled sample sign-ins through the real
 `console_signin` handler, and prints each Slack message as a person would read it,
 plus what was not alerted and why; then asks `/recent-logins` through the real route
-with a request signed as Slack signs it; then "Was this you?" (tools/demo_confirm.py).
+with a request signed as Slack signs it; then "Was this you?" (tools/demo_confirm.py);
+then the week at a glance: the digest's picture, written to a file (tools/demo_picture.py).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from localdev.aws import LocalAws
 from localdev.render import render
 from localdev.slack_sink import Reply, SlackSink
 from tools.demo_confirm import run_confirm_demo
+from tools.demo_picture import PICTURE, run_picture_demo
 from tools.provision import provision
 
 EVENTS = Path(__file__).resolve().parent.parent / "tests" / "events"
@@ -42,6 +44,9 @@ def register(commands: Any) -> None:
     parser.add_argument("--timezone", default="UTC", help="DISPLAY_TIMEZONE, e.g. Asia/Seoul")
     parser.add_argument("--language", default="en", choices=["en", "ko"])
     parser.add_argument("--logs", action="store_true", help="also print the JSON log lines")
+    parser.add_argument(
+        "--picture", type=Path, default=PICTURE, help="where to write the digest's picture"
+    )
     parser.set_defaults(run=run)
 
 
@@ -109,6 +114,7 @@ def run(args: argparse.Namespace) -> int:
         )
         print()
         run_confirm_demo(sink, DEMO_SIGNING_SECRET)
+        run_picture_demo(sink, DEMO_SIGNING_SECRET, args.picture)
     return 0
 
 

@@ -324,6 +324,7 @@ def print_report(report: DeployReport, project_dir: Path = PROJECT_DIR) -> None:
     if urls:
         print(f"\nPaste into the Slack app's /recent-logins command: {urls.slash_command}")
         print(f"and into its Interactivity request URL (Was this you?): {urls.interactions}")
+        print(f"and into its Event Subscriptions request URL (App Home): {urls.events}")
         print_manifest(urls, project_dir)
 
 

@@ -378,6 +378,15 @@ SETTING_DOCS: tuple[Setting, ...] = (
         unset="`SLACK_CHANNEL`",
     ),
     Setting(
+        "DIGEST_WEEKLY_DAY",
+        "digest_weekly_day",
+        "friday",
+        "day (`monday` ... `sunday`, or `off`) the weekly digest of the last 7 days is "
+        "posted, in the digest's hour; with a bot token both digests carry the week's picture",
+        _DIGEST,
+        unset="off",
+    ),
+    Setting(
         "CONFIRM_ENABLED",
         "confirm_enabled",
         "true",

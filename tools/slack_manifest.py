@@ -1,6 +1,6 @@
 """The Slack app manifest with the deployed request URLs filled in, ready to paste.
 
-`slack/manifest.yml` stays the template: its slash command and interactivity URLs are
+`slack/manifest.yml` stays the template: its slash command, interactivity and events URLs are
 placeholders ending in the app's paths. After a deploy, each is replaced by the real
 URL of the same path on one stage's API (us-east-1's: both regions' APIs read the same
 ledger).
@@ -16,6 +16,7 @@ from tools.stages import PROJECT_DIR
 
 SLASH_COMMAND_PATH = "slack/recent-logins"
 INTERACTIONS_PATH = "slack/interactions"
+EVENTS_PATH = "slack/events"
 
 
 HEADER = (
@@ -40,6 +41,10 @@ class RequestUrls:
     def interactions(self) -> str:
         return f"{self.api_url.rstrip('/')}/{INTERACTIONS_PATH}"
 
+    @property
+    def events(self) -> str:
+        return f"{self.api_url.rstrip('/')}/{EVENTS_PATH}"
+
 
 def template_path(project_dir: Path = PROJECT_DIR) -> Path:
     return project_dir / "slack" / "manifest.yml"
@@ -55,6 +60,7 @@ def filled(template: str, urls: RequestUrls) -> str:
     for path, url in (
         (SLASH_COMMAND_PATH, urls.slash_command),
         (INTERACTIONS_PATH, urls.interactions),
+        (EVENTS_PATH, urls.events),
     ):
         text, count = re.subn(rf"https://\S+/{re.escape(path)}(?=\s|$)", url, text)
         if count == 0:

@@ -5,12 +5,15 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Mapping
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from chalicelib.settings import Settings
 from chalicelib.slack.delivery import SlackNotifier
 from chalicelib.slack.digest_message import digest_message
-from chalicelib.store.day_tally import DayTally
+from chalicelib.store.day_tally import DaySummary, DayTally
+
+# After the text is posted: the week's picture (chalicelib/picture), what it did.
+DigestPictureHook = Callable[[date, DaySummary], str]
 
 log = logging.getLogger(__name__)
 
@@ -23,6 +26,7 @@ def run_daily_digest(
     now: datetime,
     deadline: float,
     names: Callable[[], Mapping[str, str]] = dict,
+    picture: DigestPictureHook | None = None,
 ) -> str:
     """What the hourly schedule calls. Posts yesterday's digest once, in the configured
     hour; returns what it did, for the log."""
@@ -34,11 +38,14 @@ def run_daily_digest(
     if not tally.claim_digest(day):
         return f"already posted for {day.isoformat()}"
     try:
-        message = digest_message(tally.read(day), account_names(settings, names))
+        summary = tally.read(day)
+        message = digest_message(summary, account_names(settings, names))
         notifier().post(message, deadline=deadline, channel=settings.digest_channel)
     except Exception:
         tally.release_digest(day)  # let the schedule's retry post it
         raise
+    if picture is not None:  # the text is posted: a failed picture never reposts it
+        return f"posted for {day.isoformat()}; {picture(day, summary)}"
     return f"posted for {day.isoformat()}"
 
 

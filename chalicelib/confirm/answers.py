@@ -123,9 +123,13 @@ class Interactions:
         tally: Callable[[], DayTally],
         clock: Clock,
         calls: InvocationDeadline | None = None,
+        other_clicks: Callable[[dict[str, Any]], str | None] | None = None,
     ) -> None:
         # Factories: a broken setting is a logged refusal, not a 500.
         self._settings = settings
+        # Clicks of other surfaces (the App Home's query buttons): their outcome, or None
+        # when the payload is not theirs.
+        self._other_clicks = other_clicks
         self._gate = SlackGate(
             INTERACTIONS, verifier=verifier, team_ids=lambda: frozenset(settings().slack_team_ids)
         )
@@ -149,7 +153,7 @@ class Interactions:
 
         click = parse_click(verdict.form)
         if isinstance(click, str):
-            self._log(Outcome("ignored", click), started)
+            self._log(Outcome(self._other_click(verdict.form) or "ignored", click), started)
             return Response(body="", status_code=200)
         try:
             outcome = self._answer(click, deadline=deadline)
@@ -162,6 +166,15 @@ class Interactions:
             self._reply(click, outcome.reply)
         self._log(outcome, started, click)
         return Response(body="", status_code=200)
+
+    def _other_click(self, form: Mapping[str, str]) -> str | None:
+        payload = _payload(form)
+        if self._other_clicks is None or isinstance(payload, str):
+            return None
+        try:
+            return self._other_clicks(payload)
+        except Exception as error:  # logged, never a 500 to Slack
+            return f"error: {type(error).__name__}"
 
     def _answer(self, click: Click, *, deadline: float) -> Outcome:
         settings = self._settings()  # the workspace was the gate's step

@@ -173,21 +173,31 @@ class SlackGate:
         self._team_ids = team_ids
 
     def check(self, incoming: Incoming) -> Verdict:
-        stopped = self._size(incoming)
-        if stopped:
-            return stopped
-        body = self._decode(incoming)
+        body = self.signed_body(incoming)
         if isinstance(body, Stopped):
             return body
-        stopped = self._text(body) or self._signed(body, incoming.headers)
-        if stopped:
-            return stopped
         form = {
             name: values[0]
             for name, values in parse_qs(body.decode("utf-8"), keep_blank_values=True).items()
         }
         stopped = self._ssl_check(form) or self._team(form)
         return stopped or Passed(form, body)
+
+    def signed_body(self, incoming: Incoming) -> bytes | Stopped:
+        """Steps 1 to 4 (size, base64, signature, time): the exact bytes Slack signed.
+        A route whose body is JSON (the Events API) reads its workspace itself and asks
+        `team_refusal`."""
+        stopped = self._size(incoming)
+        if stopped:
+            return stopped
+        body = self._decode(incoming)
+        if isinstance(body, Stopped):
+            return body
+        return self._text(body) or self._signed(body, incoming.headers) or body
+
+    def team_refusal(self, team_id: str) -> Stopped | None:
+        """Step 6 for a route that found the workspace in its own body."""
+        return self._team({"team_id": team_id})
 
     # -- the steps, in order -------------------------------------------------------------
     def _size(self, incoming: Incoming) -> Stopped | None:

@@ -240,6 +240,8 @@ class DaySummary:
     busiest: tuple[tuple[str, int, int], ...] = ()  # (label, sign-ins, failures)
     bursts: tuple[str, ...] = ()
     places: tuple[str, ...] = ()
+    # (account, sign-ins, failures), busiest first: the principals' counters summed.
+    accounts: tuple[tuple[str, int, int], ...] = ()
     busiest_accounts: tuple[str, ...] = ()  # each busiest principal's account id
 
 
@@ -248,6 +250,7 @@ def summary_of(day: date, items: Iterable[Mapping[str, Any]]) -> DaySummary:
     principals: list[tuple[str, int, int, str]] = []
     bursts: list[str] = []
     places: list[str] = []
+    accounts: dict[str, tuple[int, int]] = {}
     for item in items:
         sort_key = item["sk"]["S"]
         if sort_key == day_counter_key(day.isoformat())["sk"]["S"]:
@@ -257,13 +260,17 @@ def summary_of(day: date, items: Iterable[Mapping[str, Any]]) -> DaySummary:
         elif sort_key.startswith("PRINCIPAL#"):
             label = item.get("label", {}).get("S", sort_key)
             account = sort_key.removeprefix("PRINCIPAL#").split("#", 1)[0]
-            principals.append((label, read_int(item, "n"), read_int(item, "n_failure"), account))
+            signins, failures = read_int(item, "n"), read_int(item, "n_failure")
+            principals.append((label, signins, failures, account))
+            so_far = accounts.get(account, (0, 0))
+            accounts[account] = (so_far[0] + signins, so_far[1] + failures)
         elif sort_key.startswith("BURST#"):
             bursts.append(item.get("text", {}).get("S", ""))
         elif sort_key.startswith("PLACE#"):
             places.append(item.get("text", {}).get("S", ""))
     principals.sort(key=lambda row: (-row[1], row[0]))
     top = principals[:TOP_PRINCIPALS]
+    by_account = sorted(((a, n, f) for a, (n, f) in accounts.items()), key=lambda r: (-r[1], r[0]))
     return DaySummary(
         day,
         totals,
@@ -271,4 +278,5 @@ def summary_of(day: date, items: Iterable[Mapping[str, Any]]) -> DaySummary:
         tuple(bursts),
         tuple(places),
         busiest_accounts=tuple(row[3] for row in top),
+        accounts=tuple(by_account[:TOP_PRINCIPALS]),
     )

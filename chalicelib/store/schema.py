@@ -314,3 +314,18 @@ def organization_key() -> dict[str, Any]:
     Organizations (accounts, names, states, OU paths; compressed), when, and whether it
     could be read: the cache every container loads once a day (organization/stored.py)."""
     return {"pk": {"S": "CONFIG#organization"}, "sk": {"S": "ROSTER"}}
+
+
+WEEKLY_DIGEST_SK = "DIGEST_WEEK"
+
+
+def weekly_digest_key(last_day: date) -> dict[str, Any]:
+    """`DAY#<date>`/`DIGEST_WEEK`: the once-a-week mark of the weekly digest whose week
+    ends on `last_day` (beside the daily `DIGEST` mark of that day)."""
+    return day_item_key(last_day, WEEKLY_DIGEST_SK)
+
+
+def slack_event_key(event_id: str) -> dict[str, Any]:
+    """`SLACKEVENT#<event_id>`/`SLACKEVENT`: an Events API delivery handled once, so
+    Slack's retries (`X-Slack-Retry-Num`) never publish twice."""
+    return {"pk": {"S": f"SLACKEVENT#{bounded(event_id)}"}, "sk": {"S": "SLACKEVENT"}}

@@ -105,8 +105,10 @@ def test_the_printed_manifest_has_the_us_east_1_request_urls(
     base = f"https://{api['id']}.execute-api.us-east-1.amazonaws.com/api"
     assert command["url"] == f"{base}/slack/recent-logins"
     assert interactions == f"{base}/slack/interactions"
+    assert manifest["settings"]["event_subscriptions"]["request_url"] == f"{base}/slack/events"
+    assert "files:write" in manifest["oauth_config"]["scopes"]["bot"]
     paths = {r["path"] for r in apigateway.get_resources(restApiId=api["id"])["items"]}
-    assert {"/slack/recent-logins", "/slack/interactions"} <= paths
+    assert {"/slack/recent-logins", "/slack/interactions", "/slack/events"} <= paths
     assert "REPLACE-ME" not in rehearsed.printed
     assert f"Paste into the Slack app's /recent-logins command: {base}/slack/recent-logins" in (
         rehearsed.rehearsal.paste

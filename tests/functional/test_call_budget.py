@@ -175,3 +175,38 @@ def test_a_members_signin_costs_no_call_more_and_organizations_is_read_once(
     assert first == known[0] == known[1] == budget
     assert read[:2] == ["DescribeOrganization", "ListAccounts"]
     assert organizations == []
+
+
+def test_the_digests_read_the_week_without_a_scan(
+    configure: Callable[..., Container], slack_sink: Any, fast_forward: FastForward
+) -> None:
+    """The text digest: its mark and one Query of yesterday. The week's picture adds one
+    BatchGetItem of the week's hour counters (and the upload, which is Slack's); the
+    weekly digest reads each of its seven days with one Query."""
+    from tests.conftest import NOW
+    from tests.functional.test_digest_picture import web_api
+    from tests.functional.test_places_and_digest import run_digest
+
+    def digest_calls(container: Container) -> list[str]:
+        yesterday = NOW.date() - timedelta(days=1)
+        container.day_tally.release_digest(yesterday)  # each run posts, as the first would
+        container.week_tally.release_weekly(yesterday)
+        fast_forward.advance(60.0)  # the channel's send slot is free again
+        counter = Calls(container)
+        with counter.counting() as names:
+            run_digest()
+        return list(names)
+
+    assert digest_calls(configure(DIGEST_ENABLED="true", DIGEST_HOUR_UTC=str(NOW.hour))) == [
+        "PutItem",  # the day's mark
+        "Query",  # yesterday's tallies
+        "GetItem",  # the organization's names (the ledger's copy, once a day a container)
+        "UpdateItem",  # the channel's send slot
+    ]
+    daily = ["PutItem", "Query", "GetItem", "UpdateItem", "BatchGetItem"]  # + hour counters
+    assert digest_calls(web_api(configure, slack_sink)) == daily
+    weekly = digest_calls(web_api(configure, slack_sink, DIGEST_WEEKLY_DAY="wednesday"))
+    assert weekly[:5] == daily  # the daily, then the weekly
+    # Right behind the daily's post, the send slot takes a second update (as any post's).
+    assert weekly[5:] == ["PutItem", *["Query"] * 7, "UpdateItem", "UpdateItem", "BatchGetItem"]
+    assert "Scan" not in weekly

@@ -10,10 +10,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def test_demo_replays_samples_and_shows_slack() -> None:
+def test_demo_replays_samples_and_shows_slack(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
     result = subprocess.run(
-        [sys.executable, "manage.py", "demo"],
+        [sys.executable, "manage.py", "demo", "--picture", str(tmp_path / "week.png")],
         cwd=ROOT,
         env=env,
         capture_output=True,
@@ -31,3 +31,7 @@ def test_demo_replays_samples_and_shows_slack() -> None:
     assert "5 sign-ins in the ledger" in out
     # The history, through the real slash-command route with a signed request:
     assert "4 of 4 sign-ins in the last 7 days: 1 failed, 1 root, 2 without MFA" in out
+    # The week at a glance: the digest's picture, written where the demo says.
+    assert "The digest's picture" in out and f"is in {tmp_path / 'week.png'}" in out
+    assert (tmp_path / "week.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert "Someone opens the app's Home tab" in out
