@@ -15,6 +15,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+# Named in chalicelib: the watchdog checks this stack set's instances from Lambda.
+from chalicelib.watchdog.findings import stack_set_name as stack_set_name
 from tools.org_template import BUS_PARAMETER, ENV_PARAMETER, template_body
 from tools.organization import Organization
 from tools.stages import APP_NAME
@@ -36,10 +38,6 @@ WAIT_SECONDS = 3600.0
 
 class StackSetError(RuntimeError):
     """A StackSets operation did not succeed; the message says where to look."""
-
-
-def stack_set_name(env: str) -> str:
-    return f"{APP_NAME}-{env}-organization"
 
 
 @dataclass(frozen=True)

@@ -65,7 +65,7 @@ def forward_rule_name(env: str) -> str:
 def stack_set_name(env: str) -> str:
     """The StackSet `manage.py deploy --org` rolls out to the organization's accounts:
     one per env, so dev and prod organizations never touch each other's."""
-    return f"{APP_NAME}-{env}-members"
+    return f"{APP_NAME}-{env}-organization"
 
 
 @dataclass(frozen=True)

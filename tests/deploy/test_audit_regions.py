@@ -178,7 +178,7 @@ def test_org_audit_names_each_account_without_an_instance_and_its_fix(two_stages
     assert line_for(output, late).split()[-2:] == ["none", "none"]
     for region in ("us-east-1", "us-west-2"):
         assert (
-            f"PROBLEM: account {late} has no signin-alerts-prod-members instance in {region}"
+            f"PROBLEM: account {late} has no signin-alerts-prod-organization instance in {region}"
             in (output)
         )
     assert (

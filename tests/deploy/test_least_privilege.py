@@ -380,7 +380,7 @@ def test_every_call_the_organization_checks_make_is_allowed_by_the_policy(
     assert {"organizations:ListAccounts", "cloudformation:ListStackInstances"} <= actions
     policy = tools_policy.stage_policy(stage)
     assert sorted({call for call in recorder.calls if not allows(policy, call)}, key=str) == []
-    other_env = f"arn:aws:cloudformation:us-east-1:{ACCOUNT}:stackset/signin-alerts-dev-members:1"
+    other_env = f"arn:aws:cloudformation:us-east-1:{ACCOUNT}:stackset/signin-alerts-dev-organization:1"
     assert not allows(policy, Call("cloudformation:ListStackInstances", other_env))
     assert not allows(policy, Call("cloudformation:DeleteStackInstances", other_env))
     # a stage that does not watch an organization may not read its stack instances (it
