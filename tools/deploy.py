@@ -29,7 +29,7 @@ from tools.alarms import ensure_alarms, ensure_topic
 from tools.check import Problem, Topic, check, clients_of, refuses
 from tools.check import report as check_report
 from tools.cli import add_env_options, region_list
-from tools.forwarding import ensure_forward_role, ensure_forward_rule, remove_forward_rule
+from tools.forwarding import ensure_forward_role, ensure_forward_rules, remove_forward_rule
 from tools.hardening import ensure_failure_queue, ensure_invoke_config, ensure_target_hardened
 from tools.mistakes import EXIT_MISTAKE
 from tools.regions import enabled_regions, nearest
@@ -204,7 +204,7 @@ def forward(
         role = ensure_forward_role(iam, env, target, account, report.changes)
         events = session.client("events", region_name=source)
         changes: list[str] = []
-        ensure_forward_rule(events, env, target, account, role, changes)
+        ensure_forward_rules(events, env, target, account, role, changes)
         report.changes += [f"{source}: {change}" for change in changes]
         report.forwarded[source] = target
 

@@ -13,6 +13,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from chalicelib.signin.pattern import FORWARDED_PATTERNS
 from chalicelib.watchdog.findings import FORWARDING_CHECKER_REGION, forward_rule_name
 from tools.stages import PROJECT_DIR, Stage, load_stages
 
@@ -89,7 +90,10 @@ def watchdog_statements(stage: Stage) -> list[dict[str, Any]]:
     forwarding rules), the undelivered queue (peeked: read and made visible at once)."""
     rules = [f"arn:aws:events:{stage.region}:*:rule/{stage.function_prefix}-console_signin-event"]
     if stage.region == FORWARDING_CHECKER_REGION:
-        rules.append(f"arn:aws:events:*:*:rule/{forward_rule_name(stage.env)}")
+        rules += [
+            f"arn:aws:events:*:*:rule/{forward_rule_name(stage.env, kind)}"
+            for kind in FORWARDED_PATTERNS
+        ]
     return [
         {
             # DescribeTrails has no resource-level permissions.

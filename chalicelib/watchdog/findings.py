@@ -53,9 +53,10 @@ class Finding:
         return cls(check, region, Status.OK, subject=subject)
 
 
-def forward_rule_name(env: str) -> str:
-    """The rule `manage.py deploy --forward-from` puts in each region without a stage."""
-    return f"{APP_NAME}-{env}-forward-signins"
+def forward_rule_name(env: str, kind: str = "signins") -> str:
+    """A rule `manage.py deploy --forward-from` puts in each region without a stage:
+    one per entry of `FORWARDED_PATTERNS` (`signins`, `changes`)."""
+    return f"{APP_NAME}-{env}-forward-{kind}"
 
 
 @dataclass(frozen=True)

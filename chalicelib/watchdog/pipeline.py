@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from chalicelib.signin.pattern import FORWARDED_PATTERNS
 from chalicelib.watchdog.findings import Check, Finding, Status, forward_rule_name
 
 SIGNIN_SOURCE = "aws.signin"
@@ -182,21 +183,32 @@ def signin_rule_finding(
 
 
 def forwarding_finding(clients: Clients, env: str, source: str, target: str) -> Finding:
-    """A region without a stage: its forwarding rule exists, is enabled and sends
-    sign-ins to `target`'s default bus."""
+    """A region without a stage: each of its forwarding rules (one per forwarded
+    pattern: sign-ins, account changes) exists, is enabled and sends to `target`'s
+    default bus. The first problem found is the finding."""
+    for kind in FORWARDED_PATTERNS:
+        finding = _forwarding_rule_finding(clients, env, source, target, kind)
+        if finding.status is not Status.OK:
+            return finding
+    return Finding.ok(Check.FORWARDING, source, subject=source)
+
+
+def _forwarding_rule_finding(
+    clients: Clients, env: str, source: str, target: str, kind: str
+) -> Finding:
     events = clients("events", source)
-    name = forward_rule_name(env)
+    name = forward_rule_name(env, kind)
     fix = f"python manage.py deploy --env {env} --forward-from {source}"
     rule = _describe_rule(events, name)
     if rule is None:
-        what = f"forwarding rule {name} in {source} is missing: its sign-ins go unseen"
+        what = f"forwarding rule {name} in {source} is missing: its {kind} go unseen"
         return Finding(Check.FORWARDING, source, Status.PROBLEM, what, fix, subject=source)
     if rule.get("State") != "ENABLED":
         return Finding(
             Check.FORWARDING,
             source,
             Status.PROBLEM,
-            f"forwarding rule {name} in {source} is disabled: its sign-ins go unseen",
+            f"forwarding rule {name} in {source} is disabled: its {kind} go unseen",
             f"aws events enable-rule --region {source} --name {name}",
             subject=source,
         )

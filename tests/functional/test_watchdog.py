@@ -162,6 +162,13 @@ def delete_forwarding(stage: Stage) -> None:
     events.delete_rule(Name=forward_rule_name("prod"))
 
 
+def delete_change_forwarding(stage: Stage) -> None:
+    """Only the account changes' rule (issue 23): its AssumeRoot records go unseen."""
+    events = _client("events", FORWARDED)
+    events.remove_targets(Rule=forward_rule_name("prod", "changes"), Ids=["forward-changes"])
+    events.delete_rule(Name=forward_rule_name("prod", "changes"))
+
+
 def restore_forwarding(stage: Stage) -> None:
     forward(boto3.session.Session(), "prod", [FORWARDED], [REGION], DeployReport())
 
@@ -223,6 +230,13 @@ FAULTS = [
     Fault(
         "deleted forwarding rule",
         delete_forwarding,
+        restore_forwarding,
+        FORWARDED,
+        "python manage.py deploy --env prod --forward-from us-east-2",
+    ),
+    Fault(
+        "deleted account-change forwarding rule",
+        delete_change_forwarding,
         restore_forwarding,
         FORWARDED,
         "python manage.py deploy --env prod --forward-from us-east-2",
