@@ -13,6 +13,7 @@ from typing import Any
 
 from chalicelib.confirm.state import Answer
 from chalicelib.judge.geo import country_of
+from chalicelib.judge.rules.change_words import change_title
 from chalicelib.settings import Settings
 from chalicelib.signin.parse import SignIn
 from chalicelib.slack.alert_message import LABELS, mfa_text, principal_text
@@ -64,13 +65,16 @@ def question_message(signin: SignIn, settings: Settings) -> dict[str, Any]:
         }
     ]
     fields += [{"type": "mrkdwn", "text": f"*{label}*\n{value}"} for label, value in facts]
+    happened = "Someone just signed in to the AWS console as you."
+    if signin.change is not None:  # the person who made an account change is asked
+        happened = f"Someone just made this change as you: {inert(change_title(signin), 500)}."
     blocks: list[dict[str, Any]] = [
         {
             "type": "section",
             "text": {
                 "type": "mrkdwn",
-                "text": ":wave: *Was this you?* Someone just signed in to the AWS console "
-                "as you. Please tell the security team whether it was you.",
+                "text": f":wave: *Was this you?* {happened} "
+                "Please tell the security team whether it was you.",
             },
         },
         {"type": "section", "fields": fields},
@@ -121,6 +125,11 @@ def question_message(signin: SignIn, settings: Settings) -> dict[str, Any]:
         f"Was this you? An AWS console sign-in as {signin.display_name} to account "
         f"{signin.account_id} from {signin.source_ip}"
     )
+    if signin.change is not None:
+        text = (
+            f"Was this you? {change_title(signin)}, as {signin.display_name} in account "
+            f"{signin.account_id} from {signin.source_ip}"
+        )
     return {"text": safe(text, MAX_NOTIFICATION_TEXT), "blocks": blocks}
 
 

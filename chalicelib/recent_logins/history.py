@@ -33,12 +33,13 @@ from chalicelib.recent_logins.plan import Partition, principal_plan, time_partit
 from chalicelib.recent_logins.queries import Counts, Entry, History, HistoryQuery
 from chalicelib.store.directory import Principal
 from chalicelib.store.indexes import (
+    CATEGORY_INDEXES,
     DIRECTORY_INDEX,
     DIRECTORY_PARTITION,
     DIRECTORY_PARTITION_ATTRIBUTE,
     ENTRY_ATTRIBUTES,
 )
-from chalicelib.store.schema import day_counter_key
+from chalicelib.store.schema import Category, day_counter_key
 
 # DynamoDB calls one command may make: the counts take two, the directory one, and the
 # listing what is left. A name that matches more partitions than that is read from the
@@ -155,11 +156,14 @@ def _read(reader: Reader, partition: Partition, limit: int, since: datetime) -> 
             conditions.append(f"contains(#f{number}, :f{number})")
         else:
             conditions.append(f"#f{number} {operator} :f{number}")
-    names |= {f"#p{number}": name for number, name in enumerate(ENTRY_ATTRIBUTES)}
+    wanted = list(ENTRY_ATTRIBUTES)
+    if partition.index == CATEGORY_INDEXES[Category.CHANGES]:
+        wanted.append("change")  # what it changed (that index projects every attribute)
+    names |= {f"#p{number}": name for number, name in enumerate(wanted)}
     arguments: dict[str, Any] = {
         "IndexName": partition.index,
         "KeyConditionExpression": "#h = :partition AND #at >= :since",
-        "ProjectionExpression": ", ".join(f"#p{n}" for n in range(len(ENTRY_ATTRIBUTES))),
+        "ProjectionExpression": ", ".join(f"#p{n}" for n in range(len(wanted))),
         "ExpressionAttributeNames": names,
         "ExpressionAttributeValues": values,
         "ScanIndexForward": False,  # newest first

@@ -108,6 +108,7 @@ class Entry:
     mfa: str
     federation: str
     name_status: NameStatus = NameStatus.RECORDED
+    change: str = ""  # an account change's words (listed by `changes`)
 
     @classmethod
     def from_item(cls, item: dict[str, Any]) -> Entry:
@@ -134,6 +135,7 @@ class Entry:
             mfa=text("mfa") or "unknown",
             federation=text("federation") or "none",
             name_status=stored_name_status(text(NAME_STATUS_ATTRIBUTE), text("display_name")),
+            change=text("change"),
         )
 
 
