@@ -98,7 +98,7 @@ def test_nothing_of_the_removed_stage_is_left(removed: Removed) -> None:
 def test_the_remaining_stage_is_untouched(removed: Removed) -> None:
     east = removed.east
     # 7 functions: the API's, console_signin, account_change and the four schedules
-    assert len(east.functions) == 7 and len(east.alarms) == 5
+    assert len(east.functions) == 7 and len(east.alarms) == 7
     assert east.queues == ["signin-alerts-prod-us-east-1-undelivered"]
     assert east.tables == ["signin-alerts-ledger-prod"]  # the history stays
 
