@@ -88,7 +88,10 @@ def stage_policy(stage: Stage) -> dict[str, Any]:
 def watchdog_statements(stage: Stage) -> list[dict[str, Any]]:
     """Only reads (chalicelib/watchdog/): trails, the stage's rule (and, in us-east-1, the
     forwarding rules), the undelivered queue (peeked: read and made visible at once)."""
-    rules = [f"arn:aws:events:{stage.region}:*:rule/{stage.function_prefix}-console_signin-event"]
+    rules = [
+        f"arn:aws:events:{stage.region}:*:rule/{stage.function_prefix}-{function}-event"
+        for function in ("console_signin", "account_change")
+    ]
     if stage.region == FORWARDING_CHECKER_REGION:
         rules += [
             f"arn:aws:events:*:*:rule/{forward_rule_name(stage.env, kind)}"
