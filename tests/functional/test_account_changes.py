@@ -21,6 +21,7 @@ from chalicelib.signin.change_events import DECLARED_EVENTS, DeclaredEvent, Subs
 from chalicelib.signin.parse import parse_signin
 from chalicelib.signin.pattern import FORWARDED_PATTERNS
 from chalicelib.store.schema import day_counter_key, event_key
+from localdev.fast_forward import FastForward
 from localdev.signins import Login
 from localdev.slack_sink import RateLimit, SlackSink
 from tests.conftest import NOW, TABLE, load_event
@@ -143,7 +144,11 @@ def create_login_profiles(count: int) -> list[dict[str, Any]]:
 
 
 def test_a_storm_of_500_password_grants_is_a_few_messages(
-    handle: Handlers, slack_sink: SlackSink, configure: Any, dynamodb: Any
+    handle: Handlers,
+    slack_sink: SlackSink,
+    configure: Any,
+    dynamodb: Any,
+    fast_forward: FastForward,
 ) -> None:
     slack_sink.rate_limit = RateLimit(per_second=1, burst=1)
     configure(SLACK_MIN_INTERVAL_SECONDS=str(Settings.slack_min_interval_seconds))
@@ -165,6 +170,17 @@ def test_a_storm_of_500_password_grants_is_a_few_messages(
     assert counter["changes"]["N"] == "500"  # every one recorded and counted
     later = dynamodb.get_item(TableName=TABLE, Key=event_key("clp-400"))["Item"]
     assert later["skip_reason"]["S"].startswith("part of burst: possible account-change storm")
+
+    # Once it stops, the minute sweep closes the story with the whole count.
+    fast_forward.advance(300)
+    container = configure(SLACK_MIN_INTERVAL_SECONDS=str(Settings.slack_min_interval_seconds))
+    container.minute_sweeps(deadline=fast_forward.monotonic() + 60)
+    closing = slack_sink.messages[-1]["text"]
+    assert closing.startswith(
+        "HIGH: possible account-change storm by IAM user CanCreateBuddyAccount: "
+        "500 account changes in 4 minutes from 1 IP (+480 since the last message)"
+    )
+    assert len(slack_sink.messages) <= 11
 
 
 def test_recent_logins_lists_changes_under_their_own_filter(slash: Slash) -> None:
