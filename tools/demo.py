@@ -20,6 +20,7 @@ from typing import Any
 from localdev.aws import LocalAws
 from localdev.render import render
 from localdev.slack_sink import Reply, SlackSink
+from tools.demo_changes import run_changes_demo
 from tools.demo_confirm import run_confirm_demo
 from tools.provision import provision
 
@@ -108,6 +109,7 @@ def run(args: argparse.Namespace) -> int:
             f"messages, {sink.count(500)} Slack error retried, {in_ledger} sign-ins in the ledger."
         )
         print()
+        run_changes_demo(app, sink)
         run_confirm_demo(sink, DEMO_SIGNING_SECRET)
     return 0
 
