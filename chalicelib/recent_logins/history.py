@@ -63,7 +63,7 @@ class SigninHistory:
         per_day, window = window_counts(reader, days, query.since)
         matched = None if query.unindexed else window.of(query.categories)
         entries: list[Entry] = []
-        retained = window.signins
+        retained = window.recorded
         if retained == 0:
             # A quiet window: is the ledger empty, or only this window? Rare, so only
             # now read the rest of the retention period's counters.
@@ -75,9 +75,9 @@ class SigninHistory:
             # The window's days count whole: the first may hold sign-ins before `since`.
             # The older days are read even then, in place of the listing's call: a
             # command makes the same calls whatever the table holds.
-            retained = sum((counts.signins for counts in per_day.values()), 0)
+            retained = sum((counts.recorded for counts in per_day.values()), 0)
             rest = reader.batch_get([day_counter_key(day) for day in older]) if older else []
-            retained += sum(Counts.from_values(numbers_of(item)).signins for item in rest)
+            retained += sum(Counts.from_values(numbers_of(item)).recorded for item in rest)
         elif query.unindexed:
             entries = _by_principal(reader, query, window)
         elif matched:

@@ -47,6 +47,11 @@ class Counts:
         return self.values.get(TOTAL_COUNTER, 0)
 
     @property
+    def recorded(self) -> int:
+        """Everything listed: sign-ins and account changes (counted apart)."""
+        return self.signins + self.values.get(Category.CHANGES.value, 0)
+
+    @property
     def failed(self) -> int:
         return self.values.get(Category.FAILED.value, 0)
 

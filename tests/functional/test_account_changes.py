@@ -207,3 +207,15 @@ def test_recent_logins_lists_changes_under_their_own_filter(slash: Slash) -> Non
     )
     refused = slash("alice changes")
     assert "`changes`" in refused.text and "give it alone" in refused.text
+
+
+def test_a_ledger_with_only_changes_lists_them(slash: Slash) -> None:
+    """The first change before any sign-in: the ledger is not "empty"."""
+    reset = load_event("change_update_login_profile_other.json")
+    reset["detail"]["eventTime"] = reset["time"] = NOW.strftime("%Y-%m-%dT%H:%M:%SZ")
+    parsed = parse_signin(reset, received_at=NOW)
+    slash.container.ledger.record(parsed, evaluate(parsed, slash.container.settings))
+
+    listed = json.dumps(slash("changes").json, ensure_ascii=False)
+    assert "Console password of IAM user bob reset" in listed
+    assert "ledger is empty" not in json.dumps(slash().json)
