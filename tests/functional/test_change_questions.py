@@ -13,6 +13,7 @@ import pytest
 from chalice.test import Client
 
 import app as app_module
+from chalicelib.slack.digest_message import digest_message
 from chalicelib.store.day_tally import DayTally
 from localdev.fast_forward import FastForward
 from localdev.slack_sink import SlackSink
@@ -79,3 +80,14 @@ def test_a_quiet_change_of_ones_own_password_asks_nobody(flow: Flow, dynamodb: A
     totals = DayTally(dynamodb, TABLE).read(date(2026, 11, 20)).totals
     assert totals["account_changes"] == 1
     assert totals["signins"] == 0
+
+
+def test_the_digest_counts_changes_apart_from_sign_ins(flow: Flow, dynamodb: Any) -> None:
+    flow.invoke(by_alice("change_update_login_profile_other.json", "c-3"))
+    flow.invoke(by_alice("change_change_password.json", "c-4"))
+    flow.signin("s-1")
+    summary = DayTally(dynamodb, TABLE).read(date(2026, 11, 20))
+    message = digest_message(summary)
+    assert ", 2 account changes" in message["text"]
+    assert "1 sign-ins" in message["text"]
+    assert "*Account changes*\\n2" in rendered(message)
