@@ -139,6 +139,12 @@ def thanks_message(answer: Answer, signin: Mapping[str, str]) -> dict[str, Any]:
         f"sign-in as {safe(signin.get('display_name', ''), 200)} to account "
         f"{safe(signin.get('account_id', ''), 40)} from {safe(signin.get('source_ip', ''), 64)}"
     )
+    if signin.get("change"):  # an account change: what it changed
+        what = (
+            f"change ({inert(signin['change'], 200)}) as "
+            f"{safe(signin.get('display_name', ''), 200)} in account "
+            f"{safe(signin.get('account_id', ''), 40)}"
+        )
     if answer is Answer.WAS_ME:
         text = f":white_check_mark: Thanks! Recorded that the {what} was you."
     else:

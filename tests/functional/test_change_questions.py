@@ -91,3 +91,19 @@ def test_the_digest_counts_changes_apart_from_sign_ins(flow: Flow, dynamodb: Any
     assert ", 2 account changes" in message["text"]
     assert "1 sign-ins" in message["text"]
     assert "*Account changes*\\n2" in rendered(message)
+
+
+def test_a_denied_change_escalates_as_a_change_with_undo_first(flow: Flow) -> None:
+    flow.invoke(by_alice("change_update_login_profile_other.json", "c-5"))
+    flow.clock.advance(minutes=1)
+
+    assert flow.click("signin_not_me", "c-5").status == 200
+
+    _alert, escalation = flow.channel_posts()
+    assert "CRITICAL: alice change denied" in escalation["text"]
+    text = rendered(escalation)
+    assert "made a change in account" in text
+    assert "Console password of IAM user bob reset" in text
+    assert "0. Undo the change" in text
+    [thanks] = flow.updates("D0ALICE")
+    assert "The change (Console password of IAM user bob reset) as alice" in thanks["text"]
