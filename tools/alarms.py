@@ -40,8 +40,11 @@ def topic_name(stage: Stage) -> str:
     return f"{stage.function_prefix}-alarms"
 
 
-def alarm_specs(stage: Stage, rule_name: str) -> list[AlarmSpec]:
+def alarm_specs(stage: Stage, rule_name: str, change_rule: str = "") -> list[AlarmSpec]:
+    """`change_rule`: the account_change function's rule (Chalice's name by default)."""
     signin = f"{stage.function_prefix}-console_signin"
+    change = f"{stage.function_prefix}-account_change"
+    change_rule = change_rule or f"{change}-event"
     watchdog = f"{stage.function_prefix}-watchdog"
     at_least = "GreaterThanOrEqualToThreshold"
     return [
@@ -69,6 +72,18 @@ def alarm_specs(stage: Stage, rule_name: str) -> list[AlarmSpec]:
             "EventBridge could not invoke console_signin (throttled or missing); events "
             "go to the dead-letter queue after its retries.",
             "AWS/Events", "FailedInvocations", ("RuleName", rule_name), "Sum", at_least,
+        ),
+        AlarmSpec(
+            "change-errors",
+            "account_change failed: alerts wait for Lambda's retries, then the undelivered "
+            "queue. See README: When signin-alerts itself breaks.",
+            "AWS/Lambda", "Errors", ("FunctionName", change), "Sum", at_least,
+        ),
+        AlarmSpec(
+            "change-rule-failed-invocations",
+            "EventBridge could not invoke account_change (throttled or missing); events "
+            "go to the dead-letter queue after its retries.",
+            "AWS/Events", "FailedInvocations", ("RuleName", change_rule), "Sum", at_least,
         ),
         AlarmSpec(
             "watchdog-silent",

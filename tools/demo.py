@@ -21,6 +21,7 @@ from typing import Any
 from localdev.aws import LocalAws
 from localdev.render import render
 from localdev.slack_sink import Reply, SlackSink
+from tools.demo_changes import run_changes_demo
 from tools.demo_confirm import run_confirm_demo
 from tools.demo_picture import PICTURE, run_picture_demo
 from tools.provision import provision
@@ -113,6 +114,7 @@ def run(args: argparse.Namespace) -> int:
             f"messages, {sink.count(500)} Slack error retried, {in_ledger} sign-ins in the ledger."
         )
         print()
+        run_changes_demo(app, sink)
         run_confirm_demo(sink, DEMO_SIGNING_SECRET)
         run_picture_demo(sink, DEMO_SIGNING_SECRET, args.picture)
     return 0

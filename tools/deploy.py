@@ -31,7 +31,7 @@ from tools.alarms import ensure_alarms, ensure_topic
 from tools.check import Problem, Topic, check, clients_of, refuses
 from tools.check import report as check_report
 from tools.cli import add_env_options, region_list
-from tools.forwarding import ensure_forward_role, ensure_forward_rule, remove_forward_rule
+from tools.forwarding import ensure_forward_role, ensure_forward_rules, remove_forward_rule
 from tools.hardening import ensure_failure_queue, ensure_invoke_config, ensure_target_hardened
 from tools.mistakes import EXIT_MISTAKE, Mistake, OperatorError
 from tools.org_deploy import (
@@ -50,6 +50,9 @@ from tools.throttling import ensure_stage_throttling
 from tools.trail import TRAIL_REGION, ensure_trail
 
 SIGNIN_FUNCTION = "console_signin"
+# Every function an EventBridge rule invokes: each gets the on-failure queue, Lambda's
+# retries and its rule's retry policy and dead-letter queue.
+EVENT_FUNCTIONS = (SIGNIN_FUNCTION, "account_change")
 MANIFEST_REGION = "us-east-1"  # whose API URLs go in the printed Slack app manifest
 
 
@@ -141,11 +144,13 @@ def deployed_resources(project_dir: Path, stage: Stage) -> dict[str, dict[str, A
     return {resource["name"]: resource for resource in json.loads(path.read_text())["resources"]}
 
 
-def rule_targets_before(session: Any, project_dir: Path, stage: Stage) -> list[dict[str, Any]]:
-    """The sign-in rule's targets before `chalice deploy` re-puts them without our
+def rule_targets_before(
+    session: Any, project_dir: Path, stage: Stage, function: str = SIGNIN_FUNCTION
+) -> list[dict[str, Any]]:
+    """The function's rule's targets before `chalice deploy` re-puts them without our
     settings, so that putting them back is not reported as a change."""
     try:
-        rule = deployed_resources(project_dir, stage)[f"{SIGNIN_FUNCTION}-event"]["rule_name"]
+        rule = deployed_resources(project_dir, stage)[f"{function}-event"]["rule_name"]
         targets: list[dict[str, Any]] = session.client(
             "events", region_name=stage.region
         ).list_targets_by_rule(Rule=rule)["Targets"]
@@ -155,7 +160,10 @@ def rule_targets_before(session: Any, project_dir: Path, stage: Stage) -> list[d
 
 
 def harden_region(
-    session: Any, project_dir: Path, stage: Stage, targets_before: list[dict[str, Any]]
+    session: Any,
+    project_dir: Path,
+    stage: Stage,
+    targets_before: dict[str, list[dict[str, Any]]],
 ) -> RegionDeployed:
     resources = deployed_resources(project_dir, stage)
     function = resources[SIGNIN_FUNCTION]["lambda_arn"]
@@ -163,21 +171,23 @@ def harden_region(
     api = next((r for r in resources.values() if r["resource_type"] == "rest_api"), None)
     region = RegionDeployed(stage, function, rule, api["rest_api_url"] if api else None)
     events = session.client("events", region_name=stage.region)
-    rule_arn = events.describe_rule(Name=rule)["Arn"]
+    hardened = [name for name in EVENT_FUNCTIONS if f"{name}-event" in resources]
+    rules = {name: resources[f"{name}-event"]["rule_name"] for name in hardened}
     queue = ensure_failure_queue(
         session.client("sqs", region_name=stage.region),
         stage.failure_queue,
-        [rule_arn],
+        [events.describe_rule(Name=rules[name])["Arn"] for name in hardened],
         region.changes,
     )
     region.queue_url = queue.url
-    ensure_invoke_config(
-        session.client("lambda", region_name=stage.region), function, queue.arn, region.changes
-    )
-    restored: list[str] = []
-    ensure_target_hardened(events, rule, function, queue.arn, restored)
-    if events.list_targets_by_rule(Rule=rule)["Targets"] != targets_before:
-        region.changes += restored
+    for name in hardened:
+        arn = resources[name]["lambda_arn"]
+        lambda_client = session.client("lambda", region_name=stage.region)
+        ensure_invoke_config(lambda_client, arn, queue.arn, region.changes)
+        restored: list[str] = []
+        ensure_target_hardened(events, rules[name], arn, queue.arn, restored)
+        if events.list_targets_by_rule(Rule=rules[name])["Targets"] != targets_before.get(name):
+            region.changes += restored
     settings = Settings.from_env(stage.environment)
     region.alarm_topic = ensure_topic(
         session.client("sns", region_name=stage.region), stage, settings.alarm_email, region.changes
@@ -216,7 +226,7 @@ def forward(
         role = ensure_forward_role(iam, env, target, account, report.changes)
         events = session.client("events", region_name=source)
         changes: list[str] = []
-        ensure_forward_rule(events, env, target, account, role, changes)
+        ensure_forward_rules(events, env, target, account, role, changes)
         report.changes += [f"{source}: {change}" for change in changes]
         report.forwarded[source] = target
 
@@ -260,7 +270,9 @@ def deploy(
         if create_ledger_table(session.client("dynamodb", region_name=home), table):
             report.changes.append(f"created ledger table {table} in {home}")
     for stage in stages:
-        before = rule_targets_before(session, project_dir, stage)
+        before = {
+            name: rule_targets_before(session, project_dir, stage, name) for name in EVENT_FUNCTIONS
+        }
         chalice_deploy(project_dir, stage)
         report.regions.append(harden_region(session, project_dir, stage, before))
     sources = enabled_regions(session) if forward_from == ["all"] else list(forward_from or [])

@@ -1,9 +1,10 @@
 """Forward sign-in events from regions without a stage to the nearest region with one.
 
-An EventBridge rule only sees its own region's events. In a region without a stage, a
-rule with the same sign-in pattern sends each event to the default bus of the nearest
-deployed region, where the stage's own rule picks it up like a local one. The rule
-uses its own role, allowed to put events on that one bus and nothing else.
+An EventBridge rule only sees its own region's events. In a region without a stage, one
+rule per pattern the stage subscribes to (`FORWARDED_PATTERNS`: the sign-ins, the
+account changes) sends each event to the default bus of the nearest deployed region,
+where the stage's own rule picks it up like a local one. The rules use one role,
+allowed to put events on that one bus and nothing else.
 """
 
 from __future__ import annotations
@@ -11,14 +12,16 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from chalicelib.signin.pattern import SIGNIN_EVENT_PATTERN
+from chalicelib.signin.pattern import FORWARDED_PATTERNS
 
 # Named in chalicelib: the watchdog checks these rules from Lambda.
 from chalicelib.watchdog.findings import forward_rule_name as forward_rule_name
 from tools.hardening import ensure_target_hardened
 from tools.stages import APP_NAME
 
-FORWARD_TARGET_ID = "forward-signins"
+
+def forward_target_id(kind: str) -> str:
+    return f"forward-{kind}"
 
 
 def events_trust(account_id: str) -> dict[str, Any]:
@@ -91,6 +94,21 @@ def ensure_forward_role(
     return arn
 
 
+def ensure_forward_rules(
+    events: Any,
+    env: str,
+    target_region: str,
+    account_id: str,
+    role_arn: str,
+    changes: list[str],
+) -> list[str]:
+    """Every forwarding rule in `events`' region, one per forwarded pattern."""
+    return [
+        ensure_forward_rule(events, env, target_region, account_id, role_arn, changes, kind)
+        for kind in FORWARDED_PATTERNS
+    ]
+
+
 def ensure_forward_rule(
     events: Any,
     env: str,
@@ -98,23 +116,26 @@ def ensure_forward_rule(
     account_id: str,
     role_arn: str,
     changes: list[str],
+    kind: str = "signins",
 ) -> str:
-    """The forwarding rule in `events`' region; returns the rule's name."""
-    name = forward_rule_name(env)
-    pattern = json.dumps(SIGNIN_EVENT_PATTERN, sort_keys=True)
-    description = f"{APP_NAME}: forward console sign-ins to {target_region}"
+    """One forwarding rule (`kind`: a `FORWARDED_PATTERNS` name) in `events`' region;
+    returns the rule's name."""
+    name = forward_rule_name(env, kind)
+    wanted = FORWARDED_PATTERNS[kind]
+    pattern = json.dumps(wanted, sort_keys=True)
+    description = f"{APP_NAME}: forward {kind} to {target_region}"
     try:
         current = events.describe_rule(Name=name)
     except events.exceptions.ResourceNotFoundException:
         current = {}
     if (
         not current
-        or json.loads(current.get("EventPattern", "{}")) != SIGNIN_EVENT_PATTERN
+        or json.loads(current.get("EventPattern", "{}")) != wanted
         or current.get("State") != "ENABLED"
         or current.get("Description") != description
     ):
         events.put_rule(Name=name, EventPattern=pattern, State="ENABLED", Description=description)
-        changes.append(f"rule {name}: sign-in pattern")
+        changes.append(f"rule {name}: {kind} pattern")
     target_arn = bus_arn(target_region, account_id)
     targets = events.list_targets_by_rule(Rule=name)["Targets"]
     stale = [target["Id"] for target in targets if target["Arn"] != target_arn]
@@ -122,9 +143,10 @@ def ensure_forward_rule(
         events.remove_targets(Rule=name, Ids=stale)
         changes.append(f"rule {name}: removed old targets {', '.join(stale)}")
     mine = [target for target in targets if target["Arn"] == target_arn]
-    if not mine or mine[0].get("RoleArn") != role_arn or mine[0]["Id"] != FORWARD_TARGET_ID:
+    target_id = forward_target_id(kind)
+    if not mine or mine[0].get("RoleArn") != role_arn or mine[0]["Id"] != target_id:
         events.put_targets(
-            Rule=name, Targets=[{"Id": FORWARD_TARGET_ID, "Arn": target_arn, "RoleArn": role_arn}]
+            Rule=name, Targets=[{"Id": target_id, "Arn": target_arn, "RoleArn": role_arn}]
         )
         changes.append(f"rule {name}: forward to {target_arn}")
     # No dead-letter queue here: it would have to live in this region too; the bus it
@@ -134,12 +156,14 @@ def ensure_forward_rule(
 
 
 def remove_forward_rule(events: Any, env: str, changes: list[str]) -> None:
-    name = forward_rule_name(env)
-    try:
-        targets = events.list_targets_by_rule(Rule=name)["Targets"]
-    except events.exceptions.ResourceNotFoundException:
-        return
-    if targets:
-        events.remove_targets(Rule=name, Ids=[target["Id"] for target in targets])
-    events.delete_rule(Name=name)
-    changes.append(f"removed rule {name}")
+    """Every forwarding rule of the env in `events`' region."""
+    for kind in FORWARDED_PATTERNS:
+        name = forward_rule_name(env, kind)
+        try:
+            targets = events.list_targets_by_rule(Rule=name)["Targets"]
+        except events.exceptions.ResourceNotFoundException:
+            continue
+        if targets:
+            events.remove_targets(Rule=name, Ids=[target["Id"] for target in targets])
+        events.delete_rule(Name=name)
+        changes.append(f"removed rule {name}")

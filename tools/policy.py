@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from chalicelib.settings import Settings
+from chalicelib.signin.pattern import FORWARDED_PATTERNS
 from chalicelib.watchdog.findings import (
     FORWARDING_CHECKER_REGION,
     forward_rule_name,
@@ -112,9 +113,15 @@ def organization_statement() -> dict[str, Any]:
 def watchdog_statements(stage: Stage) -> list[dict[str, Any]]:
     """Only reads (chalicelib/watchdog/): trails, the stage's rule (and, in us-east-1, the
     forwarding rules), the undelivered queue (peeked: read and made visible at once)."""
-    rules = [f"arn:aws:events:{stage.region}:*:rule/{stage.function_prefix}-console_signin-event"]
+    rules = [
+        f"arn:aws:events:{stage.region}:*:rule/{stage.function_prefix}-{function}-event"
+        for function in ("console_signin", "account_change")
+    ]
     if stage.region == FORWARDING_CHECKER_REGION:
-        rules.append(f"arn:aws:events:*:*:rule/{forward_rule_name(stage.env)}")
+        rules += [
+            f"arn:aws:events:*:*:rule/{forward_rule_name(stage.env, kind)}"
+            for kind in FORWARDED_PATTERNS
+        ]
     return [
         *organization_statements(stage),
         {

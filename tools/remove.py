@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from chalicelib.signin.pattern import FORWARDED_PATTERNS
 from chalicelib.watchdog.forwarded import record_forwarding
 from tools.alarms import alarm_specs, topic_name
 from tools.cli import add_env_options, session
@@ -98,15 +99,17 @@ def remove_stage(aws: Any, project_dir: Path, stage: Stage, changes: list[str]) 
 
 
 def forwarding_regions(aws: Any, env: str) -> list[str]:
-    """Regions where the env's forwarding rule exists."""
+    """Regions where any of the env's forwarding rules exists."""
     found = []
     for region in enabled_regions(aws):
         events = aws.client("events", region_name=region)
-        try:
-            events.describe_rule(Name=forward_rule_name(env))
-        except events.exceptions.ResourceNotFoundException:
-            continue
-        found.append(region)
+        for kind in FORWARDED_PATTERNS:
+            try:
+                events.describe_rule(Name=forward_rule_name(env, kind))
+            except events.exceptions.ResourceNotFoundException:
+                continue
+            found.append(region)
+            break
     return found
 
 

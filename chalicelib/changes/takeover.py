@@ -79,13 +79,12 @@ class Takeover:
     state: TakeoverState  # the item to write, the version moved on
 
 
-def _kept(marks: list[Any], newest: int, window: int) -> tuple[Any, ...]:
-    """The marks a record can still pair with, one per event, newest last: two windows
-    back from the newest, so a record that arrives late (its event time before the
-    newest mark's) still finds the marks of its own window."""
+def _kept(marks: list[Any]) -> tuple[Any, ...]:
+    """One mark per event, the newest MAX_MARKS by event time, oldest first. Nothing is
+    dropped for its age: a record redriven days late still finds the marks of its own
+    window (the item's TTL ends it all two windows and a day after its newest mark)."""
     unique = {mark.event_id: mark for mark in marks}
-    inside = [mark for mark in unique.values() if mark.at >= newest - 2 * window]
-    return tuple(sorted(inside, key=lambda mark: (mark.at, mark.event_id))[-MAX_MARKS:])
+    return tuple(sorted(unique.values(), key=lambda mark: (mark.at, mark.event_id))[-MAX_MARKS:])
 
 
 def correlate(signin: SignIn, stored: TakeoverState, window_seconds: int) -> Takeover:
@@ -118,12 +117,7 @@ def correlate(signin: SignIn, stored: TakeoverState, window_seconds: int) -> Tak
             for mark in before
         )
         signins.append(SigninMark(signin.event_id, at, signin.source_ip))
-    newest = max([mark.at for mark in steps] + [mark.at for mark in signins])
-    state = TakeoverState(
-        stored.version + 1,
-        _kept(steps, newest, window_seconds),
-        _kept(signins, newest, window_seconds),
-    )
+    state = TakeoverState(stored.version + 1, _kept(steps), _kept(signins))
     return Takeover(lines, state)
 
 

@@ -21,6 +21,7 @@ from chalicelib.slack.blocks import (
     SEVERITY_EMOJI,
     clip,
     header_block,
+    inert,
     safe,
 )
 from chalicelib.slack.time_text import signin_time_text
@@ -74,13 +75,22 @@ def runbook_steps(signin: Mapping[str, str]) -> str:
             "Revoke the role's active sessions (IAM role > Revoke active sessions); in "
             "Identity Center, disable the user"
         )
+    undo = []
+    if signin.get("change"):  # an account change someone denies: take it back first
+        undo = ["0. Undo the change (the password, MFA device or key it gave or took)."]
     return "\n".join(
         [
+            *undo,
             f"1. {revoke}.",
             "2. Reset the password and MFA once you reach the person.",
             "3. Review what the session did, from the sign-in's time on (link above).",
         ]
     )
+
+
+def what_was_asked(signin: Mapping[str, str]) -> str:
+    """`sign-in`, or `change` for an account change (its item says what it changed)."""
+    return "change" if signin.get("change") else "sign-in"
 
 
 def _facts(signin: Mapping[str, str], settings: Settings, at: datetime) -> str:
@@ -91,6 +101,11 @@ def _facts(signin: Mapping[str, str], settings: Settings, at: datetime) -> str:
     recorded = bool(signin.get("event_time"))
     when = signin_time_text(at, recorded, settings)
     when = f"at {when}" if recorded else f"({when})"
+    change = signin.get("change", "")
+    if change:  # an account change: what it changed, as its alert says
+        return f"*{name}* made a change in account {account} from {place} {when}: " + inert(
+            change, 300
+        )
     return f"*{name}* signed in to account {account} from {place} {when}"
 
 
@@ -129,16 +144,17 @@ def denial_message(
     signin: Mapping[str, str], user_id: str, settings: Settings, at: datetime
 ) -> dict[str, Any]:
     name = signin.get("display_name", "") or "unknown"
+    what = what_was_asked(signin)
     text = (
-        f"CRITICAL: {safe(name, 200)} sign-in denied: <@{user_id}> says it was not them "
+        f"CRITICAL: {safe(name, 200)} {what} denied: <@{user_id}> says it was not them "
         f"(account {safe(signin.get('account_id', ''), 40)}, "
         f"IP {safe(signin.get('source_ip', ''), 64)})"
     )
     lead = (
-        f":rotating_light: <@{user_id}> denies this sign-in: {_facts(signin, settings, at)}. "
+        f":rotating_light: <@{user_id}> denies this {what}: {_facts(signin, settings, at)}. "
         "Treat the credentials as compromised."
     )
-    title = "sign-in denied by the person it belongs to"
+    title = f"{what} denied by the person it belongs to"
     return _message(Severity.CRITICAL, title, text, lead, signin, settings, at)
 
 
@@ -150,8 +166,9 @@ def silence_message(
     except KeyError:
         severity = Severity.HIGH
     name = signin.get("display_name", "") or "unknown"
+    what = what_was_asked(signin)
     text = (
-        f"{severity.name}: no answer from <@{user_id}> in {within} about the sign-in of "
+        f"{severity.name}: no answer from <@{user_id}> in {within} about the {what} of "
         f"{safe(name, 200)} (account {safe(signin.get('account_id', ''), 40)}, "
         f"IP {safe(signin.get('source_ip', ''), 64)})"
     )
@@ -159,5 +176,5 @@ def silence_message(
         f":hourglass: No answer from <@{user_id}> in {within}: {_facts(signin, settings, at)}. "
         "Reach them another way; if it was not them, follow the runbook."
     )
-    title = "sign-in not confirmed in time"
+    title = f"{what} not confirmed in time"
     return _message(severity, title, text, lead, signin, settings, at)

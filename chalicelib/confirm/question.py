@@ -13,6 +13,7 @@ from typing import Any
 
 from chalicelib.confirm.state import Answer
 from chalicelib.judge.geo import country_of
+from chalicelib.judge.rules.change_words import change_title
 from chalicelib.settings import Settings
 from chalicelib.signin.parse import SignIn
 from chalicelib.slack.alert_message import LABELS, mfa_text, principal_text, service_text
@@ -60,14 +61,16 @@ def question_message(signin: SignIn, settings: Settings) -> dict[str, Any]:
     when = signin_time_text(signin.event_time, signin.time_recorded, settings)
     fields = [{"type": "mrkdwn", "text": f"*When*\n{when}"}]
     fields += [{"type": "mrkdwn", "text": f"*{label}*\n{value}"} for label, value in facts]
+    happened = f"Someone just signed in as you ({inert(service_text(signin, labels), 200)})."
+    if signin.change is not None:  # the person who made an account change is asked
+        happened = f"Someone just made this change as you: {inert(change_title(signin), 500)}."
     blocks: list[dict[str, Any]] = [
         {
             "type": "section",
             "text": {
                 "type": "mrkdwn",
-                "text": ":wave: *Was this you?* Someone just signed in as you "
-                f"({inert(service_text(signin, labels), 200)}). Please tell the "
-                "security team whether it was you.",
+                "text": f":wave: *Was this you?* {happened} "
+                "Please tell the security team whether it was you.",
             },
         },
         {"type": "section", "fields": fields},
@@ -118,6 +121,11 @@ def question_message(signin: SignIn, settings: Settings) -> dict[str, Any]:
         f"Was this you? An AWS console sign-in as {signin.display_name} to account "
         f"{signin.account_id} from {signin.source_ip}"
     )
+    if signin.change is not None:
+        text = (
+            f"Was this you? {change_title(signin)}, as {signin.display_name} in account "
+            f"{signin.account_id} from {signin.source_ip}"
+        )
     return {"text": safe(text, MAX_NOTIFICATION_TEXT), "blocks": blocks}
 
 
@@ -127,6 +135,12 @@ def thanks_message(answer: Answer, signin: Mapping[str, str]) -> dict[str, Any]:
         f"sign-in as {safe(signin.get('display_name', ''), 200)} to account "
         f"{safe(signin.get('account_id', ''), 40)} from {safe(signin.get('source_ip', ''), 64)}"
     )
+    if signin.get("change"):  # an account change: what it changed
+        what = (
+            f"change ({inert(signin['change'], 200)}) as "
+            f"{safe(signin.get('display_name', ''), 200)} in account "
+            f"{safe(signin.get('account_id', ''), 40)}"
+        )
     if answer is Answer.WAS_ME:
         text = f":white_check_mark: Thanks! Recorded that the {what} was you."
     else:

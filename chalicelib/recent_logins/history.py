@@ -38,8 +38,8 @@ from chalicelib.recent_logins.plan import (
 )
 from chalicelib.recent_logins.queries import Counts, Entry, History, HistoryQuery
 from chalicelib.store.directory import catalog_keys, catalog_principals
-from chalicelib.store.indexes import ENTRY_ATTRIBUTES
-from chalicelib.store.schema import day_counter_key
+from chalicelib.store.indexes import CATEGORY_INDEXES, ENTRY_ATTRIBUTES
+from chalicelib.store.schema import Category, day_counter_key
 
 # DynamoDB calls one command may make: the counts take two, the catalog one, and the
 # listing what is left. A name that matches more partitions than that is read from the
@@ -63,7 +63,7 @@ class SigninHistory:
         per_day, window = window_counts(reader, days, query.since)
         matched = None if query.unindexed else window.of(query.categories)
         entries: list[Entry] = []
-        retained = window.signins
+        retained = window.recorded
         if retained == 0:
             # A quiet window: is the ledger empty, or only this window? Rare, so only
             # now read the rest of the retention period's counters.
@@ -75,9 +75,9 @@ class SigninHistory:
             # The window's days count whole: the first may hold sign-ins before `since`.
             # The older days are read even then, in place of the listing's call: a
             # command makes the same calls whatever the table holds.
-            retained = sum((counts.signins for counts in per_day.values()), 0)
+            retained = sum((counts.recorded for counts in per_day.values()), 0)
             rest = reader.batch_get([day_counter_key(day) for day in older]) if older else []
-            retained += sum(Counts.from_values(numbers_of(item)).signins for item in rest)
+            retained += sum(Counts.from_values(numbers_of(item)).recorded for item in rest)
         elif query.unindexed:
             entries = _by_principal(reader, query, window)
         elif matched:
@@ -144,14 +144,15 @@ def _read(reader: Reader, partition: Partition, limit: int, since: datetime) -> 
             conditions.append(f"contains(#f{number}, :f{number})")
         else:
             conditions.append(f"#f{number} {operator} :f{number}")
-    names |= {f"#p{number}": name for number, name in enumerate(ENTRY_ATTRIBUTES)}
+    wanted = list(ENTRY_ATTRIBUTES)
+    if partition.index == CATEGORY_INDEXES[Category.CHANGES]:
+        wanted.append("change")  # what it changed (that index projects every attribute)
+    names |= {f"#p{number}": name for number, name in enumerate(wanted)}
     arguments: dict[str, Any] = {
         "IndexName": partition.index,
         "KeyConditionExpression": "#h = :partition AND #at >= :since",
         # `at` too: a sign-in whose record has no time is listed by when it arrived.
-        "ProjectionExpression": ", ".join(
-            ["#at", *(f"#p{n}" for n in range(len(ENTRY_ATTRIBUTES)))]
-        ),
+        "ProjectionExpression": ", ".join(["#at", *(f"#p{n}" for n in range(len(wanted)))]),
         "ExpressionAttributeNames": names,
         "ExpressionAttributeValues": values,
         "ScanIndexForward": False,  # newest first

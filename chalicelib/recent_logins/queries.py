@@ -53,6 +53,11 @@ class Counts:
         return self.values.get(TOTAL_COUNTER, 0)
 
     @property
+    def recorded(self) -> int:
+        """Everything listed: sign-ins and account changes (counted apart)."""
+        return self.signins + self.values.get(Category.CHANGES.value, 0)
+
+    @property
     def failed(self) -> int:
         return self.values.get(Category.FAILED.value, 0)
 
@@ -116,6 +121,7 @@ class Entry:
     name_status: NameStatus = NameStatus.RECORDED
     # False when the record had no time: `event_time` is then when it was received.
     time_recorded: bool = True
+    change: str = ""  # an account change's words (listed by `changes`)
 
     @classmethod
     def from_item(cls, item: dict[str, Any]) -> Entry:
@@ -146,6 +152,7 @@ class Entry:
             federation=text("federation") or "none",
             name_status=stored_name_status(text(NAME_STATUS_ATTRIBUTE), text("display_name")),
             time_recorded=time_recorded,
+            change=text("change"),
         )
 
 

@@ -10,7 +10,7 @@ from chalicelib.recent_logins.queries import Entry, History
 from chalicelib.settings import Settings
 from chalicelib.signin.parse import Mfa
 from chalicelib.signin.words import mfa_words, name_detail, principal_words
-from chalicelib.slack.blocks import MAX_SECTION_TEXT, clip, code, escape, safe, slack_date
+from chalicelib.slack.blocks import MAX_SECTION_TEXT, clip, code, escape, inert, safe, slack_date
 from chalicelib.slack.time_text import signin_time_text
 from chalicelib.store.schema import Category
 
@@ -174,6 +174,8 @@ def entry_line(entry: Entry, settings: Settings, confirm: str | None = None) -> 
         name_status=entry.name_status,
     )
     principal = f"*{principal}*"
+    if entry.change:  # an account change: what changed, then who changed it
+        principal = f"{inert(entry.change, 200)} · by {principal}"
     detail = name_detail(entry.name_status)
     if detail:  # why it reads "unknown user": our words, not the event's
         principal = f"{principal} ({detail})"

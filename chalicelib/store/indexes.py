@@ -74,6 +74,7 @@ QUESTION_ATTRIBUTES = (
     "federation",
     "severity",
     "title",
+    "change",  # an account change's words: the question was about it (issue 23)
 )
 # What the indexes of every sign-in project: what a listing shows and what filters it,
 # so an index page carries many sign-ins (the user agent, up to 1 KB, stays out).

@@ -7,6 +7,7 @@ from enum import StrEnum
 from typing import Any, TypeVar
 
 from chalicelib.judge.rules import is_alerting_event, lacks_mfa
+from chalicelib.judge.rules.change_words import change_title
 from chalicelib.signin.parse import (
     UNKNOWN_EVENT,
     UNKNOWN_USER,
@@ -163,6 +164,8 @@ def signin_attributes(signin: SignIn) -> dict[str, Any]:
         "origin": signin.origin.origin.value,
         "sent_by": signin.sent_by,
         "claimed_account": signin.claimed_account,
+        # What an account change changed, as its alert's title says it.
+        "change": change_title(signin) if signin.change is not None else "",
         # Written on every item, so that its absence means an item written before it
         # existed (see `stored_name_status`).
         NAME_STATUS_ATTRIBUTE: signin.name_status.value,

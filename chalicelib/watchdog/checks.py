@@ -18,8 +18,10 @@ from chalicelib.watchdog.findings import (
 from chalicelib.watchdog.last_signin import last_signin_finding
 from chalicelib.watchdog.organization import organization_findings
 from chalicelib.watchdog.pipeline import (
+    CHANGE_RULE_KIND,
     Clients,
     forwarding_finding,
+    rule_finding,
     signin_rule_finding,
     trail_finding,
     undelivered_finding,
@@ -53,6 +55,18 @@ def stage_checks(
             region,
             lambda: signin_rule_finding(
                 clients, region, stage.signin_rule, stage.signin_function_arn, deploy
+            ),
+        ),
+        CheckSpec(
+            Check.CHANGE_RULE,
+            region,
+            lambda: rule_finding(
+                clients,
+                region,
+                stage.change_rule,
+                stage.change_function_arn,
+                deploy,
+                CHANGE_RULE_KIND,
             ),
         ),
         CheckSpec(

@@ -13,6 +13,7 @@ from enum import StrEnum
 
 APP_NAME = "signin-alerts"
 SIGNIN_FUNCTION = "console_signin"
+CHANGE_FUNCTION = "account_change"
 WATCHDOG_FUNCTION = "watchdog"
 # The stage in this region checks the forwarding rules of every region without a stage.
 FORWARDING_CHECKER_REGION = "us-east-1"
@@ -27,6 +28,7 @@ class Status(StrEnum):
 class Check(StrEnum):
     TRAIL = "trail"
     SIGNIN_RULE = "signin_rule"
+    CHANGE_RULE = "change_rule"  # the account_change function's rule (issue 23)
     FORWARDING = "forwarding"
     UNDELIVERED = "undelivered"
     SLACK = "slack"
@@ -57,9 +59,10 @@ class Finding:
         return cls(check, region, Status.OK, subject=subject)
 
 
-def forward_rule_name(env: str) -> str:
-    """The rule `manage.py deploy --forward-from` puts in each region without a stage."""
-    return f"{APP_NAME}-{env}-forward-signins"
+def forward_rule_name(env: str, kind: str = "signins") -> str:
+    """A rule `manage.py deploy --forward-from` puts in each region without a stage:
+    one per entry of `FORWARDED_PATTERNS` (`signins`, `changes`)."""
+    return f"{APP_NAME}-{env}-forward-{kind}"
 
 
 def stack_set_name(env: str) -> str:
@@ -76,6 +79,8 @@ class StageIdentity:
     signin_function: str  # function name
     signin_rule: str
     undelivered_queue: str
+    change_function: str = ""  # the account_change function and its rule
+    change_rule: str = ""
 
     @property
     def env(self) -> str:
@@ -84,6 +89,10 @@ class StageIdentity:
     @property
     def signin_function_arn(self) -> str:
         return f"arn:aws:lambda:{self.region}:{self.account}:function:{self.signin_function}"
+
+    @property
+    def change_function_arn(self) -> str:
+        return f"arn:aws:lambda:{self.region}:{self.account}:function:{self.change_function}"
 
     @classmethod
     def of(cls, stage: str, region: str, account: str) -> StageIdentity:
@@ -95,13 +104,16 @@ class StageIdentity:
             f"{prefix}-{SIGNIN_FUNCTION}",
             f"{prefix}-{SIGNIN_FUNCTION}-event",
             f"{prefix}-undelivered",
+            f"{prefix}-{CHANGE_FUNCTION}",
+            f"{prefix}-{CHANGE_FUNCTION}-event",
         )
 
     @classmethod
     def from_lambda(cls, function_arn: str, env: Mapping[str, str]) -> StageIdentity:
         """From the watchdog's own ARN (`...:function:signin-alerts-<stage>-watchdog`);
-        `WATCHDOG_STAGE`, `SIGNIN_FUNCTION_NAME`, `SIGNIN_RULE_NAME` and
-        `UNDELIVERED_QUEUE_NAME` override (the SAM template sets them)."""
+        `WATCHDOG_STAGE`, `SIGNIN_FUNCTION_NAME`, `SIGNIN_RULE_NAME`,
+        `UNDELIVERED_QUEUE_NAME`, `CHANGE_FUNCTION_NAME` and `CHANGE_RULE_NAME` override
+        (the SAM template sets them)."""
         parts = function_arn.split(":")
         region, account, function = parts[3], parts[4], parts[6]
         derived = function.removeprefix(f"{APP_NAME}-").removesuffix(f"-{WATCHDOG_FUNCTION}")
@@ -115,4 +127,6 @@ class StageIdentity:
             env.get("SIGNIN_FUNCTION_NAME") or default.signin_function,
             env.get("SIGNIN_RULE_NAME") or default.signin_rule,
             env.get("UNDELIVERED_QUEUE_NAME") or default.undelivered_queue,
+            env.get("CHANGE_FUNCTION_NAME") or default.change_function,
+            env.get("CHANGE_RULE_NAME") or default.change_rule,
         )

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from chalicelib.signin.pattern import ACCOUNT_CHANGE_PATTERN, FORWARDED_PATTERNS
 from chalicelib.watchdog.findings import Check, Finding, Status, forward_rule_name
 
 SIGNIN_SOURCE = "aws.signin"
@@ -145,58 +146,93 @@ def _describe_rule(events: Any, name: str) -> dict[str, Any] | None:
     return rule
 
 
+def matches_changes(pattern_text: str | None) -> bool:
+    """The account_change rule's pattern is the declared one (an older deploy's is not)."""
+    try:
+        return bool(json.loads(pattern_text or "{}") == ACCOUNT_CHANGE_PATTERN)
+    except ValueError:
+        return False
+
+
+@dataclass(frozen=True)
+class RuleKind:
+    check: Check
+    one: str  # "sign-in"
+    many: str  # "sign-ins"
+    matches: Callable[[str | None], bool]
+
+
+SIGNIN_RULE_KIND = RuleKind(Check.SIGNIN_RULE, "sign-in", "sign-ins", matches_signins)
+CHANGE_RULE_KIND = RuleKind(Check.CHANGE_RULE, "account change", "account changes", matches_changes)
+
+
 def signin_rule_finding(
     clients: Clients, region: str, rule_name: str, function_arn: str, deploy: str
 ) -> Finding:
     """The stage's own rule: exists, enabled, matches sign-ins, targets the function."""
+    return rule_finding(clients, region, rule_name, function_arn, deploy, SIGNIN_RULE_KIND)
+
+
+def rule_finding(
+    clients: Clients,
+    region: str,
+    rule_name: str,
+    function_arn: str,
+    deploy: str,
+    kind: RuleKind,
+) -> Finding:
+    """One of the stage's own rules (sign-ins, account changes): exists, enabled,
+    matches its events, targets its function."""
     events = clients("events", region)
     rule = _describe_rule(events, rule_name)
     if rule is None:
-        return Finding(
-            Check.SIGNIN_RULE,
-            region,
-            Status.PROBLEM,
-            f"sign-in rule {rule_name} is missing",
-            deploy,
-        )
+        what = f"{kind.one} rule {rule_name} is missing"
+        return Finding(kind.check, region, Status.PROBLEM, what, deploy)
     if rule.get("State") != "ENABLED":
         return Finding(
-            Check.SIGNIN_RULE,
+            kind.check,
             region,
             Status.PROBLEM,
-            f"sign-in rule {rule_name} is disabled: no sign-in reaches the function",
+            f"{kind.one} rule {rule_name} is disabled: no {kind.one} reaches the function",
             f"aws events enable-rule --region {region} --name {rule_name}",
         )
     targets = events.list_targets_by_rule(Rule=rule_name)["Targets"]
-    if not matches_signins(rule.get("EventPattern")) or not any(
+    if not kind.matches(rule.get("EventPattern")) or not any(
         target["Arn"] == function_arn for target in targets
     ):
-        return Finding(
-            Check.SIGNIN_RULE,
-            region,
-            Status.PROBLEM,
-            f"sign-in rule {rule_name} does not send sign-ins to {function_arn.rsplit(':', 1)[-1]}",
-            deploy,
-        )
-    return Finding.ok(Check.SIGNIN_RULE, region)
+        function = function_arn.rsplit(":", 1)[-1]
+        what = f"{kind.one} rule {rule_name} does not send {kind.many} to {function}"
+        return Finding(kind.check, region, Status.PROBLEM, what, deploy)
+    return Finding.ok(kind.check, region)
 
 
 def forwarding_finding(clients: Clients, env: str, source: str, target: str) -> Finding:
-    """A region without a stage: its forwarding rule exists, is enabled and sends
-    sign-ins to `target`'s default bus."""
+    """A region without a stage: each of its forwarding rules (one per forwarded
+    pattern: sign-ins, account changes) exists, is enabled and sends to `target`'s
+    default bus. The first problem found is the finding."""
+    for kind in FORWARDED_PATTERNS:
+        finding = _forwarding_rule_finding(clients, env, source, target, kind)
+        if finding.status is not Status.OK:
+            return finding
+    return Finding.ok(Check.FORWARDING, source, subject=source)
+
+
+def _forwarding_rule_finding(
+    clients: Clients, env: str, source: str, target: str, kind: str
+) -> Finding:
     events = clients("events", source)
-    name = forward_rule_name(env)
+    name = forward_rule_name(env, kind)
     fix = f"python manage.py deploy --env {env} --forward-from {source}"
     rule = _describe_rule(events, name)
     if rule is None:
-        what = f"forwarding rule {name} in {source} is missing: its sign-ins go unseen"
+        what = f"forwarding rule {name} in {source} is missing: its {kind} go unseen"
         return Finding(Check.FORWARDING, source, Status.PROBLEM, what, fix, subject=source)
     if rule.get("State") != "ENABLED":
         return Finding(
             Check.FORWARDING,
             source,
             Status.PROBLEM,
-            f"forwarding rule {name} in {source} is disabled: its sign-ins go unseen",
+            f"forwarding rule {name} in {source} is disabled: its {kind} go unseen",
             f"aws events enable-rule --region {source} --name {name}",
             subject=source,
         )

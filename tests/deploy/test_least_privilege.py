@@ -20,7 +20,7 @@ from chalice.test import Client
 
 import app as app_module
 from chalicelib.container import Container
-from chalicelib.signin.pattern import SIGNIN_EVENT_PATTERN
+from chalicelib.signin.pattern import ACCOUNT_CHANGE_PATTERN, SIGNIN_EVENT_PATTERN
 from chalicelib.store.provision import create_ledger_table
 from chalicelib.watchdog.checks import organization_checks
 from chalicelib.watchdog.findings import Check, StageIdentity, stack_set_name
@@ -260,6 +260,9 @@ def test_every_call_the_watchdog_makes_is_allowed_by_the_stage_policy(
     events.put_rule(Name=rule, EventPattern=json.dumps(SIGNIN_EVENT_PATTERN), State="ENABLED")
     function = f"arn:aws:lambda:{stage.region}:{ACCOUNT}:function:{stage.function_prefix}"
     events.put_targets(Rule=rule, Targets=[{"Id": "1", "Arn": f"{function}-console_signin"}])
+    changes = f"{stage.function_prefix}-account_change-event"
+    events.put_rule(Name=changes, EventPattern=json.dumps(ACCOUNT_CHANGE_PATTERN), State="ENABLED")
+    events.put_targets(Rule=changes, Targets=[{"Id": "1", "Arn": f"{function}-account_change"}])
     sqs = boto3.client("sqs", region_name=stage.region)
     queue = sqs.create_queue(QueueName=stage.failure_queue)["QueueUrl"]
     sqs.send_message(QueueUrl=queue, MessageBody="{}")
@@ -278,8 +281,10 @@ def test_every_call_the_watchdog_makes_is_allowed_by_the_stage_policy(
     assert {"cloudtrail:GetTrailStatus", "events:DescribeRule", "sqs:ReceiveMessage"} <= actions
     assert ("events:DescribeRule" in actions) and (
         any("forward-signins" in call.resource for call in recorder.calls)
+        == any("forward-changes" in call.resource for call in recorder.calls)
         == (stage.region == "us-east-1")
     )
+    assert any("account_change-event" in call.resource for call in recorder.calls)
     denied = sorted(
         {call for call in recorder.calls if not allows(stage_policy(stage_name), call)}, key=str
     )
@@ -380,7 +385,9 @@ def test_every_call_the_organization_checks_make_is_allowed_by_the_policy(
     assert {"organizations:ListAccounts", "cloudformation:ListStackInstances"} <= actions
     policy = tools_policy.stage_policy(stage)
     assert sorted({call for call in recorder.calls if not allows(policy, call)}, key=str) == []
-    other_env = f"arn:aws:cloudformation:us-east-1:{ACCOUNT}:stackset/signin-alerts-dev-organization:1"
+    other_env = (
+        f"arn:aws:cloudformation:us-east-1:{ACCOUNT}:stackset/signin-alerts-dev-organization:1"
+    )
     assert not allows(policy, Call("cloudformation:ListStackInstances", other_env))
     assert not allows(policy, Call("cloudformation:DeleteStackInstances", other_env))
     # a stage that does not watch an organization may not read its stack instances (it

@@ -14,7 +14,7 @@ from moto.events.models import EventPattern
 
 import app as app_module
 from chalicelib.settings import Settings
-from chalicelib.signin.pattern import SIGNIN_EVENT_PATTERN
+from chalicelib.signin.pattern import ACCOUNT_CHANGE_PATTERN, SIGNIN_EVENT_PATTERN
 from tests.conftest import EVENTS, load_event
 from tests.deploy.conftest import FakeAws, copy_project
 from tests.deploy.operator import (
@@ -190,8 +190,18 @@ def test_each_region_has_the_signin_function_and_its_rule(
     pattern = EventPattern.load(rule["EventPattern"])
     envelopes: list[Any] = [load_event(path.name) for path in sorted(EVENTS.glob("*.json"))]
     envelopes = [event for event in envelopes if "detail" in event]
-    assert len(envelopes) >= 10
-    assert all(pattern.matches_event(event) for event in envelopes)
+    signins = [event for event in envelopes if event["source"] == "aws.signin"]
+    assert len(signins) >= 10
+    assert all(pattern.matches_event(event) for event in signins)
+    # The account changes' rule (issue 23) names its events and targets its function.
+    changes = events.describe_rule(Name=f"{stage_prefix(region)}-account_change-event")
+    assert json.loads(changes["EventPattern"]) == ACCOUNT_CHANGE_PATTERN
+    changed = EventPattern.load(changes["EventPattern"])
+    api_calls = [event for event in envelopes if event["source"] in ("aws.iam", "aws.sts")]
+    assert len(api_calls) >= 10 and all(changed.matches_event(event) for event in api_calls)
+    [change_target] = events.list_targets_by_rule(Rule=changes["Name"])["Targets"]
+    assert change_target["Arn"].endswith(f"{stage_prefix(region)}-account_change")
+    assert "DeadLetterConfig" in change_target and "RetryPolicy" in change_target
     not_signin: Any = {**envelopes[0], "source": "aws.iam"}
     assert not pattern.matches_event(not_signin)
     [target] = events.list_targets_by_rule(Rule=rule["Name"])["Targets"]
@@ -221,9 +231,10 @@ def test_failed_alerts_are_retried_then_parked_in_the_region_queue(
 
     [statement] = json.loads(attributes["Policy"])["Statement"]
     assert statement["Principal"] == {"Service": "events.amazonaws.com"}
-    assert statement["Condition"]["ArnEquals"]["aws:SourceArn"] == [
-        events.describe_rule(Name=rule_name)["Arn"]
-    ]
+    change_rule = f"{stage_prefix(region)}-account_change-event"
+    assert statement["Condition"]["ArnEquals"]["aws:SourceArn"] == sorted(
+        events.describe_rule(Name=name)["Arn"] for name in (rule_name, change_rule)
+    )
     assert attributes["MessageRetentionPeriod"] == str(14 * 24 * 3600)
 
 
@@ -449,6 +460,12 @@ def test_alarms_reach_one_topic_per_stage_with_an_email_subscription(
             f"{prefix}-console_signin-event",
         ),
         "watchdog-silent": ("AWS/Lambda", "Invocations", f"{prefix}-watchdog"),
+        "change-errors": ("AWS/Lambda", "Errors", f"{prefix}-account_change"),
+        "change-rule-failed-invocations": (
+            "AWS/Events",
+            "FailedInvocations",
+            f"{prefix}-account_change-event",
+        ),
     }
     assert all(alarm["AlarmActions"] == [topic] for alarm in alarms.values())
     silent = alarms[f"{prefix}-watchdog-silent"]

@@ -86,7 +86,10 @@ def test_nothing_of_the_removed_stage_is_left(removed: Removed) -> None:
     assert removed.deploy.exit_code == 0, removed.deploy.output
     assert removed.remove.exit_code == 0, removed.remove.output
     # us-west-2 now only forwards (to us-east-1), like any region without a stage
-    assert removed.west.lines() == ["EventBridge rules: signin-alerts-prod-forward-signins"]
+    # (one forwarding rule per forwarded pattern: the sign-ins, the account changes)
+    assert removed.west.lines() == [
+        "EventBridge rules: signin-alerts-prod-forward-changes, signin-alerts-prod-forward-signins"
+    ]
     assert not removed.state_left
     assert [role for role in removed.roles if "us-west-2" in role] == []
     assert forward_role_name("prod", "us-west-2") not in removed.roles
@@ -94,7 +97,8 @@ def test_nothing_of_the_removed_stage_is_left(removed: Removed) -> None:
 
 def test_the_remaining_stage_is_untouched(removed: Removed) -> None:
     east = removed.east
-    assert len(east.functions) == 6 and len(east.alarms) == 5
+    # 7 functions: the API's, console_signin, account_change and the four schedules
+    assert len(east.functions) == 7 and len(east.alarms) == 7
     assert east.queues == ["signin-alerts-prod-us-east-1-undelivered"]
     assert east.tables == ["signin-alerts-ledger-prod"]  # the history stays
 

@@ -15,12 +15,17 @@ from chalice.test import Client
 from moto.events.models import EventPattern
 
 import app as app_module
+from chalicelib.judge.rules import evaluate
 from chalicelib.settings import Settings
 from chalicelib.signin.change_events import DECLARED_EVENTS, DeclaredEvent, Subscription
+from chalicelib.signin.parse import parse_signin
 from chalicelib.signin.pattern import FORWARDED_PATTERNS
 from chalicelib.store.schema import day_counter_key, event_key
+from localdev.fast_forward import FastForward
+from localdev.signins import Login
 from localdev.slack_sink import RateLimit, SlackSink
-from tests.conftest import TABLE, load_event
+from tests.conftest import NOW, TABLE, load_event
+from tests.functional.conftest import Slash
 
 HANDLERS = {Subscription.SIGNINS: "console_signin", Subscription.CHANGES: "account_change"}
 
@@ -139,7 +144,11 @@ def create_login_profiles(count: int) -> list[dict[str, Any]]:
 
 
 def test_a_storm_of_500_password_grants_is_a_few_messages(
-    handle: Handlers, slack_sink: SlackSink, configure: Any, dynamodb: Any
+    handle: Handlers,
+    slack_sink: SlackSink,
+    configure: Any,
+    dynamodb: Any,
+    fast_forward: FastForward,
 ) -> None:
     slack_sink.rate_limit = RateLimit(per_second=1, burst=1)
     configure(SLACK_MIN_INTERVAL_SECONDS=str(Settings.slack_min_interval_seconds))
@@ -161,3 +170,52 @@ def test_a_storm_of_500_password_grants_is_a_few_messages(
     assert counter["changes"]["N"] == "500"  # every one recorded and counted
     later = dynamodb.get_item(TableName=TABLE, Key=event_key("clp-400"))["Item"]
     assert later["skip_reason"]["S"].startswith("part of burst: possible account-change storm")
+
+    # Once it stops, the minute sweep closes the story with the whole count.
+    fast_forward.advance(300)
+    container = configure(SLACK_MIN_INTERVAL_SECONDS=str(Settings.slack_min_interval_seconds))
+    container.minute_sweeps(deadline=fast_forward.monotonic() + 60)
+    closing = slack_sink.messages[-1]["text"]
+    assert closing.startswith(
+        "HIGH: possible account-change storm by IAM user CanCreateBuddyAccount: "
+        "500 account changes in 4 minutes from 1 IP (+480 since the last message)"
+    )
+    assert len(slack_sink.messages) <= 11
+
+
+def test_recent_logins_lists_changes_under_their_own_filter(slash: Slash) -> None:
+    """A change is listed by `changes`, with what it changed and who changed it, and
+    counted apart from sign-ins; a name or an account with `changes` is refused."""
+    now = NOW.strftime("%Y-%m-%dT%H:%M:%SZ")
+    reset = load_event("change_update_login_profile_other.json")
+    reset["detail"]["eventTime"] = reset["time"] = now
+    signin = Login("s-1", NOW - timedelta(minutes=5), name="carol").record()
+    for event in (reset, signin):
+        parsed = parse_signin(event, received_at=NOW)
+        slash.container.ledger.record(parsed, evaluate(parsed, slash.container.settings))
+
+    changes = slash("changes")
+    assert "Console password of IAM user bob reset · by *role `IAM`, session `alice`*" in (
+        changes.text
+    )
+    assert "carol" not in changes.text
+    everything = slash()
+    assert "carol" in everything.text and "bob reset" not in everything.text
+    assert (
+        "1 of 1 sign-in in the last 7 days: 0 failed, 0 root, 0 without MFA; 1 account change"
+        in (everything.text)
+    )
+    refused = slash("alice changes")
+    assert "`changes`" in refused.text and "give it alone" in refused.text
+
+
+def test_a_ledger_with_only_changes_lists_them(slash: Slash) -> None:
+    """The first change before any sign-in: the ledger is not "empty"."""
+    reset = load_event("change_update_login_profile_other.json")
+    reset["detail"]["eventTime"] = reset["time"] = NOW.strftime("%Y-%m-%dT%H:%M:%SZ")
+    parsed = parse_signin(reset, received_at=NOW)
+    slash.container.ledger.record(parsed, evaluate(parsed, slash.container.settings))
+
+    listed = json.dumps(slash("changes").json, ensure_ascii=False)
+    assert "Console password of IAM user bob reset" in listed
+    assert "ledger is empty" not in json.dumps(slash().json)

@@ -27,6 +27,9 @@ def test_demo_replays_samples_and_shows_slack(tmp_path: Path) -> None:
     assert "posted after 2 attempts" in out
     assert "not posted: CheckMfa is recorded, not alerted" in out
     assert "duplicate" in out
+    # The account-change part: a password reset by someone else, then its user signs in.
+    assert "HIGH: Console password of IAM user bob reset: role IAM, session alice" in out
+    assert "HIGH: Possible takeover: Console sign-in succeeded: IAM user bob" in out
     assert "6 events in (5 distinct), 4 Slack messages" in out
     assert "5 sign-ins in the ledger" in out
     # The history, through the real slash-command route with a signed request:

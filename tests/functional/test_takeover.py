@@ -119,11 +119,11 @@ def test_mfa_removed_then_a_signin_says_so(run: Any, slack_sink: SlackSink) -> N
 
 
 def test_a_users_own_password_change_is_no_takeover(run: Any, slack_sink: SlackSink) -> None:
-    own = load_event("change_change_password.json")  # JohnDoe, 2024-03-01 09:05
+    own = load_event("change_change_password.json")  # test_user, 2019-12-31 01:50
     run(own)
-    at = datetime(2024, 3, 1, 10, 0, tzinfo=UTC)
-    verdict = run(console_login("j", at, user="JohnDoe", success=True, mfa=True,
-                                account="111122223333"))  # fmt: skip
+    at = datetime(2019, 12, 31, 2, 30, tzinfo=UTC)
+    verdict = run(console_login("j", at, user="test_user", success=True, mfa=True,
+                                account="123456789012"))  # fmt: skip
     assert verdict["severity"] == "INFO"
     assert slack_sink.messages and "takeover" not in text_of(slack_sink.messages[-1])
 

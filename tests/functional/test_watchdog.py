@@ -22,7 +22,7 @@ import app as app_module
 from chalicelib.container import Container
 from chalicelib.judge.rules import evaluate
 from chalicelib.signin.parse import parse_signin
-from chalicelib.signin.pattern import SIGNIN_EVENT_PATTERN
+from chalicelib.signin.pattern import ACCOUNT_CHANGE_PATTERN, SIGNIN_EVENT_PATTERN
 from chalicelib.watchdog.findings import Check
 from chalicelib.watchdog.pipeline import trail_finding
 from chalicelib.watchdog.run import CheckSpec, Watchdog, WatchdogFailed
@@ -104,6 +104,12 @@ def build_stage(sink: SlackSink) -> None:
     events.put_rule(Name=RULE, EventPattern=json.dumps(SIGNIN_EVENT_PATTERN), State="ENABLED")
     function = f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:{PREFIX}-console_signin"
     events.put_targets(Rule=RULE, Targets=[{"Id": "1", "Arn": function}])
+    change_rule = f"{PREFIX}-account_change-event"
+    events.put_rule(
+        Name=change_rule, EventPattern=json.dumps(ACCOUNT_CHANGE_PATTERN), State="ENABLED"
+    )
+    change_function = f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:{PREFIX}-account_change"
+    events.put_targets(Rule=change_rule, Targets=[{"Id": "1", "Arn": change_function}])
     _client("sqs").create_queue(QueueName=QUEUE)
     session = boto3.session.Session()
     report = DeployReport()
@@ -156,10 +162,25 @@ def enable_rule(stage: Stage) -> None:
     _client("events").enable_rule(Name=RULE)
 
 
+def disable_change_rule(stage: Stage) -> None:
+    _client("events").disable_rule(Name=f"{PREFIX}-account_change-event")
+
+
+def enable_change_rule(stage: Stage) -> None:
+    _client("events").enable_rule(Name=f"{PREFIX}-account_change-event")
+
+
 def delete_forwarding(stage: Stage) -> None:
     events = _client("events", FORWARDED)
     events.remove_targets(Rule=forward_rule_name("prod"), Ids=["forward-signins"])
     events.delete_rule(Name=forward_rule_name("prod"))
+
+
+def delete_change_forwarding(stage: Stage) -> None:
+    """Only the account changes' rule (issue 23): its AssumeRoot records go unseen."""
+    events = _client("events", FORWARDED)
+    events.remove_targets(Rule=forward_rule_name("prod", "changes"), Ids=["forward-changes"])
+    events.delete_rule(Name=forward_rule_name("prod", "changes"))
 
 
 def restore_forwarding(stage: Stage) -> None:
@@ -221,8 +242,22 @@ FAULTS = [
         f"aws events enable-rule --region us-east-1 --name {RULE}",
     ),
     Fault(
+        "disabled account-change rule",
+        disable_change_rule,
+        enable_change_rule,
+        REGION,
+        f"aws events enable-rule --region us-east-1 --name {PREFIX}-account_change-event",
+    ),
+    Fault(
         "deleted forwarding rule",
         delete_forwarding,
+        restore_forwarding,
+        FORWARDED,
+        "python manage.py deploy --env prod --forward-from us-east-2",
+    ),
+    Fault(
+        "deleted account-change forwarding rule",
+        delete_change_forwarding,
         restore_forwarding,
         FORWARDED,
         "python manage.py deploy --env prod --forward-from us-east-2",
