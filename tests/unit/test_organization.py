@@ -150,6 +150,10 @@ ROSTER = Roster(
     ),
 )
 
+ALONE = Roster(RosterStatus.NOT_IN_ORGANIZATION)
+THEIRS = "named in ACCOUNT_NAMES"
+DENIED = Roster(RosterStatus.NOT_PERMITTED)
+
 
 def event_from(sender: str, recipient: str) -> Any:
     event = console_login("e", NOW, account=recipient)
@@ -164,9 +168,12 @@ def event_from(sender: str, recipient: str) -> Any:
         ("999988887777", MEMBER, ROSTER, "", AccountOrigin(Origin.MISMATCH)),
         ("777788889999", "777788889999", ROSTER, "", AccountOrigin(Origin.OUTSIDE)),
         ("999988887777", "999988887777", ROSTER, MEMBER, AccountOrigin(Origin.OUTSIDE)),
-        (MEMBER, MEMBER, Roster(), MEMBER, AccountOrigin(Origin.HOME, "renamed")),
-        ("999988887777", "999988887777", Roster(), MEMBER, AccountOrigin(Origin.OUTSIDE)),
-        (MEMBER, MEMBER, Roster(), "", AccountOrigin(Origin.UNCHECKED, "renamed")),
+        (MEMBER, MEMBER, ALONE, MEMBER, AccountOrigin(Origin.HOME, "renamed")),
+        ("999988887777", "999988887777", ALONE, MEMBER, AccountOrigin(Origin.OUTSIDE)),
+        (MEMBER, MEMBER, ALONE, "", AccountOrigin(Origin.UNCHECKED, "renamed")),
+        # An organization the app may not read: its members are not called outsiders.
+        ("999988887777", "999988887777", DENIED, MEMBER, AccountOrigin(Origin.UNCHECKED, THEIRS)),
+        ("999988887777", "999988887777", Roster(), MEMBER, AccountOrigin(Origin.UNCHECKED, THEIRS)),
         ("999988887777", MEMBER, Roster(), "", AccountOrigin(Origin.MISMATCH)),
     ],
 )
@@ -174,7 +181,7 @@ def test_who_is_trusted_and_named(
     sender: str, recipient: str, roster: Roster, home: str, expected: AccountOrigin
 ) -> None:
     signin = event_from(sender, recipient)
-    names = {MEMBER: "renamed", "999988887777": "outsider's name"}
+    names = {MEMBER: "renamed", "999988887777": THEIRS}
 
     assert origin_of(signin, roster, home=home, names=names) == expected
     if not expected.origin.trusted:
