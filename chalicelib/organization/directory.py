@@ -5,7 +5,7 @@ sign-in's own commit. So a known account's sign-in costs no call at all, and an
 unknown one at most one read of Organizations per `refresh_minutes` per container: a
 flood of outsiders' events cannot make the app call Organizations per event.
 
-`/recent-logins` and the digest only read the ledger's copy (`names_from_ledger`):
+`/recent-logins` and the digest only read the ledger's copy (`stored.StoredRoster`):
 they never wait for Organizations."""
 
 from __future__ import annotations

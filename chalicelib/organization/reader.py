@@ -8,7 +8,7 @@ us-east-1's. Never raises: what it cannot read is a `RosterStatus`."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from chalicelib.organization.roster import MemberAccount, Roster, RosterStatus
@@ -19,6 +19,11 @@ ORGANIZATIONS_REGION = "us-east-1"
 PAGE_SIZE = 20  # ListAccounts' largest MaxResults
 MAX_PAGES = 1_000  # 20,000 accounts: a loop bound, far past Organizations' quotas
 MAX_DEPTH = 6  # OUs nest at most five deep under the root
+
+# A read in a sign-in's invocation may use at most this share of the time it has left:
+# the rest is the sign-in's (its commit, Slack's retries). A read cut short is FAILED:
+# the names known stay, and it is tried again later.
+TIME_SHARE = 0.5
 
 _NOT_IN_USE = frozenset({"AWSOrganizationsNotInUseException"})
 _DENIED = frozenset({"AccessDeniedException", "AccessDenied", "AccessDeniedForDependencyException"})
@@ -31,11 +36,38 @@ def error_code(error: Exception) -> str:
     return ""
 
 
-class OrganizationReader:
-    def __init__(self, client: Any) -> None:
+class OutOfTime(RuntimeError):
+    """The read would take more than its share of the invocation's time."""
+
+
+class _Timed:
+    """The client, refusing to start a call once the read's share of time is spent."""
+
+    def __init__(self, client: Any, time_left: Callable[[], float | None]) -> None:
         self._client = client
+        self._time_left = time_left
+        started = time_left()
+        self._floor = None if started is None else started * (1 - TIME_SHARE)
+
+    def __getattr__(self, operation: str) -> Any:
+        def call(**arguments: Any) -> Any:
+            left = self._time_left()
+            if self._floor is not None and left is not None and left < self._floor:
+                raise OutOfTime(f"{operation}: {left:.1f} s left, kept for the sign-in")
+            return getattr(self._client, operation)(**arguments)
+
+        return call
+
+
+class OrganizationReader:
+    def __init__(
+        self, client: Any, *, time_left: Callable[[], float | None] = lambda: None
+    ) -> None:
+        self._raw = client
+        self._time_left = time_left  # the invocation's time left (None: no deadline)
 
     def read(self, *, now: float) -> Roster:
+        self._client = _Timed(self._raw, self._time_left)
         try:
             organization = self._client.describe_organization()["Organization"]
             accounts = self._accounts()
@@ -54,6 +86,8 @@ class OrganizationReader:
             management_account=str(organization.get("MasterAccountId", "")),
             accounts=accounts,
         )
+
+    _client: Any
 
     def _accounts(self) -> tuple[MemberAccount, ...]:
         paths = _OuPaths(self._client)
@@ -77,9 +111,9 @@ class OrganizationReader:
                 )
             token = page.get("NextToken")
             if not token:
-                break
+                return tuple(found)
             arguments["NextToken"] = token
-        return tuple(found)
+        raise RuntimeError(f"ListAccounts: still paging after {MAX_PAGES} pages")
 
 
 class _OuPaths:

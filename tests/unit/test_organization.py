@@ -237,3 +237,16 @@ def test_account_globs_match_the_name_in_any_case_the_ou_path_and_the_id() -> No
 def test_a_bad_account_route_names_the_setting(raw: str) -> None:
     with pytest.raises(ConfigError, match="SLACK_CHANNEL_BY_ACCOUNT"):
         Settings.from_env({"SLACK_CHANNEL_BY_ACCOUNT": raw})
+
+
+def test_a_read_stops_at_half_the_time_left_and_keeps_the_rest_for_the_signin(
+    stubbed: tuple[Any, Stubber],
+) -> None:
+    client, stub = stubbed
+    stub.add_response("describe_organization", ORG)
+    stub.add_response("list_accounts", {"Accounts": [], "NextToken": "t1"})
+    left = iter([10.0, 9.0, 6.0, 4.9])  # at the start, then before each call
+
+    roster = OrganizationReader(client, time_left=lambda: next(left)).read(now=3.0)
+
+    assert (roster.status, roster.read_at) == (RosterStatus.FAILED, 3.0)
