@@ -107,7 +107,9 @@ class AccountDirectory:
         fresh = self._reader().read(now=now)
         previous = self._roster
         if fresh.status is RosterStatus.FAILED and previous is not None and previous.known:
-            return  # keep the names we have; ask again after the interval
+            # Keep the names we have; look again after the interval, not in a day.
+            self._loaded_at = min(self._loaded_at, now - DAY_SECONDS + self._interval)
+            return
         if fresh.status is not RosterStatus.READ and (
             previous is None or previous.status is not fresh.status
         ):
