@@ -123,7 +123,8 @@ def settings_problems(stage: Stage, settings: Settings, project_dir: Path) -> li
                 Topic.ROUTES,
                 Level.WARNING,
                 stage.name,
-                f"{' and '.join(routes)} need the Web API: a webhook posts only where it was made",
+                f"{' and '.join(routes)} {'needs' if len(routes) == 1 else 'need'} the Web "
+                "API: a webhook posts only where it was made",
                 f"python manage.py secrets --env {stage.env} --bot-token ...",
             )
         )
