@@ -31,6 +31,8 @@ def origin_of(
         return AccountOrigin(Origin.MISMATCH)
     if roster.known:
         member = roster.active_member(account_id)
+        if signin.sent_by and signin.sent_by != account_id:
+            return AccountOrigin(Origin.MISMATCH)  # an envelope that names no account
         if member is None:
             return AccountOrigin(Origin.OUTSIDE)
         return AccountOrigin(Origin.MEMBER, names.get(account_id) or member.name, member.ou_path)

@@ -175,6 +175,7 @@ def event_from(sender: str, recipient: str) -> Any:
         ("999988887777", "999988887777", DENIED, MEMBER, AccountOrigin(Origin.UNCHECKED, THEIRS)),
         ("999988887777", "999988887777", Roster(), MEMBER, AccountOrigin(Origin.UNCHECKED, THEIRS)),
         ("999988887777", MEMBER, Roster(), "", AccountOrigin(Origin.MISMATCH)),
+        ("not-an-account", MEMBER, ROSTER, "", AccountOrigin(Origin.MISMATCH)),
     ],
 )
 def test_who_is_trusted_and_named(
@@ -184,7 +185,7 @@ def test_who_is_trusted_and_named(
     names = {MEMBER: "renamed", "999988887777": THEIRS}
 
     assert origin_of(signin, roster, home=home, names=names) == expected
-    if not expected.origin.trusted:
+    if not expected.origin.trusted and sender.isdigit():
         assert signin.account_id == sender  # the sender, never the member it claims
 
 
