@@ -67,10 +67,10 @@ class OrganizationReader:
         self._time_left = time_left  # the invocation's time left (None: no deadline)
 
     def read(self, *, now: float) -> Roster:
-        self._client = _Timed(self._raw, self._time_left)
+        client = _Timed(self._raw, self._time_left)
         try:
-            organization = self._client.describe_organization()["Organization"]
-            accounts = self._accounts()
+            organization = client.describe_organization()["Organization"]
+            accounts = _accounts(client)
         except Exception as error:  # botocore's errors, a deadline: a status, never a raise
             code = error_code(error)
             if code in _NOT_IN_USE:
@@ -87,33 +87,32 @@ class OrganizationReader:
             accounts=accounts,
         )
 
-    _client: Any
 
-    def _accounts(self) -> tuple[MemberAccount, ...]:
-        paths = _OuPaths(self._client)
-        found: list[MemberAccount] = []
-        arguments: dict[str, Any] = {"MaxResults": PAGE_SIZE}
-        for _ in range(MAX_PAGES):
-            page = self._client.list_accounts(**arguments)
-            for account in page.get("Accounts", []):
-                account_id = str(account.get("Id", ""))
-                if not account_id:
-                    continue
-                # `Status` was retired in 2026: `State` first, `Status` where only it is.
-                state = str(account.get("State") or account.get("Status") or "")
-                found.append(
-                    MemberAccount(
-                        account_id,
-                        str(account.get("Name", "")),
-                        state.upper(),
-                        paths.of(account_id, account.get("Paths") or ()),
-                    )
+def _accounts(client: Any) -> tuple[MemberAccount, ...]:
+    paths = _OuPaths(client)
+    found: list[MemberAccount] = []
+    arguments: dict[str, Any] = {"MaxResults": PAGE_SIZE}
+    for _ in range(MAX_PAGES):
+        page = client.list_accounts(**arguments)
+        for account in page.get("Accounts", []):
+            account_id = str(account.get("Id", ""))
+            if not account_id:
+                continue
+            # `Status` was retired in 2026: `State` first, `Status` where only it is.
+            state = str(account.get("State") or account.get("Status") or "")
+            found.append(
+                MemberAccount(
+                    account_id,
+                    str(account.get("Name", "")),
+                    state.upper(),
+                    paths.of(account_id, account.get("Paths") or ()),
                 )
-            token = page.get("NextToken")
-            if not token:
-                return tuple(found)
-            arguments["NextToken"] = token
-        raise RuntimeError(f"ListAccounts: still paging after {MAX_PAGES} pages")
+            )
+        token = page.get("NextToken")
+        if not token:
+            return tuple(found)
+        arguments["NextToken"] = token
+    raise RuntimeError(f"ListAccounts: still paging after {MAX_PAGES} pages")
 
 
 class _OuPaths:
