@@ -13,6 +13,7 @@ BENCHMARKS = (
     "bench.deploy_rehearsal",
     "bench.deadlines",
     "bench.picture",
+    "bench.organization",
 )
 
 failed = 0

@@ -23,7 +23,7 @@ class SharedParts(ContainerClients):
     def account_directory(self) -> AccountDirectory:
         settings = self.settings
         return AccountDirectory(
-            lambda: OrganizationReader(self.organizations),
+            lambda: OrganizationReader(self.organizations, time_left=self.deadline.remaining),
             settings.ledger_table,
             names=settings.account_names,
             refresh_minutes=settings.organization_refresh_minutes,

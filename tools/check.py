@@ -42,6 +42,7 @@ class Topic(Enum):
     DESTINATION = "slack destination"
     CHANNEL = "bot token channel"
     TEAM_ID = "team id"
+    ROUTES = "channel routes"
     TRAIL = "trail"
     ALARM_SUBSCRIBER = "alarm subscriber"
 
@@ -106,6 +107,25 @@ def settings_problems(stage: Stage, settings: Settings, project_dir: Path) -> li
                 stage.name,
                 "a bot token posts nowhere without SLACK_CHANNEL",
                 'add "SLACK_CHANNEL": "C..." (the channel\'s ID) to .chalice/config.json',
+            )
+        )
+    routes = [
+        name
+        for name, given in (
+            ("SLACK_CHANNEL_BY_ACCOUNT", settings.slack_channel_by_account),
+            ("SLACK_CHANNEL_BY_SEVERITY", settings.slack_channel_by_severity),
+        )
+        if given
+    ]
+    if routes and not uses_bot:
+        problems.append(
+            Problem(
+                Topic.ROUTES,
+                Level.WARNING,
+                stage.name,
+                f"{' and '.join(routes)} {'needs' if len(routes) == 1 else 'need'} the Web "
+                "API: a webhook posts only where it was made",
+                f"python manage.py secrets --env {stage.env} --bot-token ...",
             )
         )
     if not settings.slack_team_ids:

@@ -16,7 +16,13 @@ from chalicelib.judge.geo import country_of
 from chalicelib.judge.rules.change_words import change_title
 from chalicelib.settings import Settings
 from chalicelib.signin.parse import SignIn
-from chalicelib.slack.alert_message import LABELS, mfa_text, principal_text, service_text
+from chalicelib.slack.alert_message import (
+    LABELS,
+    account_text,
+    mfa_text,
+    principal_text,
+    service_text,
+)
 from chalicelib.slack.blocks import (
     MAX_FIELD_TEXT,
     MAX_NOTIFICATION_TEXT,
@@ -53,7 +59,7 @@ def question_message(signin: SignIn, settings: Settings) -> dict[str, Any]:
     room = MAX_FIELD_TEXT - 40
     # Names and addresses are chosen by whoever signs in: code spans or inert, never links.
     facts = [
-        ("Account", safe(settings.account_label(signin.account_id), room)),
+        ("Account", safe(account_text(signin, settings), room)),
         ("From", inert(where(signin.source_ip), room)),
         ("As", principal_text(signin, show=lambda name: code(name, room // 3))),
         ("MFA", safe(mfa_text(signin, labels), room)),

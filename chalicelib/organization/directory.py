@@ -5,7 +5,7 @@ sign-in's own commit. So a known account's sign-in costs no call at all, and an
 unknown one at most one read of Organizations per `refresh_minutes` per container: a
 flood of outsiders' events cannot make the app call Organizations per event.
 
-`/recent-logins` and the digest only read the ledger's copy (`names_from_ledger`):
+`/recent-logins` and the digest only read the ledger's copy (`stored.StoredRoster`):
 they never wait for Organizations."""
 
 from __future__ import annotations
@@ -107,7 +107,9 @@ class AccountDirectory:
         fresh = self._reader().read(now=now)
         previous = self._roster
         if fresh.status is RosterStatus.FAILED and previous is not None and previous.known:
-            return  # keep the names we have; ask again after the interval
+            # Keep the names we have; look again after the interval, not in a day.
+            self._loaded_at = min(self._loaded_at, now - DAY_SECONDS + self._interval)
+            return
         if fresh.status is not RosterStatus.READ and (
             previous is None or previous.status is not fresh.status
         ):

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import replace
 
-from chalicelib.organization.roster import Roster
+from chalicelib.organization.roster import Roster, RosterStatus
 from chalicelib.signin.origin import AccountOrigin, Origin
 from chalicelib.signin.parse import SignIn
 
@@ -20,19 +20,23 @@ def origin_of(
 
     - the record names another account than the bus that sent it: MISMATCH;
     - an organization is known: an ACTIVE member is MEMBER, anything else OUTSIDE;
-    - no organization, the app's own account known (Lambda's context): it alone is
-      trusted (HOME), every other account OUTSIDE;
-    - neither known (a local run, a test): UNCHECKED, named as before organizations.
+    - the account is in no organization and the app's own account is known (Lambda's
+      context): it alone is trusted (HOME), every other account OUTSIDE;
+    - otherwise (Organizations not permitted, not answering, not read yet; a local
+      run): UNCHECKED, named as before organizations. An organization the app may
+      not read is no reason to call its members outsiders.
     """
     account_id = signin.account_id
     if signin.claimed_account:
         return AccountOrigin(Origin.MISMATCH)
     if roster.known:
         member = roster.active_member(account_id)
+        if signin.sent_by and signin.sent_by != account_id:
+            return AccountOrigin(Origin.MISMATCH)  # an envelope that names no account
         if member is None:
             return AccountOrigin(Origin.OUTSIDE)
         return AccountOrigin(Origin.MEMBER, names.get(account_id) or member.name, member.ou_path)
-    if home:
+    if home and roster.status is RosterStatus.NOT_IN_ORGANIZATION:
         if account_id != home or (signin.sent_by and signin.sent_by != home):
             return AccountOrigin(Origin.OUTSIDE)
         return AccountOrigin(Origin.HOME, names.get(account_id, ""))

@@ -186,6 +186,13 @@ def test_check_passes_after_secrets_and_a_trail(project: Path) -> None:
     edit_config(project, lambda c: c["environment_variables"].update(ALARM_EMAIL="a@example.com"))
     assert "warning" not in check_run(project).out
 
+    routed = {"SLACK_CHANNEL_BY_ACCOUNT": "Payments-*=C0PAY"}
+    edit_config(project, lambda c: c["environment_variables"].update(routed))
+    assert (
+        "warning: dev-us-east-1: SLACK_CHANNEL_BY_ACCOUNT needs the Web API: a webhook posts "
+        "only where it was made" in check_run(project).out
+    )
+
 
 def test_check_finds_a_stale_policy_a_bad_secret_and_a_bot_without_a_channel(
     project: Path,

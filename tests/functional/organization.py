@@ -7,6 +7,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import boto3
+import chalice.test
+import pytest
+from chalice.local import LambdaContext
 
 from localdev.events import ACCOUNT as MANAGEMENT
 
@@ -53,3 +56,15 @@ def calls_of(client: Any) -> list[str]:
     names: list[str] = []
     client.meta.events.register("before-call", lambda model, **_: names.append(model.name))
     return names
+
+
+def deployed_in(monkeypatch: pytest.MonkeyPatch, account_id: str) -> None:
+    """Lambda's context names the function, so the account it runs in (chalice's local
+    context leaves the ARN empty)."""
+
+    class InAccount(LambdaContext):
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            self.invoked_function_arn = f"arn:aws:lambda:us-east-1:{account_id}:function:signin"
+
+    monkeypatch.setattr(chalice.test, "LambdaContext", InAccount)

@@ -9,15 +9,13 @@ from __future__ import annotations
 import json
 from typing import Any
 
-import chalice.test
 import pytest
-from chalice.local import LambdaContext
 from moto.events.models import EventPattern
 
 from chalicelib.signin.pattern import SIGNIN_EVENT_PATTERN
 from chalicelib.store.schema import event_key
 from tests.conftest import TABLE, load_event
-from tests.functional.organization import Organization
+from tests.functional.organization import Organization, deployed_in
 
 FIXTURE_MEMBER = "444455556666"  # the account in member_account_forwarded.json
 
@@ -53,15 +51,7 @@ HOME = "111122223333"
 
 @pytest.fixture
 def deployed_in_home(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Lambda's context names the function, so the account it runs in (chalice's local
-    context leaves the ARN empty)."""
-
-    class InHome(LambdaContext):
-        def __init__(self, *args: Any, **kwargs: Any) -> None:
-            super().__init__(*args, **kwargs)
-            self.invoked_function_arn = f"arn:aws:lambda:us-east-1:{HOME}:function:signin"
-
-    monkeypatch.setattr(chalice.test, "LambdaContext", InHome)
+    deployed_in(monkeypatch, HOME)
 
 
 def home_event() -> Any:

@@ -12,13 +12,14 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from botocore.stub import Stubber
 
 from chalicelib.store.schema import DAY_SECONDS, event_key
 from localdev.events import console_login
 from localdev.fast_forward import FastForward
 from tests.conftest import NOW, TABLE
 from tests.functional.conftest import Slash
-from tests.functional.organization import Organization, calls_of
+from tests.functional.organization import Organization, calls_of, deployed_in
 from tests.functional.test_places_and_digest import run_digest
 
 # The calls of an alerting sign-in (test_call_budget.py): read, commit, slot, sent.
@@ -291,3 +292,27 @@ def test_the_digest_names_the_busiest_principals_accounts(
     body = json.dumps(slack_sink.messages[-1]["blocks"])
     assert f"IAM user alice (Payments-Prod {payments}): 1 sign-ins" in body
     assert f"IAM user mallory ({OUTSIDER}): 1 sign-ins" in body
+
+
+def test_an_organization_the_app_may_not_read_flags_nobody_and_says_why_once(
+    configure: Any,
+    invoke: Any,
+    slack_sink: Any,
+    caplog: Any,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A member account without organizations:ListAccounts (AccessDenied): the app
+    works as before organizations, even knowing its own account."""
+    caplog.set_level(logging.WARNING)
+    deployed_in(monkeypatch, "111122223333")
+    container = configure(ACCOUNT_NAMES="444455556666=staging")
+    with Stubber(container.organizations) as organizations:
+        organizations.add_client_error("describe_organization", "AccessDeniedException")
+        invoke(signin("d-1", "444455556666"))
+        invoke(signin("d-2", "444455556666", minutes=1))  # no second call: the stub has none
+
+    for message in slack_sink.messages:
+        assert message["text"].startswith("INFO: ")
+        assert "staging (444455556666)" in rendered(message)
+    said = [r.getMessage() for r in caplog.records if "organization not read" in r.getMessage()]
+    assert len(said) == 1 and said[0].startswith("organization not read (not_permitted)")

@@ -150,6 +150,10 @@ ROSTER = Roster(
     ),
 )
 
+ALONE = Roster(RosterStatus.NOT_IN_ORGANIZATION)
+THEIRS = "named in ACCOUNT_NAMES"
+DENIED = Roster(RosterStatus.NOT_PERMITTED)
+
 
 def event_from(sender: str, recipient: str) -> Any:
     event = console_login("e", NOW, account=recipient)
@@ -164,20 +168,24 @@ def event_from(sender: str, recipient: str) -> Any:
         ("999988887777", MEMBER, ROSTER, "", AccountOrigin(Origin.MISMATCH)),
         ("777788889999", "777788889999", ROSTER, "", AccountOrigin(Origin.OUTSIDE)),
         ("999988887777", "999988887777", ROSTER, MEMBER, AccountOrigin(Origin.OUTSIDE)),
-        (MEMBER, MEMBER, Roster(), MEMBER, AccountOrigin(Origin.HOME, "renamed")),
-        ("999988887777", "999988887777", Roster(), MEMBER, AccountOrigin(Origin.OUTSIDE)),
-        (MEMBER, MEMBER, Roster(), "", AccountOrigin(Origin.UNCHECKED, "renamed")),
+        (MEMBER, MEMBER, ALONE, MEMBER, AccountOrigin(Origin.HOME, "renamed")),
+        ("999988887777", "999988887777", ALONE, MEMBER, AccountOrigin(Origin.OUTSIDE)),
+        (MEMBER, MEMBER, ALONE, "", AccountOrigin(Origin.UNCHECKED, "renamed")),
+        # An organization the app may not read: its members are not called outsiders.
+        ("999988887777", "999988887777", DENIED, MEMBER, AccountOrigin(Origin.UNCHECKED, THEIRS)),
+        ("999988887777", "999988887777", Roster(), MEMBER, AccountOrigin(Origin.UNCHECKED, THEIRS)),
         ("999988887777", MEMBER, Roster(), "", AccountOrigin(Origin.MISMATCH)),
+        ("not-an-account", MEMBER, ROSTER, "", AccountOrigin(Origin.MISMATCH)),
     ],
 )
 def test_who_is_trusted_and_named(
     sender: str, recipient: str, roster: Roster, home: str, expected: AccountOrigin
 ) -> None:
     signin = event_from(sender, recipient)
-    names = {MEMBER: "renamed", "999988887777": "outsider's name"}
+    names = {MEMBER: "renamed", "999988887777": THEIRS}
 
     assert origin_of(signin, roster, home=home, names=names) == expected
-    if not expected.origin.trusted:
+    if not expected.origin.trusted and sender.isdigit():
         assert signin.account_id == sender  # the sender, never the member it claims
 
 
@@ -230,3 +238,16 @@ def test_account_globs_match_the_name_in_any_case_the_ou_path_and_the_id() -> No
 def test_a_bad_account_route_names_the_setting(raw: str) -> None:
     with pytest.raises(ConfigError, match="SLACK_CHANNEL_BY_ACCOUNT"):
         Settings.from_env({"SLACK_CHANNEL_BY_ACCOUNT": raw})
+
+
+def test_a_read_stops_at_half_the_time_left_and_keeps_the_rest_for_the_signin(
+    stubbed: tuple[Any, Stubber],
+) -> None:
+    client, stub = stubbed
+    stub.add_response("describe_organization", ORG)
+    stub.add_response("list_accounts", {"Accounts": [], "NextToken": "t1"})
+    left = iter([10.0, 9.0, 6.0, 4.9])  # at the start, then before each call
+
+    roster = OrganizationReader(client, time_left=lambda: next(left)).read(now=3.0)
+
+    assert (roster.status, roster.read_at) == (RosterStatus.FAILED, 3.0)

@@ -45,6 +45,24 @@ def test_lists_and_maps_parse() -> None:
     assert settings.alert_min_severity is Severity.MEDIUM
 
 
+def test_account_routes_keep_their_order_and_names_merge_under_account_names() -> None:
+    settings = Settings.from_env(
+        {
+            "SLACK_CHANNEL_BY_ACCOUNT": "Payments-*=C0PAY, ou:Sandbox/*=C0SBX,1111*=C0ID",
+            "ACCOUNT_NAMES": "111122223333=prod",
+        }
+    )
+    assert settings.slack_channel_by_account == (
+        ("Payments-*", "C0PAY"),
+        ("ou:Sandbox/*", "C0SBX"),
+        ("1111*", "C0ID"),
+    )
+    assert settings.organization_refresh_minutes == 10.0
+    named = settings.with_account_names({"111122223333": "Prod-Org", "2" * 12: "Dev"})
+    assert named.account_names == {"111122223333": "prod", "2" * 12: "Dev"}
+    assert settings.with_account_names({}) is settings
+
+
 @pytest.mark.parametrize(
     ("name", "value"),
     [
@@ -58,6 +76,8 @@ def test_lists_and_maps_parse() -> None:
         ("WATCHDOG_REMIND_HOURS", "0"),
         ("WATCHDOG_ENABLED", "perhaps"),
         ("API_THROTTLE_BURST", "1.5"),
+        ("ORGANIZATION_REFRESH_MINUTES", "0"),
+        ("SLACK_CHANNEL_BY_ACCOUNT", "Payments-*"),
     ],
 )
 def test_bad_values_name_the_setting(name: str, value: str) -> None:
