@@ -148,3 +148,11 @@ def test_an_option_of_org_without_org_is_refused_not_ignored(
     run = run_manage("deploy", "--env", "prod", *flag, "--project-dir", str(project))
 
     assert_one_line(run, f"{flag[0]} without --org", "add --org")
+
+
+def test_remove_org_with_regions_is_refused(project: Path) -> None:
+    run = run_manage(
+        "remove", "--env", "prod", "--org", "--regions", "us-west-2", "--project-dir", str(project)
+    )
+
+    assert_one_line(run, "--regions with --org", "leave out --regions")
