@@ -421,8 +421,10 @@ def test_a_members_sign_in_reaches_the_central_stages_function(deployed: OrgDepl
     assert function == (
         f"arn:aws:lambda:us-east-1:{MANAGEMENT}:function:signin-alerts-prod-us-east-1-console_signin"
     )
+    member = deployed.org.members["payments-prod"]
     assert event["source"] == "aws.signin"
-    assert event["detail"]["recipientAccountId"] == deployed.org.members["payments-prod"]
+    assert (event["account"], event["region"]) == (member, "eu-north-1")  # names the member
+    assert event["detail"]["recipientAccountId"] == member
     assert event["detail"]["eventID"] == "member-eu-west-1-0001"
 
 
