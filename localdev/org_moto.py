@@ -7,13 +7,16 @@ deletes instances only by account list (service-managed ones are deleted by
 `DeploymentTargets`), never deploys automatically to an account that joins a targeted
 OU or removes the instances of one that leaves, answers a member (a delegated
 administrator) that it is in no organization, and knows no delegated administrator for
-StackSets. `org_ready_moto()` patches the
+StackSets. And a rule whose target is another account's bus puts a new event there, as
+if the receiving account had sent it: AWS keeps the sender's `account` and `region`
+(what names the member in an alert). `org_ready_moto()` patches the
 in-process moto classes for as long as it is open: `make rehearse` and the deploy tests
 run under it.
 """
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -120,10 +123,25 @@ def _follow_account(org: Any, account_id: str) -> None:
             stack_set.instances.delete([account_id], [i.region_name for i in have])
 
 
+def _is_bus(target: dict[str, Any]) -> bool:
+    return ":event-bus/" in str(target.get("Arn", ""))
+
+
+def _deliver_to_bus(arn: str, event: Any) -> None:
+    """The event, as it was, to every rule of the bus at `arn` (any account, region)."""
+    from moto.events.models import events_backends
+
+    _, _, _, region, account, resource = arn.split(":", 5)
+    bus = events_backends[account][region].describe_event_bus(resource.split("/", 1)[1])
+    for rule in list(bus.rules.values()):
+        rule.send_to_targets(copy.deepcopy(event))
+
+
 @contextmanager
 def org_ready_moto() -> Iterator[None]:
     from moto.cloudformation.models import StackInstances, StackSet
     from moto.cloudformation.responses import CloudFormationResponse
+    from moto.events.models import Rule
     from moto.organizations.models import FakeDelegatedAdministrator, OrganizationsBackend
 
     originals: dict[tuple[Any, str], Any] = {}
@@ -201,6 +219,17 @@ def org_ready_moto() -> Iterator[None]:
 
     patch(OrganizationsResponse, "organizations_backend", property(members_organization))
     patch(StackInstances, "org_backend", property(stack_sets_organization))
+
+    def send_to_targets(self: Any, event: Any, transform_input: bool = True) -> None:
+        buses = [t for t in self.targets if _is_bus(t)]
+        if buses and self.event_pattern.matches_event(event):
+            for target in buses:
+                _deliver_to_bus(target["Arn"], event)
+        others = copy.copy(self)
+        others.targets = [t for t in self.targets if not _is_bus(t)]
+        original(Rule, "send_to_targets")(others, event, transform_input)
+
+    patch(Rule, "send_to_targets", send_to_targets)
     services = FakeDelegatedAdministrator.SUPPORTED_SERVICES
     patch(FakeDelegatedAdministrator, "SUPPORTED_SERVICES", [*services, STACKSETS_PRINCIPAL])
     StackSet.auto_deployment = None  # type: ignore[attr-defined]

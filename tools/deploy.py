@@ -265,7 +265,8 @@ def deploy(
     # to every region whose stage is deployed.
     deployed = sorted({stage.region for stage in stages} | set(deployed_regions(env, project_dir)))
     # Read the organization before changing anything: a wrong OU or --call-as stops here.
-    plan = plan_organization(session, env, env_stages(env), deployed, org) if org else None
+    all_stages = env_stages(env, None, project_dir)
+    plan = plan_organization(session, env, all_stages, deployed, org) if org else None
     for table, home in sorted({(stage.ledger_table, stage.ledger_region) for stage in stages}):
         if create_ledger_table(session.client("dynamodb", region_name=home), table):
             report.changes.append(f"created ledger table {table} in {home}")

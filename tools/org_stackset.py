@@ -150,7 +150,8 @@ def _differences(current: dict[str, Any], spec: StackSetSpec) -> list[str]:
         spec.parameters
     ):
         differences.append("parameters")
-    if current.get("AutoDeployment") != AUTO_DEPLOYMENT:
+    auto = current.get("AutoDeployment") or {}
+    if {key: auto.get(key) for key in AUTO_DEPLOYMENT} != AUTO_DEPLOYMENT:  # not DependsOn
         differences.append("automatic deployment")
     if current.get("Description") != spec.description:
         differences.append("description")
@@ -276,4 +277,14 @@ def remove_stack_set(
             delete_instances(cfn, spec, [org.root], None, regions)
     changes.append(f"deleted stack set {spec.name}")
     if not dry_run:
-        cfn.delete_stack_set(StackSetName=spec.name, CallAs=spec.call_as)
+        try:
+            cfn.delete_stack_set(StackSetName=spec.name, CallAs=spec.call_as)
+        except cfn.exceptions.StackSetNotEmptyException:
+            left = ", ".join(
+                f"{i.account} {i.region}" for i in instances(cfn, spec.name, spec.call_as)
+            )
+            raise StackSetError(
+                f"stack set {spec.name} still has instances ({left}): their stacks could not "
+                "be deleted; see their StatusReason (aws cloudformation list-stack-instances), "
+                "then run remove --org again"
+            ) from None

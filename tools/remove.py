@@ -234,6 +234,12 @@ def run_org(args: argparse.Namespace) -> int:
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.org and args.regions:
+        raise OperatorError(
+            Mistake.BAD_VALUE,
+            "--regions with --org: the organization's part spans every region",
+            "leave out --regions (then remove stages with remove --env ENV --regions ...)",
+        )
     if args.org:
         return run_org(args)
     if args.call_as:

@@ -131,3 +131,28 @@ def test_the_shells_region_does_not_matter_to_a_command_with_an_env(
 
     assert run.exit_code == 0, run.output
     assert boto3.client("dynamodb", region_name="us-east-1").list_tables()["TableNames"]
+
+
+ORG_ONLY = [
+    ("--dry-run",),
+    ("--org-units", "ou-ab12-workload1"),
+    ("--call-as", "SELF"),
+    ("--org-regions", "us-east-1"),
+]
+
+
+@pytest.mark.parametrize("flag", ORG_ONLY, ids=lambda flag: flag[0])
+def test_an_option_of_org_without_org_is_refused_not_ignored(
+    project: Path, flag: tuple[str, ...]
+) -> None:
+    run = run_manage("deploy", "--env", "prod", *flag, "--project-dir", str(project))
+
+    assert_one_line(run, f"{flag[0]} without --org", "add --org")
+
+
+def test_remove_org_with_regions_is_refused(project: Path) -> None:
+    run = run_manage(
+        "remove", "--env", "prod", "--org", "--regions", "us-west-2", "--project-dir", str(project)
+    )
+
+    assert_one_line(run, "--regions with --org", "leave out --regions")

@@ -19,6 +19,7 @@ from typing import Any
 import boto3
 import pytest
 
+from localdev.inventory import account_inventory, region_inventory
 from localdev.lambda_targets import LambdaEvents
 from localdev.rehearsal import copy_project
 from tests.deploy.conftest import FakeAws
@@ -160,6 +161,8 @@ class OrgDeployed:
     member_view: dict[str, Any]
     unknown_region: Run
     delegated: Delegated
+    remove_stages: Run
+    left_at_the_end: list[str]  # anything of prod in the management account but its ledger
 
 
 @dataclass
@@ -263,8 +266,41 @@ def sign_in_through_member(aws: FakeAws, account: str, region: str) -> LambdaEve
     return aws.lambda_events[before:]
 
 
-def names(items: list[dict[str, Any]], key: str) -> list[str]:
-    return [str(item[key]) for item in items]
+def left_of_prod(aws: FakeAws) -> list[str]:
+    """What the management account still holds of prod, region by region, but the ledger
+    (kept by design); its roles; the stack set; the bus statement."""
+    clients = lambda service, region: aws.client(service, region)  # noqa: E731
+    left = [
+        f"{inventory.region}: {line}"
+        for region in enabled_regions(aws)
+        for inventory in [region_inventory(clients, region, "signin-alerts", "prod")]
+        for line in inventory.lines()
+        if not line.startswith("DynamoDB tables")
+    ]
+    left += [line for line in account_inventory(clients, "signin-alerts", "prod") if "IAM" in line]
+    left += [f"stack set instance {i}" for i in instances(aws)]
+    left += [f"bus statement {s['Sid']}" for s in bus_statements(aws) if s != OTHER_STATEMENT]
+    return left
+
+
+def members_rules(aws: FakeAws, members: list[str]) -> list[str]:
+    """Every EventBridge rule of `members`, in every region: `account region rule`."""
+    return [
+        f"{member} {region} {rule['Name']}"
+        for member in members
+        for region in enabled_regions(aws)
+        for rule in as_member(aws, member, "events", region).list_rules()["Rules"]
+    ]
+
+
+def members_roles(aws: FakeAws, members: list[str]) -> list[str]:
+    """Every IAM role of `members` but the one Organizations made them."""
+    return [
+        f"{member} {role['RoleName']}"
+        for member in members
+        for role in as_member(aws, member, "iam", "us-east-1").list_roles()["Roles"]
+        if role["RoleName"] != "OrganizationAccountAccessRole"
+    ]
 
 
 @pytest.fixture(scope="module")
@@ -302,15 +338,16 @@ def deployed(fake_aws: FakeAws, tmp_path_factory: pytest.TempPathFactory) -> Org
     remove = run_manage("remove", "--env", "prod", "--org", *where)
     remove_again = run_manage("remove", "--env", "prod", "--org", *where)
     delegated = as_delegated_admin(fake_aws, org, project)
-    member = org.members["sandbox-1"]
+    remove_stages = run_manage("remove", "--env", "prod", *where)
+    left = left_of_prod(fake_aws)
     return OrgDeployed(
         org, enabled_regions(fake_aws), deploy, made, statements, stack_set["StackSet"],
         forwarding, again, late, late_instances, after_join, dry_run, dry_run_nothing,
         instances_after_dry_run, arrived, wrong_caller, unknown_unit, remove, remove_again,
         bus_statements(fake_aws), instances(fake_aws), forwarding_regions(fake_aws),
-        names(as_member(fake_aws, member, "events", "eu-west-1").list_rules()["Rules"], "Name"),
-        names(as_member(fake_aws, member, "iam", "us-east-1").list_roles()["Roles"], "RoleName"),
-        view, unknown_region, delegated,
+        members_rules(fake_aws, [*org.members.values(), late]),
+        members_roles(fake_aws, [*org.members.values(), late]),
+        view, unknown_region, delegated, remove_stages, left,
     )  # fmt: skip
 
 
@@ -368,7 +405,7 @@ def test_each_instance_holds_the_forwarding_rule_and_its_least_privilege_role(
 
 def test_remove_org_takes_the_members_rules_and_roles_down(deployed: OrgDeployed) -> None:
     assert deployed.member_rules_after_remove == []
-    assert [r for r in deployed.member_roles_after_remove if r.startswith("signin-alerts")] == []
+    assert deployed.member_roles_after_remove == []
 
 
 def test_the_management_accounts_own_regions_forward_like_forward_from(
@@ -384,8 +421,10 @@ def test_a_members_sign_in_reaches_the_central_stages_function(deployed: OrgDepl
     assert function == (
         f"arn:aws:lambda:us-east-1:{MANAGEMENT}:function:signin-alerts-prod-us-east-1-console_signin"
     )
+    member = deployed.org.members["payments-prod"]
     assert event["source"] == "aws.signin"
-    assert event["detail"]["recipientAccountId"] == deployed.org.members["payments-prod"]
+    assert (event["account"], event["region"]) == (member, "eu-north-1")  # names the member
+    assert event["detail"]["recipientAccountId"] == member
     assert event["detail"]["eventID"] == "member-eu-west-1-0001"
 
 
@@ -466,3 +505,8 @@ def test_a_delegated_administrator_covers_every_member_but_itself_and_says_what_
     )
     assert f"deleted stack set {STACK_SET}" in delegated.removed
     assert delegated.instances_after_remove == set()
+
+
+def test_remove_org_then_remove_leaves_nothing_but_the_ledger(deployed: OrgDeployed) -> None:
+    assert deployed.remove_stages.exit_code == 0, deployed.remove_stages.output
+    assert deployed.left_at_the_end == []
