@@ -109,7 +109,7 @@ def run_weekly_digest(
     the weekly day (or its hour), else what it did."""
     if not settings.digest_enabled or settings.digest_weekly_day is None:
         return None
-    if now.weekday() != settings.digest_weekly_day or now.hour != settings.digest_hour_utc:
+    if now.weekday() != settings.digest_weekly_day.number or now.hour != settings.digest_hour_utc:
         return None
     last_day = now.date() - timedelta(days=1)
     if not week.claim_weekly(last_day):
