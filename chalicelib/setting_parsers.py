@@ -153,17 +153,31 @@ def hour(env: Mapping[str, str], name: str, default: int) -> int:
     return int(raw)
 
 
-WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+class Weekday(StrEnum):
+    """A day of the week, as an operator writes it; `number` is Python's (Monday 0)."""
+
+    MONDAY = "monday"
+    TUESDAY = "tuesday"
+    WEDNESDAY = "wednesday"
+    THURSDAY = "thursday"
+    FRIDAY = "friday"
+    SATURDAY = "saturday"
+    SUNDAY = "sunday"
+
+    @property
+    def number(self) -> int:
+        return list(Weekday).index(self)
 
 
-def weekday(env: Mapping[str, str], name: str, default: int | None) -> int | None:
-    """A day of the week by name (`monday`, `Mon`), 0 for Monday; `off` or `none`: None."""
+def weekday(env: Mapping[str, str], name: str, default: Weekday | None) -> Weekday | None:
+    """A day of the week by name (`monday`, `Mon`: three letters at least); `off` or
+    `none`: None."""
     raw = env.get(name, "").strip().lower()
     if not raw:
         return default
     if raw in ("off", "none"):
         return None
-    matches = [index for index, day in enumerate(WEEKDAYS) if len(raw) >= 3 and day.startswith(raw)]
+    matches = [day for day in Weekday if len(raw) >= 3 and day.value.startswith(raw)]
     if len(matches) != 1:
         raise ConfigError(
             f"{name}: expected a day of the week (monday ... sunday) or off, got {raw!r}"

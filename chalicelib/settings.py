@@ -93,8 +93,8 @@ class Settings:
     digest_enabled: bool = False
     digest_hour_utc: int = 8
     digest_channel: str | None = None
-    # The weekly digest's day (0 Monday ... 6 Sunday), in the daily digest's hour; None: off.
-    digest_weekly_day: int | None = 0
+    # The weekly digest's day, in the daily digest's hour; None: off.
+    digest_weekly_day: parse.Weekday | None = parse.Weekday.MONDAY
     slack_signing_secret: str | None = None
     slack_signing_secret_param: str | None = None
     # Who may use /recent-logins: the workspace is required, users and channels optional.
@@ -173,7 +173,7 @@ class Settings:
             digest_enabled=parse.flag(env, "DIGEST_ENABLED", False),
             digest_hour_utc=parse.hour(env, "DIGEST_HOUR_UTC", 8),
             digest_channel=get("DIGEST_CHANNEL") or None,
-            digest_weekly_day=parse.weekday(env, "DIGEST_WEEKLY_DAY", 0),
+            digest_weekly_day=parse.weekday(env, "DIGEST_WEEKLY_DAY", parse.Weekday.MONDAY),
             slack_signing_secret=parse.secret(env, "SLACK_SIGNING_SECRET"),
             slack_signing_secret_param=get("SLACK_SIGNING_SECRET_PARAM") or None,
             slack_team_ids=parse.split(get("SLACK_TEAM_ID")),

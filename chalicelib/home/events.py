@@ -1,7 +1,8 @@
 """`POST /slack/events`: the Events API's way in, for the App Home tab.
 
 Through the Slack gate's first steps (size, base64, v0 signature, five minutes; the body
-is JSON, so the workspace is read here and checked by the gate's workspace step), then:
+is JSON, so the workspace is read here and checked by the gate's workspace step; an
+`ssl_check` probe is answered as on every Slack route), then:
 `url_verification` gets its challenge back (signed, names no workspace); an
 `app_home_opened` of the Home tab by a member `/recent-logins` would answer gets the week
 published for them with `views.publish`, once per `event_id` however often Slack retries
@@ -18,6 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
+from urllib.parse import parse_qs
 
 from chalice.app import Response
 
@@ -85,6 +87,9 @@ class SlackEvents:
         if isinstance(body, Stopped):
             self._log(EventOutcome(body.stop.outcome, body.reason), started, retry)
             return body.response()
+        if parse_qs(body.decode()).get("ssl_check") == ["1"]:  # as every Slack route does
+            self._log(EventOutcome("ssl_check"), started, retry)
+            return _ok()
         try:
             payload = json.loads(body)
         except ValueError:

@@ -105,11 +105,17 @@ class HomeReads:
         pending = SigninReads(self._db, self._table).due(far, limit=PENDING_READ)
         if not pending:
             return ()
-        keys = [event_key(event_id) for event_id in pending]
-        response = self._db.batch_get_item(RequestItems={self._table: {"Keys": keys}})
-        records = [
-            SigninRecord.of(item) for item in response.get("Responses", {}).get(self._table, [])
-        ]
+        request: dict[str, Any] = {
+            self._table: {"Keys": [event_key(event_id) for event_id in pending]}
+        }
+        records: list[SigninRecord] = []
+        for _ in range(3):  # unprocessed keys: a throttled partition, asked again
+            response = self._db.batch_get_item(RequestItems=request)
+            items = response.get("Responses", {}).get(self._table, [])
+            records.extend(SigninRecord.of(item) for item in items)
+            request = response.get("UnprocessedKeys") or {}
+            if not request:
+                break
         mine = [
             record
             for record in records

@@ -1,6 +1,6 @@
 """The week's heat map as a PNG, drawn with Pillow: rows the days, columns the hours,
 each cell shaded by its sign-ins (a log scale up to the week's busiest hour), a red strip
-along the bottom of an hour with failures, an amber frame round an hour with a root
+near the bottom of an hour with failures, an amber frame round an hour with a root
 sign-in, a legend, and the busiest principals and accounts as bars beside it.
 
 Pillow is imported inside `render_png` only: the sign-in handler never loads it
@@ -24,7 +24,7 @@ WIDTH, HEIGHT = 1200, 310
 MARGIN = 16
 GRID_LEFT, GRID_TOP = 106, 62
 CELL, GAP = 26, 2
-FAILURE_STRIP = 5  # pixels at the bottom of a cell with failures
+FAILURE_STRIP = 5  # pixels near the bottom of a cell with failures
 ROOT_FRAME = 3  # pixels of frame round a cell with a root sign-in
 BARS_LEFT = GRID_LEFT + HOURS * (CELL + GAP) + 32
 BAR_LABEL_WIDTH = 180
@@ -61,6 +61,14 @@ def cell_box(row: int, hour: int) -> tuple[int, int, int, int]:
     left = GRID_LEFT + hour * (CELL + GAP)
     top = GRID_TOP + row * (CELL + GAP)
     return left, top, left + CELL - 1, top + CELL - 1
+
+
+def strip_box(row: int, hour: int) -> tuple[int, int, int, int]:
+    """The failure strip's rectangle: inside where a root frame would be, so that an hour
+    with both shows both."""
+    left, _, right, bottom = cell_box(row, hour)
+    inner = bottom - ROOT_FRAME
+    return left + ROOT_FRAME, inner - FAILURE_STRIP + 1, right - ROOT_FRAME, inner
 
 
 def printable(text: str, limit: int = 200) -> str:
@@ -118,14 +126,14 @@ def _grid(draw: ImageDraw, grid: WeekGrid, fonts: _Fonts) -> None:
         top = cell_box(row, 0)[1]
         draw.text((MARGIN, top + 6), day.strftime("%a %d %b"), fill=INK, font=fonts.text)
         for hour, cell in enumerate(cells):
-            _cell(draw, cell_box(row, hour), cell, busiest)
+            _cell(draw, row, hour, cell, busiest)
 
 
-def _cell(draw: ImageDraw, box: tuple[int, int, int, int], cell: HourCell, busiest: int) -> None:
-    left, _, right, bottom = box
+def _cell(draw: ImageDraw, row: int, hour: int, cell: HourCell, busiest: int) -> None:
+    box = cell_box(row, hour)
     draw.rectangle(box, fill=shade(cell.signins, busiest))
     if cell.failures:
-        draw.rectangle((left, bottom - FAILURE_STRIP + 1, right, bottom), fill=FAILURE)
+        draw.rectangle(strip_box(row, hour), fill=FAILURE)
     if cell.root:
         draw.rectangle(box, outline=ROOT, width=ROOT_FRAME)
 

@@ -1,6 +1,7 @@
 """The weekly digest: on `DIGEST_WEEKLY_DAY`, in the daily digest's hour, the last seven
-days' totals and busiest principals and accounts in one message (each day's tallies: one
-Query a day, never a Scan), then the week's picture. Posted once a week (its own mark)."""
+days' totals and busiest principals and accounts (summed over every day's principal
+counters) in one message (each day's tallies: one Query a day, never a Scan), then the
+week's picture. Posted once a week (its own mark)."""
 
 from __future__ import annotations
 
@@ -13,7 +14,13 @@ from chalicelib.picture.week import week_days
 from chalicelib.settings import Settings
 from chalicelib.slack.blocks import MAX_SECTION_TEXT, clip, inert, safe
 from chalicelib.slack.delivery import SlackNotifier
-from chalicelib.store.day_tally import TOP_PRINCIPALS, DaySummary, DayTally
+from chalicelib.store.day_tally import (
+    TOP_PRINCIPALS,
+    DaySummary,
+    DayTally,
+    principal_rows,
+    summary_of,
+)
 from chalicelib.store.week_tally import WeekTally
 
 WEEKLY_TOTALS = (
@@ -35,20 +42,30 @@ def _merged(rows: Iterable[tuple[str, int, int]]) -> tuple[tuple[str, int, int],
     return tuple(ranked[:TOP_PRINCIPALS])
 
 
-def week_summary(days: list[DaySummary]) -> DaySummary:
-    """The days' summaries as one: totals summed; the busiest among each day's busiest
-    (a principal never in a day's top five is not counted: the day keeps five)."""
+def week_summary(
+    days: list[DaySummary], principals: Iterable[tuple[str, str, int, int]] = ()
+) -> DaySummary:
+    """The days' summaries as one: totals summed; the busiest principals and accounts
+    from every day's principal counters (`principals`: (account, label, sign-ins,
+    failures) rows, `day_tally.principal_rows`), or, without them, from each day's five."""
     totals: dict[str, int] = {}
     for summary in days:
         for name, value in summary.totals.items():
             totals[name] = totals.get(name, 0) + value
+    rows = list(principals)
+    if rows:
+        busiest = _merged((label, n, failed) for _, label, n, failed in rows)
+        accounts = _merged((account, n, failed) for account, _, n, failed in rows)
+    else:
+        busiest = _merged(row for summary in days for row in summary.busiest)
+        accounts = _merged(row for summary in days for row in summary.accounts)
     return DaySummary(
         days[-1].day,
         totals,
-        _merged(row for summary in days for row in summary.busiest),
+        busiest,
         tuple(line for summary in days for line in summary.bursts),
         (),
-        _merged(row for summary in days for row in summary.accounts),
+        accounts,
     )
 
 
@@ -109,14 +126,18 @@ def run_weekly_digest(
     the weekly day (or its hour), else what it did."""
     if not settings.digest_enabled or settings.digest_weekly_day is None:
         return None
-    if now.weekday() != settings.digest_weekly_day or now.hour != settings.digest_hour_utc:
+    if now.weekday() != settings.digest_weekly_day.number or now.hour != settings.digest_hour_utc:
         return None
     last_day = now.date() - timedelta(days=1)
     if not week.claim_weekly(last_day):
         return f"already posted for the week ending {last_day.isoformat()}"
     days = week_days(last_day)
     try:
-        summary = week_summary([tally.read(day) for day in days])
+        items = {day: tally.items(day) for day in days}
+        summary = week_summary(
+            [summary_of(day, found) for day, found in items.items()],
+            [row for found in items.values() for row in principal_rows(found)],
+        )
         notifier().post(
             weekly_message(days[0], summary), deadline=deadline, channel=settings.digest_channel
         )

@@ -5,7 +5,6 @@ scope `files:write`, the bot in the channel) and an App Home view published with
 
 from __future__ import annotations
 
-import json
 import logging
 from dataclasses import dataclass
 from typing import Any
@@ -66,7 +65,7 @@ class SlackSurfaces:
         from slack_sdk.errors import SlackApiError
 
         try:
-            self._client.views_publish(user_id=user_id, view=json.loads(json.dumps(view)))
+            self._client.views_publish(user_id=user_id, view=view)
         except SlackApiError as error:
             raise SurfaceCallFailed("views.publish", _error(error.response)) from None
         except Exception as error:

@@ -199,6 +199,10 @@ class DayTally:
         self._db.update_item(**self.count_write(day, counts)["Update"])
 
     def read(self, day: date) -> DaySummary:
+        return summary_of(day, self.items(day))
+
+    def items(self, day: date) -> list[dict[str, Any]]:
+        """Every item of the day's partition: one Query (paged), never a Scan."""
         items: list[dict[str, Any]] = []
         kwargs: dict[str, Any] = {
             "TableName": self._table,
@@ -212,7 +216,7 @@ class DayTally:
             if "LastEvaluatedKey" not in response:
                 break
             kwargs["ExclusiveStartKey"] = response["LastEvaluatedKey"]
-        return summary_of(day, items)
+        return items
 
     def claim_digest(self, day: date) -> bool:
         """Only one digest per day, even when the schedule fires twice."""
@@ -243,6 +247,18 @@ class DaySummary:
     # (account, sign-ins, failures), busiest first: the principals' counters summed.
     accounts: tuple[tuple[str, int, int], ...] = ()
     busiest_accounts: tuple[str, ...] = ()  # each busiest principal's account id
+
+
+def principal_rows(items: Iterable[Mapping[str, Any]]) -> list[tuple[str, str, int, int]]:
+    """(account, label, sign-ins, failures) of each `PRINCIPAL#` item of a day."""
+    rows = []
+    for item in items:
+        sort_key = item["sk"]["S"]
+        if sort_key.startswith("PRINCIPAL#"):
+            account = sort_key.removeprefix("PRINCIPAL#").partition("#")[0]
+            label = item.get("label", {}).get("S", sort_key)
+            rows.append((account, label, read_int(item, "n"), read_int(item, "n_failure")))
+    return rows
 
 
 def summary_of(day: date, items: Iterable[Mapping[str, Any]]) -> DaySummary:

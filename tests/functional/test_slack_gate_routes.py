@@ -22,15 +22,19 @@ from chalicelib.container import Container
 from chalicelib.slack.gate import NOT_ALLOWED_REPLY
 from chalicelib.slack.verify import sign
 from localdev.interactions import click_body
+from localdev.slack_events import home_opened_body
 
 SECRET = "8f742231b10e8888abcd99yyyzzz85a5-test"
 TEAM_ID = "T0SECTEAM"
-ROUTES = ["/slack/recent-logins", "/slack/interactions"]
-BIGGER_THAN_ANY_ROUTE_TAKES = 70_000  # /recent-logins: 56 KB; /slack/interactions: 64 KB
+ROUTES = ["/slack/recent-logins", "/slack/interactions", "/slack/events"]
+BIGGER_THAN_ANY_ROUTE_TAKES = 70_000  # /recent-logins: 56 KB; the others: 64 KB
 
 
 def route_body(route: str, team: str = TEAM_ID) -> bytes:
-    """What Slack posts to the route: a slash command's form, or a button's payload."""
+    """What Slack posts to the route: a slash command's form, a button's payload, or an
+    Events API delivery (JSON)."""
+    if route == "/slack/events":
+        return home_opened_body("Ev0GATE0001", user_id="U0ALICE", team_id=team)
     if route == "/slack/recent-logins":
         return urlencode(
             {"team_id": team, "user_id": "U0ALICE", "channel_id": "C0SEC", "text": "help"}
@@ -115,7 +119,9 @@ def post(route: str, body: bytes | str, headers: dict[str, str], *, b64: bool) -
             "path": route,
         },
         "headers": {
-            "content-type": "application/x-www-form-urlencoded",
+            "content-type": "application/json"
+            if route == "/slack/events"
+            else "application/x-www-form-urlencoded",
             **{name.lower(): value for name, value in headers.items()},
         },
         "pathParameters": {},

@@ -85,3 +85,21 @@ def test_slack_manifest_declares_the_command_webhook_and_scopes() -> None:
     assert {"chat:write", "commands", "incoming-webhook"} <= set(
         manifest["oauth_config"]["scopes"]["bot"]
     )
+
+
+def test_slack_manifest_declares_the_picture_and_the_home_tab() -> None:
+    """The digest's picture needs `files:write`; the Home tab its events URL (a route the
+    app has) and `app_home_opened`."""
+    from pathlib import Path
+
+    import yaml
+
+    import app as app_module
+
+    manifest = yaml.safe_load((Path(__file__).parents[2] / "slack" / "manifest.yml").read_text())
+    assert "files:write" in manifest["oauth_config"]["scopes"]["bot"]
+    assert manifest["features"]["app_home"]["home_tab_enabled"] is True
+    events = manifest["settings"]["event_subscriptions"]
+    assert events["bot_events"] == ["app_home_opened"]
+    path = "/" + events["request_url"].split("/api/", 1)[1]
+    assert "POST" in app_module.app.routes[path]

@@ -15,7 +15,6 @@ from chalicelib.picture.render import (
     CELL,
     EMPTY,
     FAILURE,
-    FAILURE_STRIP,
     HEIGHT,
     RAMP,
     ROOT,
@@ -23,6 +22,7 @@ from chalicelib.picture.render import (
     cell_box,
     render_png,
     shade,
+    strip_box,
 )
 from chalicelib.picture.week import DAYS, HOURS, WeekGrid, utc_days_of, week_days, week_grid
 from chalicelib.picture.words import MAX_ALT_TEXT, alt_text, message_text, text_grid
@@ -49,8 +49,8 @@ def centre(image: Image.Image, row: int, hour: int) -> tuple[int, int, int]:
 
 
 def strip(image: Image.Image, row: int, hour: int) -> tuple[int, int, int]:
-    left, _, _, bottom = cell_box(row, hour)
-    return image.getpixel((left + CELL // 2, bottom - FAILURE_STRIP // 2))  # type: ignore[return-value]
+    left, top, right, bottom = strip_box(row, hour)
+    return image.getpixel(((left + right) // 2, (top + bottom) // 2))  # type: ignore[return-value]
 
 
 def frame(image: Image.Image, row: int, hour: int) -> tuple[int, int, int]:
