@@ -143,16 +143,34 @@ def catalog_keys() -> list[dict[str, Any]]:
     return [catalog_key(shard) for shard in range(CATALOG_SHARDS)]
 
 
-def catalog_principals(items: Iterable[Mapping[str, Any]]) -> list[Principal]:
-    """Every principal the catalog shards (as read) hold, without counts or times."""
+def catalog_principals(
+    items: Iterable[Mapping[str, Any]], who: str, account_id: str = ""
+) -> tuple[list[Principal], int]:
+    """From the catalog shards (as read), without counts or times: every principal of a
+    name one whose WHO text holds `who` has, and of `account_id`; and how many
+    principals the catalog holds besides. Tens of thousands of entries: only the few
+    that can matter become Principals."""
+    entries = [entry for item in items for entry in item.get(CATALOG_ENTRIES, {}).get("SS", [])]
+    # A substring of the whole entry first (at C speed): only those can match.
+    names = {
+        fields[1]
+        for fields in (_fields(entry) for entry in entries if who in entry)
+        if who in fields[2]
+    }
     principals = []
-    for item in items:
-        for entry in item.get(CATALOG_ENTRIES, {}).get("SS", []):
-            account_id, name, who = [*entry.split("\t", 2), "", ""][:3]
+    for entry in entries:
+        account, name, text = _fields(entry)
+        if name in names or (account_id and account == account_id):
             principals.append(
-                Principal(entry, name, who, account_id, 0, UNKNOWN_LAST_SEEN, {}, known=False)
+                Principal(entry, name, text, account, 0, UNKNOWN_LAST_SEEN, {}, False)
             )
-    return principals
+    return principals, len(entries) - len(principals)
+
+
+def _fields(entry: str) -> tuple[str, str, str]:
+    account, _, rest = entry.partition("\t")
+    name, _, text = rest.partition("\t")
+    return account, name, text
 
 
 def placement_for(signin: SignIn, item: Mapping[str, Any] | None) -> Placement:
