@@ -199,14 +199,22 @@ def transact_with_directory(
     trying each placement in turn. None when written; the cancellation reason of
     `items[0]` when its own condition failed (a duplicate), with the item if DynamoDB
     returned it. For bulk writers (`Ledger.record`, reindex); the alert pipeline reads
-    the directory item in its gather and places the entry in its decision."""
+    the directory item in its gather and places the entry in its decision. A principal
+    the directory does not hold yet is added to the catalog in the same transaction (a
+    read first: an ADD costs a whole shard's size in write units, so only then)."""
     listed = is_listed(signin)
+    new = listed and "Item" not in dynamodb.get_item(
+        TableName=table_name,
+        Key=directory_key(signin.principal_key),
+        ProjectionExpression="pk",
+    )
     placement = Placement.NEWEST
     failures = 0
     while True:
         entries = list(items)
         if listed:
             entries.append(directory_update(signin, table_name, placement))
+        if new:  # last: the directory's reason stays where the placement reads it
             entries.append(catalog_update(signin, table_name))
         try:
             dynamodb.transact_write_items(TransactItems=entries)
@@ -218,11 +226,8 @@ def transact_with_directory(
                 return first
             if failures >= attempts + len(Placement):
                 raise
-            if (
-                listed
-                and len(reasons) == len(entries)
-                and reasons[-2].get("Code") == "ConditionalCheckFailed"
-            ):
+            directory_reason = reasons[len(items)] if len(reasons) > len(items) else {}
+            if listed and directory_reason.get("Code") == "ConditionalCheckFailed":
                 # The sign-in is older than the principal's last: try where it falls.
                 placement = placement.next() or Placement.NEWEST
             else:
