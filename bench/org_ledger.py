@@ -51,17 +51,19 @@ _PER_SIGNIN = ("pk", "event_id", "event_time", "epoch", "at", "day")
 
 def population(seed: int = 11) -> list[Login]:
     """One Login template per principal: 500 accounts (the demo's three first), each
-    with root, 19 IAM users and 80 people's Identity Center sessions."""
+    with root, 19 IAM users and 80 people's Identity Center sessions; in the demo's
+    accounts the team (alice, bob, ...) is among both."""
     rng = random.Random(seed)
     accounts = [*ACCOUNTS, *(f"{200000000000 + n:012d}" for n in range(ORGANIZATION_ACCOUNTS))]
     people = [*USERS, *(f"person{n:05d}" for n in range(4_000))]
     services = [*USERS, *(f"svc-{n:04d}" for n in range(2_000))]
     principals = []
     for account in accounts[:ORGANIZATION_ACCOUNTS]:
+        team = list(USERS) if account in ACCOUNTS else []
         principals.append(Login("", datetime(2000, 1, 1, tzinfo=UTC), "root", "Root", account))
-        for name in rng.sample(services, 19):
+        for name in team + rng.sample(services[len(USERS) :], 19 - len(team)):
             principals.append(Login("", datetime(2000, 1, 1, tzinfo=UTC), name, "IAMUser", account))
-        for name in rng.sample(people, 80):
+        for name in team + rng.sample(people[len(USERS) :], 80 - len(team)):
             principals.append(
                 Login("", datetime(2000, 1, 1, tzinfo=UTC), name, "AssumedRole", account)
             )
@@ -101,6 +103,13 @@ class OrganizationLedger:
         rng = random.Random(seed)
         principals = population()
         hot = len(principals) // 5  # a fifth of the principals sign in four times in five
+        # One sign-in in ten is the demo accounts' team's, at every size, so that the
+        # bench's commands about alice or bob find them in the 1,000 as in the 1,000,000.
+        team = [
+            number
+            for number, login in enumerate(principals)
+            if login.account_id in ACCOUNTS and login.name in USERS
+        ]
         epochs = sorted(
             int((now - timedelta(seconds=rng.uniform(0, days * 86_400))).timestamp())
             for _ in range(signins)
@@ -118,7 +127,12 @@ class OrganizationLedger:
         settings = Settings()
         definitions = index_definitions()
         for number, epoch in enumerate(epochs):
-            chosen = rng.randrange(hot) if rng.random() < 0.8 else rng.randrange(len(principals))
+            if number % 10 == 0:
+                chosen = team[rng.randrange(len(team))]
+            elif rng.random() < 0.8:
+                chosen = rng.randrange(hot)
+            else:
+                chosen = rng.randrange(len(principals))
             key = (chosen, rng.random() > 0.08, rng.random() > 0.10)
             if key not in kind_ids:
                 kind_ids[key] = len(self.kinds)

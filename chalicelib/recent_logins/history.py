@@ -115,8 +115,10 @@ def _by_principal(reader: Reader, query: HistoryQuery, window: Counts) -> list[E
     the catalog says which of them signed in)."""
     if not query.who and len(query.account_ids) == 1:
         return list(_read(reader, account_partition(query, window), query.limit, query.since))
-    everyone = catalog_principals(reader.batch_get(catalog_keys()))
-    partitions = principal_plan(query, everyone, window, budget=MAX_CALLS - reader.calls)
+    shards = reader.batch_get(catalog_keys())
+    everyone, others = catalog_principals(shards, query.who, query.account_id)
+    budget = MAX_CALLS - reader.calls
+    partitions = principal_plan(query, everyone, window, budget=budget, others=others)
     entries: list[Entry] = []
     for partition in sorted(partitions, key=lambda partition: -partition.newest):
         if len(entries) >= query.limit and partition.newest < _epoch(entries[query.limit - 1]):

@@ -45,13 +45,20 @@ class Partition:
 
 
 def principal_plan(
-    query: HistoryQuery, everyone: list[Principal], window: Counts, *, budget: int
+    query: HistoryQuery,
+    everyone: list[Principal],
+    window: Counts,
+    *,
+    budget: int,
+    others: int = 0,
 ) -> list[Partition]:
     """WHO or account: the partitions to read, none when no principal that matches
     signed in within the window. Ways to read the same sign-ins: each matching name's
     partition, the account's, or the window's sign-ins filtered by name and account;
     the one whose partitions hold the fewest sign-ins that do not match is read, if
-    `budget` (the calls left) allows."""
+    `budget` (the calls left) allows. `everyone` needs to hold only the principals of
+    the names and the account that match; `others` counts the rest (of unknown counts,
+    from the catalog), which only the window's sign-ins hold."""
     since = int(query.since.timestamp())
     wanted = [
         principal
@@ -61,22 +68,32 @@ def principal_plan(
     ]
     if not wanted:
         return []
+    by_name: dict[str, list[Principal]] = {}
+    for principal in everyone:
+        by_name.setdefault(principal.name, []).append(principal)
     plans: list[list[Partition]] = []
     if query.who:
         plans.append(
             [
-                _subject_partition(_NAME, name, query, everyone, wanted, window)
+                _subject_partition(_NAME, name, query, by_name[name], wanted, window)
                 for name in sorted({principal.name for principal in wanted})
             ]
         )
     if query.account_ids:  # each account that signed in within the window
         plans.append(
             [
-                _subject_partition(_ACCOUNT, account, query, everyone, wanted, window)
+                _subject_partition(
+                    _ACCOUNT,
+                    account,
+                    query,
+                    [p for p in everyone if p.account_id == account],
+                    wanted,
+                    window,
+                )
                 for account in sorted({principal.account_id for principal in wanted})
             ]
         )
-    shared = [_shared_partition(query, wanted, everyone, window)]
+    shared = [_shared_partition(query, wanted, everyone, window, others)]
     plans.append(shared)
     # One partition always fits: a directory of many pages may have used up the calls,
     # and an answer in more calls beats none.
@@ -146,14 +163,13 @@ def _subject_partition(
     subject: _Subject,
     value: str,
     query: HistoryQuery,
-    everyone: list[Principal],
+    holders: list[Principal],
     wanted: list[Principal],
     window: Counts,
 ) -> Partition:
-    """One name's (or account's) partition, of its rarest category asked for; filtered
-    by the other categories and, if it holds principals that do not match, by WHO and
-    account."""
-    holders = [principal for principal in everyone if getattr(principal, subject.field) == value]
+    """One name's (or account's) partition (its `holders`: every principal it holds),
+    of its rarest category asked for; filtered by the other categories and, if it holds
+    principals that do not match, by WHO and account."""
     mine = [principal for principal in wanted if getattr(principal, subject.field) == value]
     driving = None
     if query.categories:
@@ -187,14 +203,18 @@ def _subject_partition(
 
 
 def _shared_partition(
-    query: HistoryQuery, wanted: list[Principal], everyone: list[Principal], window: Counts
+    query: HistoryQuery,
+    wanted: list[Principal],
+    everyone: list[Principal],
+    window: Counts,
+    others: int,
 ) -> Partition:
     extra = [("who", "contains", query.who)] if query.who else []
     if query.account_ids:
         extra.append(_accounts_filter(wanted))
     partition = time_partition(query.categories, window, extra)
     driving = driving_category(query.categories, window)
-    held = sum(p.count([driving] if driving else []) for p in everyone)
+    held = sum(p.count([driving] if driving else []) for p in everyone) + others
     matching = sum(p.count(query.categories) for p in wanted)
     return replace(
         partition,

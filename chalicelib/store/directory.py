@@ -143,16 +143,34 @@ def catalog_keys() -> list[dict[str, Any]]:
     return [catalog_key(shard) for shard in range(CATALOG_SHARDS)]
 
 
-def catalog_principals(items: Iterable[Mapping[str, Any]]) -> list[Principal]:
-    """Every principal the catalog shards (as read) hold, without counts or times."""
+def catalog_principals(
+    items: Iterable[Mapping[str, Any]], who: str, account_id: str = ""
+) -> tuple[list[Principal], int]:
+    """From the catalog shards (as read), without counts or times: every principal of a
+    name one whose WHO text holds `who` has, and of `account_id`; and how many
+    principals the catalog holds besides. Tens of thousands of entries: only the few
+    that can matter become Principals."""
+    entries = [entry for item in items for entry in item.get(CATALOG_ENTRIES, {}).get("SS", [])]
+    # A substring of the whole entry first (at C speed): only those can match.
+    names = {
+        fields[1]
+        for fields in (_fields(entry) for entry in entries if who in entry)
+        if who in fields[2]
+    }
     principals = []
-    for item in items:
-        for entry in item.get(CATALOG_ENTRIES, {}).get("SS", []):
-            account_id, name, who = [*entry.split("\t", 2), "", ""][:3]
+    for entry in entries:
+        account, name, text = _fields(entry)
+        if name in names or (account_id and account == account_id):
             principals.append(
-                Principal(entry, name, who, account_id, 0, UNKNOWN_LAST_SEEN, {}, known=False)
+                Principal(entry, name, text, account, 0, UNKNOWN_LAST_SEEN, {}, False)
             )
-    return principals
+    return principals, len(entries) - len(principals)
+
+
+def _fields(entry: str) -> tuple[str, str, str]:
+    account, _, rest = entry.partition("\t")
+    name, _, text = rest.partition("\t")
+    return account, name, text
 
 
 def placement_for(signin: SignIn, item: Mapping[str, Any] | None) -> Placement:
@@ -181,14 +199,22 @@ def transact_with_directory(
     trying each placement in turn. None when written; the cancellation reason of
     `items[0]` when its own condition failed (a duplicate), with the item if DynamoDB
     returned it. For bulk writers (`Ledger.record`, reindex); the alert pipeline reads
-    the directory item in its gather and places the entry in its decision."""
+    the directory item in its gather and places the entry in its decision. A principal
+    the directory does not hold yet is added to the catalog in the same transaction (a
+    read first: an ADD costs a whole shard's size in write units, so only then)."""
     listed = in_directory(signin)
+    new = listed and "Item" not in dynamodb.get_item(
+        TableName=table_name,
+        Key=directory_key(signin.principal_key),
+        ProjectionExpression="pk",
+    )
     placement = Placement.NEWEST
     failures = 0
     while True:
         entries = list(items)
         if listed:
             entries.append(directory_update(signin, table_name, placement))
+        if new:  # last: the directory's reason stays where the placement reads it
             entries.append(catalog_update(signin, table_name))
         try:
             dynamodb.transact_write_items(TransactItems=entries)
@@ -200,11 +226,8 @@ def transact_with_directory(
                 return first
             if failures >= attempts + len(Placement):
                 raise
-            if (
-                listed
-                and len(reasons) == len(entries)
-                and reasons[-2].get("Code") == "ConditionalCheckFailed"
-            ):
+            directory_reason = reasons[len(items)] if len(reasons) > len(items) else {}
+            if listed and directory_reason.get("Code") == "ConditionalCheckFailed":
                 # The sign-in is older than the principal's last: try where it falls.
                 placement = placement.next() or Placement.NEWEST
             else:

@@ -24,9 +24,10 @@ from botocore.stub import Stubber
 
 from chalicelib.container import Container
 from chalicelib.judge.rules import evaluate
+from chalicelib.settings import SecretResolver, Settings
 from chalicelib.signin.parse import parse_signin
-from chalicelib.watchdog.checks import organization_checks
-from chalicelib.watchdog.findings import StageIdentity, stack_set_name
+from chalicelib.watchdog.checks import organization_checks, stage_checks
+from chalicelib.watchdog.findings import Check, StageIdentity, stack_set_name
 from chalicelib.watchdog.run import Watchdog
 from chalicelib.watchdog.state import WatchdogState
 from localdev.signins import Login
@@ -293,3 +294,30 @@ def test_a_missing_stack_set_is_one_problem(organization: Organization) -> None:
     [warning] = organization.texts_since(0)
     assert f"stack set {stack_set_name('dev')} does not exist" in warning
     assert "python manage.py deploy --env dev --org" in warning
+
+
+@pytest.mark.parametrize(
+    ("region", "watch", "checked"),
+    [("us-east-1", "true", True), ("us-east-1", "false", False), ("us-west-2", "true", False)],
+)
+def test_only_the_us_east_1_stage_told_to_watches_the_organization(
+    organization: Organization, region: str, watch: str, checked: bool
+) -> None:
+    settings = Settings.from_env({"LEDGER_TABLE": TABLE, "ORGANIZATION_WATCH": watch})
+    stage = StageIdentity.of(f"prod-{region}", region, MANAGEMENT)
+
+    specs = stage_checks(
+        stage,
+        settings=settings,
+        clients=organization.clients,
+        secrets=lambda: SecretResolver(lambda: boto3.client("ssm", region_name=region)),
+        dynamodb=lambda: organization.dynamodb,
+        forwarding=dict,
+        clock=lambda: organization.now,
+    )
+
+    organization_checks_found = {spec.check for spec in specs} & {
+        Check.ORG_INSTANCE,
+        Check.ORG_QUIET,
+    }
+    assert bool(organization_checks_found) is checked

@@ -132,7 +132,7 @@ def test_the_bulk_tally_leaves_what_the_transactions_leave(
     [bulk, catalog] = tally.items()
 
     assert bulk == entry(dynamodb)
-    # and the catalog's shard holds the principal once, as the commits left it
+    # and the catalog's shard holds the principal once, as its first record left it
     stored = dynamodb.get_item(TableName=TABLE, Key={"pk": catalog["pk"], "sk": catalog["sk"]})
     assert stored["Item"] == catalog
 
