@@ -19,6 +19,7 @@ from typing import Any
 import boto3
 import pytest
 
+from chalicelib.signin.pattern import FORWARDED_PATTERNS
 from localdev.inventory import account_inventory, region_inventory
 from localdev.lambda_targets import LambdaEvents
 from localdev.rehearsal import copy_project
@@ -388,8 +389,9 @@ def test_each_instance_holds_the_forwarding_rule_and_its_least_privilege_role(
 ) -> None:
     view = deployed.member_view
     account = deployed.org.members["payments-prod"]
-    assert view["rules"] == [forward_rule_name("prod")]
-    assert view["pattern"] == {"source": ["aws.signin"]}
+    # One rule per forwarded pattern (sign-ins, account changes), each on its pattern.
+    assert view["rules"] == sorted(forward_rule_name("prod", kind) for kind in FORWARDED_PATTERNS)
+    assert view["pattern"] == FORWARDED_PATTERNS["signins"] == {"source": ["aws.signin"]}
     [target] = view["targets"]
     assert target["Arn"] == CENTRAL_BUS and target["RoleArn"] == view["role_arn"]
     assert f":{account}:role/" in view["role_arn"]
