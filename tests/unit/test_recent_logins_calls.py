@@ -120,10 +120,9 @@ def _organization(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return others + catalog
 
 
-def _catalog(history: SigninHistory) -> list[list[str]]:
-    """The catalog's shards as the history's table holds them."""
+def _catalog(table: str) -> list[list[str]]:
+    """The catalog's shards as the table holds them."""
     client = boto3.client("dynamodb", region_name="us-east-1")
-    table = history._table
     keys = [catalog_key(shard) for shard in range(CATALOG_SHARDS)]
     shards: list[list[str]] = []
     for start in range(0, len(keys), 100):
