@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import json
 import re
+import socket
 import sys
 import time
 from datetime import UTC, datetime
@@ -114,6 +115,13 @@ class Model:
 def handler_for(model: Model) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
+
+        def setup(self) -> None:
+            super().setup()
+            # Headers and body go out in two writes: without this, Nagle's algorithm
+            # and the client's delayed ACK add 40 ms to every call, which DynamoDB's
+            # HTTPS endpoint does not.
+            self.request.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
         def do_POST(self) -> None:
             started = time.perf_counter()

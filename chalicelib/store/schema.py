@@ -204,7 +204,7 @@ def directory_key(principal_key: str) -> dict[str, Any]:
 # full at roughly 3,000); 64 keys stay within one BatchGetItem of 100.
 CATALOG_SHARDS = 64
 CATALOG_ENTRIES = "entries"
-CATALOG_WHO_CHARACTERS = 160
+CATALOG_WHO_CHARACTERS = 256
 
 
 def catalog_key(shard: int) -> dict[str, Any]:

@@ -88,17 +88,17 @@ def swept(
 ) -> list[Finding]:
     """OK findings for the stored problems of a swept check that this run no longer
     found, so that they resolve like any other."""
-    checks_swept = {spec.check for spec in checks if spec.sweeps}
+    regions = {spec.check.value: spec.region for spec in checks if spec.sweeps}
     found = {finding.key for finding in findings}
     resolved = []
     for key, record in sorted(stored.items()):
         check_name, _, subject = key.partition("#")
         if record.status is not Status.PROBLEM or key in found or not subject:
             continue
-        if check_name in {check.value for check in checks_swept}:
-            check = Check(check_name)
-            region = subject.rpartition("/")[2] if "/" in subject else "organization"
-            resolved.append(Finding.ok(check, region, subject))
+        if check_name in regions:
+            # `<account>/<region>` names its region; any other subject is the check's.
+            region = subject.rpartition("/")[2] if "/" in subject else regions[check_name]
+            resolved.append(Finding.ok(Check(check_name), region, subject))
     return resolved
 
 

@@ -295,6 +295,13 @@ def test_a_missing_stack_set_is_one_problem(organization: Organization) -> None:
     assert f"stack set {stack_set_name('dev')} does not exist" in warning
     assert "python manage.py deploy --env dev --org" in warning
 
+    # deployed (here: the env whose stack set exists): resolved, in the stage's region
+    organization.identity = StageIdentity.of("prod-us-east-1", REGION, MANAGEMENT)
+    organization.now += timedelta(hours=1)
+    organization.run()
+    [resolved] = organization.texts_since(1)
+    assert resolved.startswith("INFO: resolved in us-east-1 after 1 h: stack set")
+
 
 @pytest.mark.parametrize(
     ("region", "watch", "checked"),
