@@ -23,6 +23,8 @@ from chalicelib.confirm.users import UserFinder
 from chalicelib.container_clients import ContainerClients
 from chalicelib.recent_logins.handler import RecentLogins
 from chalicelib.recent_logins.history import SigninHistory
+from chalicelib.routine.rollups import RoutineRollups
+from chalicelib.routine.store import RoutineStore
 from chalicelib.settings import ConfigError
 from chalicelib.slack.delivery import (
     RetryPolicy,
@@ -111,6 +113,7 @@ class Container(ContainerClients):
             committer=Committer(self.dynamodb),
             writes=self.signin_writes,
             summaries=self.burst_summary_poster,
+            routine=self.routine_rollups,
             notifier=self.notifier,
             clocks=self.clocks,
             table=table,
@@ -133,9 +136,20 @@ class Container(ContainerClients):
 
     def minute_sweeps(self, *, deadline: float) -> dict[str, int]:
         """The every-minute schedule: root CheckMfa records no sign-in followed (an
-        alert owed), then the closing summaries of storms that stopped."""
+        alert owed), then the closing summaries of storms that stopped, then the
+        roll-ups of routine sign-ins."""
         root = self.root_mfa_waits.sweep(deadline=deadline).to_dict()
-        return {**root, **self.burst_summaries(deadline=deadline)}
+        bursts = self.burst_summaries(deadline=deadline)
+        routine = self.routine_rollups.sweep(self.notifier, deadline=deadline).to_dict()
+        return {**root, **bursts, **routine}
+
+    @cached_property
+    def routine_rollups(self) -> RoutineRollups:
+        return RoutineRollups(
+            self.settings,
+            RoutineStore(self.dynamodb, self.settings.ledger_table),
+            wall_clock=self.clocks.time,
+        )
 
     def daily_digest(self, *, deadline: float) -> str:
         return run_daily_digest(

@@ -26,10 +26,13 @@ from chalicelib.judge.root_mfa import (
     with_check,
 )
 from chalicelib.judge.rules import Skip, Verdict, evaluate, in_trusted_network, is_alerting_event
+from chalicelib.routine.periods import Period
+from chalicelib.routine.select import routine_plan
 from chalicelib.settings import Settings
 from chalicelib.severity import Severity
 from chalicelib.signin.parse import Result, SignIn
 from chalicelib.slack.alert_message import build_message, notification_text
+from chalicelib.store.day_notable import notable_kind
 from chalicelib.store.day_tally import day_writes
 from chalicelib.store.directory import directory_update, placement_for
 from chalicelib.store.ledger import event_item
@@ -91,6 +94,7 @@ class Plan:
     summary: SummaryDue | None  # a burst summary this commit claims
     writes: tuple[Write, ...]  # the commit: the event item first
     claim: Claim | None  # this invocation's claim, when it alerts
+    routine: Period | None = None  # the roll-up that names it, when it is routine
 
 
 class Decider:
@@ -235,11 +239,16 @@ class Decider:
                 places,
                 retention_days=settings.ledger_retention_days,
                 burst_line=burst_line,
+                notable=notable_kind(signin, verdict, settings),
             ),
             *writes,
             *storm.writes,
             *self._pair_writes(signin, pairing, now),
         ]
+        routine, routine_writes = routine_plan(
+            self._table, signin, verdict, settings, now=now, web_api=can_update
+        )
+        writes += routine_writes
         if is_listed(signin):
             # Conditional on the placement read: a sign-in of the same principal
             # committed meanwhile makes this a lost race, decided again on a new read.
@@ -255,6 +264,7 @@ class Decider:
             storm.summary,
             tuple(writes),
             held,
+            routine,
         )
 
     def _storm_verdict(self, verdict: Verdict, storm: StormPlan) -> Verdict:

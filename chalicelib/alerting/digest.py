@@ -30,7 +30,7 @@ def run_daily_digest(
     if not tally.claim_digest(day):
         return f"already posted for {day.isoformat()}"
     try:
-        message = digest_message(tally.read(day))
+        message = digest_message(tally.read(day), settings)
         notifier().post(message, deadline=deadline, channel=settings.digest_channel)
     except Exception:
         tally.release_digest(day)  # let the schedule's retry post it

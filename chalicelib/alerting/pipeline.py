@@ -35,6 +35,8 @@ from chalicelib.alerting.values import (
 )
 from chalicelib.clock import REAL_TIME, Clocks
 from chalicelib.judge.rules import Verdict, evaluate
+from chalicelib.routine.periods import Period, PeriodKind
+from chalicelib.routine.rollups import RoutineRollups
 from chalicelib.settings import Settings
 from chalicelib.signin.parse import SignIn, parse_signin
 from chalicelib.slack.alert_message import build_message
@@ -72,6 +74,7 @@ class SigninAlerter:
         committer: Committer,
         writes: SigninWrites,
         summaries: BurstSummaries,
+        routine: RoutineRollups | None = None,
         notifier: Callable[[], SlackNotifier],
         table: str,
         clocks: Clocks = REAL_TIME,
@@ -85,6 +88,7 @@ class SigninAlerter:
         self._committer = committer
         self._writes = writes  # the alert's claim: take over, give back, "sent"
         self._summaries = summaries
+        self._routine = routine
         # A factory, so that a sign-in that does not alert never reads the Slack secret.
         self._notifier_factory = notifier
         self._notifier: SlackNotifier | None = None
@@ -140,6 +144,8 @@ class SigninAlerter:
         if plan.claim is None or plan.message is None:
             if plan.summary is not None:
                 self._post_summary(plan, now, deadline)
+            if plan.routine is not None and plan.routine.kind is PeriodKind.DAY:
+                self._refresh_routine(plan.routine, deadline)
             return self._done(
                 signin,
                 plan.verdict.severity.name,
@@ -264,6 +270,16 @@ class SigninAlerter:
             )
         except Exception as error:  # recorded and counted; the summary is optional
             log.warning("burst summary not posted: %s", type(error).__name__)
+
+    def _refresh_routine(self, period: Period, deadline: float) -> None:
+        """The Web API's day message names this routine sign-in now; what this cannot
+        tell, the minute sweep does."""
+        if self._routine is None:
+            return
+        try:
+            self._routine.refresh(period, self._slack, deadline=deadline)
+        except Exception as error:  # recorded and in its roll-up: the sweep tells it
+            log.warning("routine roll-up not refreshed: %s", type(error).__name__)
 
     def _done(
         self,

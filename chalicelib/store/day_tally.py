@@ -14,8 +14,9 @@ from datetime import UTC, date
 from typing import Any
 
 from chalicelib.judge.places import Places
-from chalicelib.signin.parse import Result, SignIn
+from chalicelib.signin.parse import NameStatus, Result, SignIn
 from chalicelib.signin.words import signin_principal
+from chalicelib.store.day_notable import NOTABLE_PREFIX, notable_put
 from chalicelib.store.listing import categories_of, counter_names, hourly_name, is_listed
 from chalicelib.store.schema import (
     TTL_ATTRIBUTE,
@@ -130,10 +131,12 @@ def day_writes(
     *,
     retention_days: int,
     burst_line: tuple[str, str] | None = None,
+    notable: str = "",
 ) -> list[Write]:
     """The commit's writes to the sign-in's day: its counters, its principal's, and
     the digest's lines. `burst_line` is (subject id, title) when it opens a burst (its
-    summaries rewrite the line with the burst's count: storms/bursts.py)."""
+    summaries rewrite the line with the burst's count: storms/bursts.py); `notable`
+    names the sign-in in the digest (store/day_notable.py)."""
     day = day_of(signin.event_time)
     ttl = _ttl(day, retention_days)
     counts = day_counts(signin, places, opens_burst=burst_line is not None)
@@ -147,7 +150,9 @@ def day_writes(
                     date.fromisoformat(day),
                     f"PRINCIPAL#{signin.account_id}#{signin.principal_key}",
                 ),
-                {"n": 1, f"n_{signin.outcome.value}": 1},
+                # A name AWS hid is no principal: the digest keeps it out of the busiest.
+                {"n": 1, f"n_{signin.outcome.value}": 1}
+                | ({"hidden": 1} if signin.name_status is NameStatus.HIDDEN else {}),
                 ttl,
                 # The principal as every message names it: `unknown user` for a
                 # name AWS hid, `IAM user (name not recorded)` for none at all.
@@ -165,6 +170,8 @@ def day_writes(
                 retention_days,
             )
         )
+    if notable:
+        writes.append(notable_put(table, signin, notable, ttl))
     if burst_line is not None:
         subject_id, title = burst_line
         line = burst_line_key(subject_id, epoch_of(signin.event_time))["sk"]["S"]
@@ -231,6 +238,8 @@ class DaySummary:
     busiest: tuple[tuple[str, int, int], ...] = ()  # (label, sign-ins, failures)
     bursts: tuple[str, ...] = ()
     places: tuple[str, ...] = ()
+    notable: tuple[tuple[int, str], ...] = ()  # (epoch, line): root, watched, critical
+    hidden_names: int = 0  # sign-ins under names AWS hid (failed guesses)
 
 
 def summary_of(day: date, items: Iterable[Mapping[str, Any]]) -> DaySummary:
@@ -238,6 +247,8 @@ def summary_of(day: date, items: Iterable[Mapping[str, Any]]) -> DaySummary:
     principals: list[tuple[str, int, int]] = []
     bursts: list[str] = []
     places: list[str] = []
+    notable: list[tuple[int, str]] = []
+    hidden_names = 0
     for item in items:
         sort_key = item["sk"]["S"]
         if sort_key == day_counter_key(day.isoformat())["sk"]["S"]:
@@ -246,10 +257,23 @@ def summary_of(day: date, items: Iterable[Mapping[str, Any]]) -> DaySummary:
             )
         elif sort_key.startswith("PRINCIPAL#"):
             label = item.get("label", {}).get("S", sort_key)
+            if read_int(item, "hidden"):
+                hidden_names += read_int(item, "n")
+                continue
             principals.append((label, read_int(item, "n"), read_int(item, "n_failure")))
         elif sort_key.startswith("BURST#"):
             bursts.append(item.get("text", {}).get("S", ""))
         elif sort_key.startswith("PLACE#"):
             places.append(item.get("text", {}).get("S", ""))
+        elif sort_key.startswith(NOTABLE_PREFIX):
+            notable.append((read_int(item, "at"), item.get("text", {}).get("S", "")))
     principals.sort(key=lambda row: (-row[1], row[0]))
-    return DaySummary(day, totals, tuple(principals[:TOP_PRINCIPALS]), tuple(bursts), tuple(places))
+    return DaySummary(
+        day,
+        totals,
+        tuple(principals[:TOP_PRINCIPALS]),
+        tuple(bursts),
+        tuple(places),
+        tuple(sorted(notable)),
+        hidden_names,
+    )

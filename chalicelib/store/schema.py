@@ -263,3 +263,25 @@ def forwarding_key(env: str) -> dict[str, Any]:
     """`CONFIG#forwarding`/`<env>`: the regions `manage.py deploy` forwards from, and
     where to (attribute `regions`, a map), for the watchdog to check."""
     return {"pk": {"S": "CONFIG#forwarding"}, "sk": {"S": bounded(env)}}
+
+
+ROUTINE_DUE = "ROUTINE_DUE"
+
+
+def routine_due_key(period_id: str) -> dict[str, Any]:
+    """`ROUTINE_DUE`/`<period>`: a roll-up of routine sign-ins (chalicelib/routine) that
+    has sign-ins to tell: how many were recorded (added in each one's commit), the
+    eventIDs told, the Web API message's channel and ts, and the lease of the sweep
+    that posts it."""
+    return {"pk": {"S": ROUTINE_DUE}, "sk": {"S": bounded(period_id)}}
+
+
+def routine_partition(period_id: str) -> str:
+    return f"ROUTINE#{bounded(period_id)}"
+
+
+def routine_entry_key(period_id: str, event_epoch: int, event_id: str) -> dict[str, Any]:
+    """`ROUTINE#<period>`/`<event time>#<eventID>`: one routine sign-in in its roll-up,
+    in event-time order; written in the sign-in's commit."""
+    sort_key = f"{max(0, event_epoch):011d}#{bounded(event_id)}"
+    return {"pk": {"S": routine_partition(period_id)}, "sk": {"S": sort_key}}

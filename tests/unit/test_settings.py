@@ -11,7 +11,8 @@ from chalicelib.severity import Severity
 
 def test_defaults_are_what_the_readme_says() -> None:
     settings = Settings.from_env({})
-    assert settings.alert_min_severity is Severity.INFO
+    assert settings.alert_min_severity is Severity.MEDIUM
+    assert settings.routine_summary_minutes == 60
     assert settings.ledger_retention_days == 90
     assert settings.display_timezone == "UTC"
     assert settings.ledger_table == "signin-alerts-ledger"
@@ -58,6 +59,8 @@ def test_lists_and_maps_parse() -> None:
         ("WATCHDOG_REMIND_HOURS", "0"),
         ("WATCHDOG_ENABLED", "perhaps"),
         ("API_THROTTLE_BURST", "1.5"),
+        ("ROUTINE_SUMMARY_MINUTES", "0"),
+        ("ROUTINE_SUMMARY_MINUTES", "1441"),
     ],
 )
 def test_bad_values_name_the_setting(name: str, value: str) -> None:
