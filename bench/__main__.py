@@ -12,6 +12,7 @@ BENCHMARKS = (
     "bench.recent_logins",
     "bench.deploy_rehearsal",
     "bench.deadlines",
+    "bench.day",
 )
 
 failed = 0
