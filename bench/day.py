@@ -326,11 +326,12 @@ def label_delays(day: Day, delivered: list[Received]) -> dict[str, float | None]
 
 def report(result: Result) -> None:
     messages = [r.json for r in result.messages]
-    by_severity = Counter(severity_of(m) for m in messages)
+    by_severity = Counter(severity_of(m) for m in messages if not is_routine(m))
     by_hour = Counter(datetime.fromtimestamp(r.at, UTC).hour for r in result.messages)
     longest = run_length = 0
-    for message in messages:
-        run_length = run_length + 1 if severity_of(message) in ("INFO", "LOW") else 0
+    for message in messages:  # a roll-up is one routine message, as an INFO alert is
+        routine = is_routine(message) or severity_of(message) in ("INFO", "LOW")
+        run_length = run_length + 1 if routine else 0
         longest = max(longest, run_length)
     rollups = sum(is_routine(m) for m in messages)
     print(
@@ -339,7 +340,8 @@ def report(result: Result) -> None:
         f"{result.updates} in-place updates"
     )
     order = ("CRITICAL", "HIGH", "MEDIUM", "LOW", "INFO")
-    print("  per severity: " + ", ".join(f"{s} {by_severity[s]}" for s in order))
+    alerts = ", ".join(f"{s} {by_severity[s]}" for s in order)
+    print(f"  alerts per severity: {alerts}; routine roll-ups {rollups}")
     print("  per hour (UTC): " + ", ".join(f"{h:02d}h {n}" for h, n in sorted(by_hour.items())))
     print(f"  longest run of routine (INFO/LOW) messages: {longest}")
     worst = max(result.named_within, default=0.0)

@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
-from chalicelib.judge.escalation import apply_places, escalate
+from chalicelib.judge.escalation import apply_places, escalate, known_place_failure
 from chalicelib.judge.places import Places, judge_places
 from chalicelib.judge.root_mfa import (
     PairDecision,
@@ -37,7 +37,7 @@ from chalicelib.store.day_tally import day_writes
 from chalicelib.store.directory import directory_update, placement_for
 from chalicelib.store.ledger import event_item
 from chalicelib.store.listing import is_listed
-from chalicelib.store.places import PlaceCheck, place_check
+from chalicelib.store.places import PlaceCheck, failure_place, place_check
 from chalicelib.store.root_mfa import due_delete, due_put, pair_put, state_of
 from chalicelib.store.schema import (
     Write,
@@ -113,6 +113,8 @@ class Decider:
         keys = [event_key(signin.event_id)]
         if is_counted_failure(signin):
             keys += storm_keys(signin, self._windows)
+            check = failure_place(signin)  # a typo from a known place is LOW
+            keys += [check.ip_key()] if check is not None else []
         elif is_alerting_event(signin) and signin.outcome is Result.SUCCESS:
             keys.append(burst_key(principal_subject(signin).id))
             check = self._place_check(signin)
@@ -187,6 +189,9 @@ class Decider:
         writes: list[Write] = []
         storm = StormPlan(Decision(StormAction.ALERT))
         if is_counted_failure(signin):
+            check = failure_place(signin)
+            if check is not None and lookup(check.ip_key()) is not None:
+                verdict = known_place_failure(verdict, settings)
             storm = plan_storm(
                 signin,
                 lookup,

@@ -201,3 +201,30 @@ def test_web_api_one_message_a_day_updated_as_signins_arrive(
     last = updates[-1].json
     assert last["text"].endswith(": 3 sign-ins, 0 failed")
     assert all(body(last).count(f"IAM user {user}") == 1 for user in ("alice", "bob", "carol"))
+
+
+def test_a_typo_from_a_known_place_is_routine_and_elsewhere_it_alerts(
+    invoke: Invoker,
+    configure: Callable[..., Container],
+    slack_sink: SlackSink,
+    fast_forward: FastForward,
+) -> None:
+    container = configure()
+    home = "8.8.8.8"  # a public address: places are remembered for those
+    when = fast_forward.now() - timedelta(minutes=2)
+    invoke(console_login("t-1", when, user="alice", ip=home, success=True, mfa=True))
+    when += timedelta(minutes=1)
+    typo = console_login("t-2", when, user="alice", ip=home)
+    elsewhere = console_login("t-3", when, user="alice", ip="81.2.69.160")
+    for event in (typo, elsewhere):
+        event["detail"]["userIdentity"].pop("arn")  # as a failure's record has none
+
+    assert invoke(typo)["outcome"] == "not_alerted"
+    assert invoke(elsewhere)["outcome"] == "posted"
+    fast_forward.advance(hours=1)
+    sweep(container)
+
+    [alert, told] = slack_sink.messages
+    assert alert["text"].startswith("MEDIUM: Console sign-in failed: IAM user alice")
+    assert told["text"].endswith(": 2 sign-ins, 1 failed")
+    assert f"IAM user alice · 123456789012 · {home} (US) · failure" in body(told)
