@@ -14,6 +14,7 @@ BENCHMARKS = (
     "bench.deadlines",
     "bench.picture",
     "bench.organization",
+    "bench.day",
 )
 
 failed = 0

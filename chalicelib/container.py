@@ -23,6 +23,8 @@ from chalicelib.confirm.users import UserFinder
 from chalicelib.container_parts import SharedParts
 from chalicelib.recent_logins.handler import RecentLogins
 from chalicelib.recent_logins.history import SigninHistory
+from chalicelib.routine.rollups import RoutineRollups
+from chalicelib.routine.store import RoutineStore
 from chalicelib.settings import ConfigError
 from chalicelib.slack.delivery import (
     RetryPolicy,
@@ -115,6 +117,7 @@ class Container(SharedParts):
             committer=Committer(self.dynamodb),
             writes=self.signin_writes,
             summaries=self.burst_summary_poster,
+            routine=self.routine_rollups,
             notifier=self.notifier,
             clocks=self.clocks,
             table=table,
@@ -138,9 +141,20 @@ class Container(SharedParts):
 
     def minute_sweeps(self, *, deadline: float) -> dict[str, int]:
         """The every-minute schedule: root CheckMfa records no sign-in followed (an
-        alert owed), then the closing summaries of storms that stopped."""
+        alert owed), then the closing summaries of storms that stopped, then the
+        roll-ups of routine sign-ins."""
         root = self.root_mfa_waits.sweep(deadline=deadline).to_dict()
-        return {**root, **self.burst_summaries(deadline=deadline)}
+        bursts = self.burst_summaries(deadline=deadline)
+        routine = self.routine_rollups.sweep(self.notifier, deadline=deadline).to_dict()
+        return {**root, **bursts, **routine}
+
+    @cached_property
+    def routine_rollups(self) -> RoutineRollups:
+        return RoutineRollups(
+            self.settings,
+            RoutineStore(self.dynamodb, self.settings.ledger_table),
+            wall_clock=self.clocks.time,
+        )
 
     def daily_digest(self, *, deadline: float) -> str:
         """The daily digest (with the week's picture when Slack is the Web API), then,

@@ -109,6 +109,12 @@ def positive_int(env: Mapping[str, str], name: str, default: int) -> int:
     return value
 
 
+def at_most(value: int, limit: int, name: str) -> int:
+    if value > limit:
+        raise ConfigError(f"{name}: at most {limit}, got {value}")
+    return value
+
+
 def positive_float(env: Mapping[str, str], name: str, default: float) -> float:
     raw = env.get(name, "").strip()
     if not raw:

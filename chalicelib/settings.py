@@ -46,7 +46,9 @@ class Settings:
     ledger_table: str = "signin-alerts-ledger"
     ledger_region: str | None = None
     ledger_retention_days: int = 90
-    alert_min_severity: Severity = Severity.INFO
+    # Below it a sign-in is routine: recorded, listed and rolled up (chalicelib/routine).
+    alert_min_severity: Severity = Severity.MEDIUM
+    routine_summary_minutes: int = 60  # webhook: one roll-up per window that had any
     watch_principals: tuple[str, ...] = ()
     critical_principals: tuple[str, ...] = ()  # break-glass users: every sign-in CRITICAL
     ignore_principals: tuple[str, ...] = ()
@@ -129,7 +131,12 @@ class Settings:
             ledger_region=get("LEDGER_REGION") or None,
             ledger_retention_days=parse.positive_int(env, "LEDGER_RETENTION_DAYS", 90),
             alert_min_severity=Severity.parse(
-                get("ALERT_MIN_SEVERITY") or "INFO", setting="ALERT_MIN_SEVERITY"
+                get("ALERT_MIN_SEVERITY") or "MEDIUM", setting="ALERT_MIN_SEVERITY"
+            ),
+            routine_summary_minutes=parse.at_most(
+                parse.positive_int(env, "ROUTINE_SUMMARY_MINUTES", 60),
+                1440,
+                "ROUTINE_SUMMARY_MINUTES",
             ),
             watch_principals=parse.split(get("WATCH_PRINCIPALS")),
             critical_principals=parse.split(get("CRITICAL_PRINCIPALS")),

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from localdev.aws import LocalAws
+from localdev.fast_forward import FastForward
 from localdev.render import render
 from localdev.slack_sink import Reply, SlackSink
 from tools.demo_changes import run_changes_demo
@@ -85,6 +86,10 @@ def run(args: argparse.Namespace) -> int:
         print(f"ledger table {DEMO_TABLE} provisioned\n")
 
         import app  # after the environment is set: the container reads it on first use
+        from chalicelib.container import Container
+
+        clock = FastForward()  # the demo moves time instead of waiting for it
+        app.container = Container(clocks=clock.clocks())
 
         for number, (name, story, slack_reply) in enumerate(SCRIPT, start=1):
             if slack_reply is not None:
@@ -104,6 +109,15 @@ def run(args: argparse.Namespace) -> int:
 
         print("Someone types /recent-logins in Slack (a signed request to the real route):")
         print(render(_slash_command(app.app, "/recent-logins 5")))
+        print()
+
+        print("An hour later, the every-minute schedule rolls up the routine sign-ins:")
+        seen = len(sink.messages)
+        window = app.container.settings.routine_summary_minutes * 60
+        clock.advance(window - clock.time() % window + 30)  # the window has closed
+        app.container.minute_sweeps(deadline=app.container.deadline.start_within(60))
+        for message in sink.messages[seen:]:
+            print(render(message))
         print()
 
         ledger = app.container.ledger

@@ -25,6 +25,7 @@ from typing import Any, TextIO
 
 from chalicelib.judge.places import Places
 from chalicelib.signin.parse import SignIn
+from chalicelib.store.attributes import read_int
 from chalicelib.store.day_tally import day_writes
 from chalicelib.store.directory import transact_with_directory
 from chalicelib.store.indexes import RETIRED_ATTRIBUTES
@@ -38,7 +39,6 @@ from chalicelib.store.schema import (
     catalog_entry,
     catalog_key,
     catalog_shard,
-    read_int,
 )
 from tools.cli import add_env_options, session
 from tools.stages import env_stages, ledger_of

@@ -200,7 +200,16 @@ SETTING_DOCS: tuple[Setting, ...] = (
         "ALERT_MIN_SEVERITY",
         "alert_min_severity",
         "HIGH",
-        "sign-ins below this are recorded, not posted",
+        "sign-ins below this are routine: recorded, listed, counted and rolled up "
+        "(docs/delivery.md#routine-sign-ins); `INFO` posts one message per sign-in",
+        _JUDGE,
+    ),
+    Setting(
+        "ROUTINE_SUMMARY_MINUTES",
+        "routine_summary_minutes",
+        "30",
+        "webhook: one roll-up of routine sign-ins per window of this many minutes "
+        "that had any (1 to 1440; the Web API keeps one message a day, updated)",
         _JUDGE,
     ),
     Setting(

@@ -12,7 +12,7 @@ import uuid
 from collections.abc import Sequence
 from typing import Any
 
-from chalicelib.store.schema import Write
+from chalicelib.store.attributes import Write
 
 # Reasons DynamoDB gives for a cancelled transaction that another try may get past.
 RACE_CODES = frozenset({"ConditionalCheckFailed", "TransactionConflict"})

@@ -13,8 +13,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
+from chalicelib.alerting.storm_verdicts import after_burst, storm_verdict
 from chalicelib.changes.takeover import TakeoverCheck
-from chalicelib.judge.escalation import apply_places, escalate
+from chalicelib.judge.escalation import apply_places, known_place_failure
 from chalicelib.judge.places import Places, judge_places
 from chalicelib.judge.root_mfa import (
     PairDecision,
@@ -27,37 +28,30 @@ from chalicelib.judge.root_mfa import (
     with_check,
 )
 from chalicelib.judge.rules import Skip, Verdict, evaluate, in_trusted_network, is_alerting_event
+from chalicelib.routine.periods import Period
+from chalicelib.routine.select import routine_plan
 from chalicelib.settings import Settings
-from chalicelib.severity import Severity
 from chalicelib.signin.parse import Result, SignIn
 from chalicelib.slack.alert_message import build_message, notification_text
 from chalicelib.slack.channels import channel_for
+from chalicelib.store.attributes import Write, epoch_of
+from chalicelib.store.day_notable import notable_kind
 from chalicelib.store.day_tally import day_writes
 from chalicelib.store.directory import catalog_update, directory_update, placement_for
 from chalicelib.store.ledger import event_item
 from chalicelib.store.listing import in_directory
-from chalicelib.store.places import PlaceCheck, place_check
+from chalicelib.store.places import PlaceCheck, failure_place, place_check
 from chalicelib.store.root_mfa import due_delete, due_put, pair_put, state_of
-from chalicelib.store.schema import (
-    Write,
-    burst_key,
-    directory_key,
-    epoch_of,
-    event_key,
-    root_mfa_key,
-)
+from chalicelib.store.schema import burst_key, directory_key, event_key, root_mfa_key
 from chalicelib.store.signin_record import Claim
 from chalicelib.store.signin_writes import first_put
-from chalicelib.storms.bursts import burst_of, subject_of
 from chalicelib.storms.decision import (
     Burst,
     Decision,
-    Dimension,
     Opener,
     StormAction,
     is_counted,
     principal_subject,
-    subject_words,
     thresholds,
 )
 from chalicelib.storms.messages import burst_message
@@ -73,7 +67,6 @@ from chalicelib.storms.windows import Windows
 
 log = logging.getLogger(__name__)
 
-HELD = {StormAction.HOLD_BACK: Skip.HELD_BACK, StormAction.PART_OF_BURST: Skip.PART_OF_BURST}
 # A root CheckMfa that does not alert now, and why (judge/root_mfa.py).
 QUIET_CHECKS = {
     Pairing.WAIT: (Skip.AWAITING_SIGNIN, "root CheckMfa: waits for its ConsoleLogin"),
@@ -93,6 +86,7 @@ class Plan:
     summary: SummaryDue | None  # a burst summary this commit claims
     writes: tuple[Write, ...]  # the commit: the event item first
     claim: Claim | None  # this invocation's claim, when it alerts
+    routine: Period | None = None  # the roll-up that names it, when it is routine
 
 
 class Decider:
@@ -112,6 +106,8 @@ class Decider:
         keys = [event_key(signin.event_id)]
         if is_counted(signin):
             keys += storm_keys(signin, self._windows)
+            check = failure_place(signin)  # a typo from a known place is LOW
+            keys += [check.ip_key()] if check is not None else []
         elif is_alerting_event(signin) and signin.outcome is Result.SUCCESS:
             keys.append(burst_key(principal_subject(signin).id))
             check = self._place_check(signin)
@@ -186,6 +182,9 @@ class Decider:
         writes: list[Write] = []
         storm = StormPlan(Decision(StormAction.ALERT))
         if is_counted(signin):
+            check = failure_place(signin)
+            if check is not None and lookup(check.ip_key()) is not None:
+                verdict = known_place_failure(verdict, settings)
             storm = plan_storm(
                 signin,
                 lookup,
@@ -196,7 +195,7 @@ class Decider:
                 can_update=can_update,
                 severity=verdict.severity,
             )
-            verdict = self._storm_verdict(verdict, storm)
+            verdict = storm_verdict(verdict, storm, settings)
         elif is_alerting_event(signin) and signin.outcome is Result.SUCCESS:
             check = self._place_check(signin)
             if check is not None:
@@ -209,7 +208,7 @@ class Decider:
                 )
                 verdict = apply_places(verdict, places, settings)
                 writes += check.writes(self._table, signin, seen)
-            verdict = self._after_burst(signin, verdict, lookup)
+            verdict = after_burst(signin, verdict, lookup, settings)
 
         # A password given or reset by someone else, or MFA removed, then a sign-in.
         verdict, takeover = self._takeover.apply(signin, verdict, lookup, now=now)
@@ -240,12 +239,17 @@ class Decider:
                 places,
                 retention_days=settings.ledger_retention_days,
                 burst_line=burst_line,
+                notable=notable_kind(signin, verdict, settings),
             ),
             *writes,
             *storm.writes,
             *self._pair_writes(signin, pairing, now),
             *takeover,
         ]
+        routine, routine_writes = routine_plan(
+            self._table, signin, verdict, settings, now=now, web_api=can_update
+        )
+        writes += routine_writes
         if in_directory(signin):
             # Conditional on the placement read: a sign-in of the same principal
             # committed meanwhile makes this a lost race, decided again on a new read.
@@ -264,58 +268,12 @@ class Decider:
             storm.summary,
             tuple(writes),
             held,
+            routine,
         )
 
     def _channel(self, signin: SignIn, verdict: Verdict) -> str | None:
         origin = signin.origin
         return channel_for(verdict.severity, signin.account_id, origin, self._settings).channel
-
-    def _storm_verdict(self, verdict: Verdict, storm: StormPlan) -> Verdict:
-        decision = storm.decision
-        told_by = decision.burst.subject if decision.burst else None
-        told_by = told_by or (decision.count.subject if decision.count else None)
-        if (
-            decision.action in HELD
-            and verdict.severity is Severity.CRITICAL
-            and told_by is not None
-            and told_by.dimension in (Dimension.SPRAY, Dimension.IP, Dimension.CHANGES)
-        ):  # a critical principal tried in a spray from one IP: its own alert, at once
-            return replace(verdict, reasons=(*verdict.reasons, decision.reason))
-        if decision.action in HELD:
-            return replace(
-                verdict, alert=False, skip=HELD[decision.action], skip_reason=decision.reason
-            )
-        if decision.action is StormAction.OPEN_BURST:
-            assert decision.count is not None
-            # HIGH; CRITICAL when the failure that opens it is a critical principal's.
-            severity = storm.opened.severity if storm.opened else Severity.HIGH
-            return escalate(
-                Verdict(severity, "", (), alert=True),
-                severity,
-                burst_title(decision.count, failures=storm.failures),
-                (f"possible {subject_words(decision.count.subject)}",),
-                self._settings,
-            )
-        if decision.reason:
-            return replace(verdict, reasons=(*verdict.reasons, decision.reason))
-        return verdict
-
-    def _after_burst(self, signin: SignIn, verdict: Verdict, lookup: Any) -> Verdict:
-        """A success for a principal whose failures opened a burst is CRITICAL."""
-        subject = principal_subject(signin)
-        item = lookup(burst_key(subject.id))
-        if item is None or subject_of(item) is None:
-            return verdict
-        burst = burst_of(subject, item)
-        if not burst.covers(epoch_of(signin.event_time)):
-            return verdict
-        return escalate(
-            verdict,
-            Severity.CRITICAL,
-            "Console sign-in succeeded right after a burst of failures",
-            (f"success after burst: possible {subject_words(burst.subject)}",),
-            self._settings,
-        )
 
     def _message(
         self,

@@ -39,7 +39,7 @@ def run_daily_digest(
         return f"already posted for {day.isoformat()}"
     try:
         summary = tally.read(day)
-        message = digest_message(summary, account_names(settings, names))
+        message = digest_message(summary, settings, account_names(settings, names))
         notifier().post(message, deadline=deadline, channel=settings.digest_channel)
     except Exception:
         tally.release_digest(day)  # let the schedule's retry post it

@@ -7,7 +7,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from chalicelib.store.schema import BATCH_GET_LIMIT
+from chalicelib.store.attributes import BATCH_GET_LIMIT
 
 # Unprocessed keys (throttling) are asked again this often before giving up: a decision
 # on a partial read would be wrong, so the sign-in fails and Lambda retries it.

@@ -36,11 +36,14 @@ from chalicelib.alerting.values import (
 from chalicelib.clock import REAL_TIME, Clocks
 from chalicelib.judge.rules import Verdict, evaluate
 from chalicelib.organization.directory import AccountDirectory
+from chalicelib.routine.periods import Period, PeriodKind
+from chalicelib.routine.rollups import RoutineRollups
 from chalicelib.settings import Settings
 from chalicelib.signin.parse import SignIn, parse_signin
 from chalicelib.slack.alert_message import build_message
 from chalicelib.slack.delivery import DeliveryFailed, SlackNotifier
-from chalicelib.store.schema import Write, event_key
+from chalicelib.store.attributes import Write
+from chalicelib.store.schema import event_key
 from chalicelib.store.signin_record import AlertStatus, Claim, SigninRecord
 from chalicelib.store.signin_writes import ClaimLost, SigninWrites
 from chalicelib.storms.bursts import remember_message
@@ -73,6 +76,7 @@ class SigninAlerter:
         committer: Committer,
         writes: SigninWrites,
         summaries: BurstSummaries,
+        routine: RoutineRollups | None = None,
         notifier: Callable[[], SlackNotifier],
         table: str,
         clocks: Clocks = REAL_TIME,
@@ -89,6 +93,7 @@ class SigninAlerter:
         self._committer = committer
         self._writes = writes  # the alert's claim: take over, give back, "sent"
         self._summaries = summaries
+        self._routine = routine
         # A factory, so that a sign-in that does not alert never reads the Slack secret.
         self._notifier_factory = notifier
         self._notifier: SlackNotifier | None = None
@@ -153,6 +158,8 @@ class SigninAlerter:
         if plan.claim is None or plan.message is None:
             if plan.summary is not None:
                 self._post_summary(plan, now, deadline)
+            if plan.routine is not None and plan.routine.kind is PeriodKind.DAY:
+                self._refresh_routine(plan.routine, deadline)
             return self._done(
                 signin,
                 plan.verdict.severity.name,
@@ -277,6 +284,16 @@ class SigninAlerter:
             )
         except Exception as error:  # recorded and counted; the summary is optional
             log.warning("burst summary not posted: %s", type(error).__name__)
+
+    def _refresh_routine(self, period: Period, deadline: float) -> None:
+        """The Web API's day message names this routine sign-in now; what this cannot
+        tell, the minute sweep does."""
+        if self._routine is None:
+            return
+        try:
+            self._routine.refresh(period, self._slack, deadline=deadline)
+        except Exception as error:  # recorded and in its roll-up: the sweep tells it
+            log.warning("routine roll-up not refreshed: %s", type(error).__name__)
 
     def _done(
         self,

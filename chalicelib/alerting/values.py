@@ -13,7 +13,7 @@ from typing import Any, Protocol
 from chalicelib.alerting.decide import Plan
 from chalicelib.signin.parse import SignIn
 from chalicelib.slack.delivery import Delivered
-from chalicelib.store.schema import Write
+from chalicelib.store.attributes import Write
 from chalicelib.store.signin_record import AlertStatus, Claim
 
 

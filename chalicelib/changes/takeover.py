@@ -31,7 +31,8 @@ from chalicelib.settings import Settings
 from chalicelib.severity import Severity
 from chalicelib.signin.parse import NameStatus, PrincipalType, Result, SignIn
 from chalicelib.signin.words import signin_principal
-from chalicelib.store.schema import Write, epoch_of, takeover_key
+from chalicelib.store.attributes import Write, epoch_of
+from chalicelib.store.schema import takeover_key
 from chalicelib.store.takeover import (
     MAX_MARKS,
     SigninMark,

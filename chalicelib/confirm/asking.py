@@ -22,9 +22,9 @@ from chalicelib.judge.rules import Verdict
 from chalicelib.settings import Settings
 from chalicelib.signin.parse import Result, SignIn
 from chalicelib.slack.delivery import Delivered, SlackNotifier
+from chalicelib.store.attributes import Write
 from chalicelib.store.day_tally import DayTally
 from chalicelib.store.listing import is_listed
-from chalicelib.store.schema import Write
 from chalicelib.store.signin_record import AlertRef, ConfirmState
 from chalicelib.store.signin_writes import SigninWrites
 

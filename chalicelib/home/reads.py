@@ -15,9 +15,10 @@ from zoneinfo import ZoneInfo
 from chalicelib.picture.week import WeekGrid, utc_days_of, week_days, week_grid
 from chalicelib.recent_logins.queries import Entry
 from chalicelib.settings import Settings
+from chalicelib.store.attributes import BATCH_GET_LIMIT
 from chalicelib.store.day_tally import DayTally
 from chalicelib.store.indexes import CATEGORY_INDEXES, CATEGORY_PARTITION_ATTRIBUTES, LISTED
-from chalicelib.store.schema import BATCH_GET_LIMIT, Category, event_key
+from chalicelib.store.schema import Category, event_key
 from chalicelib.store.signin_reads import SigninReads
 from chalicelib.store.signin_record import ANSWERABLE, SigninRecord
 from chalicelib.store.week_tally import WeekTally

@@ -51,3 +51,23 @@ def apply_places(verdict: Verdict, places: Places, settings: Settings) -> Verdic
     title = f"{verdict.title} ({', '.join(words)})"
     escalated = escalate(verdict, severity, title, places.reasons, settings)
     return replace(escalated, new_place=True)
+
+
+def known_place_failure(verdict: Verdict, settings: Settings) -> Verdict:
+    """A failed password from an IP the principal has signed in from before is a typo
+    more often than an attack, as from TRUSTED_CIDRS: LOW, so routine at the default
+    ALERT_MIN_SEVERITY. Storm control still counts it: twenty make a burst. Root,
+    watched and critical principals keep their severity (HIGH or more)."""
+    if verdict.severity is not Severity.MEDIUM:
+        return verdict
+    skip, skip_reason = verdict.skip, verdict.skip_reason
+    if skip is None and settings.alert_min_severity > Severity.LOW:
+        skip, skip_reason = Skip.BELOW_MIN_SEVERITY, below_min_severity(Severity.LOW, settings)
+    return replace(
+        verdict,
+        severity=Severity.LOW,
+        reasons=(*verdict.reasons, "from an IP it signed in from before"),
+        alert=skip is None,
+        skip=skip,
+        skip_reason=skip_reason,
+    )

@@ -19,7 +19,8 @@ from chalicelib.organization.roster import Roster, RosterStatus
 from chalicelib.organization.stored import RosterTooLarge, roster_of, roster_put
 from chalicelib.organization.trust import placed
 from chalicelib.signin.parse import SignIn
-from chalicelib.store.schema import DAY_SECONDS, Write, organization_key
+from chalicelib.store.attributes import DAY_SECONDS, Write
+from chalicelib.store.schema import organization_key
 
 log = logging.getLogger(__name__)
 

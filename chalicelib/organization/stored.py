@@ -12,7 +12,8 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from chalicelib.organization.roster import MemberAccount, Roster, RosterStatus
-from chalicelib.store.schema import DAY_SECONDS, Write, number, organization_key, read_number
+from chalicelib.store.attributes import DAY_SECONDS, Write, number, read_number
+from chalicelib.store.schema import organization_key
 
 MAX_ITEM_BYTES = 390_000  # DynamoDB's item limit, less the key and the other attributes
 

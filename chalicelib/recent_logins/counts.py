@@ -9,15 +9,10 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from chalicelib.recent_logins.queries import _CATEGORY_NAMES, Counts
+from chalicelib.store.attributes import BATCH_GET_LIMIT
 from chalicelib.store.indexes import LISTED, SIGNIN_INDEX, SIGNIN_PARTITION_ATTRIBUTE
 from chalicelib.store.listing import hourly_name
-from chalicelib.store.schema import (
-    BATCH_GET_LIMIT,
-    HOURS_SK,
-    Category,
-    day_counter_key,
-    day_hours_key,
-)
+from chalicelib.store.schema import HOURS_SK, Category, day_counter_key, day_hours_key
 
 
 class Reader:

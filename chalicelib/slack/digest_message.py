@@ -3,19 +3,25 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
+from chalicelib.settings import Settings
 from chalicelib.slack.blocks import MAX_HEADER_TEXT, MAX_SECTION_TEXT, clip, inert, safe
 from chalicelib.store.day_tally import DaySummary
 
 MAX_LINES = 10  # bursts and new places listed by name; the rest are counted
 
 
-def _listing(lines: tuple[str, ...]) -> str:
+MAX_NOTABLE_LINES = 20  # shorter lines: each names one sign-in
+
+
+def _listing(lines: tuple[str, ...], most: int = MAX_LINES, width: int = 300) -> str:
     # Lines name principals (chosen by whoever signs in): URLs broken, sent verbatim.
-    shown = [f"• {inert(line, 300)}" for line in lines[:MAX_LINES]]
-    if len(lines) > MAX_LINES:
-        shown.append(f"… and {len(lines) - MAX_LINES} more")
+    shown = [f"• {inert(line, width)}" for line in lines[:most]]
+    if len(lines) > most:
+        shown.append(f"… and {len(lines) - most} more")
     return clip("\n".join(shown), MAX_SECTION_TEXT - 40) if shown else "none"
 
 
@@ -29,14 +35,37 @@ def _named(label: str, account: str, names: Mapping[str, str]) -> str:
     return f"{label.removesuffix(suffix)} ({name} {account})"
 
 
-def digest_message(summary: DaySummary, names: Mapping[str, str] | None = None) -> dict[str, Any]:
+def counted(count: int, one: str, many: str) -> str:
+    """`1 new country`, `2 new countries`: the noun agrees with its count."""
+    return f"{count:,} {one if count == 1 else many}"
+
+
+def _notable(summary: DaySummary, zone_name: str) -> tuple[str, ...]:
+    """Root, watched and critical sign-ins, each with its time in DISPLAY_TIMEZONE."""
+    zone = ZoneInfo(zone_name)
+    lines = []
+    for at, text in summary.notable:
+        local = datetime.fromtimestamp(at, zone)
+        lines.append(f"{local:%H:%M} {local.tzname() or zone_name} {text}")
+    return tuple(lines)
+
+
+def digest_message(
+    summary: DaySummary,
+    settings: Settings | None = None,
+    names: Mapping[str, str] | None = None,
+) -> dict[str, Any]:
     """`names`: account names by id (Organizations', ACCOUNT_NAMES winning)."""
+    settings = settings or Settings()
     t = summary.totals
     headline = (
-        f"INFO: sign-in digest for {summary.day.isoformat()}: {t['signins']} sign-ins "
+        f"INFO: sign-in digest for {summary.day.isoformat()}: "
+        f"{counted(t['signins'], 'sign-in', 'sign-ins')} "
         f"({t['success']} success, {t['failure']} failure, {t['unknown']} unknown), "
-        f"{t['root']} root, {t['without_mfa']} without MFA, {t['new_ip']} new IPs, "
-        f"{t['new_country']} new countries, {t['bursts']} bursts"
+        f"{t['root']} root, {t['without_mfa']} without MFA, "
+        f"{counted(t['new_ip'], 'new IP', 'new IPs')}, "
+        f"{counted(t['new_country'], 'new country', 'new countries')}, "
+        f"{counted(t['bursts'], 'burst', 'bursts')}"
     )
     fields = [
         ("Sign-ins", str(t["signins"])),
@@ -62,9 +91,15 @@ def digest_message(summary: DaySummary, names: Mapping[str, str] | None = None) 
         headline += f"; asked {asked}: {answers}"
     accounts = summary.busiest_accounts or ("",) * len(summary.busiest)
     busiest = [
-        f"{_named(label, account, names or {})}: {count} sign-ins, {failures} failed"
+        f"{_named(label, account, names or {})}: {counted(count, 'sign-in', 'sign-ins')}, "
+        f"{failures} failed"
         for (label, count, failures), account in zip(summary.busiest, accounts, strict=True)
     ]
+    if summary.hidden_names:  # guesses, not a principal: after the people
+        busiest.append(
+            f"names AWS hid (not users of this account): "
+            f"{counted(summary.hidden_names, 'sign-in', 'sign-ins')}"
+        )
     return {
         "text": clip(safe(headline, 3000), 500),
         "blocks": [
@@ -80,6 +115,17 @@ def digest_message(summary: DaySummary, names: Mapping[str, str] | None = None) 
                 "fields": [
                     {"type": "mrkdwn", "text": f"*{label}*\n{value}"} for label, value in fields
                 ],
+            },
+            {
+                "type": "section",
+                "text": {
+                    "type": "mrkdwn",
+                    "text": "*Root, watched and critical sign-ins*\n"
+                    + _listing(
+                        _notable(summary, settings.display_timezone), MAX_NOTABLE_LINES, 140
+                    ),
+                    "verbatim": True,
+                },
             },
             {
                 "type": "section",

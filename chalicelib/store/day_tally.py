@@ -14,8 +14,18 @@ from datetime import UTC, date
 from typing import Any
 
 from chalicelib.judge.places import Places
-from chalicelib.signin.parse import Result, SignIn
+from chalicelib.signin.parse import NameStatus, Result, SignIn
 from chalicelib.signin.words import signin_principal
+from chalicelib.store.attributes import (
+    TTL_ATTRIBUTE,
+    Write,
+    bounded,
+    day_epoch,
+    epoch_of,
+    expires_after,
+    read_int,
+)
+from chalicelib.store.day_notable import NOTABLE_PREFIX, notable_put
 from chalicelib.store.listing import (
     categories_of,
     counter_names,
@@ -24,19 +34,12 @@ from chalicelib.store.listing import (
     is_listed,
 )
 from chalicelib.store.schema import (
-    TTL_ATTRIBUTE,
-    Write,
-    bounded,
     burst_line_key,
     day_counter_key,
-    day_epoch,
     day_hours_key,
     day_item_key,
     day_of,
     day_partition,
-    epoch_of,
-    expires_after,
-    read_int,
 )
 
 # A day's items outlive its sign-ins by this much, so a window's counts stay whole.
@@ -138,10 +141,12 @@ def day_writes(
     *,
     retention_days: int,
     burst_line: tuple[str, str] | None = None,
+    notable: str = "",
 ) -> list[Write]:
     """The commit's writes to the sign-in's day: its counters, its principal's, and
     the digest's lines. `burst_line` is (subject id, title) when it opens a burst (its
-    summaries rewrite the line with the burst's count: storms/bursts.py)."""
+    summaries rewrite the line with the burst's count: storms/bursts.py); `notable`
+    names the sign-in in the digest (store/day_notable.py)."""
     day = day_of(signin.event_time)
     ttl = _ttl(day, retention_days)
     counts = day_counts(signin, places, opens_burst=burst_line is not None)
@@ -156,7 +161,9 @@ def day_writes(
                     date.fromisoformat(day),
                     f"PRINCIPAL#{signin.account_id}#{signin.principal_key}",
                 ),
-                {"n": 1, f"n_{signin.outcome.value}": 1},
+                # A name AWS hid is no principal: the digest keeps it out of the busiest.
+                {"n": 1, f"n_{signin.outcome.value}": 1}
+                | ({"hidden": 1} if signin.name_status is NameStatus.HIDDEN else {}),
                 ttl,
                 # The principal as every message names it: `unknown user` for a
                 # name AWS hid, `IAM user (name not recorded)` for none at all.
@@ -174,6 +181,8 @@ def day_writes(
                 retention_days,
             )
         )
+    if notable:
+        writes.append(notable_put(table, signin, notable, ttl))
     if burst_line is not None:
         subject_id, title = burst_line
         line = burst_line_key(subject_id, epoch_of(signin.event_time))["sk"]["S"]
@@ -247,6 +256,8 @@ class DaySummary:
     # (account, sign-ins, failures), busiest first: the principals' counters summed.
     accounts: tuple[tuple[str, int, int], ...] = ()
     busiest_accounts: tuple[str, ...] = ()  # each busiest principal's account id
+    notable: tuple[tuple[int, str], ...] = ()  # (epoch, line): root, watched, critical
+    hidden_names: int = 0  # sign-ins under names AWS hid (failed guesses)
 
 
 def principal_rows(items: Iterable[Mapping[str, Any]]) -> list[tuple[str, str, int, int]]:
@@ -267,6 +278,8 @@ def summary_of(day: date, items: Iterable[Mapping[str, Any]]) -> DaySummary:
     bursts: list[str] = []
     places: list[str] = []
     accounts: dict[str, tuple[int, int]] = {}
+    notable: list[tuple[int, str]] = []
+    hidden_names = 0
     for item in items:
         sort_key = item["sk"]["S"]
         if sort_key == day_counter_key(day.isoformat())["sk"]["S"]:
@@ -277,13 +290,18 @@ def summary_of(day: date, items: Iterable[Mapping[str, Any]]) -> DaySummary:
             label = item.get("label", {}).get("S", sort_key)
             account = sort_key.removeprefix("PRINCIPAL#").split("#", 1)[0]
             signins, failures = read_int(item, "n"), read_int(item, "n_failure")
-            principals.append((label, signins, failures, account))
             so_far = accounts.get(account, (0, 0))
             accounts[account] = (so_far[0] + signins, so_far[1] + failures)
+            if read_int(item, "hidden"):
+                hidden_names += signins
+                continue
+            principals.append((label, signins, failures, account))
         elif sort_key.startswith("BURST#"):
             bursts.append(item.get("text", {}).get("S", ""))
         elif sort_key.startswith("PLACE#"):
             places.append(item.get("text", {}).get("S", ""))
+        elif sort_key.startswith(NOTABLE_PREFIX):
+            notable.append((read_int(item, "at"), item.get("text", {}).get("S", "")))
     principals.sort(key=lambda row: (-row[1], row[0]))
     top = principals[:TOP_PRINCIPALS]
     by_account = sorted(((a, n, f) for a, (n, f) in accounts.items()), key=lambda r: (-r[1], r[0]))
@@ -293,6 +311,8 @@ def summary_of(day: date, items: Iterable[Mapping[str, Any]]) -> DaySummary:
         tuple((label, count, failures) for label, count, failures, _ in top),
         tuple(bursts),
         tuple(places),
-        busiest_accounts=tuple(row[3] for row in top),
         accounts=tuple(by_account[:TOP_PRINCIPALS]),
+        busiest_accounts=tuple(row[3] for row in top),
+        notable=tuple(sorted(notable)),
+        hidden_names=hidden_names,
     )

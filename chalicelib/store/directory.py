@@ -26,6 +26,7 @@ from enum import Enum
 from typing import Any
 
 from chalicelib.signin.parse import SignIn
+from chalicelib.store.attributes import bounded, read_int
 from chalicelib.store.listing import (
     categories_of,
     counter_names,
@@ -39,12 +40,10 @@ from chalicelib.store.schema import (
     DIRECTORY_COUNT_PREFIX,
     TOTAL_COUNTER,
     Category,
-    bounded,
     catalog_entry,
     catalog_key,
     catalog_shard,
     directory_key,
-    read_int,
 )
 
 # A catalog entry's "last sign-in": any time, so no window leaves it out unread.

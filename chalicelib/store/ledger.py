@@ -23,17 +23,11 @@ from chalicelib.clock import Clock
 from chalicelib.judge.places import Places
 from chalicelib.judge.rules import Verdict
 from chalicelib.signin.parse import SignIn
+from chalicelib.store.attributes import DAY_SECONDS, TTL_ATTRIBUTE, epoch_of, expires_at, number
 from chalicelib.store.day_tally import day_writes
 from chalicelib.store.directory import transact_with_directory
 from chalicelib.store.listing import signin_attributes
-from chalicelib.store.schema import (
-    DAY_SECONDS,
-    TTL_ATTRIBUTE,
-    epoch_of,
-    event_key,
-    expires_at,
-    number,
-)
+from chalicelib.store.schema import event_key
 from chalicelib.store.signin_record import AlertStatus, Claim, SigninRecord
 from chalicelib.store.signin_writes import first_put
 

@@ -19,6 +19,7 @@ from chalicelib.signin.parse import (
     SignIn,
 )
 from chalicelib.signin.times import parse_time
+from chalicelib.store.attributes import bounded
 from chalicelib.store.indexes import (
     ACCOUNT_PARTITION_ATTRIBUTE,
     CATEGORY_ACCOUNT_ATTRIBUTES,
@@ -36,7 +37,6 @@ from chalicelib.store.schema import (
     SCHEMA_VERSION,
     TOTAL_COUNTER,
     Category,
-    bounded,
     combination_name,
     day_of,
 )

@@ -18,15 +18,15 @@ from typing import Any
 from chalicelib.judge.geo import country_of, public_address
 from chalicelib.judge.places import Seen
 from chalicelib.signin.parse import Result, SignIn
-from chalicelib.store.schema import (
+from chalicelib.store.attributes import (
     TTL_ATTRIBUTE,
     Write,
     epoch_of,
     expires_after,
     number,
-    place_key,
     read_int,
 )
+from chalicelib.store.schema import place_key
 
 # A place not seen for this long is new again (its marker expires).
 PLACE_MEMORY_DAYS = 400
@@ -51,6 +51,10 @@ class PlaceCheck:
 
     def _key(self, sort_key: str) -> dict[str, Any]:
         return place_key(self.principal_key, sort_key)
+
+    def ip_key(self) -> dict[str, Any]:
+        """The marker of a successful sign-in from this IP (a failure reads it too)."""
+        return self._key(f"IP#{self.address}")
 
     def seen(self, lookup: Lookup) -> Seen:
         last = lookup(self._key(LAST_COUNTRY)) if self.country else None
@@ -122,3 +126,12 @@ def place_check(signin: SignIn, *, trusted: bool) -> PlaceCheck | None:
     if address is None:
         return None
     return PlaceCheck(signin.principal_key, address, country_of(address))
+
+
+def failure_place(signin: SignIn) -> PlaceCheck | None:
+    """A failure's place, only to read whether its principal signed in from this IP
+    before (a failure writes no marker); None for a private or unreadable address."""
+    address = public_address(signin.source_ip)
+    if signin.outcome is not Result.FAILURE or address is None:
+        return None
+    return PlaceCheck(signin.principal_key, address, None)

@@ -5,8 +5,8 @@ from __future__ import annotations
 import time
 from typing import Any
 
+from chalicelib.store.attributes import TTL_ATTRIBUTE
 from chalicelib.store.indexes import attribute_definitions, index_definitions, table_definition
-from chalicelib.store.schema import TTL_ATTRIBUTE
 
 
 def create_ledger_table(dynamodb: Any, name: str, *, poll_seconds: float = 5.0) -> bool:

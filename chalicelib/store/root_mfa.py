@@ -15,17 +15,16 @@ from collections.abc import Mapping
 from typing import Any
 
 from chalicelib.judge.root_mfa import CheckState, MfaCheck, PairState
-from chalicelib.store.schema import (
+from chalicelib.store.attributes import (
     DAY_SECONDS,
-    ROOT_MFA_DUE,
     TTL_ATTRIBUTE,
     Write,
     expires_at,
     number,
     read_int,
     read_number,
-    root_mfa_due_key,
 )
+from chalicelib.store.schema import ROOT_MFA_DUE, root_mfa_due_key
 
 # A sweep's claim on posting a CheckMfa's alert; a sweep that died loses it after this.
 LEASE_SECONDS = 60

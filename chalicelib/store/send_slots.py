@@ -14,7 +14,8 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from chalicelib.store.schema import TTL_ATTRIBUTE, expires_at, number, send_slot_key
+from chalicelib.store.attributes import TTL_ATTRIBUTE, expires_at, number
+from chalicelib.store.schema import send_slot_key
 
 # Idle channels' items go away a day after their last message.
 RATE_ITEM_TTL_SECONDS = 86_400

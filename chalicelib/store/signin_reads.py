@@ -7,13 +7,14 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
+from chalicelib.store.attributes import BATCH_GET_LIMIT
 from chalicelib.store.indexes import (
     PENDING_DUE_ATTRIBUTE,
     PENDING_INDEX,
     PENDING_QUEUE,
     PENDING_QUEUE_ATTRIBUTE,
 )
-from chalicelib.store.schema import BATCH_GET_LIMIT, confirm_due_until, event_id_of, event_key
+from chalicelib.store.schema import confirm_due_until, event_id_of, event_key
 from chalicelib.store.signin_record import ConfirmState, SigninRecord
 
 

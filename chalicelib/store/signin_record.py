@@ -32,8 +32,9 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
+from chalicelib.store.attributes import read_number
 from chalicelib.store.indexes import PENDING_QUEUE_ATTRIBUTE, QUESTION_ATTRIBUTES
-from chalicelib.store.schema import RECEIVED_AT_ATTRIBUTE, read_number
+from chalicelib.store.schema import RECEIVED_AT_ATTRIBUTE
 
 
 class AlertStatus(StrEnum):

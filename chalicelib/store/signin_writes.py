@@ -15,14 +15,9 @@ from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
+from chalicelib.store.attributes import Write, number
 from chalicelib.store.indexes import PENDING_DUE_ATTRIBUTE, PENDING_QUEUE, PENDING_QUEUE_ATTRIBUTE
-from chalicelib.store.schema import (
-    Write,
-    confirm_due,
-    confirm_due_until,
-    event_key,
-    number,
-)
+from chalicelib.store.schema import confirm_due, confirm_due_until, event_key
 from chalicelib.store.signin_record import AlertRef, AlertStatus, Claim, ConfirmState
 
 # How long one sweep holds an escalation's claim while it posts.

@@ -7,7 +7,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from chalicelib.store.schema import TTL_ATTRIBUTE, expires_at, slack_event_key
+from chalicelib.store.attributes import TTL_ATTRIBUTE, expires_at
+from chalicelib.store.schema import slack_event_key
 
 # Slack's retries come within minutes (its last after about an hour): a day is plenty.
 KEEP_SECONDS = 86_400

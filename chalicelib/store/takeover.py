@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from chalicelib.store.schema import (
+from chalicelib.store.attributes import (
     DAY_SECONDS,
     TTL_ATTRIBUTE,
     Write,

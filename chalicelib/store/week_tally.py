@@ -9,14 +9,8 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
-from chalicelib.store.schema import (
-    BATCH_GET_LIMIT,
-    TTL_ATTRIBUTE,
-    day_epoch,
-    day_hours_key,
-    expires_after,
-    weekly_digest_key,
-)
+from chalicelib.store.attributes import BATCH_GET_LIMIT, TTL_ATTRIBUTE, day_epoch, expires_after
+from chalicelib.store.schema import day_hours_key, weekly_digest_key
 
 # A throttled partition leaves keys unprocessed: asked again, at most this often.
 MAX_BATCH_ATTEMPTS = 3

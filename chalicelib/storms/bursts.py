@@ -19,20 +19,17 @@ from dataclasses import replace
 from typing import Any
 
 from chalicelib.severity import Severity
-from chalicelib.store.schema import (
+from chalicelib.store.attributes import (
     DAY_SECONDS,
-    OPEN_BURSTS,
     TTL_ATTRIBUTE,
     Write,
     bounded,
-    burst_key,
-    burst_line_key,
     expires_at,
     number,
-    open_burst_key,
     read_int,
     read_number,
 )
+from chalicelib.store.schema import OPEN_BURSTS, burst_key, burst_line_key, open_burst_key
 from chalicelib.storms.decision import (
     IP_ATTRIBUTE_PREFIX,
     PER_IP,

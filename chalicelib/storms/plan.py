@@ -13,7 +13,8 @@ from chalicelib.judge.rules import matches_any
 from chalicelib.settings import Settings
 from chalicelib.severity import Severity
 from chalicelib.signin.parse import SignIn
-from chalicelib.store.schema import Write, burst_key, epoch_of
+from chalicelib.store.attributes import Write, epoch_of
+from chalicelib.store.schema import burst_key
 from chalicelib.storms.bursts import (
     add_to_burst,
     burst_of,

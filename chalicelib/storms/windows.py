@@ -15,7 +15,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from chalicelib.store.schema import (
+from chalicelib.store.attributes import (
     DAY_SECONDS,
     TTL_ATTRIBUTE,
     Write,
@@ -23,9 +23,8 @@ from chalicelib.store.schema import (
     number,
     read_int,
     read_number,
-    spray_name_key,
-    window_slice_key,
 )
+from chalicelib.store.schema import spray_name_key, window_slice_key
 from chalicelib.storms.decision import (
     IP_ATTRIBUTE_PREFIX,
     SLICES,

@@ -12,7 +12,8 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from chalicelib.store.schema import number, read_int, read_number, watchdog_key, watchdog_partition
+from chalicelib.store.attributes import number, read_int, read_number
+from chalicelib.store.schema import watchdog_key, watchdog_partition
 from chalicelib.watchdog.findings import Check, Finding, Status
 
 

@@ -61,7 +61,8 @@ class Calls:
 
 @pytest.fixture
 def calls(configure: Callable[..., Container]) -> Calls:
-    return Calls(configure())
+    # Every kind posts alone (a success right behind another post is INFO).
+    return Calls(configure(ALERT_MIN_SEVERITY="INFO"))
 
 
 def failure(n: int) -> dict[str, Any]:
@@ -210,3 +211,31 @@ def test_the_digests_read_the_week_without_a_scan(
     # Right behind the daily's post, the send slot takes a second update (as any post's).
     assert weekly[5:] == ["PutItem", *["Query"] * 7, "UpdateItem", "UpdateItem", "BatchGetItem"]
     assert "Scan" not in weekly
+
+
+def test_a_routine_signin_stays_within_its_call_budget(
+    invoke: Any, configure: Callable[..., Container], fast_forward: FastForward, slack_sink: Any
+) -> None:
+    """Issue 25: a routine sign-in (below ALERT_MIN_SEVERITY, the default MEDIUM) adds
+    its roll-up entry and count to the commit's transaction: no call of its own with a
+    webhook. With the Web API it refreshes its day's message at once: the roll-up's state
+    is read, its lease taken, its entries read, and what was told written back (4 more
+    calls; the first of the day also takes the channel's send slot, an update does not)."""
+    webhook = Calls(configure())
+    invoke(alice("r-1", "8.8.8.8", T0))  # the baseline
+    routine = measured(invoke, webhook, alice("r-2", "8.8.8.8", T0), "not_alerted", fast_forward)
+    assert routine == ["BatchGetItem", "TransactWriteItems"]
+
+    web_api = Calls(
+        configure(
+            SLACK_WEBHOOK_URL="",
+            SLACK_BOT_TOKEN="xoxb-test",
+            SLACK_CHANNEL="C0SECOPS",
+            SLACK_API_URL=slack_sink.api_url,
+        )
+    )
+    first = measured(invoke, web_api, alice("r-3", "8.8.8.8", T0), "not_alerted", fast_forward)
+    later = measured(invoke, web_api, alice("r-4", "8.8.8.8", T0), "not_alerted", fast_forward)
+    refresh = ["GetItem", "UpdateItem", "Query", "UpdateItem"]  # state, lease, entries, told
+    assert first == ["BatchGetItem", "TransactWriteItems", *refresh[:3], "UpdateItem", refresh[3]]
+    assert later == ["BatchGetItem", "TransactWriteItems", *refresh]

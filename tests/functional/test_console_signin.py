@@ -9,7 +9,8 @@ from typing import Any
 
 import pytest
 
-from chalicelib.store.schema import MAX_TTL_EPOCH, event_key
+from chalicelib.store.attributes import MAX_TTL_EPOCH
+from chalicelib.store.schema import event_key
 from localdev.slack_sink import Reply, SlackSink
 from tests.conftest import TABLE, fixture_records, load_event
 

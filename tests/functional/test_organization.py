@@ -14,7 +14,8 @@ from typing import Any
 import pytest
 from botocore.stub import Stubber
 
-from chalicelib.store.schema import DAY_SECONDS, event_key
+from chalicelib.store.attributes import DAY_SECONDS
+from chalicelib.store.schema import event_key
 from localdev.events import console_login
 from localdev.fast_forward import FastForward
 from tests.conftest import NOW, TABLE

@@ -34,6 +34,7 @@ KINDS = (
 )
 # No thresholds, no new places: each record is judged by itself, as the sources' tests are.
 ONE_BY_ONE = {
+    "ALERT_MIN_SEVERITY": "INFO",  # each record's own verdict, posted
     "NEW_PLACE_ALERTS": "false",
     "FAILURE_ALERTS_BEFORE_BURST": "100000",
     "BURST_FAILURES": "100000",

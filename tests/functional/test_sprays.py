@@ -136,3 +136,20 @@ def test_a_spray_opened_by_a_critical_principals_failure_is_critical(
         "in 3 minutes, tried watched principal breakglass"
     )
     assert spray["blocks"][0]["text"]["text"].endswith("CRITICAL: possible password spraying")
+
+
+def test_at_the_defaults_a_spray_of_hidden_and_real_names_says_it_reached_a_watched_user(
+    invoke: Invoker, configure: Callable[..., Container], slack_sink: SlackSink
+) -> None:
+    configure(WATCH_PRINCIPALS="*:user/legacy")  # ALERT_MIN_SEVERITY at its default
+    start = NOW - timedelta(minutes=20)
+    order = ["", "", "", "alice", "", "", "legacy", "", "", "", "", ""]
+    for n, user in enumerate(order):
+        when = start + timedelta(seconds=30 * n)
+        event = console_login(f"w-{n}", when, user=user, ip=IP) if user else hidden(f"x-{n}", when)
+        event["detail"]["userIdentity"].pop("arn", None)
+        invoke(event)
+
+    [spray] = [m["text"] for m in slack_sink.messages if "password spraying" in m["text"]]
+    assert spray.startswith(f"HIGH: possible password spraying from {IP}: 10 user names")
+    assert "tried watched principal legacy" in spray

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import copy
 import json
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
@@ -114,6 +115,7 @@ def test_named_mfa_evidence_reads_yes_everywhere(
     severity_title: str,
     mfa: str,
 ) -> None:
+    slash.configure(ALERT_MIN_SEVERITY="INFO")  # about the words: INFO sign-ins posted too
     event = recent(name, **changes)
 
     message = post(invoke, slack_sink, event)
@@ -169,6 +171,7 @@ def test_federated_mfa_is_at_the_identity_provider_in_alert_and_listing(
 ) -> None:
     """Where the MFA happened, as the record says it: a SAML provider is an identity
     provider; an Identity Center session's record names only Identity Center."""
+    slash.configure(ALERT_MIN_SEVERITY="INFO")  # about the words: INFO sign-ins posted too
     event = recent(name)
 
     message = post(invoke, slack_sink, event)
@@ -205,6 +208,7 @@ def test_without_mfa_is_said_only_when_the_record_says_no(
     title: str,
     principal: str,
 ) -> None:
+    slash.configure(ALERT_MIN_SEVERITY="INFO")  # about the words: INFO sign-ins posted too
     event = recent(name)
 
     message = post(invoke, slack_sink, event)
@@ -259,8 +263,9 @@ def test_root_alerts_high_whatever_the_record_lacks_and_says_what(
 
 
 def test_an_iam_user_named_root_never_reads_like_the_root_user(
-    invoke: Any, slack_sink: SlackSink
+    invoke: Any, configure: Callable[..., Any], slack_sink: SlackSink
 ) -> None:
+    configure(ALERT_MIN_SEVERITY="INFO")  # the user's sign-in is INFO: posted too
     user = post(invoke, slack_sink, load_event("iam_user_named_root.json"))
     root = post(invoke, slack_sink, load_event("root_success_hardware_mfa.json"))
 

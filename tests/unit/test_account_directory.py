@@ -11,7 +11,7 @@ from chalicelib.organization.directory import AccountDirectory
 from chalicelib.organization.roster import MemberAccount, Roster, RosterStatus
 from chalicelib.signin.origin import Origin
 from chalicelib.signin.parse import parse_signin
-from chalicelib.store.schema import DAY_SECONDS
+from chalicelib.store.attributes import DAY_SECONDS
 from localdev.events import console_login
 from tests.conftest import NOW
 

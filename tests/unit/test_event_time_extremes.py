@@ -21,8 +21,8 @@ from chalicelib.signin.parse import SignIn, parse_signin
 from chalicelib.signin.times import parse_time
 from chalicelib.slack.alert_message import build_message
 from chalicelib.slack.blocks import slack_date
+from chalicelib.store.attributes import MAX_TTL_EPOCH, MIN_TTL_EPOCH, TTL_ATTRIBUTE, expires_at
 from chalicelib.store.ledger import Ledger
-from chalicelib.store.schema import MAX_TTL_EPOCH, MIN_TTL_EPOCH, TTL_ATTRIBUTE, expires_at
 from tests.conftest import load_event
 
 NOW = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)

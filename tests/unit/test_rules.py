@@ -95,8 +95,11 @@ def test_federated_sessions_are_never_flagged_for_mfa(name: str) -> None:
 def test_default_severities(
     name: str, changes: dict[str, Any], severity: Severity, title: str
 ) -> None:
-    verdict = rules.evaluate(signin(name, **changes), Settings())
+    # Every severity posts at INFO; at the default (MEDIUM) the rest are routine.
+    verdict = rules.evaluate(signin(name, **changes), Settings(alert_min_severity=Severity.INFO))
     assert (verdict.severity, verdict.title, verdict.alert) == (severity, title, True)
+    routine = rules.evaluate(signin(name, **changes), Settings())
+    assert routine.alert is (severity >= Severity.MEDIUM)
 
 
 @pytest.mark.parametrize("name", ["check_mfa.json", "switch_role.json"])

@@ -11,7 +11,8 @@ from chalicelib.severity import Severity
 
 def test_defaults_are_what_the_readme_says() -> None:
     settings = Settings.from_env({})
-    assert settings.alert_min_severity is Severity.INFO
+    assert settings.alert_min_severity is Severity.MEDIUM
+    assert settings.routine_summary_minutes == 60
     assert settings.ledger_retention_days == 90
     assert settings.display_timezone == "UTC"
     assert settings.ledger_table == "signin-alerts-ledger"
@@ -78,6 +79,8 @@ def test_account_routes_keep_their_order_and_names_merge_under_account_names() -
         ("API_THROTTLE_BURST", "1.5"),
         ("ORGANIZATION_REFRESH_MINUTES", "0"),
         ("SLACK_CHANNEL_BY_ACCOUNT", "Payments-*"),
+        ("ROUTINE_SUMMARY_MINUTES", "0"),
+        ("ROUTINE_SUMMARY_MINUTES", "1441"),
     ],
 )
 def test_bad_values_name_the_setting(name: str, value: str) -> None:

@@ -211,6 +211,7 @@ def test_digest_lines_show_principal_names_unlinkable() -> None:
         busiest=((f"{PHISH} (1)", 3, 1),),
         bursts=(f"possible brute force on IAM user {PHISH}",),
         places=(f"new IP for {PHISH}",),
+        notable=((1_795_650_000, f"watched: IAM user {PHISH}"),),
     )
 
     message = digest_message(summary)

@@ -14,7 +14,8 @@ def matches(signin: SignIn) -> bool:
 RULE = Rule(
     id="signin.failed",
     severity=Severity.MEDIUM,
-    when="any other failed sign-in (LOW from `TRUSTED_CIDRS`)",
+    when="any other failed sign-in (LOW from `TRUSTED_CIDRS`, or from an IP its principal "
+    "signed in from before: a typo)",
     matches=matches,
     title=lambda signin: f"{what(signin)} failed",
     reason=lambda signin: "failed sign-in",
