@@ -5,7 +5,7 @@ change (quiet) asks nobody; the digest counts changes apart from sign-ins."""
 from __future__ import annotations
 
 import copy
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import date
 from typing import Any
 
@@ -13,12 +13,26 @@ import pytest
 from chalice.test import Client
 
 import app as app_module
+from chalicelib.container import Container
 from chalicelib.slack.digest_message import digest_message
 from chalicelib.store.day_tally import DayTally
 from localdev.fast_forward import FastForward
 from localdev.slack_sink import SlackSink
 from tests.conftest import TABLE, load_event
 from tests.functional.confirm_flow import ALICE, START, Flow, build, rendered
+
+
+@pytest.fixture
+def configure(configure: Callable[..., Container]) -> Callable[..., Container]:
+    """Every sign-in posted (ALERT_MIN_SEVERITY=INFO unless a test says otherwise): these
+    tests are about questions about account changes, not the routine roll-up (test_routine.py)."""
+
+    def build(**settings: str) -> Container:
+        return configure(**{"ALERT_MIN_SEVERITY": "INFO", **settings})
+
+    build()
+    return build
+
 
 STAMP = START.strftime("%Y-%m-%dT%H:%M:%SZ")
 ALICE_IDENTITY = {
@@ -89,7 +103,7 @@ def test_the_digest_counts_changes_apart_from_sign_ins(flow: Flow, dynamodb: Any
     summary = DayTally(dynamodb, TABLE).read(date(2026, 11, 20))
     message = digest_message(summary)
     assert ", 2 account changes" in message["text"]
-    assert "1 sign-ins" in message["text"]
+    assert "1 sign-in " in message["text"]
     assert "*Account changes*\\n2" in rendered(message)
 
 

@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
 import pytest
 from botocore.stub import Stubber
 
+from chalicelib.container import Container
 from chalicelib.store.attributes import DAY_SECONDS
 from chalicelib.store.schema import event_key
 from localdev.events import console_login
@@ -22,6 +24,19 @@ from tests.conftest import NOW, TABLE
 from tests.functional.conftest import Slash
 from tests.functional.organization import Organization, calls_of, deployed_in
 from tests.functional.test_places_and_digest import run_digest
+
+
+@pytest.fixture
+def configure(configure: Callable[..., Container]) -> Callable[..., Container]:
+    """Every sign-in posted (ALERT_MIN_SEVERITY=INFO unless a test says otherwise): these
+    tests are about names, trust and routing, not the routine roll-up (test_routine.py)."""
+
+    def build(**settings: str) -> Container:
+        return configure(**{"ALERT_MIN_SEVERITY": "INFO", **settings})
+
+    build()
+    return build
+
 
 # The calls of an alerting sign-in (test_call_budget.py): read, commit, slot, sent.
 SIGNIN_CALLS = ["BatchGetItem", "TransactWriteItems", "UpdateItem", "UpdateItem"]
@@ -291,8 +306,8 @@ def test_the_digest_names_the_busiest_principals_accounts(
     assert run_digest()["digest"].startswith("posted for")
 
     body = json.dumps(slack_sink.messages[-1]["blocks"])
-    assert f"IAM user alice (Payments-Prod {payments}): 1 sign-ins" in body
-    assert f"IAM user mallory ({OUTSIDER}): 1 sign-ins" in body
+    assert f"IAM user alice (Payments-Prod {payments}): 1 sign-in," in body
+    assert f"IAM user mallory ({OUTSIDER}): 1 sign-in," in body
 
 
 def test_an_organization_the_app_may_not_read_flags_nobody_and_says_why_once(

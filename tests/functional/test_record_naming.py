@@ -22,11 +22,25 @@ from typing import Any
 
 import pytest
 
+from chalicelib.container import Container
 from chalicelib.store.schema import event_key
 from localdev.slack_sink import SlackSink
 from tests.conftest import NOW, TABLE, load_event
 from tests.functional.conftest import Slash
 from tests.functional.test_verdicts import fields, header, ledger, post, recent
+
+
+@pytest.fixture
+def configure(configure: Callable[..., Container]) -> Callable[..., Container]:
+    """Every sign-in posted (ALERT_MIN_SEVERITY=INFO unless a test says otherwise): these
+    tests are about what each record is called, not the routine roll-up (test_routine.py)."""
+
+    def build(**settings: str) -> Container:
+        return configure(**{"ALERT_MIN_SEVERITY": "INFO", **settings})
+
+    build()
+    return build
+
 
 ARRIVAL = f"{NOW:%H:%M} UTC"
 

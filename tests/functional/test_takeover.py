@@ -22,6 +22,19 @@ from localdev.fast_forward import FastForward
 from localdev.slack_sink import SlackSink
 from tests.conftest import load_event, slack_env
 
+
+@pytest.fixture
+def configure(configure: Callable[..., Container]) -> Callable[..., Container]:
+    """Every sign-in posted (ALERT_MIN_SEVERITY=INFO unless a test says otherwise): these
+    tests are about the takeover correlation, not the routine roll-up (test_routine.py)."""
+
+    def build(**settings: str) -> Container:
+        return configure(**{"ALERT_MIN_SEVERITY": "INFO", **settings})
+
+    build()
+    return build
+
+
 T0 = datetime(2026, 11, 20, 9, 0, 0, tzinfo=UTC)
 ACCOUNT = "987654321"  # the Panther record's account
 
@@ -137,7 +150,8 @@ def test_two_concurrent_invocations_one_alert_tells_it(
     sees the other's mark. Both records alert; exactly one says takeover."""
     events = {"signin": bob_signs_in(T0 + timedelta(hours=1)), "change": reset_of_bob()}
     other = "change" if first == "signin" else "signin"
-    late = Container(slack_env(slack_sink), clocks=fast_forward.clocks())
+    env = slack_env(slack_sink, ALERT_MIN_SEVERITY="INFO")  # both posted, whatever arrives first
+    late = Container(env, clocks=fast_forward.clocks())
     outcomes: list[str] = []
     ran = False
 
@@ -148,7 +162,7 @@ def test_two_concurrent_invocations_one_alert_tells_it(
             done = late.alerter.handle(events[other], deadline=fast_forward.monotonic() + 600)
             outcomes.append(done.outcome.value)
 
-    early = Container(slack_env(slack_sink), clocks=fast_forward.clocks(), on_step=before_commit)
+    early = Container(env, clocks=fast_forward.clocks(), on_step=before_commit)
     done = early.alerter.handle(events[first], deadline=fast_forward.monotonic() + 600)
     outcomes.append(done.outcome.value)
 
