@@ -63,7 +63,11 @@ class RoutineRollups:
                 continue
             if state.period.kind is PeriodKind.WINDOW and not over:
                 continue  # a window is told once, when it has closed
-            self._tell(state, notifier, deadline, swept)
+            try:
+                self._tell(state, notifier, deadline, swept)
+            except Exception as error:  # one roll-up's trouble never stops the others
+                log.error("routine roll-up not told: %s", type(error).__name__)
+                swept.failed += 1
         logs.emit({"message": "routine roll-ups", **swept.to_dict()})
         return swept
 

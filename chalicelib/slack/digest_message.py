@@ -9,6 +9,8 @@ from zoneinfo import ZoneInfo
 
 from chalicelib.settings import Settings
 from chalicelib.slack.blocks import MAX_HEADER_TEXT, MAX_SECTION_TEXT, clip, inert, safe
+from chalicelib.slack.digest_words import counted, digest_title
+from chalicelib.slack.digest_words import headline as digest_headline
 from chalicelib.store.day_tally import DaySummary
 
 MAX_LINES = 10  # bursts and new places listed by name; the rest are counted
@@ -35,11 +37,6 @@ def _named(label: str, account: str, names: Mapping[str, str]) -> str:
     return f"{label.removesuffix(suffix)} ({name} {account})"
 
 
-def counted(count: int, one: str, many: str) -> str:
-    """`1 new country`, `2 new countries`: the noun agrees with its count."""
-    return f"{count:,} {one if count == 1 else many}"
-
-
 def _notable(summary: DaySummary, zone_name: str) -> tuple[str, ...]:
     """Root, watched and critical sign-ins, each with its time in DISPLAY_TIMEZONE."""
     zone = ZoneInfo(zone_name)
@@ -58,15 +55,8 @@ def digest_message(
     """`names`: account names by id (Organizations', ACCOUNT_NAMES winning)."""
     settings = settings or Settings()
     t = summary.totals
-    headline = (
-        f"INFO: sign-in digest for {summary.day.isoformat()}: "
-        f"{counted(t['signins'], 'sign-in', 'sign-ins')} "
-        f"({t['success']} success, {t['failure']} failure, {t['unknown']} unknown), "
-        f"{t['root']} root, {t['without_mfa']} without MFA, "
-        f"{counted(t['new_ip'], 'new IP', 'new IPs')}, "
-        f"{counted(t['new_country'], 'new country', 'new countries')}, "
-        f"{counted(t['bursts'], 'burst', 'bursts')}"
-    )
+    language = settings.language
+    headline = digest_headline(summary.day.isoformat(), t, language)
     fields = [
         ("Sign-ins", str(t["signins"])),
         ("Success / failure / unknown", f"{t['success']} / {t['failure']} / {t['unknown']}"),
@@ -91,14 +81,14 @@ def digest_message(
         headline += f"; asked {asked}: {answers}"
     accounts = summary.busiest_accounts or ("",) * len(summary.busiest)
     busiest = [
-        f"{_named(label, account, names or {})}: {counted(count, 'sign-in', 'sign-ins')}, "
+        f"{_named(label, account, names or {})}: {counted(count, 'signin', language)}, "
         f"{failures} failed"
         for (label, count, failures), account in zip(summary.busiest, accounts, strict=True)
     ]
     if summary.hidden_names:  # guesses, not a principal: after the people
         busiest.append(
             f"names AWS hid (not users of this account): "
-            f"{counted(summary.hidden_names, 'sign-in', 'sign-ins')}"
+            f"{counted(summary.hidden_names, 'signin', language)}"
         )
     return {
         "text": clip(safe(headline, 3000), 500),
@@ -107,7 +97,7 @@ def digest_message(
                 "type": "header",
                 "text": {
                     "type": "plain_text",
-                    "text": clip(f"Sign-in digest for {summary.day.isoformat()}", MAX_HEADER_TEXT),
+                    "text": clip(digest_title(summary.day.isoformat(), language), MAX_HEADER_TEXT),
                 },
             },
             {
