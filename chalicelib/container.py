@@ -9,6 +9,7 @@ from __future__ import annotations
 from functools import cached_property
 from typing import Any
 
+from chalicelib import logs
 from chalicelib.alerting.commit import Committer
 from chalicelib.alerting.decide import Decider
 from chalicelib.alerting.digest import run_daily_digest
@@ -30,6 +31,7 @@ from chalicelib.slack.delivery import (
 )
 from chalicelib.slack.destination import bot_token, transport_for
 from chalicelib.slack.verify import RequestVerifier
+from chalicelib.store.catalog_packing import pack_catalog
 from chalicelib.store.day_tally import DayTally
 from chalicelib.store.ledger import Ledger
 from chalicelib.store.root_mfa import RootMfaStore
@@ -138,9 +140,14 @@ class Container(ContainerClients):
         return {**root, **self.burst_summaries(deadline=deadline)}
 
     def daily_digest(self, *, deadline: float) -> str:
-        return run_daily_digest(
+        """The hourly housekeeping schedule: the digest (in its hour), then the principal
+        catalog's new entries packed for `/recent-logins WHO`."""
+        digest = run_daily_digest(
             self.settings, self.day_tally, self.notifier, now=self.clocks.now(), deadline=deadline
         )
+        packed = pack_catalog(self.dynamodb, self.settings.ledger_table)
+        logs.emit({"message": "catalog_packed", "entries": packed})
+        return digest
 
     @cached_property
     def history(self) -> SigninHistory:

@@ -35,6 +35,8 @@ from chalicelib.store.listing import (
 )
 from chalicelib.store.schema import (
     CATALOG_ENTRIES,
+    CATALOG_PACKED,
+    CATALOG_SEPARATOR,
     CATALOG_SHARDS,
     DIRECTORY_COUNT_PREFIX,
     TOTAL_COUNTER,
@@ -150,7 +152,17 @@ def catalog_principals(
     name one whose WHO text holds `who` has, and of `account_id`; and how many
     principals the catalog holds besides. Tens of thousands of entries: only the few
     that can matter become Principals."""
-    entries = [entry for item in items for entry in item.get(CATALOG_ENTRIES, {}).get("SS", [])]
+    entries = list(
+        {
+            entry
+            for item in items
+            for entry in (
+                *item.get(CATALOG_ENTRIES, {}).get("SS", []),
+                *(item.get(CATALOG_PACKED, {}).get("S") or "").split(CATALOG_SEPARATOR),
+            )
+            if entry
+        }
+    )
     # A substring of the whole entry first (at C speed): only those can match.
     names = {
         fields[1]
