@@ -33,7 +33,8 @@ from chalicelib.store.indexes import index_definitions
 from chalicelib.store.ledger import Ledger
 from chalicelib.store.listing import hourly_name, is_listed
 from chalicelib.store.schema import (
-    CATALOG_ENTRIES,
+    CATALOG_PACKED,
+    CATALOG_SEPARATOR,
     catalog_key,
     catalog_shard,
     day_counter_key,
@@ -157,8 +158,10 @@ class OrganizationLedger:
             for day, counts in tallies.items():
                 item = {**key_of(day), **{n: {"N": str(v)} for n, v in counts.items()}}
                 self.items[item["pk"]["S"], item["sk"]["S"]] = item
+        # The catalog as the hourly packing leaves it: each shard's entries in one string.
         for shard, entries in catalog.items():
-            item = {**catalog_key(shard), CATALOG_ENTRIES: {"SS": sorted(entries)}}
+            packed = CATALOG_SEPARATOR.join(sorted(entries))
+            item = {**catalog_key(shard), CATALOG_PACKED: {"S": packed}}
             self.items[item["pk"]["S"], item["sk"]["S"]] = item
         self.principals = sum(len(entries) for entries in catalog.values())
         self.accounts = len({kind.account_id for kind in self.kinds})

@@ -9,6 +9,7 @@ from __future__ import annotations
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
+from chalicelib import logs
 from chalicelib.alerting.commit import Committer
 from chalicelib.alerting.decide import Decider
 from chalicelib.alerting.digest import run_daily_digest
@@ -32,6 +33,7 @@ from chalicelib.slack.delivery import (
 )
 from chalicelib.slack.destination import bot_token, transport_for
 from chalicelib.slack.verify import RequestVerifier
+from chalicelib.store.catalog_packing import pack_catalog
 from chalicelib.store.day_tally import DayTally
 from chalicelib.store.ledger import Ledger
 from chalicelib.store.root_mfa import RootMfaStore
@@ -157,8 +159,9 @@ class Container(SharedParts):
         )
 
     def daily_digest(self, *, deadline: float) -> str:
-        """The daily digest (with the week's picture when Slack is the Web API), then,
-        on DIGEST_WEEKLY_DAY, the weekly one."""
+        """The hourly housekeeping schedule: the daily digest in its hour (with the week's
+        picture when Slack is the Web API), on DIGEST_WEEKLY_DAY the weekly one, then the
+        principal catalog's new entries packed for `/recent-logins WHO`."""
         from chalicelib.picture.weekly import run_weekly_digest
 
         now = self.clocks.now()
@@ -182,6 +185,8 @@ class Container(SharedParts):
             now=now,
             deadline=deadline,
         )
+        packed = pack_catalog(self.dynamodb, self.settings.ledger_table)
+        logs.emit({"message": "catalog_packed", "entries": packed})
         return daily if weekly is None else f"{daily}; weekly: {weekly}"
 
     @cached_property

@@ -36,6 +36,8 @@ from chalicelib.store.listing import (
 )
 from chalicelib.store.schema import (
     CATALOG_ENTRIES,
+    CATALOG_PACKED,
+    CATALOG_SEPARATOR,
     CATALOG_SHARDS,
     DIRECTORY_COUNT_PREFIX,
     TOTAL_COUNTER,
@@ -48,6 +50,8 @@ from chalicelib.store.schema import (
 
 # A catalog entry's "last sign-in": any time, so no window leaves it out unread.
 UNKNOWN_LAST_SEEN = 2**62
+# More matching names than this: every entry is split once instead.
+MAX_NAMES_SCANNED = 16
 
 
 class Placement(Enum):
@@ -149,15 +153,27 @@ def catalog_principals(
     name one whose WHO text holds `who` has, and of `account_id`; and how many
     principals the catalog holds besides. Tens of thousands of entries: only the few
     that can matter become Principals."""
-    entries = [entry for item in items for entry in item.get(CATALOG_ENTRIES, {}).get("SS", [])]
+    entries: list[str] = []
+    for item in items:
+        entries += item.get(CATALOG_ENTRIES, {}).get("SS", [])
+        packed = item.get(CATALOG_PACKED, {}).get("S")
+        if packed:
+            entries += packed.split(CATALOG_SEPARATOR)
     # A substring of the whole entry first (at C speed): only those can match.
     names = {
         fields[1]
         for fields in (_fields(entry) for entry in entries if who in entry)
         if who in fields[2]
     }
+    # Each name's holders hold it as a substring too: with a few names, only the
+    # entries that contain one are split (a substring test runs at C speed).
+    tagged = [f"\t{name}\t" for name in names]
+    candidates = entries
+    if not account_id and len(tagged) <= MAX_NAMES_SCANNED:
+        # an entry has two tabs, around its name: it holds one tag at most
+        candidates = [entry for tag in tagged for entry in entries if tag in entry]
     principals = []
-    for entry in entries:
+    for entry in candidates:
         account, name, text = _fields(entry)
         if name in names or (account_id and account == account_id):
             principals.append(

@@ -129,11 +129,14 @@ def directory_key(principal_key: str) -> dict[str, Any]:
 # full at roughly 3,000); 64 keys stay within one BatchGetItem of 100.
 CATALOG_SHARDS = 64
 CATALOG_ENTRIES = "entries"
+CATALOG_PACKED = "packed"  # entries moved out of the set, joined (catalog_packing)
+CATALOG_SEPARATOR = "\x1e"  # ASCII's record separator: no entry holds one
 CATALOG_WHO_CHARACTERS = 256
 
 
 def catalog_key(shard: int) -> dict[str, Any]:
-    """`CATALOG#<shard>`/`PRINCIPALS`: a string set of `catalog_entry`s."""
+    """`CATALOG#<shard>`/`PRINCIPALS`: a string set of `catalog_entry`s, and those
+    already packed into one string (`catalog_packing`)."""
     return {"pk": {"S": f"CATALOG#{shard:02d}"}, "sk": {"S": "PRINCIPALS"}}
 
 
@@ -142,10 +145,11 @@ def catalog_shard(principal_key: str) -> int:
 
 
 def catalog_entry(account_id: str, name: str, who: str) -> str:
-    """One principal in the catalog: account, name and WHO text, tab-separated (a tab
-    in the name or the text becomes a space, so nothing can split an entry)."""
+    """One principal in the catalog: account, name and WHO text, tab-separated (a tab or
+    a record separator in the name or the text becomes a space, so nothing can split an
+    entry, nor a packed shard's entries)."""
     fields = (account_id, name[:100], who[:CATALOG_WHO_CHARACTERS])
-    return "\t".join(field.replace("\t", " ") for field in fields)
+    return "\t".join(f.replace("\t", " ").replace(CATALOG_SEPARATOR, " ") for f in fields)
 
 
 def burst_key(subject_id: str) -> dict[str, Any]:

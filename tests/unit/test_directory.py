@@ -16,10 +16,12 @@ from chalicelib.recent_logins.history import SigninHistory
 from chalicelib.recent_logins.queries import HistoryQuery
 from chalicelib.settings import Settings
 from chalicelib.signin.parse import parse_signin
+from chalicelib.store.catalog_packing import pack_catalog
 from chalicelib.store.directory import DirectoryTally, Placement, directory_update
 from chalicelib.store.indexes import CATEGORY_ACCOUNT_ATTRIBUTES, CATEGORY_NAME_ATTRIBUTES
 from chalicelib.store.ledger import Ledger
 from chalicelib.store.schema import (
+    CATALOG_SEPARATOR,
     CATALOG_SHARDS,
     SCHEMA_ATTRIBUTE,
     Category,
@@ -294,3 +296,34 @@ def test_reindex_puts_a_schema_3_directory_into_the_catalog_once(dynamodb: Any) 
     ]
     entries = [line for item in shards for line in item.get("entries", {}).get("SS", [])]
     assert sorted(line.split("\t")[1] for line in entries) == ["alice", "bob"]
+
+
+def test_packing_the_catalog_keeps_every_principal_and_what_comes_after(dynamodb: Any) -> None:
+    # GIVEN a shard with loose entries (each principal's first sign-in added one)
+    logins = [Login(f"p-{n}", NOW - timedelta(minutes=n), name=f"user{n:03d}") for n in range(60)]
+    record(dynamodb, *logins)
+    history = SigninHistory(dynamodb, TABLE, clock=lambda: NOW)
+
+    def found(who: str) -> list[str]:
+        query = HistoryQuery(limit=50, since=NOW - timedelta(days=1), who=who)
+        return sorted(entry.display_name for entry in history.recent(query).entries)
+
+    before = found("user00")
+
+    # WHEN the hourly run packs it, twice
+    first = pack_catalog(dynamodb, TABLE, pack_from=1)
+    second = pack_catalog(dynamodb, TABLE, pack_from=1)
+    record(dynamodb, Login("p-late", NOW, name="user00late"))
+
+    # THEN WHO finds the same principals, and one added after the packing
+    assert first > 0 and second == 0
+    assert len(before) == 10 and found("user00") == sorted([*before, "user00late"])
+    shards = [
+        dynamodb.get_item(TableName=TABLE, Key=catalog_key(shard)).get("Item", {})
+        for shard in range(CATALOG_SHARDS)
+    ]
+    assert sum(len(item.get("entries", {}).get("SS", [])) for item in shards) == 1
+    packed = [item["packed"]["S"].split(CATALOG_SEPARATOR) for item in shards if "packed" in item]
+    assert sorted(line.split("\t")[1] for lines in packed for line in lines) == [
+        f"user{n:03d}" for n in range(60)
+    ]
