@@ -69,3 +69,18 @@ def console_login(
         "resources": [],
         "detail": detail,
     }
+
+
+def scheduled_event(now: datetime, event_id: str = "demo") -> dict[str, Any]:
+    """What EventBridge hands a schedule's handler (`Rate`, `Cron`) at `now`."""
+    return {
+        "version": "0",
+        "id": event_id,
+        "detail-type": "Scheduled Event",
+        "source": "aws.events",
+        "account": "123456789012",
+        "time": now.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "region": "us-east-1",
+        "resources": [],
+        "detail": {},
+    }

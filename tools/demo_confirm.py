@@ -9,10 +9,9 @@ answers for carol, whose Slack user is found by her e-mail address (escalated by
 from __future__ import annotations
 
 import os
-from datetime import datetime
 from typing import Any
 
-from localdev.events import console_login
+from localdev.events import console_login, scheduled_event
 from localdev.fast_forward import FastForward
 from localdev.interactions import click_body, signed_headers
 from localdev.render import render
@@ -89,7 +88,7 @@ def run_confirm_demo(sink: SlackSink, signing_secret: str) -> None:
 
     seen = len(sink.delivered)
     clock.advance(minutes=16)
-    result = app.pending_confirmations(_scheduled(clock.now()), context)
+    result = app.pending_confirmations(scheduled_event(clock.now()), context)
     print(f"\ncarol says nothing; 16 minutes later the sweep runs: {result}")
     show(seen, "carol")
     print()
@@ -111,17 +110,3 @@ def _as_seen(request: Received, who: str) -> str:
     where = f"DM to {who}" if dm else "#alerts"
     verb = "updated" if method == "chat.update" else "new message"
     return f"  [{where}, {verb}]\n{render(message)}"
-
-
-def _scheduled(now: datetime) -> dict[str, Any]:
-    return {
-        "version": "0",
-        "id": "demo",
-        "detail-type": "Scheduled Event",
-        "source": "aws.events",
-        "account": "123456789012",
-        "time": now.strftime("%Y-%m-%dT%H:%M:%SZ"),
-        "region": "us-east-1",
-        "resources": [],
-        "detail": {},
-    }

@@ -13,8 +13,8 @@ import json
 import os
 import time
 from pathlib import Path
-from typing import Any
 
+from localdev.events import scheduled_event
 from localdev.fast_forward import FastForward
 from localdev.slack_events import home_opened_body, json_headers
 from localdev.slack_sink import SlackSink
@@ -52,7 +52,9 @@ def run_picture_demo(sink: SlackSink, signing_secret: str, picture: Path = PICTU
     print(f"A working week: {len(week)} sign-ins through the real handler.")
 
     started = time.perf_counter()
-    outcome = app.daily_digest(_scheduled(now), LambdaContext("daily_digest", 256, 60_000))
+    outcome = app.daily_digest(
+        scheduled_event(now, "demo-digest"), LambdaContext("daily_digest", 256, 60_000)
+    )
     elapsed = time.perf_counter() - started
     print(f"The digest's hour comes: {outcome['digest']} ({elapsed:.2f} s)")
     uploads = sink.files.completed
@@ -82,17 +84,3 @@ def run_picture_demo(sink: SlackSink, signing_secret: str, picture: Path = PICTU
         print("\nSomeone opens the app's Home tab; the week as text there:")
         print("  " + grid.strip("`").replace("\n", "\n  "))
     return picture
-
-
-def _scheduled(now: Any) -> dict[str, Any]:
-    return {
-        "version": "0",
-        "id": "demo-digest",
-        "detail-type": "Scheduled Event",
-        "source": "aws.events",
-        "account": "123456789012",
-        "time": now.strftime("%Y-%m-%dT%H:%M:%SZ"),
-        "region": "us-east-1",
-        "resources": [],
-        "detail": {},
-    }

@@ -83,16 +83,22 @@ def inert(value: str, limit: int = MAX_FIELD_TEXT) -> str:
     return safe(defang(value), limit)
 
 
+def local_time(moment: datetime, timezone_name: str) -> datetime:
+    """`moment` (naive means UTC) in the display time zone; in UTC when the zone cannot
+    hold it (year 1 seen from Los Angeles). Never raises."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    try:
+        return moment.astimezone(ZoneInfo(timezone_name))
+    except (OverflowError, ValueError, KeyError):  # KeyError: ZoneInfoNotFoundError
+        return moment.astimezone(UTC)
+
+
 def slack_date(moment: datetime, timezone_name: str) -> str:
     """A date token each reader sees in their own time zone, with a fallback for
     clients that cannot render it (notifications, email). Never raises: a moment the
     display zone cannot hold (year 1 seen from Los Angeles) falls back to UTC."""
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    try:
-        local = moment.astimezone(ZoneInfo(timezone_name))
-    except (OverflowError, ValueError, KeyError):  # KeyError: ZoneInfoNotFoundError
-        local = moment.astimezone(UTC)
+    local = local_time(moment, timezone_name)
     fallback = f"{local.year:04d}-{local:%m-%d %H:%M:%S} {local.tzname() or 'UTC'}"
     return f"<!date^{int(moment.timestamp())}^{{date_short_pretty}} {{time_secs}}|{fallback}>"
 

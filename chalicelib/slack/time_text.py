@@ -7,11 +7,10 @@ it says "time not recorded (received 14:05 UTC)", the arrival in the display tim
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-from zoneinfo import ZoneInfo
+from datetime import datetime
 
 from chalicelib.settings import Language, Settings
-from chalicelib.slack.blocks import slack_date
+from chalicelib.slack.blocks import local_time, slack_date
 
 TIME_NOT_RECORDED = {
     Language.EN: "time not recorded (received {clock})",
@@ -21,12 +20,7 @@ TIME_NOT_RECORDED = {
 
 def clock_text(moment: datetime, timezone_name: str) -> str:
     """`14:05 UTC`: the hour and minute in the display time zone. Never raises."""
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    try:
-        local = moment.astimezone(ZoneInfo(timezone_name))
-    except (OverflowError, ValueError, KeyError):  # KeyError: ZoneInfoNotFoundError
-        local = moment.astimezone(UTC)
+    local = local_time(moment, timezone_name)
     return f"{local:%H:%M} {local.tzname() or 'UTC'}"
 
 

@@ -83,3 +83,16 @@ def expires_after(epoch: int, days: int) -> dict[str, str]:
 def day_epoch(day: str) -> int:
     """The first second (UTC) of a `YYYY-MM-DD` day."""
     return epoch_of(datetime.fromisoformat(day).replace(tzinfo=UTC))
+
+
+def versioned_put(table: str, item: dict[str, Any], seen: int) -> Write:
+    """A transaction's Put of an item that carries a `version`: conditional on the
+    version read (`seen`), or on there being none yet, so a writer that read an older
+    state loses and decides again."""
+    put: dict[str, Any] = {"TableName": table, "Item": item}
+    if seen:
+        put["ConditionExpression"] = "version = :seen"
+        put["ExpressionAttributeValues"] = {":seen": number(seen)}
+    else:
+        put["ConditionExpression"] = "attribute_not_exists(pk)"
+    return {"Put": put}

@@ -23,6 +23,7 @@ from chalicelib.store.attributes import (
     number,
     read_int,
     read_number,
+    versioned_put,
 )
 from chalicelib.store.schema import ROOT_MFA_DUE, root_mfa_due_key
 
@@ -95,13 +96,7 @@ def pair_put(
                 item[name] = {"S": value}
         if check.lease:  # a sweep's claim survives a sign-in's write of the item
             item["check_lease"] = number(round(check.lease, 3))
-    put: dict[str, Any] = {"TableName": table, "Item": item}
-    if seen:
-        put["ConditionExpression"] = "version = :seen"
-        put["ExpressionAttributeValues"] = {":seen": number(seen)}
-    else:
-        put["ConditionExpression"] = "attribute_not_exists(pk)"
-    return {"Put": put}
+    return versioned_put(table, item, seen)
 
 
 def due_put(table: str, key: Mapping[str, Any], check: MfaCheck) -> Write:

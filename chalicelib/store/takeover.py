@@ -21,6 +21,7 @@ from chalicelib.store.attributes import (
     expires_at,
     number,
     read_int,
+    versioned_put,
 )
 
 MAX_MARKS = 20  # of each kind: more in one window is a storm, told by storm control
@@ -98,10 +99,4 @@ def takeover_put(
         # Kept a day past the window of its newest mark.
         TTL_ATTRIBUTE: expires_at(newest, keep_seconds + DAY_SECONDS, now=now),
     }
-    put: dict[str, Any] = {"TableName": table, "Item": item}
-    if seen:
-        put["ConditionExpression"] = "version = :seen"
-        put["ExpressionAttributeValues"] = {":seen": number(seen)}
-    else:
-        put["ConditionExpression"] = "attribute_not_exists(pk)"
-    return {"Put": put}
+    return versioned_put(table, item, seen)
