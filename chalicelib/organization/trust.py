@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from dataclasses import replace
 
 from chalicelib.organization.roster import Roster, RosterStatus
-from chalicelib.signin.origin import AccountOrigin, Origin
+from chalicelib.signin.origin import UNCHECKED, AccountOrigin, Origin
 from chalicelib.signin.parse import SignIn
 
 
@@ -43,8 +43,39 @@ def origin_of(
     return AccountOrigin(Origin.UNCHECKED, names.get(account_id, ""))
 
 
+def target_origin(
+    signin: SignIn, roster: Roster, *, home: str, names: Mapping[str, str]
+) -> AccountOrigin:
+    """The account a change acts on when it is not the record's own (AssumeRoot's member
+    account), decided as `origin_of` decides the record's: named only when the event
+    itself is trusted and the account is an ACTIVE member (ACCOUNT_NAMES first), the
+    app's own account, or unchecked with an ACCOUNT_NAMES name. Never from the roster's
+    copy of an account that left: an outsider is its id alone."""
+    change = signin.change
+    account_id = change.target_account if change is not None else ""
+    if not account_id:
+        return UNCHECKED
+    if not signin.origin.origin.trusted:
+        return AccountOrigin(Origin.OUTSIDE)  # an outsider's record names no member
+    if roster.known:
+        member = roster.active_member(account_id)
+        if member is None:
+            return AccountOrigin(Origin.OUTSIDE)
+        return AccountOrigin(Origin.MEMBER, names.get(account_id) or member.name, member.ou_path)
+    if home and roster.status is RosterStatus.NOT_IN_ORGANIZATION:
+        if account_id != home:
+            return AccountOrigin(Origin.OUTSIDE)
+        return AccountOrigin(Origin.HOME, names.get(account_id, ""))
+    return AccountOrigin(Origin.UNCHECKED, names.get(account_id, ""))
+
+
 def placed(signin: SignIn, roster: Roster, *, home: str, names: Mapping[str, str]) -> SignIn:
-    return replace(signin, origin=origin_of(signin, roster, home=home, names=names))
+    signin = replace(signin, origin=origin_of(signin, roster, home=home, names=names))
+    if signin.change is None or not signin.change.target_account:
+        return signin
+    target = target_origin(signin, roster, home=home, names=names)
+    change = replace(signin.change, target_name=target.name, target_ou_path=target.ou_path)
+    return replace(signin, change=change)
 
 
 def home_account(function_arn: str) -> str:

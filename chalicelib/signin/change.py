@@ -89,6 +89,12 @@ class AccountChange:
     target_is_root: bool
     by_self: bool  # the caller changed its own (decided by principal, not by name)
     detail: str = ""  # an MFA serial, a task policy, an access key id, a key's owner
+    # AssumeRoot: the member account the session is in (the record's account is the
+    # management account's), and its name and OU path once the trust check gave them
+    # (organization/trust.py): only a trusted event's target in the organization is named.
+    target_account: str = ""
+    target_name: str = ""
+    target_ou_path: str = ""
 
     @property
     def removes_mfa(self) -> bool:
@@ -160,7 +166,14 @@ def read_change(record: Mapping[str, Any], actor: Actor) -> AccountChange | None
         account = parts[4] if target.startswith("arn:") and len(parts) > 4 else target
         key = _root_key(actor, account) if account else ""
         return AccountChange(
-            kind, event.event_source, target, key, True, False, policy.rsplit("/", 1)[-1]
+            kind,
+            event.event_source,
+            target,
+            key,
+            True,
+            False,
+            policy.rsplit("/", 1)[-1],
+            target_account=account,
         )
     if kind is ChangeKind.FEDERATION_TOKEN:
         return AccountChange(kind, event.event_source, _text(request.get("name")), "", False, True)

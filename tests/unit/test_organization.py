@@ -4,6 +4,7 @@ survives the ledger; the trust decision and the channel route are pure values.""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from typing import Any
 
@@ -14,14 +15,14 @@ from botocore.stub import Stubber
 from chalicelib.organization.reader import OrganizationReader
 from chalicelib.organization.roster import MemberAccount, Roster, RosterStatus
 from chalicelib.organization.stored import roster_of, roster_put
-from chalicelib.organization.trust import home_account, origin_of
+from chalicelib.organization.trust import home_account, origin_of, placed
 from chalicelib.settings import ConfigError, Settings
 from chalicelib.severity import Severity
 from chalicelib.signin.origin import AccountOrigin, Origin
 from chalicelib.signin.parse import parse_signin
 from chalicelib.slack.channels import RouteKind, channel_for
 from localdev.events import console_login
-from tests.conftest import NOW
+from tests.conftest import NOW, load_event
 
 ORG = {"Organization": {"Id": "o-abc", "MasterAccountId": "111111111111"}}
 
@@ -187,6 +188,52 @@ def test_who_is_trusted_and_named(
     assert origin_of(signin, roster, home=home, names=names) == expected
     if not expected.origin.trusted and sender.isdigit():
         assert signin.account_id == sender  # the sender, never the member it claims
+
+
+def assume_root_from(sender: str, target: str) -> Any:
+    text = json.dumps(load_event("change_assume_root.json")).replace("111111111111", sender)
+    event = json.loads(text)
+    event["detail"]["requestParameters"]["targetPrincipal"] = target
+    return parse_signin(event, received_at=NOW)
+
+
+OUTSIDER = "999988887777"
+MANAGER = "111111111111"
+MEMBER_ROOT = f"arn:aws:iam::{MEMBER}:root"  # targetPrincipal may be the root user's ARN
+WITH_MANAGER = Roster(
+    RosterStatus.READ, 0.0, accounts=(*ROSTER.accounts, MemberAccount(MANAGER, "mgmt", "ACTIVE"))
+)
+
+
+@pytest.mark.parametrize(
+    ("sender", "target", "roster", "home", "named"),
+    [
+        (MANAGER, MEMBER, WITH_MANAGER, "", ("renamed", "Workloads/Payments")),
+        (
+            MANAGER,
+            f"arn:aws:iam::{MEMBER}:root",
+            WITH_MANAGER,
+            "",
+            ("renamed", "Workloads/Payments"),
+        ),
+        (MANAGER, "777788889999", WITH_MANAGER, "", ("", "")),  # suspended: not a member now
+        (MANAGER, OUTSIDER, WITH_MANAGER, "", ("", "")),  # ACCOUNT_NAMES cannot name it
+        (OUTSIDER, MEMBER, WITH_MANAGER, "", ("", "")),  # an outsider's record names nobody
+        (MANAGER, OUTSIDER, ALONE, MANAGER, ("", "")),  # in no organization: home alone
+        (MANAGER, MANAGER, ALONE, MANAGER, ("mine", "")),
+        (MANAGER, OUTSIDER, DENIED, MANAGER, (THEIRS, "")),  # unchecked: as before
+        (MANAGER, OUTSIDER, Roster(), "", (THEIRS, "")),
+    ],
+)
+def test_a_root_sessions_target_is_named_only_as_a_trusted_member(
+    sender: str, target: str, roster: Roster, home: str, named: tuple[str, str]
+) -> None:
+    names = {MEMBER: "renamed", OUTSIDER: THEIRS, MANAGER: "mine"}
+
+    change = placed(assume_root_from(sender, target), roster, home=home, names=names).change
+
+    assert change is not None and change.target == target
+    assert (change.target_name, change.target_ou_path) == named
 
 
 def test_the_home_account_is_read_from_the_function_arn() -> None:

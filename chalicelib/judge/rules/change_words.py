@@ -22,10 +22,19 @@ def made_by_root(signin: SignIn) -> bool:
 
 def target_words(change: AccountChange) -> str:
     if change.kind is ChangeKind.ROOT_SESSION:
-        return f"account {change.target or '(not recorded)'}"
+        return f"account {_target_account(change)}"
     if change.target_is_root:
         return "the root user"
     return f"IAM user {change.target}" if change.target else "a user not named in the record"
+
+
+def _target_account(change: AccountChange) -> str:
+    """`Payments-Prod (222222222222), OU Workloads` once the trust check named the
+    member, as the Account field names one; else the id the record gives."""
+    if not change.target_name:
+        return change.target or "(not recorded)"
+    text = f"{change.target_name} ({change.target_account})"
+    return f"{text}, OU {change.target_ou_path}" if change.target_ou_path else text
 
 
 _TITLES = {
