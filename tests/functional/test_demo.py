@@ -38,3 +38,6 @@ def test_demo_replays_samples_and_shows_slack(tmp_path: Path) -> None:
     assert "The digest's picture" in out and f"is in {tmp_path / 'week.png'}" in out
     assert (tmp_path / "week.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert "Someone opens the app's Home tab" in out
+    # The newcomer's first run shows no message Slack refused or the app gave up on.
+    assert "delivery failed" not in out + result.stderr
+    assert "rate_limited" not in out + result.stderr
