@@ -30,6 +30,7 @@ from localdev.fast_forward import FastForward
 from localdev.slack_sink import Reply, SlackSink
 from tests.conftest import EVENTS, load_event
 from tests.deploy.iam import ACCOUNT, Call, allows, recording_aws_calls
+from tests.deploy.organization import organization
 from tests.functional.organization import Organization
 from tools import policy as tools_policy
 from tools.deploy import DeployReport, forward, record_forwarded
@@ -349,24 +350,7 @@ def test_every_call_the_organization_checks_make_is_allowed_by_the_policy(
     and each member's partition of the ledger are read, and only those."""
     home = load_stages()["prod-us-east-1"]
     stage = replace(home, environment={**home.environment, "ORGANIZATION_WATCH": "true"})
-    dynamodb = boto3.client("dynamodb", region_name=stage.ledger_region)
-    create_ledger_table(dynamodb, stage.ledger_table)
-    organizations = boto3.client("organizations", region_name="us-east-1")
-    organizations.create_organization(FeatureSet="ALL")
-    root = organizations.list_roots()["Roots"][0]["Id"]
-    organizations.create_account(AccountName="Payments-Prod", Email="p@example.com")
-    cloudformation = boto3.client("cloudformation", region_name="us-east-1")
-    cloudformation.create_stack_set(
-        StackSetName=stack_set_name("prod"),
-        TemplateBody=json.dumps({"Resources": {"T": {"Type": "AWS::SNS::Topic"}}}),
-        PermissionModel="SERVICE_MANAGED",
-        AutoDeployment={"Enabled": True, "RetainStacksOnAccountRemoval": False},
-    )
-    cloudformation.create_stack_instances(
-        StackSetName=stack_set_name("prod"),
-        DeploymentTargets={"OrganizationalUnitIds": [root]},
-        Regions=["us-east-1"],
-    )
+    organization()  # the env's ledger, an OU of it the stack set targets, a member
     identity = StageIdentity.of(stage.name, stage.region, ACCOUNT)
 
     with recording_aws_calls(monkeypatch) as recorder:
