@@ -71,6 +71,16 @@ def console_login(
     }
 
 
+def hidden_name_failure(event_id: str, when: datetime, *, ip: str) -> dict[str, Any]:
+    """A failed ConsoleLogin under a name that is no user of the account: AWS records it
+    as `HIDDEN_DUE_TO_SECURITY_REASONS`, with no ARN (a guess in a password spray)."""
+    event = console_login(event_id, when, user="guess", ip=ip)
+    identity = event["detail"]["userIdentity"]
+    identity["userName"] = "HIDDEN_DUE_TO_SECURITY_REASONS"
+    del identity["arn"]
+    return event
+
+
 def scheduled_event(now: datetime, event_id: str = "demo") -> dict[str, Any]:
     """What EventBridge hands a schedule's handler (`Rate`, `Cron`) at `now`."""
     return {

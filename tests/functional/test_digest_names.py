@@ -10,10 +10,10 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from datetime import timedelta
-from typing import Any
+from functools import partial
 
 from chalicelib.container import Container
-from localdev.events import console_login
+from localdev.events import console_login, hidden_name_failure
 from localdev.fast_forward import FastForward
 from localdev.slack_sink import SlackSink
 from tests.conftest import NOW
@@ -21,14 +21,8 @@ from tests.functional.conftest import Invoker
 
 DAY_START = NOW.replace(hour=1, minute=0, second=0)  # 10:00 in Seoul
 SPRAY_IP = "198.51.100.9"
-
-
-def hidden(event_id: str, when: Any) -> dict[str, Any]:
-    event = console_login(event_id, when, user="guess", ip=SPRAY_IP)
-    identity = event["detail"]["userIdentity"]
-    identity["userName"] = "HIDDEN_DUE_TO_SECURITY_REASONS"
-    del identity["arn"]
-    return event
+# A failure under a name AWS hid (no user of the account), from the spraying IP.
+hidden = partial(hidden_name_failure, ip=SPRAY_IP)
 
 
 def test_the_digest_names_who_matters_and_counts_each_person_once(

@@ -10,26 +10,21 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from datetime import timedelta
+from functools import partial
 from typing import Any
 
 from chalicelib.container import Container
 from chalicelib.settings import Settings
 from chalicelib.store.day_tally import DayTally
-from localdev.events import console_login
+from localdev.events import console_login, hidden_name_failure
 from localdev.fast_forward import FastForward
 from localdev.slack_sink import SlackSink
 from tests.conftest import NOW, TABLE
 from tests.functional.conftest import Invoker
 
 IP = "198.51.100.9"
-
-
-def hidden(event_id: str, when: Any) -> dict[str, Any]:
-    event = console_login(event_id, when, user="guess", ip=IP)
-    identity = event["detail"]["userIdentity"]
-    identity["userName"] = "HIDDEN_DUE_TO_SECURITY_REASONS"
-    del identity["arn"]
-    return event
+# A failure under a name AWS hid (no user of the account), from the spraying IP.
+hidden = partial(hidden_name_failure, ip=IP)
 
 
 def test_a_spray_of_hidden_and_real_names_is_a_spray_that_names_who_it_reached(
