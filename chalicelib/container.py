@@ -33,7 +33,7 @@ from chalicelib.slack.delivery import (
 )
 from chalicelib.slack.destination import bot_token, transport_for
 from chalicelib.slack.verify import RequestVerifier
-from chalicelib.store.catalog_packing import pack_catalog
+from chalicelib.store.catalog_pages import pack_catalog
 from chalicelib.store.day_tally import DayTally
 from chalicelib.store.ledger import Ledger
 from chalicelib.store.root_mfa import RootMfaStore

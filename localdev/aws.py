@@ -22,9 +22,10 @@ class LocalAws:
         self._server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
 
     def start(self) -> LocalAws:
-        from localdev import fast_moto
+        from localdev import fast_moto, moto_limits
 
         fast_moto.install()
+        moto_limits.install()
         logging.getLogger("werkzeug").setLevel(logging.ERROR)
         self._server.start()
         # An in-process moto server shares moto's state with every other one the process

@@ -14,11 +14,12 @@ import pytest
 from moto import mock_aws
 
 from chalicelib.store.provision import create_ledger_table
-from localdev import fast_moto
+from localdev import fast_moto, moto_limits
 from localdev.fast_forward import FastForward
 from localdev.slack_sink import SlackSink
 
 fast_moto.install()  # a call costs what it costs DynamoDB, not moto's bookkeeping
+moto_limits.install()  # an item that outgrows 400 KB fails here as on AWS
 
 EVENTS = Path(__file__).parent / "events"
 FIXTURES = EVENTS  # copies of ../shared/fixtures, so a clone tests on its own

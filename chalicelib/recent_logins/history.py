@@ -37,7 +37,8 @@ from chalicelib.recent_logins.plan import (
     time_partition,
 )
 from chalicelib.recent_logins.queries import Counts, Entry, History, HistoryQuery
-from chalicelib.store.directory import catalog_keys, catalog_principals
+from chalicelib.store.catalog_pages import read_catalog
+from chalicelib.store.directory import catalog_principals
 from chalicelib.store.indexes import CATEGORY_INDEXES, ENTRY_ATTRIBUTES
 from chalicelib.store.schema import Category, day_counter_key
 
@@ -115,7 +116,7 @@ def _by_principal(reader: Reader, query: HistoryQuery, window: Counts) -> list[E
     the catalog says which of them signed in)."""
     if not query.who and len(query.account_ids) == 1:
         return list(_read(reader, account_partition(query, window), query.limit, query.since))
-    shards = reader.batch_get(catalog_keys())
+    shards = read_catalog(reader.batch_get)
     everyone, others = catalog_principals(shards, query.who, query.account_id)
     budget = MAX_CALLS - reader.calls
     partitions = principal_plan(query, everyone, window, budget=budget, others=others)

@@ -27,6 +27,7 @@ from typing import Any
 
 from chalicelib.signin.parse import SignIn
 from chalicelib.store.attributes import bounded, read_int
+from chalicelib.store.catalog_pages import bulk_pages, catalog_entries, relieve_full_pages
 from chalicelib.store.listing import (
     categories_of,
     counter_names,
@@ -36,9 +37,6 @@ from chalicelib.store.listing import (
 )
 from chalicelib.store.schema import (
     CATALOG_ENTRIES,
-    CATALOG_PACKED,
-    CATALOG_SEPARATOR,
-    CATALOG_SHARDS,
     DIRECTORY_COUNT_PREFIX,
     TOTAL_COUNTER,
     Category,
@@ -142,10 +140,6 @@ def catalog_update(signin: SignIn, table_name: str) -> dict[str, Any]:
     }
 
 
-def catalog_keys() -> list[dict[str, Any]]:
-    return [catalog_key(shard) for shard in range(CATALOG_SHARDS)]
-
-
 def catalog_principals(
     items: Iterable[Mapping[str, Any]], who: str, account_id: str = ""
 ) -> tuple[list[Principal], int]:
@@ -153,12 +147,7 @@ def catalog_principals(
     name one whose WHO text holds `who` has, and of `account_id`; and how many
     principals the catalog holds besides. Tens of thousands of entries: only the few
     that can matter become Principals."""
-    entries: list[str] = []
-    for item in items:
-        entries += item.get(CATALOG_ENTRIES, {}).get("SS", [])
-        packed = item.get(CATALOG_PACKED, {}).get("S")
-        if packed:
-            entries += packed.split(CATALOG_SEPARATOR)
+    entries = catalog_entries(items)
     # A substring of the whole entry first (at C speed): only those can match.
     names = {
         fields[1]
@@ -241,6 +230,8 @@ def transact_with_directory(
                 return first
             if failures >= attempts + len(Placement):
                 raise
+            if relieve_full_pages(dynamodb, entries, reasons):
+                continue  # its catalog page was full, and has room now
             directory_reason = reasons[len(items)] if len(reasons) > len(items) else {}
             if listed and directory_reason.get("Code") == "ConditionalCheckFailed":
                 # The sign-in is older than the principal's last: try where it falls.
@@ -280,8 +271,9 @@ class DirectoryTally:
 
     def items(self) -> list[dict[str, Any]]:
         catalog = [
-            {**catalog_key(shard), CATALOG_ENTRIES: {"SS": sorted(entries)}}
+            page
             for shard, entries in sorted(self._catalog.items())
+            for page in bulk_pages(shard, entries)
         ]
         return list(self._items.values()) + catalog
 

@@ -122,22 +122,35 @@ def directory_key(principal_key: str) -> dict[str, Any]:
 
 
 # The principal catalog: who matches a WHO, for every principal ever seen, packed into
-# a fixed number of items read with one BatchGetItem (an index page holds 1 MB, a few
+# a fixed number of shards read with one BatchGetItem (an index page holds 1 MB, a few
 # thousand principals; an organization has tens of thousands). A principal's entry is
-# added once, when its first sign-in is committed (a set ADD: a retry adds nothing).
-# 64 items of at most 400 KB hold about 200,000 principals of ~120 bytes (a shard is
-# full at roughly 3,000); 64 keys stay within one BatchGetItem of 100.
+# added once, when its first sign-in is committed (a set ADD: a retry adds nothing), to
+# its shard's first page. The hourly packing keeps that page under
+# `catalog_pages.FIRST_PAGE_BYTES` by moving entries into further pages, so no item
+# reaches DynamoDB's 400 KB: 64 first pages (about 85,000 principals of ~120 bytes)
+# are one BatchGetItem; past that, the further pages take one more per 16 MB.
 CATALOG_SHARDS = 64
 CATALOG_ENTRIES = "entries"
-CATALOG_PACKED = "packed"  # entries moved out of the set, joined (catalog_packing)
+CATALOG_PACKED = "packed"  # entries moved out of the set, joined (catalog_pages)
+CATALOG_PAGES = "pages"  # on a first page: how many further pages the shard has
 CATALOG_SEPARATOR = "\x1e"  # ASCII's record separator: no entry holds one
 CATALOG_WHO_CHARACTERS = 256
 
 
-def catalog_key(shard: int) -> dict[str, Any]:
-    """`CATALOG#<shard>`/`PRINCIPALS`: a string set of `catalog_entry`s, and those
-    already packed into one string (`catalog_packing`)."""
-    return {"pk": {"S": f"CATALOG#{shard:02d}"}, "sk": {"S": "PRINCIPALS"}}
+def catalog_key(shard: int, page: int = 0) -> dict[str, Any]:
+    """`CATALOG#<shard>`/`PRINCIPALS`: the shard's first page, a string set of
+    `catalog_entry`s, those already packed into one string, and how many further pages
+    (`PRINCIPALS#<page>`, packed entries only) the shard has (`catalog_pages`)."""
+    sort_key = "PRINCIPALS" if page == 0 else f"PRINCIPALS#{page:03d}"
+    return {"pk": {"S": f"CATALOG#{shard:02d}"}, "sk": {"S": sort_key}}
+
+
+def catalog_shard_of(key: Mapping[str, Any]) -> int | None:
+    """The shard a catalog page's key belongs to; None for any other key."""
+    partition = key.get("pk", {}).get("S", "")
+    if not partition.startswith("CATALOG#") or not partition[8:].isdigit():
+        return None
+    return int(partition[8:])
 
 
 def catalog_shard(principal_key: str) -> int:

@@ -16,7 +16,7 @@ from chalicelib.recent_logins.history import SigninHistory
 from chalicelib.recent_logins.queries import HistoryQuery
 from chalicelib.settings import Settings
 from chalicelib.signin.parse import parse_signin
-from chalicelib.store.catalog_packing import pack_catalog
+from chalicelib.store.catalog_pages import catalog_entries, pack_catalog
 from chalicelib.store.directory import DirectoryTally, Placement, directory_update
 from chalicelib.store.indexes import CATEGORY_ACCOUNT_ATTRIBUTES, CATEGORY_NAME_ATTRIBUTES
 from chalicelib.store.ledger import Ledger
@@ -136,7 +136,8 @@ def test_the_bulk_tally_leaves_what_the_transactions_leave(
     assert bulk == entry(dynamodb)
     # and the catalog's shard holds the principal once, as its first record left it
     stored = dynamodb.get_item(TableName=TABLE, Key={"pk": catalog["pk"], "sk": catalog["sk"]})
-    assert stored["Item"] == catalog
+    assert catalog_entries([stored["Item"]]) == catalog_entries([catalog])
+    assert len(catalog_entries([catalog])) == 1
 
 
 def test_each_placement_names_only_what_it_uses() -> None:
