@@ -186,7 +186,13 @@ class Container(SharedParts):
             deadline=deadline,
         )
         packed = pack_catalog(self.dynamodb, self.settings.ledger_table)
-        logs.emit({"message": "catalog_packed", "entries": packed})
+        logs.emit(
+            {
+                "message": "catalog_packed",
+                "entries": packed.entries,
+                "further_pages": packed.further_pages,
+            }
+        )
         return daily if weekly is None else f"{daily}; weekly: {weekly}"
 
     @cached_property

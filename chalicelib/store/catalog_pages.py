@@ -19,6 +19,7 @@ a bulk import) calls `make_room` and tries again.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from chalicelib.store.attributes import read_int
@@ -71,14 +72,24 @@ def catalog_entries(pages: Iterable[Mapping[str, Any]]) -> list[str]:
     return entries
 
 
-def pack_catalog(dynamodb: Any, table: str, *, pack_from: int = PACK_FROM) -> int:
+@dataclass(frozen=True)
+class Packed:
+    """What an hourly packing did, and how large the catalog is: its further pages are
+    what makes `/recent-logins WHO` read more than its first pages' one call."""
+
+    entries: int  # loose entries packed
+    further_pages: int  # as it found them, besides the 64 first pages
+
+
+def pack_catalog(dynamodb: Any, table: str, *, pack_from: int = PACK_FROM) -> Packed:
     """Pack every shard holding at least `pack_from` loose entries, or more than its
-    first page should; how many loose entries it packed. The first pages are read with
-    one BatchGetItem (more only for what DynamoDB leaves unprocessed); a shard another
-    run packed meanwhile is left for the next run."""
-    return sum(
-        _pack(dynamodb, table, item, pack_from=pack_from) for item in _first_pages(dynamodb, table)
-    )
+    first page should. The first pages are read with one BatchGetItem (more only for
+    what DynamoDB leaves unprocessed); a shard another run packed meanwhile is left for
+    the next run."""
+    first_pages = _first_pages(dynamodb, table)
+    entries = sum(_pack(dynamodb, table, item, pack_from=pack_from) for item in first_pages)
+    pages = sum(read_int(item, CATALOG_PAGES) for item in first_pages)
+    return Packed(entries, pages)
 
 
 def make_room(dynamodb: Any, table: str, shard: int) -> bool:
