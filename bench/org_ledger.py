@@ -27,15 +27,13 @@ from chalicelib.judge.places import Places
 from chalicelib.judge.rules import evaluate
 from chalicelib.settings import Settings
 from chalicelib.signin.parse import SignIn, parse_signin
+from chalicelib.store.catalog_pages import bulk_pages
 from chalicelib.store.day_tally import day_counts, hour_counts
 from chalicelib.store.directory import principal_entry
 from chalicelib.store.indexes import index_definitions
 from chalicelib.store.ledger import Ledger
 from chalicelib.store.listing import hourly_name, is_listed
 from chalicelib.store.schema import (
-    CATALOG_PACKED,
-    CATALOG_SEPARATOR,
-    catalog_key,
     catalog_shard,
     day_counter_key,
     day_hours_key,
@@ -161,11 +159,11 @@ class OrganizationLedger:
             for day, counts in tallies.items():
                 item = {**key_of(day), **{n: {"N": str(v)} for n, v in counts.items()}}
                 self.items[item["pk"]["S"], item["sk"]["S"]] = item
-        # The catalog as the hourly packing leaves it: each shard's entries in one string.
+        # The catalog as the hourly packing leaves it: each shard's entries in one string
+        # (in further pages past the first page's bound).
         for shard, entries in catalog.items():
-            packed = CATALOG_SEPARATOR.join(sorted(entries))
-            item = {**catalog_key(shard), CATALOG_PACKED: {"S": packed}}
-            self.items[item["pk"]["S"], item["sk"]["S"]] = item
+            for item in bulk_pages(shard, set(entries)):
+                self.items[item["pk"]["S"], item["sk"]["S"]] = item
         self.principals = sum(len(entries) for entries in catalog.values())
         self.accounts = len({kind.account_id for kind in self.kinds})
 

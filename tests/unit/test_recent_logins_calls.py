@@ -32,10 +32,10 @@ from bench.emulator import partition_queries
 from chalicelib.recent_logins.command import parse_command
 from chalicelib.recent_logins.history import MAX_CALLS, SigninHistory
 from chalicelib.settings import Settings
+from chalicelib.store.catalog_pages import bulk_pages, catalog_entries
 from chalicelib.store.indexes import SIGNIN_INDEX
 from chalicelib.store.provision import create_ledger_table
 from chalicelib.store.schema import (
-    CATALOG_ENTRIES,
     CATALOG_SHARDS,
     DIRECTORY_COUNT_PREFIX,
     catalog_entry,
@@ -102,9 +102,7 @@ def _organization(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
     others = []
     for item in items:
         if item["pk"]["S"].startswith("CATALOG#"):
-            shards[int(item["pk"]["S"].removeprefix("CATALOG#"))] |= set(
-                item[CATALOG_ENTRIES]["SS"]
-            )
+            shards[int(item["pk"]["S"].removeprefix("CATALOG#"))] |= set(catalog_entries([item]))
         else:
             others.append(item)
     role = "awsreservedsso_readonlyaccess_0123456789abcdef"
@@ -113,10 +111,7 @@ def _organization(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
         name = f"person{number:05d}"
         arn = f"arn:aws:sts::{account}:assumed-role/{role}/{name}"
         shards[catalog_shard(arn)].add(catalog_entry(account, name, f"{name}\n{arn}"))
-    catalog = [
-        {**catalog_key(shard), CATALOG_ENTRIES: {"SS": sorted(entries)}}
-        for shard, entries in shards.items()
-    ]
+    catalog = [page for shard, entries in shards.items() for page in bulk_pages(shard, entries)]
     return others + catalog
 
 
@@ -127,7 +122,7 @@ def _catalog(table: str) -> list[list[str]]:
     shards: list[list[str]] = []
     for start in range(0, len(keys), 100):
         found = client.batch_get_item(RequestItems={table: {"Keys": keys[start : start + 100]}})
-        shards += [list(item[CATALOG_ENTRIES]["SS"]) for item in found["Responses"][table]]
+        shards += [catalog_entries([item]) for item in found["Responses"][table]]
     return shards
 
 
