@@ -275,7 +275,8 @@ def deploy(
         print(line)
     if plan:
         ensure_trusted_access(session, plan, dry_run=False)
-        watch_organization(session, env, [s.region for s in stages], project_dir, plan)
+        deploying = [stage.region for stage in stages]
+        watch_organization(session, env, deploying, project_dir, plan.changes, plan.notes)
         stages = env_stages(env, regions, project_dir)  # as the config now says
     for table, home in sorted({(stage.ledger_table, stage.ledger_region) for stage in stages}):
         if create_ledger_table(session.client("dynamodb", region_name=home), table):
@@ -300,16 +301,21 @@ def deploy(
 
 
 def watch_organization(
-    session: Any, env: str, deploying: list[str], project_dir: Path, plan: OrgPlan
+    session: Any,
+    env: str,
+    deploying: list[str],
+    project_dir: Path,
+    changes: list[str],
+    notes: list[str],
 ) -> None:
     """ORGANIZATION_WATCH on the us-east-1 stage, in the config (with its policy file)
     before `chalice deploy` puts it on the stage; if this run does not deploy that stage
-    and the deployed one runs without it, the note says what to run."""
-    central = set_watch(env, project_dir, True, plan.changes, dry_run=False)
+    and the deployed one runs without it, a note says what to run."""
+    central = set_watch(env, project_dir, True, changes, dry_run=False)
     if central is None or central.region in deploying:
         return
     if deployed_watch(session, central) is False:
-        plan.notes.append(
+        notes.append(
             f"{central.name} runs without ORGANIZATION_WATCH until deployed again: "
             f"python manage.py deploy --env {env} --regions {central.region}"
         )

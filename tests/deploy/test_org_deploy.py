@@ -197,6 +197,7 @@ class AccessSeen:
     first_dry_run: Run
     after_dry_run: str
     delegated_refused: Run
+    unregistered: Run  # a member StackSets does not know as a delegated administrator
     after_refusal: str
     made_by_refused_admin: list[str]  # anything the refused run left in its account
     config_untouched: bool  # config.json and policy files as they were before both runs
@@ -425,6 +426,7 @@ def deployed(fake_aws: FakeAws, tmp_path_factory: pytest.TempPathFactory) -> Org
     )
     where = ("--project-dir", str(project))
     admin = org.members["payments-dev"]
+    unregistered = as_refused_delegated_admin(fake_aws, org.members["sandbox-1"], project)
     fake_aws.client("organizations").register_delegated_administrator(
         AccountId=admin, ServicePrincipal=STACKSETS_PRINCIPAL
     )
@@ -445,7 +447,7 @@ def deployed(fake_aws: FakeAws, tmp_path_factory: pytest.TempPathFactory) -> Org
     )
     deploy = run_manage("deploy", "--env", "prod", "--org", *where)
     access = AccessSeen(
-        access_before, first_dry_run, access_after_dry_run, delegated_refused,
+        access_before, first_dry_run, access_after_dry_run, delegated_refused, unregistered,
         access_after_refusal, made_by_refused_admin, config_untouched, access_status(fake_aws),
     )  # fmt: skip
     watching = (
@@ -683,6 +685,15 @@ def test_a_delegated_administrator_without_trusted_access_stops_before_making_an
     assert "chalice deploy" not in run.out
     assert deployed.access.made_by_refused_admin == []
     assert deployed.access.after_refusal == "DISABLED"
+    unregistered = deployed.access.unregistered
+    member = deployed.org.members["sandbox-1"]
+    assert unregistered.exit_code == 2, unregistered.output
+    assert f"StackSets does not take {member} as a delegated administrator" in unregistered.err
+    assert (
+        f"in the management account {MANAGEMENT}, run `aws organizations "
+        f"register-delegated-administrator --account-id {member} --service-principal "
+        f"{STACKSETS_PRINCIPAL}`" in unregistered.err
+    )
 
 
 def test_the_us_east_1_stage_watches_the_organization_with_no_second_step(
