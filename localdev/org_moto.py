@@ -7,9 +7,12 @@ deletes instances only by account list (service-managed ones are deleted by
 `DeploymentTargets`), never deploys automatically to an account that joins a targeted
 OU or removes the instances of one that leaves, answers a member (a delegated
 administrator) that it is in no organization, and knows no delegated administrator for
-StackSets. And a rule whose target is another account's bus puts a new event there, as
-if the receiving account had sent it: AWS keeps the sender's `account` and `region`
-(what names the member in an alert). `org_ready_moto()` patches the
+StackSets. It has no trusted access for StackSets at all (DescribeOrganizationsAccess
+and ActivateOrganizationsAccess are not implemented, and a service-managed stack set is
+made without it; AWS refuses one until the management account has activated it). And a
+rule whose target is another account's bus puts a new event there, as if the receiving
+account had sent it: AWS keeps the sender's `account` and `region` (what names the
+member in an alert). `org_ready_moto()` patches the
 in-process moto classes for as long as it is open: `make rehearse` and the deploy tests
 run under it.
 """
@@ -22,6 +25,7 @@ from contextlib import contextmanager
 from typing import Any
 
 STACKSETS_PRINCIPAL = "member.org.stacksets.cloudformation.amazonaws.com"
+_ABSENT = object()  # what moto lacks: added by the patch, deleted again on exit
 
 
 def _flag(value: Any) -> bool:
@@ -123,6 +127,64 @@ def _follow_account(org: Any, account_id: str) -> None:
             stack_set.instances.delete([account_id], [i.region_name for i in have])
 
 
+def trusted_access_enabled(org: Any) -> bool:
+    """Whether the management account activated trusted access for StackSets (AWS keeps
+    it as Organizations' service access for the StackSets principal)."""
+    return any(service["ServicePrincipal"] == STACKSETS_PRINCIPAL for service in org.services)
+
+
+def stacksets_administrator(org: Any, account: str) -> bool:
+    """Whether `account` is registered as a delegated administrator for StackSets."""
+    admins = [admin for admin in org.admins if admin.account.id == account]
+    return any(STACKSETS_PRINCIPAL in admin.services for admin in admins)
+
+
+def _refusal(code: str, message: str) -> Exception:
+    from moto.cloudformation.exceptions import CloudFormationError
+
+    return CloudFormationError(code, message)
+
+
+def access_caller(response: Any, call_as: str, *, activating: bool = False) -> Any:
+    """The organization of the caller of DescribeOrganizationsAccess (or, `activating`,
+    ActivateOrganizationsAccess), or AWS's refusal: the management account calls as
+    SELF, a registered delegated administrator as DELEGATED_ADMIN and only to read."""
+    account = response.current_account
+    org = organization_of(account, response.partition)
+    if org.org is None:
+        raise _refusal("InvalidOperationException", f"Account {account} is not in an organization")
+    management = org.org.master_account_id == account
+    if call_as == "DELEGATED_ADMIN" and not stacksets_administrator(org, account):
+        raise _refusal("ValidationError", "Account used is not a delegated administrator")
+    if call_as != "DELEGATED_ADMIN" and not management:
+        raise _refusal(
+            "InvalidOperationException",
+            "Only the management account can call this as SELF; a delegated administrator "
+            "passes CallAs DELEGATED_ADMIN",
+        )
+    if activating and not management:
+        raise _refusal(
+            "InvalidOperationException",
+            "Only the management account can activate trusted access with Organizations",
+        )
+    return org
+
+
+def describe_organizations_access(self: Any) -> Any:
+    from moto.core.responses import ActionResult
+
+    org = access_caller(self, self._get_param("CallAs") or "SELF")
+    return ActionResult({"Status": "ENABLED" if trusted_access_enabled(org) else "DISABLED"})
+
+
+def activate_organizations_access(self: Any) -> Any:
+    from moto.core.responses import EmptyResult
+
+    org = access_caller(self, self._get_param("CallAs") or "SELF", activating=True)
+    org.enable_aws_service_access(ServicePrincipal=STACKSETS_PRINCIPAL)
+    return EmptyResult()
+
+
 def _is_bus(target: dict[str, Any]) -> bool:
     return ":event-bus/" in str(target.get("Arn", ""))
 
@@ -147,7 +209,7 @@ def org_ready_moto() -> Iterator[None]:
     originals: dict[tuple[Any, str], Any] = {}
 
     def patch(owner: Any, name: str, replacement: Any) -> None:
-        originals[(owner, name)] = getattr(owner, name)
+        originals[(owner, name)] = getattr(owner, name, _ABSENT)
         setattr(owner, name, replacement)
 
     def original(owner: Any, name: str) -> Any:
@@ -155,6 +217,8 @@ def org_ready_moto() -> Iterator[None]:
 
     def keeping_auto_deployment(name: str) -> Any:
         def handler(self: Any) -> Any:
+            if name == "create_stack_set":
+                refuse_without_trusted_access(self)
             result = original(CloudFormationResponse, name)(self)
             auto = _auto_deployment(self._get_params())
             if auto is not None:
@@ -163,6 +227,16 @@ def org_ready_moto() -> Iterator[None]:
             return result
 
         return handler
+
+    def refuse_without_trusted_access(self: Any) -> None:
+        if self._get_param("PermissionModel") != "SERVICE_MANAGED":
+            return
+        org = organization_of(self.current_account, self.partition)
+        if org.org is None or not trusted_access_enabled(org):
+            raise _refusal(
+                "ValidationError",
+                "You must enable organizations access to operate a service managed stack set",
+            )
 
     def create_instances(
         self: Any,
@@ -236,6 +310,8 @@ def org_ready_moto() -> Iterator[None]:
     patch(CloudFormationResponse, "create_stack_set", keeping_auto_deployment("create_stack_set"))
     patch(CloudFormationResponse, "update_stack_set", keeping_auto_deployment("update_stack_set"))
     patch(CloudFormationResponse, "delete_stack_instances", delete_stack_instances)
+    patch(CloudFormationResponse, "describe_organizations_access", describe_organizations_access)
+    patch(CloudFormationResponse, "activate_organizations_access", activate_organizations_access)
     patch(StackInstances, "create_instances", create_instances)
     for name in ("create_account", "move_account", "remove_account_from_organization"):
         patch(OrganizationsBackend, name, following(name))
@@ -243,7 +319,10 @@ def org_ready_moto() -> Iterator[None]:
         yield
     finally:
         for (owner, name), method in originals.items():
-            setattr(owner, name, method)
+            if method is _ABSENT:
+                delattr(owner, name)
+            else:
+                setattr(owner, name, method)
         del StackSet.auto_deployment  # type: ignore[attr-defined]
 
 

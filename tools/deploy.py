@@ -8,7 +8,10 @@ for the sign-in function, a retry policy and a dead-letter queue on its rule's t
 the alarm topic and alarms, API stage throttling). Once: the ledger table in its home
 region. With `--forward-from`, regions without a stage forward sign-ins to the nearest
 one. With `--org`, every account of the organization forwards to the us-east-1 stage
-(tools/org_deploy.py; `--dry-run` only says what that would change). It ends with the
+(tools/org_deploy.py; read first, before anything is made; trusted access for StackSets
+activated when off) and that stage's watchdog checks the organization
+(ORGANIZATION_WATCH, written to the config before the stage is deployed,
+tools/org_watch.py); `--dry-run` only says what that would change. It ends with the
 request URLs and the Slack app manifest filled in with them
 (tools/slack_manifest.py). A second run changes nothing.
 """
@@ -39,10 +42,12 @@ from tools.org_deploy import (
     OrgOptions,
     OrgPlan,
     apply_organization,
+    ensure_trusted_access,
     forwarding_to_do,
     plan_organization,
 )
 from tools.org_stackset import StackSetError
+from tools.org_watch import deployed_watch, set_watch
 from tools.regions import enabled_regions, nearest
 from tools.slack_manifest import ManifestError, RequestUrls, filled, template_path
 from tools.stages import PROJECT_DIR, Stage, env_stages, regions_of
@@ -244,6 +249,14 @@ def deploy(
     session = session or _session()
     stages = env_stages(env, regions, project_dir)
     report = DeployReport()
+    # Never forward from a region whose stage is deployed, even in an earlier run (a
+    # stage removed by `manage.py remove` is not: its region forwards again); forward
+    # to every region whose stage is deployed.
+    deployed = sorted({stage.region for stage in stages} | set(deployed_regions(env, project_dir)))
+    # Read the organization before changing anything: a wrong OU or --call-as, or a
+    # delegated administrator without trusted access, stops here.
+    all_stages = env_stages(env, None, project_dir)
+    plan = plan_organization(session, env, all_stages, deployed, org) if org else None
     problems = check(clients_of(session), stages, project_dir)
     trail_missing = any(problem.topic is Topic.TRAIL for problem in problems)
     others = [problem for problem in problems if problem.topic is not Topic.TRAIL]
@@ -260,13 +273,11 @@ def deploy(
         raise CheckRefused(env, problems)
     for line in check_report(env, problems):
         print(line)
-    # Never forward from a region whose stage is deployed, even in an earlier run (a
-    # stage removed by `manage.py remove` is not: its region forwards again); forward
-    # to every region whose stage is deployed.
-    deployed = sorted({stage.region for stage in stages} | set(deployed_regions(env, project_dir)))
-    # Read the organization before changing anything: a wrong OU or --call-as stops here.
-    all_stages = env_stages(env, None, project_dir)
-    plan = plan_organization(session, env, all_stages, deployed, org) if org else None
+    if plan:
+        ensure_trusted_access(session, plan, dry_run=False)
+        deploying = [stage.region for stage in stages]
+        watch_organization(session, env, deploying, project_dir, plan.changes, plan.notes)
+        stages = env_stages(env, regions, project_dir)  # as the config now says
     for table, home in sorted({(stage.ledger_table, stage.ledger_region) for stage in stages}):
         if create_ledger_table(session.client("dynamodb", region_name=home), table):
             report.changes.append(f"created ledger table {table} in {home}")
@@ -289,6 +300,27 @@ def deploy(
     return report
 
 
+def watch_organization(
+    session: Any,
+    env: str,
+    deploying: list[str],
+    project_dir: Path,
+    changes: list[str],
+    notes: list[str],
+) -> None:
+    """ORGANIZATION_WATCH on the us-east-1 stage, in the config (with its policy file)
+    before `chalice deploy` puts it on the stage; if this run does not deploy that stage
+    and the deployed one runs without it, a note says what to run."""
+    central = set_watch(env, project_dir, True, changes, dry_run=False)
+    if central is None or central.region in deploying:
+        return
+    if deployed_watch(session, central) is False:
+        notes.append(
+            f"{central.name} runs without ORGANIZATION_WATCH until deployed again: "
+            f"python manage.py deploy --env {env} --regions {central.region}"
+        )
+
+
 def dry_run_org(
     env: str, regions: list[str], org: OrgOptions, project_dir: Path, session: Any = None
 ) -> OrgPlan:
@@ -298,6 +330,8 @@ def dry_run_org(
     stages = env_stages(env, regions, project_dir)
     deployed = sorted({stage.region for stage in stages} | set(deployed_regions(env, project_dir)))
     plan = plan_organization(session, env, env_stages(env, None, project_dir), deployed, org)
+    ensure_trusted_access(session, plan, dry_run=True)
+    set_watch(env, project_dir, True, plan.changes, dry_run=True)
     apply_organization(session, plan, dry_run=True)
     plan.changes += forwarding_to_do(session, env, plan.forward_from, deployed)
     return plan

@@ -9,7 +9,9 @@ every region sign-ins are recorded, and covers the running account's own regions
 way `--forward-from` does (StackSets never deploys to the management account, and the
 central account is left out of the stack set). A delegated administrator cannot reach
 the management account: the report says what to run there. `--dry-run` says what it
-would change and changes nothing.
+would change and changes nothing. Before anything is made, trusted access for StackSets
+is read (tools/org_access.py): the management account activates it when it is off, a
+delegated administrator stops there.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from chalicelib.watchdog.findings import forward_rule_name
 from chalicelib.watchdog.pipeline import signin_routes
 from tools.forwarding import bus_arn
 from tools.mistakes import Mistake, OperatorError
+from tools.org_access import AccessStatus, ensure_access, read_access
 from tools.org_bus import ensure_org_statement
 from tools.org_stackset import StackSetSpec, ensure_instances, ensure_stack_set, not_current
 from tools.organization import Organization, checked_units, read_organization
@@ -50,6 +53,7 @@ class OrgPlan:
     org: Organization
     account: str
     spec: StackSetSpec
+    access: AccessStatus  # trusted access for StackSets, as read before any change
     forward_from: list[str] = field(default_factory=list)  # the running account's regions
     changes: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
@@ -114,7 +118,9 @@ def plan_organization(
         call_as.value,
         excluded=() if account == org.management_account else (account,),
     )
-    plan = OrgPlan(org, account, spec, [r for r in regions if r not in deployed])
+    cfn = session.client("cloudformation", region_name=CENTRAL_REGION)
+    access = read_access(cfn, call_as.value, account, org.management_account)
+    plan = OrgPlan(org, account, spec, access, [r for r in regions if r not in deployed])
     if not plan.management:
         plan.notes += management_instructions(env, org, spec)
     return plan
@@ -135,9 +141,17 @@ def management_instructions(env: str, org: Organization, spec: StackSetSpec) -> 
     ]
 
 
+def ensure_trusted_access(session: Any, plan: OrgPlan, *, dry_run: bool) -> None:
+    """Trusted access for StackSets, activated when off (`plan_organization` already
+    stopped a delegated administrator that found it off): first, before anything else."""
+    cfn = session.client("cloudformation", region_name=CENTRAL_REGION)
+    plan.access = ensure_access(cfn, plan.access, plan.changes, dry_run=dry_run)
+
+
 def apply_organization(session: Any, plan: OrgPlan, *, dry_run: bool) -> None:
     """The bus policy, the stack set and its instances; `plan.changes` says what changed
-    (or would). The running account's own regions are `forward()`'s (tools/deploy.py)."""
+    (or would). Trusted access is `ensure_trusted_access`'s, the running account's own
+    regions `forward()`'s (tools/deploy.py)."""
     events = session.client("events", region_name=CENTRAL_REGION)
     spec = plan.spec
     ensure_org_statement(events, spec.env, plan.org.id, spec.bus_arn, plan.changes, dry_run=dry_run)

@@ -11,7 +11,11 @@ it gone. Running it again changes nothing.
 
 `remove --env ENV --org` takes down what `deploy --org` made and leaves the stages:
 every stack instance and the stack set, the central bus's organization statement
-(others stay), and this account's forwarding rules and roles.
+(others stay), and this account's forwarding rules and roles. The us-east-1 stage is
+left as a plain deploy makes it: ORGANIZATION_WATCH off in the config and its policy
+file, and, while the deployed stage still has it, deployed again (its watchdog would
+otherwise report the stack set missing every hour). Trusted access for StackSets stays
+activated: other stack sets of the organization may need it.
 """
 
 from __future__ import annotations
@@ -25,9 +29,13 @@ from typing import Any
 from chalicelib.signin.pattern import FORWARDED_PATTERNS
 from chalicelib.watchdog.forwarded import record_forwarding
 from tools.alarms import alarm_specs, topic_name
+from tools.check import report as check_report
 from tools.cli import add_env_options, session
 from tools.deploy import (
+    CheckRefused,
+    DeployError,
     DeployReport,
+    deploy,
     deployed_regions,
     forward,
     record_forwarded,
@@ -39,6 +47,7 @@ from tools.mistakes import Mistake, OperatorError
 from tools.org_bus import remove_org_statement
 from tools.org_deploy import CENTRAL_REGION, CallAs, caller_role
 from tools.org_stackset import StackSetError, StackSetSpec, remove_stack_set
+from tools.org_watch import WATCH_SETTING, deployed_watch, set_watch
 from tools.organization import read_organization
 from tools.regions import enabled_regions
 from tools.stages import Stage, env_stages
@@ -180,6 +189,19 @@ def remove_org(env: str, call_as: CallAs | None, project_dir: Path, aws: Any) ->
     remove_forwarding(aws, env, forwarding_regions(aws, env), all_stages, changes)
     regions = {s.region for s in all_stages}
     remove_forward_roles(aws.client("iam"), env, sorted(regions), changes)
+    return changes + unwatch_organization(env, project_dir, aws)
+
+
+def unwatch_organization(env: str, project_dir: Path, aws: Any) -> list[str]:
+    """The us-east-1 stage as a plain deploy leaves it: ORGANIZATION_WATCH off in the
+    config and its policy file and, while the deployed stage still runs with it, deployed
+    again (decided from the deployed function, so a failed run is finished by the next)."""
+    changes: list[str] = []
+    central = set_watch(env, project_dir, False, changes, dry_run=False)
+    if central is not None and deployed_watch(aws, central):
+        redeployed = deploy(env, [central.region], project_dir=project_dir, session=aws)
+        changes.append(f"{central.name}: deployed again without {WATCH_SETTING}")
+        changes += redeployed.all_changes
     return changes
 
 
@@ -222,6 +244,16 @@ def run_org(args: argparse.Namespace) -> int:
         changes = remove_org(args.env, args.call_as, args.project_dir, session())
     except StackSetError as error:
         print(f"remove: {error}", file=sys.stderr)
+        return 1
+    except (CheckRefused, DeployError) as error:
+        if isinstance(error, CheckRefused):
+            print("\n".join(check_report(error.env, error.problems)), file=sys.stderr)
+        print(
+            f"remove: the organization's part is removed, but the {args.env}-{CENTRAL_REGION} "
+            f"stage could not be deployed again without {WATCH_SETTING} ({error}); fix that, "
+            f"then run python manage.py remove --env {args.env} --org again",
+            file=sys.stderr,
+        )
         return 1
     print(f"{len(changes)} change(s)" + (":" if changes else ""))
     for change in changes:

@@ -450,9 +450,10 @@ SETTING_DOCS: tuple[Setting, ...] = (
         "ORGANIZATION_WATCH",
         "organization_watch",
         "true",
-        "the us-east-1 stage's watchdog also checks the organization (`deploy --org`): "
-        "each member's StackSet instances, members with none, members quiet for 30 days; "
-        "needs the management account or a delegated administrator",
+        "the us-east-1 stage's watchdog also checks the organization: each member's "
+        "StackSet instances, members with none, members quiet for 30 days; needs the "
+        "management account or a delegated administrator. `deploy --org` sets it (and the "
+        "policy to match), `remove --org` takes it off",
         _GUARD,
     ),
     Setting(

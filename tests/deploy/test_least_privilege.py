@@ -8,8 +8,8 @@ import hashlib
 import hmac
 import json
 import time
-from dataclasses import replace
 from datetime import UTC, datetime
+from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 from urllib.parse import urlencode
@@ -30,10 +30,12 @@ from localdev.fast_forward import FastForward
 from localdev.slack_sink import Reply, SlackSink
 from tests.conftest import EVENTS, load_event
 from tests.deploy.iam import ACCOUNT, Call, allows, recording_aws_calls
+from tests.deploy.operator import stage_config_copy
 from tests.deploy.organization import organization
 from tests.functional.organization import Organization
 from tools import policy as tools_policy
 from tools.deploy import DeployReport, forward, record_forwarded
+from tools.org_watch import set_watch
 from tools.policy import policy_path, render
 from tools.stages import load_stages
 
@@ -344,12 +346,16 @@ def _client(service: str, region: str) -> Any:
 
 
 def test_every_call_the_organization_checks_make_is_allowed_by_the_policy(
-    aws: None, monkeypatch: pytest.MonkeyPatch
+    aws: None, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    """ORGANIZATION_WATCH on the us-east-1 stage: the organization, the env's stack set
-    and each member's partition of the ledger are read, and only those."""
+    """ORGANIZATION_WATCH on the us-east-1 stage, as `deploy --org` writes it (config and
+    policy file): the organization, the env's stack set and each member's partition of
+    the ledger are read, and only those."""
     home = load_stages()["prod-us-east-1"]
-    stage = replace(home, environment={**home.environment, "ORGANIZATION_WATCH": "true"})
+    project = stage_config_copy(tmp_path)
+    stage = set_watch("prod", project, True, [], dry_run=False)
+    assert stage is not None and stage.environment["ORGANIZATION_WATCH"] == "true"
+    written = json.loads(policy_path(stage, project).read_text())
     organization()  # the env's ledger, an OU of it the stack set targets, a member
     identity = StageIdentity.of(stage.name, stage.region, ACCOUNT)
 
@@ -368,6 +374,7 @@ def test_every_call_the_organization_checks_make_is_allowed_by_the_policy(
     actions = {call.action for call in recorder.calls}
     assert {"organizations:ListAccounts", "cloudformation:ListStackInstances"} <= actions
     policy = tools_policy.stage_policy(stage)
+    assert written == policy  # the file Chalice puts on the stage's role
     assert sorted({call for call in recorder.calls if not allows(policy, call)}, key=str) == []
     other_env = (
         f"arn:aws:cloudformation:us-east-1:{ACCOUNT}:stackset/signin-alerts-dev-organization:1"

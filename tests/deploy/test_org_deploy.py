@@ -6,7 +6,11 @@ the organization in (and still the other account), one stack set reaches every m
 in every enabled region (never the management account), the management account's own
 regions forward as `--forward-from` does, a member's sign-in reaches the central bus, a
 second run changes nothing, an account that joins later gets its instances with no
-deploy, `--dry-run` changes nothing, and `remove --org` leaves nothing of it."""
+deploy, `--dry-run` changes nothing, and `remove --org` leaves nothing of it. Trusted
+access for StackSets starts off: the management account's deploy activates it, a
+delegated administrator's stops before making anything. The us-east-1 stage ends up
+watching the organization (ORGANIZATION_WATCH, in the config, its policy and the deployed
+stage) with no second step, and stops again with `remove --org`."""
 
 from __future__ import annotations
 
@@ -22,8 +26,10 @@ import pytest
 from chalicelib.signin.pattern import FORWARDED_PATTERNS
 from localdev.inventory import account_inventory, region_inventory
 from localdev.lambda_targets import LambdaEvents
-from localdev.rehearsal import copy_project
+from localdev.org_moto import STACKSETS_PRINCIPAL
+from localdev.rehearsal import copy_project, environment
 from tests.deploy.conftest import FakeAws
+from tests.deploy.iam import Call, allows
 from tests.deploy.operator import Run, run_manage
 from tools.forwarding import forward_rule_name
 from tools.mistakes import OperatorError
@@ -31,9 +37,11 @@ from tools.org_bus import statement_id
 from tools.org_deploy import CallAs, OrgOptions, apply_organization, plan_organization
 from tools.org_stackset import stack_set_name
 from tools.org_template import member_role_name
+from tools.org_watch import WATCH_SETTING
+from tools.policy import policy_path
 from tools.regions import OTHER_PARTITIONS
 from tools.remove import remove_org
-from tools.stages import env_stages
+from tools.stages import env_stages, load_stages
 
 EVENTS = Path(__file__).parent.parent / "events"
 MANAGEMENT = "123456789012"  # moto's default account: it creates the organization
@@ -164,6 +172,8 @@ class OrgDeployed:
     delegated: Delegated
     remove_stages: Run
     left_at_the_end: list[str]  # anything of prod in the management account but its ledger
+    access: AccessSeen
+    watch: Watch
 
 
 @dataclass
@@ -179,6 +189,110 @@ class Delegated:
     instances_after_remove: set[tuple[str, str]]
 
 
+@dataclass
+class AccessSeen:
+    """Trusted access for StackSets, off at first, through the first runs."""
+
+    before: str
+    first_dry_run: Run
+    after_dry_run: str
+    delegated_refused: Run
+    unregistered: Run  # a member StackSets does not know as a delegated administrator
+    after_refusal: str
+    made_by_refused_admin: list[str]  # anything the refused run left in its account
+    config_untouched: bool  # config.json and policy files as they were before both runs
+    after_deploy: str
+
+
+@dataclass
+class Watch:
+    """The us-east-1 stage's ORGANIZATION_WATCH: config, policy file, deployed stage."""
+
+    config_after_deploy: str | None
+    policy_after_deploy: dict[str, Any]
+    function_after_deploy: str | None
+    role_policies_after_deploy: list[dict[str, Any]]
+    config_after_remove: str | None
+    policy_after_remove: dict[str, Any]
+    function_after_remove: str | None
+
+
+def access_status(aws: FakeAws) -> str:
+    return str(aws.client("cloudformation").describe_organizations_access()["Status"])
+
+
+def project_files(project: Path) -> dict[str, str]:
+    """.chalice/config.json and every policy file, as text."""
+    return {path.name: path.read_text() for path in sorted((project / ".chalice").glob("*.json"))}
+
+
+def watch_setting(project: Path) -> str | None:
+    return load_stages(project)["prod-us-east-1"].environment.get(WATCH_SETTING)
+
+
+def stage_policy_file(project: Path) -> dict[str, Any]:
+    stage = load_stages(project)["prod-us-east-1"]
+    policy: dict[str, Any] = json.loads(policy_path(stage, project).read_text())
+    return policy
+
+
+def watchdog_function(aws: FakeAws) -> dict[str, Any]:
+    configuration: dict[str, Any] = aws.client("lambda").get_function_configuration(
+        FunctionName="signin-alerts-prod-us-east-1-watchdog"
+    )
+    return configuration
+
+
+def deployed_watch_setting(aws: FakeAws) -> str | None:
+    variables: dict[str, str] = watchdog_function(aws).get("Environment", {}).get("Variables", {})
+    return variables.get(WATCH_SETTING)
+
+
+def role_policies(aws: FakeAws) -> list[dict[str, Any]]:
+    """The inline policies of the deployed watchdog's role (what Chalice put there)."""
+    role = watchdog_function(aws)["Role"].rsplit("/", 1)[-1]
+    iam = aws.client("iam")
+    return [
+        document(iam.get_role_policy(RoleName=role, PolicyName=name)["PolicyDocument"])
+        for name in iam.list_role_policies(RoleName=role)["PolicyNames"]
+    ]
+
+
+def as_refused_delegated_admin(aws: FakeAws, admin: str, project: Path) -> Run:
+    """`manage.py deploy --org --call-as DELEGATED_ADMIN` with the admin's credentials."""
+    credentials = aws.client("sts").assume_role(
+        RoleArn=f"arn:aws:iam::{admin}:role/OrganizationAccountAccessRole",
+        RoleSessionName="org-admin",
+    )["Credentials"]
+    with environment(
+        {
+            "AWS_ACCESS_KEY_ID": credentials["AccessKeyId"],
+            "AWS_SECRET_ACCESS_KEY": credentials["SecretAccessKey"],
+            "AWS_SESSION_TOKEN": credentials["SessionToken"],
+        }
+    ):
+        return run_manage(
+            "deploy", "--env", "prod", "--org", "--call-as", "DELEGATED_ADMIN",
+            "--project-dir", str(project),
+        )  # fmt: skip
+
+
+def made_in(aws: FakeAws, account: str) -> list[str]:
+    """Anything of prod in `account`, region by region (its ledger too), its roles and
+    its bus policy."""
+    clients = lambda service, region: as_member(aws, account, service, region)  # noqa: E731
+    made = [
+        f"{inventory.region}: {line}"
+        for region in enabled_regions(aws)
+        for inventory in [region_inventory(clients, region, "signin-alerts", "prod")]
+        for line in inventory.lines()
+    ]
+    made += [line for line in account_inventory(clients, "signin-alerts", "prod") if "IAM" in line]
+    if as_member(aws, account, "events", "us-east-1").describe_event_bus().get("Policy"):
+        made.append("a bus policy")
+    return made
+
+
 def member_session(aws: FakeAws, account: str) -> Any:
     credentials = aws.client("sts").assume_role(
         RoleArn=f"arn:aws:iam::{account}:role/OrganizationAccountAccessRole",
@@ -192,10 +306,7 @@ def member_session(aws: FakeAws, account: str) -> Any:
 
 
 def as_delegated_admin(aws: FakeAws, org: Org, project: Path) -> Delegated:
-    admin = org.members["payments-dev"]
-    aws.client("organizations").register_delegated_administrator(
-        AccountId=admin, ServicePrincipal="member.org.stacksets.cloudformation.amazonaws.com"
-    )
+    admin = org.members["payments-dev"]  # registered before the first deploy
     session = member_session(aws, admin)
     stages = env_stages("prod", None, project)
     options = OrgOptions(regions=["us-east-1", "eu-west-1"], call_as=CallAs.DELEGATED_ADMIN)
@@ -314,6 +425,19 @@ def deployed(fake_aws: FakeAws, tmp_path_factory: pytest.TempPathFactory) -> Org
         Policy=json.dumps({"Version": "2012-10-17", "Statement": [OTHER_STATEMENT]}),
     )
     where = ("--project-dir", str(project))
+    admin = org.members["payments-dev"]
+    unregistered = as_refused_delegated_admin(fake_aws, org.members["sandbox-1"], project)
+    fake_aws.client("organizations").register_delegated_administrator(
+        AccountId=admin, ServicePrincipal=STACKSETS_PRINCIPAL
+    )
+    files_before = project_files(project)
+    access_before = access_status(fake_aws)
+    first_dry_run = run_manage("deploy", "--env", "prod", "--org", "--dry-run", *where)
+    access_after_dry_run = access_status(fake_aws)
+    delegated_refused = as_refused_delegated_admin(fake_aws, admin, project)
+    access_after_refusal = access_status(fake_aws)
+    made_by_refused_admin = made_in(fake_aws, admin)
+    config_untouched = project_files(project) == files_before
     wrong_caller = run_manage(
         "deploy", "--env", "prod", "--org", "--call-as", "DELEGATED_ADMIN", *where
     )
@@ -322,6 +446,14 @@ def deployed(fake_aws: FakeAws, tmp_path_factory: pytest.TempPathFactory) -> Org
         "deploy", "--env", "prod", "--org", "--org-regions", "us-est-1", *where
     )
     deploy = run_manage("deploy", "--env", "prod", "--org", *where)
+    access = AccessSeen(
+        access_before, first_dry_run, access_after_dry_run, delegated_refused, unregistered,
+        access_after_refusal, made_by_refused_admin, config_untouched, access_status(fake_aws),
+    )  # fmt: skip
+    watching = (
+        watch_setting(project), stage_policy_file(project), deployed_watch_setting(fake_aws),
+        role_policies(fake_aws),
+    )  # fmt: skip
     view = member_view(fake_aws, org.members["payments-prod"], "ap-southeast-2")
     made = instances(fake_aws)
     statements = bus_statements(fake_aws)
@@ -338,6 +470,10 @@ def deployed(fake_aws: FakeAws, tmp_path_factory: pytest.TempPathFactory) -> Org
     arrived = sign_in_through_member(fake_aws, org.members["payments-prod"], "eu-north-1")
     remove = run_manage("remove", "--env", "prod", "--org", *where)
     remove_again = run_manage("remove", "--env", "prod", "--org", *where)
+    watch = Watch(
+        *watching, watch_setting(project), stage_policy_file(project),
+        deployed_watch_setting(fake_aws),
+    )  # fmt: skip
     delegated = as_delegated_admin(fake_aws, org, project)
     remove_stages = run_manage("remove", "--env", "prod", *where)
     left = left_of_prod(fake_aws)
@@ -348,7 +484,7 @@ def deployed(fake_aws: FakeAws, tmp_path_factory: pytest.TempPathFactory) -> Org
         bus_statements(fake_aws), instances(fake_aws), forwarding_regions(fake_aws),
         members_rules(fake_aws, [*org.members.values(), late]),
         members_roles(fake_aws, [*org.members.values(), late]),
-        view, unknown_region, delegated, remove_stages, left,
+        view, unknown_region, delegated, remove_stages, left, access, watch,
     )  # fmt: skip
 
 
@@ -512,3 +648,74 @@ def test_a_delegated_administrator_covers_every_member_but_itself_and_says_what_
 def test_remove_org_then_remove_leaves_nothing_but_the_ledger(deployed: OrgDeployed) -> None:
     assert deployed.remove_stages.exit_code == 0, deployed.remove_stages.output
     assert deployed.left_at_the_end == []
+
+
+def test_the_management_account_activates_trusted_access_and_a_dry_run_only_says_it_would(
+    deployed: OrgDeployed,
+) -> None:
+    access = deployed.access
+    assert access.before == "DISABLED"
+    run = access.first_dry_run
+    assert run.exit_code == 0, run.output
+    activate = (
+        "activated trusted access for StackSets with Organizations "
+        "(aws cloudformation activate-organizations-access)"
+    )
+    assert f"\n  {activate}\n" in run.out
+    assert f"\n  prod-us-east-1: {WATCH_SETTING}=true in .chalice/config.json;" in run.out
+    assert "nothing was changed" in run.out
+    assert access.after_dry_run == "DISABLED"
+    assert access.config_untouched  # neither the dry run nor the refused run wrote it
+    assert f"\n  organization: {activate}\n" in deployed.deploy.out
+    assert access.after_deploy == "ENABLED"
+    assert activate not in deployed.again.out
+
+
+def test_a_delegated_administrator_without_trusted_access_stops_before_making_anything(
+    deployed: OrgDeployed,
+) -> None:
+    run = deployed.access.delegated_refused
+    assert run.exit_code == 2, run.output
+    assert run.err.count("\n") == 1, run.err  # one line, no traceback
+    assert "trusted access for StackSets with Organizations is DISABLED" in run.err
+    assert (
+        f"in the management account {MANAGEMENT}, run "
+        "`aws cloudformation activate-organizations-access`" in run.err
+    )
+    assert "chalice deploy" not in run.out
+    assert deployed.access.made_by_refused_admin == []
+    assert deployed.access.after_refusal == "DISABLED"
+    unregistered = deployed.access.unregistered
+    member = deployed.org.members["sandbox-1"]
+    assert unregistered.exit_code == 2, unregistered.output
+    assert f"StackSets does not take {member} as a delegated administrator" in unregistered.err
+    assert (
+        f"in the management account {MANAGEMENT}, run `aws organizations "
+        f"register-delegated-administrator --account-id {member} --service-principal "
+        f"{STACKSETS_PRINCIPAL}`" in unregistered.err
+    )
+
+
+def test_the_us_east_1_stage_watches_the_organization_with_no_second_step(
+    deployed: OrgDeployed,
+) -> None:
+    watch = deployed.watch
+    assert watch.config_after_deploy == "true"
+    assert watch.function_after_deploy == "true"  # the deployed stage, not only the config
+    stack_set = f"arn:aws:cloudformation:us-east-1:{MANAGEMENT}:stackset/{STACK_SET}:1a2b"
+    needs = [
+        Call("cloudformation:ListStackInstances", stack_set),
+        Call("organizations:ListAccounts", "*"),
+        Call("organizations:DescribeOrganization", "*"),
+    ]
+    assert watch.policy_after_deploy in watch.role_policies_after_deploy  # what Chalice put
+    for call in needs:
+        assert allows(watch.policy_after_deploy, call), call
+    other = Call("cloudformation:ListStackInstances", stack_set.replace("-prod-", "-dev-"))
+    assert not allows(watch.policy_after_deploy, other)
+    # what `remove --org` leaves is what a plain deploy expects: no watch, no grant
+    assert deployed.remove.exit_code == 0, deployed.remove.output
+    assert f"prod-us-east-1: deployed again without {WATCH_SETTING}" in deployed.remove.out
+    assert watch.config_after_remove is None
+    assert watch.function_after_remove is None
+    assert not allows(watch.policy_after_remove, needs[0])
