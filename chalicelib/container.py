@@ -1,6 +1,6 @@
 """Builds the app's parts once per Lambda container, each when first needed.
 
-Importing this module imports no AWS or Slack library: a cold start pays for boto3
+Importing this module imports no AWS or Slack library: a cold start pays for botocore
 only when a handler first touches DynamoDB, and for slack_sdk only when it first posts.
 """
 
