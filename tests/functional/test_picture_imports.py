@@ -3,7 +3,7 @@ a sign-in THEN Pillow is not loaded: only drawing the picture (the digest, the A
 imports it, so the sign-in handler's cold start does not grow (bench/cold_start.py);
 nor are the picture's, the Home tab's, or the other handlers' own modules (the slash
 command, the buttons, the digest, the sweeps, the watchdog) loaded before they are
-needed."""
+needed; nor slack_sdk, when Slack is a webhook (its import is the Web API client's)."""
 
 from __future__ import annotations
 
@@ -32,7 +32,7 @@ SCRIPT = textwrap.dedent(
         drawing = ("PIL", "chalicelib.picture", "chalicelib.home", "chalicelib.recent_logins",
                    "chalicelib.confirm.answers", "chalicelib.confirm.sweep",
                    "chalicelib.alerting.digest", "chalicelib.alerting.root_mfa_sweep",
-                   "chalicelib.watchdog", "chalicelib.slack.verify")
+                   "chalicelib.watchdog", "chalicelib.slack.verify", "slack_sdk")
         seen = [any(name.startswith(drawing) for name in sys.modules)]
         from chalice.local import LambdaContext
         event = json.load(open("tests/events/root_success_no_mfa.json"))
