@@ -19,8 +19,6 @@ import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
-from urllib.error import HTTPError
-from urllib.request import HTTPSHandler, ProxyHandler, Request, build_opener, urlopen
 
 PROXY_VARIABLES = ("HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy")
 USER_AGENT = "signin-alerts Python/" + ".".join(map(str, sys.version_info[:3]))
@@ -55,6 +53,11 @@ class WebhookPoster:
     def post(self, message: Mapping[str, Any], timeout: float) -> WebhookAnswer:
         """Slack's answer; raises what urllib raises when there is none (no connection,
         a timeout, a dropped connection), as slack_sdk did, after logging it."""
+        # urllib.request (http.client, email, ssl) loads with the first post, not with
+        # `import app`: the slash command and the buttons never post to a webhook.
+        from urllib.error import HTTPError
+        from urllib.request import HTTPSHandler, ProxyHandler, Request, build_opener, urlopen
+
         if not self._url.lower().startswith("http"):
             raise WebhookUrlRefused("the webhook URL is not an http(s) URL")
         body = json.dumps({key: value for key, value in message.items() if value is not None})
