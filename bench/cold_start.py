@@ -22,6 +22,8 @@ import statistics
 import subprocess
 import sys
 import textwrap
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from localdev.aws import LocalAws
@@ -70,14 +72,14 @@ COLD_NAIVE = textwrap.dedent(
 )
 
 
-def timed(code: str, env: dict[str, str], runs: int) -> list[float]:
+def timed(code: str, env: dict[str, str], runs: int, cwd: Path = ROOT) -> list[float]:
     """Wall time of `python -c code` in a fresh process, minus an empty interpreter's."""
     wrapper = "import time; _t = time.perf_counter()\n" + code + "\nprint(time.perf_counter() - _t)"
     samples = []
     for _ in range(runs):
         out = subprocess.run(
             [sys.executable, "-c", wrapper],
-            cwd=ROOT,
+            cwd=cwd,
             env=env,
             capture_output=True,
             text=True,
@@ -87,7 +89,9 @@ def timed(code: str, env: dict[str, str], runs: int) -> list[float]:
     return samples
 
 
-def main(runs: int = 7) -> dict[str, float]:
+@contextmanager
+def emulated() -> Iterator[tuple[dict[str, str], SlackSink]]:
+    """The environment a cold run sees: the ledger on the local emulator, Slack the sink."""
     base_env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
     with LocalAws() as aws, SlackSink() as sink:
         env = {
@@ -101,6 +105,11 @@ def main(runs: int = 7) -> dict[str, float]:
         }
         os.environ.update(aws.env)
         provision(TABLE)
+        yield env, sink
+
+
+def main(runs: int = 7) -> dict[str, float]:
+    with emulated() as (env, sink):
         compile_app(ROOT)  # as `manage.py package` does before zipping
         figures = {
             "import_app_ms": statistics.median(timed(IMPORT_APP, env, runs)),

@@ -5,9 +5,8 @@ schemes, and an error status read as an answer (its status, body and headers), n
 raised. Only an http(s) URL is posted to.
 
 Written out here, not imported: `import slack_sdk.webhook` runs `slack_sdk/__init__`,
-which imports the whole Web API client, and that was a fifth of a sign-in's cold start
-for a handler that only posts to a webhook (docs/figures.md, "Cold start"). The Web API
-transport still uses slack_sdk.
+which imports the whole Web API client, for a handler that only posts to a webhook
+(docs/figures.md, "Cold start"). The Web API transport still uses slack_sdk.
 """
 
 from __future__ import annotations
