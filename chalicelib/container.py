@@ -1,7 +1,8 @@
 """Builds the app's parts once per Lambda container, each when first needed.
 
 Importing this module imports no AWS or Slack library: a cold start pays for botocore
-only when a handler first touches DynamoDB, and for slack_sdk only when it first posts.
+only when a handler first touches DynamoDB, and for slack_sdk only when it first uses
+the Web API (a webhook post needs only urllib: `slack/webhook_post.py`).
 """
 
 from __future__ import annotations
