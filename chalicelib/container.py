@@ -1,7 +1,8 @@
 """Builds the app's parts once per Lambda container, each when first needed.
 
-Importing this module imports no AWS or Slack library: a cold start pays for boto3
-only when a handler first touches DynamoDB, and for slack_sdk only when it first posts.
+Importing this module imports no AWS or Slack library: a cold start pays for botocore
+only when a handler first touches DynamoDB, and for slack_sdk only when it first uses
+the Web API (a webhook post needs only urllib: `slack/webhook_post.py`).
 """
 
 from __future__ import annotations
@@ -12,18 +13,12 @@ from typing import TYPE_CHECKING, Any
 from chalicelib import logs
 from chalicelib.alerting.commit import Committer
 from chalicelib.alerting.decide import Decider
-from chalicelib.alerting.digest import run_daily_digest
 from chalicelib.alerting.gather import Gatherer
 from chalicelib.alerting.pipeline import SigninAlerter
-from chalicelib.alerting.root_mfa_sweep import RootMfaWaits
-from chalicelib.confirm.answers import Interactions
 from chalicelib.confirm.asking import Confirmations
 from chalicelib.confirm.slack_api import SlackApi
-from chalicelib.confirm.sweep import Escalations
 from chalicelib.confirm.users import UserFinder
-from chalicelib.container_parts import SharedParts
-from chalicelib.recent_logins.handler import RecentLogins
-from chalicelib.recent_logins.history import SigninHistory
+from chalicelib.container_routes import RouteParts
 from chalicelib.routine.rollups import RoutineRollups
 from chalicelib.routine.store import RoutineStore
 from chalicelib.settings import ConfigError
@@ -32,28 +27,31 @@ from chalicelib.slack.delivery import (
     SlackNotifier,
 )
 from chalicelib.slack.destination import bot_token, transport_for
-from chalicelib.slack.verify import RequestVerifier
-from chalicelib.store.catalog_pages import pack_catalog
 from chalicelib.store.day_tally import DayTally
-from chalicelib.store.ledger import Ledger
-from chalicelib.store.root_mfa import RootMfaStore
 from chalicelib.store.send_slots import SendSlots
-from chalicelib.store.signin_reads import SigninReads
 from chalicelib.store.signin_writes import SigninWrites
-
-if TYPE_CHECKING:  # built on first use: `import app` (the sign-in's cold start) skips them
-    from chalicelib.home.events import SlackEvents
 from chalicelib.storms.bursts import BurstSweep
 from chalicelib.storms.summaries import BurstSummaries
 
+# What only the other handlers use (the buttons, the schedules; Slack's routes in
+# `container_routes`) is imported when first needed: `import app` and a sign-in skip it.
+if TYPE_CHECKING:
+    from chalicelib.alerting.root_mfa_sweep import RootMfaWaits
+    from chalicelib.confirm.answers import Interactions
+    from chalicelib.confirm.sweep import Escalations
+    from chalicelib.store.ledger import Ledger
+    from chalicelib.store.signin_reads import SigninReads
 
-class Container(SharedParts):
+
+class Container(RouteParts):
     """Every part of the app, each built when first needed; the clients, settings and
     deadlines they share come from `ContainerClients`, the parts built on those alone
-    from `SharedParts`."""
+    from `SharedParts`, the parts only Slack's requests use from `RouteParts`."""
 
     @cached_property
     def ledger(self) -> Ledger:
+        from chalicelib.store.ledger import Ledger
+
         return Ledger(
             self.dynamodb,
             self.settings.ledger_table,
@@ -134,6 +132,9 @@ class Container(SharedParts):
 
     @cached_property
     def root_mfa_waits(self) -> RootMfaWaits:
+        from chalicelib.alerting.root_mfa_sweep import RootMfaWaits
+        from chalicelib.store.root_mfa import RootMfaStore
+
         return RootMfaWaits(
             RootMfaStore(self.dynamodb, self.settings.ledger_table),
             notifier=self.notifier,
@@ -162,7 +163,9 @@ class Container(SharedParts):
         """The hourly housekeeping schedule: the daily digest in its hour (with the week's
         picture when Slack is the Web API), on DIGEST_WEEKLY_DAY the weekly one, then the
         principal catalog's new entries packed for `/recent-logins WHO`."""
+        from chalicelib.alerting.digest import run_daily_digest
         from chalicelib.picture.weekly import run_weekly_digest
+        from chalicelib.store.catalog_pages import pack_catalog
 
         now = self.clocks.now()
         daily = run_daily_digest(
@@ -195,41 +198,6 @@ class Container(SharedParts):
         )
         return daily if weekly is None else f"{daily}; weekly: {weekly}"
 
-    @cached_property
-    def history(self) -> SigninHistory:
-        return SigninHistory(
-            self.slash_dynamodb,
-            self.settings.ledger_table,
-            clock=self.clocks.now,
-            retention_days=self.settings.ledger_retention_days,
-        )
-
-    def request_verifier(self) -> RequestVerifier:
-        settings = self.settings
-        secret = self.slash_secrets.value(
-            settings.slack_signing_secret,
-            settings.slack_signing_secret_param,
-            "SLACK_SIGNING_SECRET",
-        )
-        return RequestVerifier(secret, now=self.clocks.time)
-
-    @cached_property
-    def recent_logins(self) -> RecentLogins:
-        # Factories: settings and the secret are read on the first request, inside the
-        # handler, so that a broken configuration is a logged 401, never a 500.
-        return RecentLogins(
-            settings=lambda: self.settings,
-            verifier=self.request_verifier,
-            history=lambda: self.history,
-            clock=self.clocks.now,
-            calls=self.slash_deadline,
-            # /recent-logins' own (shorter) clients and deadline, as its history's.
-            confirm_states=lambda event_ids: SigninReads(
-                self.slash_dynamodb, self.settings.ledger_table
-            ).states(event_ids),
-            roster=lambda: self.slash_roster(),
-        )
-
     # -- "Was this you?" ---------------------------------------------------------------
     def slack_api(self) -> SlackApi | None:
         """The Web API client for questions; None when Slack is a webhook."""
@@ -247,6 +215,8 @@ class Container(SharedParts):
 
     @cached_property
     def signin_reads(self) -> SigninReads:
+        from chalicelib.store.signin_reads import SigninReads
+
         return SigninReads(self.dynamodb, self.settings.ledger_table)
 
     @cached_property
@@ -273,6 +243,8 @@ class Container(SharedParts):
 
     @cached_property
     def escalations(self) -> Escalations:
+        from chalicelib.confirm.sweep import Escalations
+
         return Escalations(
             self.settings,
             reads=self.signin_reads,
@@ -288,6 +260,8 @@ class Container(SharedParts):
 
     @cached_property
     def interactions(self) -> Interactions:
+        from chalicelib.confirm.answers import Interactions
+
         return Interactions(
             settings=lambda: self.settings,
             verifier=self.request_verifier,
@@ -310,34 +284,3 @@ class Container(SharedParts):
         from chalicelib.watchdog.wiring import run_watchdog
 
         return run_watchdog(self, context, deadline=deadline, clock=self.clocks.now)
-
-    # -- the App Home tab (chalicelib/home/): imported when Slack first calls it ----------
-
-    @cached_property
-    def slack_events(self) -> SlackEvents:
-        from chalicelib.home.events import SlackEvents
-        from chalicelib.home.reads import HomeReads
-        from chalicelib.store.slack_events import SlackEventMarks
-
-        return SlackEvents(
-            settings=lambda: self.settings,
-            verifier=self.request_verifier,
-            reads=lambda: HomeReads(
-                self.settings, self.slash_dynamodb, stage=self.stage_name, clock=self.clocks.now
-            ),
-            marks=lambda: SlackEventMarks(self.slash_dynamodb, self.settings.ledger_table),
-            surfaces=self.slack_surfaces,
-            clock=self.clocks.now,
-            calls=self.slash_deadline,
-        )
-
-    def _home_clicks(self, payload: dict[str, Any]) -> str | None:
-        """A Home tab query button, clicked (`POST /slack/interactions`)."""
-        from chalicelib.home.clicks import HomeClicks
-
-        return HomeClicks(
-            settings=lambda: self.settings,
-            history=lambda: self.history,
-            surfaces=self.slack_surfaces,
-            clock=self.clocks.now,
-        )(payload)

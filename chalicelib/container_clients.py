@@ -1,5 +1,5 @@
 """The clients, settings and deadlines every part of the app shares, built once per
-Lambda container. Importing this imports no AWS library: boto3 loads on first use."""
+Lambda container. Importing this imports no AWS library: botocore loads on first use."""
 
 from __future__ import annotations
 
@@ -75,10 +75,13 @@ class ContainerClients:
 
     @cached_property
     def _session(self) -> Any:
-        # One session per container: building one loads botocore's data files.
-        import boto3
+        # One session per container: building one loads botocore's data files, and its
+        # loader keeps each service model it read for the next client. botocore's own
+        # session, not boto3's: boto3 only adds resources and S3 transfers (s3transfer),
+        # which no handler uses and every cold start would import.
+        import botocore.session
 
-        return boto3.session.Session()
+        return botocore.session.get_session()
 
     def _client(self, service: str, region: str | None = None, *, slash: bool = False) -> Any:
         """A client with timeouts and attempts from the settings, each attempt fitted
@@ -87,7 +90,9 @@ class ContainerClients:
         # default, so an operator tool can build a container for another region's stage.
         region = region or self._env.get("AWS_REGION") or None
         limits = self.slash_call_limits if slash else self.call_limits
-        client = self._session.client(service, region_name=region, config=limits.botocore_config())
+        client = self._session.create_client(
+            service, region_name=region, config=limits.botocore_config()
+        )
         return (self.slash_deadline if slash else self.deadline).guard(client, limits)
 
     @cached_property

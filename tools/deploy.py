@@ -31,6 +31,7 @@ from chalicelib.settings import Settings
 from chalicelib.store.provision import create_ledger_table
 from chalicelib.watchdog.forwarded import read_forwarding, record_forwarding
 from tools.alarms import ensure_alarms, ensure_topic
+from tools.bytecode import compile_app
 from tools.check import Problem, Topic, check, clients_of, refuses
 from tools.check import report as check_report
 from tools.cli import add_env_options, region_list
@@ -127,6 +128,7 @@ def run_chalice(project_dir: Path, stage: Stage, verb: str) -> int:
 
 
 def chalice_deploy(project_dir: Path, stage: Stage) -> None:
+    compile_app(project_dir)  # zipped with the source: no compiling at cold start
     code = run_chalice(project_dir, stage, "deploy")
     if code != 0:
         raise DeployError(f"chalice deploy --stage {stage.name} failed (exit {code})")

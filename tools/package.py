@@ -20,6 +20,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from tools.bytecode import compile_app
 from tools.org_template import BUS_PARAMETER, ENV_PARAMETER, write_member_template
 from tools.stages import PROJECT_DIR, Stage, stage_named
 
@@ -56,6 +57,7 @@ def package(stage: Stage, project_dir: Path, out: Path) -> int:
         str(out),
     ]
     env = {**os.environ, "AWS_DEFAULT_REGION": stage.region}
+    compile_app(project_dir)  # zipped with the source: no compiling at cold start
     return subprocess.run(command, env=env, check=False).returncode
 
 

@@ -1,9 +1,9 @@
 """Slack delivery: an incoming webhook or the Web API, with retries inside a deadline.
 
-slack_sdk does the HTTP and the payload (`transports`); this module decides what may be
-retried and how long to wait, like slack_sdk's retry handlers keep "may I retry" apart
-from "wait". Its own retry handlers are turned off because they do not know the
-Lambda's deadline.
+`transports` does the HTTP and the payload (slack_sdk for the Web API, `webhook_post`
+for a webhook); this module decides what may be retried and how long to wait, like
+slack_sdk's retry handlers keep "may I retry" apart from "wait". Its own retry handlers
+are turned off because they do not know the Lambda's deadline.
 """
 
 from __future__ import annotations

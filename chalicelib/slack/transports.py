@@ -1,5 +1,6 @@
-"""Slack's two ways in, one attempt at a time: an incoming webhook, or the Web API
-(chat.postMessage, chat.update, and conversations.history to find an earlier post).
+"""Slack's two ways in, one attempt at a time: an incoming webhook (`webhook_post`), or
+the Web API (chat.postMessage, chat.update, and conversations.history to find an
+earlier post).
 Each attempt's answer is classified (ok, worth another try, permanent; and whether
 Slack may have taken the message without saying so); `delivery.SlackNotifier` decides
 when to try again.
@@ -14,6 +15,7 @@ from enum import Enum
 from typing import Any, Protocol
 
 from chalicelib.slack.posted import MAX_PAGES, PAGE_SIZE, Window, is_alert
+from chalicelib.slack.webhook_post import WebhookPoster
 
 # slack_sdk logs the full webhook URL (a secret) at DEBUG: keep its logger above that.
 _sdk_log = logging.getLogger("signin_alerts.slack_sdk")
@@ -114,10 +116,8 @@ class WebhookTransport:
     can_look_up = False  # a webhook cannot read its channel
 
     def __init__(self, url: str) -> None:
-        from slack_sdk.webhook import WebhookClient
-
         self._url = url
-        self._client = WebhookClient(url, retry_handlers=[], logger=_sdk_log)
+        self._poster = WebhookPoster(url, log=_sdk_log)
 
     def destination(self, channel: str | None) -> str:
         return self._url  # a webhook posts to its own channel whatever we ask
@@ -135,9 +135,8 @@ class WebhookTransport:
     def send(
         self, message: Mapping[str, Any], channel: str | None, timeout: float
     ) -> AttemptResult:
-        self._client.timeout = timeout  # type: ignore[assignment]  # urllib takes floats
         try:
-            response = self._client.send_dict(dict(message))
+            response = self._poster.post(message, timeout)
         except Exception as error:  # urllib's URLError, timeouts, resets: all worth a retry
             return _network_failure(error)
         return classify_http(response.status_code, response.body, response.headers)

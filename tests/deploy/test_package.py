@@ -5,10 +5,12 @@ and passes cfn-lint (this is the `make test` check for packaging)."""
 from __future__ import annotations
 
 import copy
+import importlib.util
 import json
 import os
 import subprocess
 import sys
+import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -237,3 +239,37 @@ def test_make_package_of_an_unknown_stage_is_one_line_and_exit_2() -> None:
     assert completed.stdout == ""
     assert completed.stderr.count("\n") == 1
     assert "no stage unknown in .chalice/config.json" in completed.stderr
+
+
+def test_the_package_ships_bytecode_that_matches_its_source(
+    project: Path, wheelhouse: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Lambda cannot write pycs: the zip carries one per app module (tools/bytecode.py),
+    checked-hash, for the Python the function runs, and each matches the source beside
+    it, so a cold start loads it instead of compiling."""
+    for name, value in offline_pip_env(wheelhouse).items():
+        monkeypatch.setenv(name, value)
+    out = project / "out" / "bytecode"
+    (project / "chalicelib" / "clock.py").write_text(
+        (PROJECT_DIR / "chalicelib" / "clock.py").read_text() + "\n# edited before packaging\n"
+    )
+
+    run = run_manage(
+        "package", "--stage", "dev-us-east-1", "--out", str(out), "--project-dir", str(project)
+    )
+
+    assert run.exit_code == 0, run.output
+    template = json.loads((out / "sam.json").read_text())
+    runtime = template["Resources"]["ConsoleSignin"]["Properties"]["Runtime"]
+    assert runtime == f"python{sys.version_info.major}.{sys.version_info.minor}"
+    with zipfile.ZipFile(out / "deployment.zip") as package:
+        names = set(package.namelist())
+        sources = sorted(n for n in names if n.startswith("chalicelib/") and n.endswith(".py"))
+        assert len(sources) > 100
+        for source in sources:
+            pyc = importlib.util.cache_from_source(source)
+            assert pyc in names, f"{source}: no bytecode in the package"
+            data = package.read(pyc)
+            assert data[:4] == importlib.util.MAGIC_NUMBER
+            assert int.from_bytes(data[4:8], "little") == 0b11  # hash-based, checked
+            assert data[8:16] == importlib.util.source_hash(package.read(source)), source

@@ -1,7 +1,9 @@
 """GIVEN a fresh Python process (a Lambda cold start) WHEN it imports app.py and handles
 a sign-in THEN Pillow is not loaded: only drawing the picture (the digest, the App Home)
 imports it, so the sign-in handler's cold start does not grow (bench/cold_start.py);
-nor are the picture's and the Home tab's own modules loaded before they are needed."""
+nor are the picture's, the Home tab's, or the other handlers' own modules (the slash
+command, the buttons, the digest, the sweeps, the watchdog) loaded before they are
+needed; nor slack_sdk, when Slack is a webhook (its import is the Web API client's)."""
 
 from __future__ import annotations
 
@@ -27,7 +29,10 @@ SCRIPT = textwrap.dedent(
         from chalicelib.store.provision import create_ledger_table
         create_ledger_table(boto3.client("dynamodb", region_name="us-east-1"), "t")
         import app
-        drawing = ("PIL", "chalicelib.picture", "chalicelib.home")
+        drawing = ("PIL", "chalicelib.picture", "chalicelib.home", "chalicelib.recent_logins",
+                   "chalicelib.confirm.answers", "chalicelib.confirm.sweep",
+                   "chalicelib.alerting.digest", "chalicelib.alerting.root_mfa_sweep",
+                   "chalicelib.watchdog", "chalicelib.slack.verify", "slack_sdk")
         seen = [any(name.startswith(drawing) for name in sys.modules)]
         from chalice.local import LambdaContext
         event = json.load(open("tests/events/root_success_no_mfa.json"))
