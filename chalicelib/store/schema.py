@@ -144,12 +144,22 @@ def catalog_shard(principal_key: str) -> int:
     return zlib.crc32(principal_key.encode()) % CATALOG_SHARDS
 
 
-def catalog_entry(account_id: str, name: str, who: str) -> str:
-    """One principal in the catalog: account, name and WHO text, tab-separated (a tab or
-    a record separator in the name or the text becomes a space, so nothing can split an
-    entry, nor a packed shard's entries)."""
-    fields = (account_id, name[:100], who[:CATALOG_WHO_CHARACTERS])
+def catalog_entry(account_id: str, name: str, who: str, principal: str = "") -> str:
+    """One principal in the catalog: account, name, WHO text and the principal's key,
+    so that its directory item can be read (older entries lack it); tab-separated (a tab or a
+    record separator in a field becomes a space, so nothing can split an entry, nor a
+    packed shard's entries; a key that held one is not kept: it could not be read)."""
+    fields = [account_id, name[:100], who[:CATALOG_WHO_CHARACTERS]]
+    if principal and "\t" not in principal and CATALOG_SEPARATOR not in principal:
+        fields.append(principal)
     return "\t".join(f.replace("\t", " ").replace(CATALOG_SEPARATOR, " ") for f in fields)
+
+
+# The principal's newest sign-ins, in its directory item (`store/recent_ring.py`): up to
+# RING_SIZE `at` keys, newest first, each with its categories; what `/recent-logins`
+# reads, with one BatchGetItem, when a name part matches more names than it has calls.
+RING_ATTRIBUTE = "recent"
+RING_SIZE = 8
 
 
 def burst_key(subject_id: str) -> dict[str, Any]:

@@ -17,7 +17,8 @@ from chalicelib.recent_logins.queries import HistoryQuery
 from chalicelib.settings import Settings
 from chalicelib.signin.parse import parse_signin
 from chalicelib.store.catalog_packing import pack_catalog
-from chalicelib.store.directory import DirectoryTally, Placement, directory_update
+from chalicelib.store.directory import Placement, directory_update
+from chalicelib.store.directory_tally import DirectoryTally
 from chalicelib.store.indexes import CATEGORY_ACCOUNT_ATTRIBUTES, CATEGORY_NAME_ATTRIBUTES
 from chalicelib.store.ledger import Ledger
 from chalicelib.store.schema import (

@@ -1,0 +1,121 @@
+"""A principal's newest sign-ins, kept in its directory item: the `at` keys of up to
+`RING_SIZE` sign-ins, newest first, each with its categories, so that `/recent-logins`
+learns which sign-ins are newest across a hundred principals with one BatchGetItem.
+
+What a reader may rely on: every sign-in of the principal whose key is at or after the
+ring's oldest is in the ring; when the directory's count says the principal has no
+more sign-ins than the ring holds, the ring holds them all. Each commit keeps this:
+the ring it writes is the one it read with its sign-in placed, the oldest beyond
+`RING_SIZE` dropped, conditional on the ring being unchanged (a sign-in of the same
+principal committed meanwhile makes it a lost race, placed again on a new read); a
+sign-in older than a full ring's oldest leaves the ring alone, as does one older than
+what a ring begun after the principal's first sign-in holds.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from chalicelib.signin.parse import SignIn
+from chalicelib.store.attributes import read_int
+from chalicelib.store.listing import categories_of
+from chalicelib.store.schema import (
+    DIRECTORY_COUNT_PREFIX,
+    RING_ATTRIBUTE,
+    RING_SIZE,
+    TOTAL_COUNTER,
+    Category,
+)
+
+# A ring that could not hold a sign-in (its key had the separator): never proves.
+BROKEN = "!"
+_SEPARATOR = " "
+_CODES = {category: category.value[0] for category in Category}
+_CATEGORIES = {code: category for category, code in _CODES.items()}
+
+
+@dataclass(frozen=True)
+class RingEntry:
+    at: str  # the sign-in's `at` key: `<epoch>#<eventID>`
+    categories: frozenset[Category]
+
+    @property
+    def event_id(self) -> str:
+        return self.at.partition("#")[2]
+
+    def text(self) -> str:
+        return self.at + "/" + "".join(sorted(_CODES[c] for c in self.categories))
+
+
+@dataclass(frozen=True)
+class RingChange:
+    """The ring a commit writes, and the one it read (None: there was none)."""
+
+    read: str | None
+    written: str
+
+
+def at_key(signin: SignIn) -> str:
+    """The sign-in's `at` key, as `listing.listing_attributes` writes it."""
+    return f"{max(0, int(signin.event_time.timestamp())):010d}#{signin.event_id}"
+
+
+def parse_ring(text: str | None) -> tuple[RingEntry, ...] | None:
+    """The ring's entries, newest first; None when there is none or it is broken."""
+    if text is None or text == BROKEN:
+        return None
+    entries = []
+    for part in filter(None, text.split(_SEPARATOR)):
+        at, _, codes = part.rpartition("/")
+        entries.append(RingEntry(at, frozenset(_CATEGORIES[c] for c in codes if c in _CATEGORIES)))
+    return tuple(entries)
+
+
+def ring_of(item: Mapping[str, Any] | None) -> str | None:
+    if item is None:
+        return None
+    value = item.get(RING_ATTRIBUTE, {}).get("S")
+    return value if isinstance(value, str) else None
+
+
+def ring_change(signin: SignIn, item: Mapping[str, Any] | None) -> RingChange | None:
+    """What the sign-in's commit writes to the ring of its principal's directory `item`
+    (as read; None: a new principal), or None when the ring stays as it is."""
+    read = ring_of(item)
+    at = at_key(signin)
+    signins = read_int(item, DIRECTORY_COUNT_PREFIX + TOTAL_COUNTER) if item else 0
+    if _SEPARATOR in at:
+        return None if read == BROKEN else RingChange(read, BROKEN)
+    mine = RingEntry(at, categories_of(signin))
+    entries = parse_ring(read)
+    if entries is None:
+        if read == BROKEN:
+            return None
+        # No ring yet: begun only where it holds everything from its oldest on.
+        last = read_int(item, "last_seen") if item and "last_seen" in item else -1
+        if signins and int(at[:10]) <= last:
+            return None
+        return RingChange(None, mine.text())
+    if any(entry.at == at for entry in entries):
+        return None
+    whole = signins <= len(entries)
+    oldest = entries[-1].at if entries else ""
+    if (len(entries) >= RING_SIZE or not whole) and (not entries or at < oldest):
+        return None
+    placed = sorted([*entries, mine], key=lambda entry: entry.at, reverse=True)[:RING_SIZE]
+    return RingChange(read, _SEPARATOR.join(entry.text() for entry in placed))
+
+
+def ring_write(
+    change: RingChange, names: dict[str, str], values: dict[str, Any]
+) -> tuple[str, str]:
+    """The SET clause and the condition that write `change`, their names and values
+    added to `names` and `values`."""
+    names["#ring"] = RING_ATTRIBUTE
+    values[":ring"] = {"S": change.written}
+    if change.read is None:
+        return "#ring = :ring", "attribute_not_exists(#ring)"
+    values[":ring_read"] = {"S": change.read}
+    return "#ring = :ring", "#ring = :ring_read"
