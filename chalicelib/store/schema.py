@@ -159,7 +159,7 @@ def catalog_entry(account_id: str, name: str, who: str, principal: str = "") -> 
 # RING_SIZE `at` keys, newest first, each with its categories; what `/recent-logins`
 # reads, with one BatchGetItem, when a name part matches more names than it has calls.
 RING_ATTRIBUTE = "recent"
-RING_SIZE = 8
+RING_SIZE = 10  # the default listing's length: any one principal's is in its ring
 
 
 def burst_key(subject_id: str) -> dict[str, Any]:
