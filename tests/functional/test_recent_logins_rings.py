@@ -167,7 +167,7 @@ def test_a_backfill_older_than_a_full_ring_leaves_it_and_is_still_listed(aws: No
 
 
 def test_a_commit_on_a_stale_ring_is_a_lost_race_placed_again(aws: None) -> None:
-    client = boto3.client("dynamodb", region_name="us-east-1")
+    client: Any = boto3.client("dynamodb", region_name="us-east-1")
     first, second, third = _signins(
         [("team-ann", "IAMUser", ACCOUNTS[0], age, True, True) for age in (300, 200, 100)]
     )
