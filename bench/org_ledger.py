@@ -18,8 +18,8 @@ import json
 import random
 from array import array
 from bisect import bisect_left, bisect_right
-from collections import Counter
-from dataclasses import dataclass, replace
+from collections import Counter, deque
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -28,18 +28,29 @@ from chalicelib.judge.rules import evaluate
 from chalicelib.settings import Settings
 from chalicelib.signin.parse import SignIn, parse_signin
 from chalicelib.store.day_tally import day_counts, hour_counts
-from chalicelib.store.directory import principal_entry
+from chalicelib.store.directory import describing, principal_entry
 from chalicelib.store.indexes import index_definitions
 from chalicelib.store.ledger import Ledger
-from chalicelib.store.listing import hourly_name, is_listed
+from chalicelib.store.listing import (
+    categories_of,
+    counter_names,
+    hourly_name,
+    in_directory,
+    is_listed,
+)
+from chalicelib.store.recent_ring import RingEntry
 from chalicelib.store.schema import (
     CATALOG_PACKED,
     CATALOG_SEPARATOR,
+    DIRECTORY_COUNT_PREFIX,
+    RING_ATTRIBUTE,
+    RING_SIZE,
     catalog_key,
     catalog_shard,
     day_counter_key,
     day_hours_key,
     day_of,
+    directory_key,
 )
 from localdev.signins import ACCOUNTS, USERS, Login
 
@@ -73,6 +84,15 @@ def population(seed: int = 11) -> list[Login]:
             )
     rng.shuffle(principals)
     return principals
+
+
+@dataclass
+class _Directory:
+    first: int
+    ring: deque[int]  # its newest sign-ins' numbers, oldest first
+    last: int = 0
+    newest_kind: int = 0
+    counts: Counter[str] = field(default_factory=Counter)
 
 
 @dataclass
@@ -127,6 +147,8 @@ class OrganizationLedger:
         counters: dict[str, Counter[str]] = {}
         hours: dict[str, Counter[str]] = {}
         catalog: dict[int, set[str]] = {}
+        # Each principal's directory item as its commits leave it: span, counts, ring.
+        directory: dict[int, _Directory] = {}
         ledger = Ledger(None, "bench", clock=lambda: now)
         settings = Settings()
         definitions = index_definitions()
@@ -147,6 +169,13 @@ class OrganizationLedger:
                     catalog.setdefault(catalog_shard(signin.principal_key), set()).add(entry)
             kind = kind_ids[key]
             self.kind_of.append(kind)
+            if self._in_directory[kind]:
+                state = directory.get(chosen)
+                if state is None:
+                    state = directory[chosen] = _Directory(epoch, deque(maxlen=RING_SIZE))
+                state.last, state.newest_kind = epoch, kind
+                state.counts.update(self._directory_counts[kind])
+                state.ring.append(number)
             for index, (value, _) in self.kinds[kind].partitions.items():
                 self.partitions.setdefault((index, value), array("i")).append(number)
             moment = datetime.fromtimestamp(epoch, UTC)
@@ -166,12 +195,37 @@ class OrganizationLedger:
             packed = CATALOG_SEPARATOR.join(sorted(entries))
             item = {**catalog_key(shard), CATALOG_PACKED: {"S": packed}}
             self.items[item["pk"]["S"], item["sk"]["S"]] = item
+        for state in directory.values():
+            item = self._directory_item(state)
+            self.items[item["pk"]["S"], item["sk"]["S"]] = item
         self.principals = sum(len(entries) for entries in catalog.values())
         self.accounts = len({kind.account_id for kind in self.kinds})
 
     _counted: list[bool]
     _day_counts: list[dict[str, int]]
     _hour_counts: list[dict[str, int]]
+    _in_directory: list[bool]
+    _directory_counts: list[list[str]]
+    _signins: list[SignIn]
+
+    def _directory_item(self, state: _Directory) -> dict[str, Any]:
+        """What `DirectoryTally` leaves for the principal (its sign-ins in time order)."""
+        signin = self._signins[state.newest_kind]
+        ring = " ".join(
+            RingEntry(
+                f"{self.epochs[number]:010d}#org-{number:07d}",
+                categories_of(self._signins[self.kind_of[number]]),
+            ).text()
+            for number in reversed(state.ring)
+        )
+        return {
+            **directory_key(signin.principal_key),
+            "first_seen": {"N": str(state.first)},
+            "last_seen": {"N": str(state.last)},
+            **describing(signin),
+            **{name: {"N": str(count)} for name, count in state.counts.items()},
+            RING_ATTRIBUTE: {"S": ring},
+        }
 
     @staticmethod
     def _signin(template: Login, success: bool, mfa: bool, now: datetime) -> SignIn:
@@ -183,6 +237,12 @@ class OrganizationLedger:
     ) -> Kind:
         if not hasattr(self, "_counted"):
             self._counted, self._day_counts, self._hour_counts = [], [], []
+            self._in_directory, self._directory_counts, self._signins = [], [], []
+        self._in_directory.append(in_directory(signin))
+        self._directory_counts.append(
+            [DIRECTORY_COUNT_PREFIX + name for name in counter_names(categories_of(signin))]
+        )
+        self._signins.append(signin)
         item = ledger.item_for(signin, evaluate(signin, settings))
         self._counted.append(is_listed(signin))
         self._day_counts.append(day_counts(signin, Places()))
