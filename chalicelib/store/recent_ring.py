@@ -14,6 +14,9 @@ what a ring begun after the principal's first sign-in holds.
 
 from __future__ import annotations
 
+import base64
+import re
+import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -34,6 +37,8 @@ BROKEN = "!"
 _SEPARATOR = " "
 _CODES = {category: category.value[0] for category in Category}
 _CATEGORIES = {code: category for category, code in _CODES.items()}
+_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+_PACKED = "~"  # after the epoch: a UUID eventID in base64 follows (`#`: the eventID)
 
 
 @dataclass(frozen=True)
@@ -46,7 +51,33 @@ class RingEntry:
         return self.at.partition("#")[2]
 
     def text(self) -> str:
-        return self.at + "/" + "".join(sorted(_CODES[c] for c in self.categories))
+        """Compact, as every sign-in's commit writes it: the epoch in base 36, an
+        eventID that is a UUID in base64 (22 characters, not 36), the categories."""
+        epoch, _, event_id = self.at.partition("#")
+        codes = "".join(sorted(_CODES[c] for c in self.categories))
+        if _UUID.fullmatch(event_id):
+            packed = base64.urlsafe_b64encode(uuid.UUID(event_id).bytes).decode()[:22]
+            return f"{_base36(int(epoch))}{_PACKED}{packed}/{codes}"
+        return f"{_base36(int(epoch))}#{event_id}/{codes}"
+
+    @classmethod
+    def parse(cls, text: str) -> RingEntry:
+        entry, _, codes = text.rpartition("/")
+        marker = next(position for position, c in enumerate(entry) if not c.isalnum())
+        epoch, event_id = int(entry[:marker], 36), entry[marker + 1 :]
+        if entry[marker] == _PACKED:
+            event_id = str(uuid.UUID(bytes=base64.urlsafe_b64decode(event_id + "==")))
+        categories = frozenset(_CATEGORIES[c] for c in codes if c in _CATEGORIES)
+        return cls(f"{epoch:010d}#{event_id}", categories)
+
+
+def _base36(number: int) -> str:
+    digits = ""
+    while True:
+        number, digit = divmod(number, 36)
+        digits = "0123456789abcdefghijklmnopqrstuvwxyz"[digit] + digits
+        if not number:
+            return digits
 
 
 @dataclass(frozen=True)
@@ -66,11 +97,7 @@ def parse_ring(text: str | None) -> tuple[RingEntry, ...] | None:
     """The ring's entries, newest first; None when there is none or it is broken."""
     if text is None or text == BROKEN:
         return None
-    entries = []
-    for part in filter(None, text.split(_SEPARATOR)):
-        at, _, codes = part.rpartition("/")
-        entries.append(RingEntry(at, frozenset(_CATEGORIES[c] for c in codes if c in _CATEGORIES)))
-    return tuple(entries)
+    return tuple(RingEntry.parse(part) for part in text.split(_SEPARATOR) if part)
 
 
 def ring_of(item: Mapping[str, Any] | None) -> str | None:
