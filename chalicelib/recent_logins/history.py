@@ -7,11 +7,12 @@ Every command is answered whole in a few calls, whatever the size of the table:
 - the listing: one Query, newest first, on the index of all sign-ins or of the rarest
   category asked for;
 - an account alone is read from its own partition (of the rarest category asked for);
-- a name (WHO) first resolves through the principal catalog (one BatchGetItem of a
-  fixed number of items, whatever the number of principals): a name that matches no
-  principal costs nothing more; the others are read from their own partitions (by
-  name or account, of a category when one is asked for), newest first, no further
-  than the window, as `plan` decides.
+- a name (WHO) first resolves through the principal catalog (a fixed number of
+  items, whatever the number of principals, read with the counters): a name that
+  matches no principal costs nothing more; the others are read from their own
+  partitions (by name or account, of a category when one is asked for), newest first,
+  no further than the window, as `plan` decides; more names than calls are left, from
+  the principals' rings of newest sign-ins (`rings`) when they prove the answer.
 Listings ask only for what a reply shows (`ENTRY_ATTRIBUTES`).
 """
 
@@ -43,9 +44,10 @@ from chalicelib.store.directory import catalog_keys, catalog_principals
 from chalicelib.store.indexes import CATEGORY_INDEXES, ENTRY_ATTRIBUTES
 from chalicelib.store.schema import Category, day_counter_key
 
-# DynamoDB calls one command may make: the counts take two, the catalog one, and the
-# listing what is left. A name that matches more partitions than that is read from the
-# index of all sign-ins instead, filtered.
+# DynamoDB calls one command may make: the counts take two (the catalog in the first
+# when the keys fit), and the listing what is left. A name part that matches more
+# partitions than that is answered from its principals' rings (two calls), or when
+# they cannot prove it, from the index of all sign-ins, filtered.
 MAX_CALLS = 5
 
 

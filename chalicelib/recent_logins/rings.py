@@ -42,8 +42,12 @@ def from_rings(
     within the window, or None when their rings cannot tell them for certain."""
     if Category.CHANGES in query.categories:
         return None  # account changes are not in the directory
-    if any(not principal.key for principal in principals):
-        return None  # catalogued before the ring: its directory item cannot be named
+    keyed = {(p.account_id, p.name, p.who) for p in principals if p.key}
+    if any(not p.key and (p.account_id, p.name, p.who) not in keyed for p in principals):
+        # catalogued before the rings, and not since by `reindex`: its directory item
+        # cannot be named
+        return None
+    principals = [principal for principal in principals if principal.key]
     keys = sorted({principal.key for principal in principals})
     items = reader.batch_get([directory_key(key) for key in keys])
     if len(items) < len(keys):

@@ -46,6 +46,7 @@ from chalicelib.store.schema import (
     Category,
     catalog_entry,
     catalog_key,
+    catalog_principal,
     catalog_shard,
     directory_key,
 )
@@ -196,7 +197,8 @@ def catalog_principals(
     for entry in candidates:
         account, name, text = _fields(entry)
         if name in names or (account_id and account == account_id):
-            text, _, key = text.partition("\t")  # the principal's key, when catalogued
+            text, _, field = text.partition("\t")  # the principal's key, when catalogued
+            key = catalog_principal(text, field)
             principals.append(
                 Principal(entry, name, text, account, 0, UNKNOWN_LAST_SEEN, {}, False, key)
             )

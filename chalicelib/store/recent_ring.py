@@ -30,6 +30,7 @@ from chalicelib.store.schema import (
     RING_SIZE,
     TOTAL_COUNTER,
     Category,
+    base36,
 )
 
 # A ring that could not hold a sign-in (its key had the separator): never proves.
@@ -57,8 +58,8 @@ class RingEntry:
         codes = "".join(sorted(_CODES[c] for c in self.categories))
         if _UUID.fullmatch(event_id):
             packed = base64.urlsafe_b64encode(uuid.UUID(event_id).bytes).decode()[:22]
-            return f"{_base36(int(epoch))}{_PACKED}{packed}/{codes}"
-        return f"{_base36(int(epoch))}#{event_id}/{codes}"
+            return f"{base36(int(epoch))}{_PACKED}{packed}/{codes}"
+        return f"{base36(int(epoch))}#{event_id}/{codes}"
 
     @classmethod
     def parse(cls, text: str) -> RingEntry:
@@ -69,15 +70,6 @@ class RingEntry:
             event_id = str(uuid.UUID(bytes=base64.urlsafe_b64decode(event_id + "==")))
         categories = frozenset(_CATEGORIES[c] for c in codes if c in _CATEGORIES)
         return cls(f"{epoch:010d}#{event_id}", categories)
-
-
-def _base36(number: int) -> str:
-    digits = ""
-    while True:
-        number, digit = divmod(number, 36)
-        digits = "0123456789abcdefghijklmnopqrstuvwxyz"[digit] + digits
-        if not number:
-            return digits
 
 
 @dataclass(frozen=True)
