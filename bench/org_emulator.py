@@ -1,6 +1,6 @@
 """The organization bench's DynamoDB: an HTTP server speaking DynamoDB's JSON protocol
-for the two calls `/recent-logins` makes (Query, BatchGetItem), over `OrganizationLedger`s,
-with a latency model: each call takes `--call-ms` plus `--ms-per-mb` for each MB it
+for the calls `/recent-logins` makes (Query, BatchGetItem; GetItem of the roster), over
+`OrganizationLedger`s, with a latency model: each call takes `--call-ms` plus `--ms-per-mb` for each MB it
 returns, or its own work's time if that is longer.
 
     .venv/bin/python -m bench.org_emulator --port 5000 --sizes 1000 1000000
@@ -81,6 +81,13 @@ class Model:
                 n: item[n] for n in ("pk", "sk", "at", hash_name) if n in item
             }
         return response
+
+    def get_item(self, request: dict[str, Any]) -> dict[str, Any]:
+        """The organization's roster, which the handler reads once a day (the bench's
+        ledger holds none: its accounts go by number), or any item the model holds."""
+        ledger = self.ledgers[request["TableName"]]
+        key = (request["Key"]["pk"]["S"], request["Key"]["sk"]["S"])
+        return {"Item": ledger.items[key]} if key in ledger.items else {}
 
     def batch_get(self, request: dict[str, Any]) -> dict[str, Any]:
         answer: dict[str, Any] = json.loads(self.batch_get_text(request))
@@ -163,6 +170,8 @@ def handler_for(model: Model) -> type[BaseHTTPRequestHandler]:
                     data = json.dumps(model.query(body)).encode()
                 elif operation == "BatchGetItem":
                     data = model.batch_get_text(body).encode()
+                elif operation == "GetItem":
+                    data = json.dumps(model.get_item(body)).encode()
                 else:
                     raise ValueError(f"{operation} is not a call /recent-logins makes")
                 status = 200

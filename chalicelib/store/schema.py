@@ -125,8 +125,8 @@ def directory_key(principal_key: str) -> dict[str, Any]:
 # a fixed number of items read with one BatchGetItem (an index page holds 1 MB, a few
 # thousand principals; an organization has tens of thousands). A principal's entry is
 # added once, when its first sign-in is committed (a set ADD: a retry adds nothing).
-# 64 items of at most 400 KB hold about 200,000 principals of ~120 bytes (a shard is
-# full at roughly 3,000); 64 keys stay within one BatchGetItem of 100.
+# 64 items of at most 400 KB hold about 180,000 principals of ~140 bytes (a shard is
+# full at roughly 2,800); 64 keys stay within one BatchGetItem of 100.
 CATALOG_SHARDS = 64
 CATALOG_ENTRIES = "entries"
 CATALOG_PACKED = "packed"  # entries moved out of the set, joined (catalog_packing)
