@@ -1,7 +1,7 @@
 """The organization bench's DynamoDB: an HTTP server speaking DynamoDB's JSON protocol
 for the calls `/recent-logins` makes (Query, BatchGetItem; GetItem of the roster), over
-`OrganizationLedger`s, with a latency model: each call takes `--call-ms` plus `--ms-per-mb` for each MB it
-returns, or its own work's time if that is longer.
+`OrganizationLedger`s, with a latency model: each call takes `--call-ms` plus
+`--ms-per-mb` for each MB it returns, or its own work's time if that is longer.
 
     .venv/bin/python -m bench.org_emulator --port 5000 --sizes 1000 1000000
 
