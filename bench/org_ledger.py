@@ -42,15 +42,18 @@ from chalicelib.store.recent_ring import RingEntry
 from chalicelib.store.schema import (
     CATALOG_PACKED,
     CATALOG_SEPARATOR,
+    CATEGORY_RINGS,
     DIRECTORY_COUNT_PREFIX,
     RING_ATTRIBUTE,
     RING_SIZE,
+    Category,
     catalog_key,
     catalog_shard,
     day_counter_key,
     day_hours_key,
     day_of,
     directory_key,
+    ring_attribute,
 )
 from localdev.signins import ACCOUNTS, USERS, Login
 
@@ -90,6 +93,7 @@ def population(seed: int = 11) -> list[Login]:
 class _Directory:
     first: int
     ring: deque[int]  # its newest sign-ins' numbers, oldest first
+    rings: dict[Category, deque[int]] = field(default_factory=dict)  # of a category's
     last: int = 0
     newest_kind: int = 0
     counts: Counter[str] = field(default_factory=Counter)
@@ -176,6 +180,10 @@ class OrganizationLedger:
                 state.last, state.newest_kind = epoch, kind
                 state.counts.update(self._directory_counts[kind])
                 state.ring.append(number)
+                for category in self._ring_categories[kind]:
+                    state.rings.setdefault(category, deque(maxlen=CATEGORY_RINGS[category])).append(
+                        number
+                    )
             for index, (value, _) in self.kinds[kind].partitions.items():
                 self.partitions.setdefault((index, value), array("i")).append(number)
             moment = datetime.fromtimestamp(epoch, UTC)
@@ -207,24 +215,30 @@ class OrganizationLedger:
     _in_directory: list[bool]
     _directory_counts: list[list[str]]
     _signins: list[SignIn]
+    _ring_categories: list[list[Category]]
 
     def _directory_item(self, state: _Directory) -> dict[str, Any]:
         """What `DirectoryTally` leaves for the principal (its sign-ins in time order)."""
         signin = self._signins[state.newest_kind]
-        ring = " ".join(
-            RingEntry(
-                f"{self.epochs[number]:010d}#org-{number:07d}",
-                categories_of(self._signins[self.kind_of[number]]),
-            ).text()
-            for number in reversed(state.ring)
-        )
+
+        def text(numbers: deque[int]) -> str:
+            return " ".join(
+                RingEntry(
+                    f"{self.epochs[number]:010d}#org-{number:07d}",
+                    categories_of(self._signins[self.kind_of[number]]),
+                ).text()
+                for number in reversed(numbers)
+            )
+
+        rings = {ring_attribute(category): {"S": text(n)} for category, n in state.rings.items()}
         return {
             **directory_key(signin.principal_key),
             "first_seen": {"N": str(state.first)},
             "last_seen": {"N": str(state.last)},
             **describing(signin),
             **{name: {"N": str(count)} for name, count in state.counts.items()},
-            RING_ATTRIBUTE: {"S": ring},
+            RING_ATTRIBUTE: {"S": text(state.ring)},
+            **rings,
         }
 
     @staticmethod
@@ -238,7 +252,9 @@ class OrganizationLedger:
         if not hasattr(self, "_counted"):
             self._counted, self._day_counts, self._hour_counts = [], [], []
             self._in_directory, self._directory_counts, self._signins = [], [], []
+            self._ring_categories = []
         self._in_directory.append(in_directory(signin))
+        self._ring_categories.append(sorted(categories_of(signin) & CATEGORY_RINGS.keys()))
         self._directory_counts.append(
             [DIRECTORY_COUNT_PREFIX + name for name in counter_names(categories_of(signin))]
         )

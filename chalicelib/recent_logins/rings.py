@@ -9,14 +9,22 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from chalicelib.recent_logins.counts import Reader, since_key
 from chalicelib.recent_logins.queries import Entry, HistoryQuery
-from chalicelib.store.attributes import BATCH_GET_LIMIT
+from chalicelib.store.attributes import BATCH_GET_LIMIT, read_int
 from chalicelib.store.directory import Principal
 from chalicelib.store.indexes import ENTRY_ATTRIBUTES
 from chalicelib.store.recent_ring import RingEntry, parse_ring, ring_of
-from chalicelib.store.schema import Category, directory_key, event_key
+from chalicelib.store.schema import (
+    CATEGORY_RINGS,
+    DIRECTORY_COUNT_PREFIX,
+    TOTAL_COUNTER,
+    Category,
+    directory_key,
+    event_key,
+)
 
 
 @dataclass(frozen=True)
@@ -25,8 +33,8 @@ class _Ringed:
     leaves out is known to be none of the query's."""
 
     entries: tuple[RingEntry, ...]
-    matching: int  # its sign-ins of the query's categories, ever
-    whole: bool  # the ring holds every sign-in it has of the query's categories
+    reaches: str  # every match at or after this `at` key is among `entries`
+    whole: bool  # they hold every sign-in it has of the query's categories
 
 
 def calls_needed(principals: Iterable[Principal]) -> int:
@@ -59,27 +67,51 @@ def from_rings(
         matching = principal.count(query.categories)
         if principal.last_seen < int(query.since.timestamp()) or matching == 0:
             continue  # nothing of it in the window
-        entries = parse_ring(ring_of(item))
-        if entries is None:
+        one = _ringed(item, query.categories, matching)
+        if one is None:
             return None
-        mine = sum(1 for entry in entries if _wanted(entry, query.categories))
-        ringed.append(_Ringed(entries, matching, mine >= matching))
+        ringed.append(one)
     found = sorted(
-        (
-            entry
+        {
+            entry.at: entry
             for one in ringed
             for entry in one.entries
             if entry.at >= since and _wanted(entry, query.categories)
-        ),
+        }.values(),
         key=lambda entry: entry.at,
         reverse=True,
     )[: query.limit]
     # What a ring leaves out is older than its oldest: out of the window, or older
     # than the last entry listed when the list is full.
     bound = found[-1].at if len(found) == query.limit else since
-    if not all(one.whole or (one.entries and one.entries[-1].at <= bound) for one in ringed):
+    if not all(one.whole or (one.reaches and one.reaches <= bound) for one in ringed):
         return None
     return _signins(reader, found)
+
+
+def _ringed(item: dict[str, Any], categories: frozenset[Category], matching: int) -> _Ringed | None:
+    """The principal's rings that can hold what the query lists: every sign-in's, and
+    each category's asked for; how far back they hold every match, and whether all."""
+    entries: dict[str, RingEntry] = {}
+    reaches: list[str] = []
+    whole = False
+    for category in (None, *sorted(categories & CATEGORY_RINGS.keys())):
+        ring = parse_ring(ring_of(item, category))
+        if ring is None:
+            continue  # none yet (or never: broken): the others may tell
+        entries |= {entry.at: entry for entry in ring}
+        kind = frozenset({category}) if category else frozenset()
+        whole |= read_int(item, DIRECTORY_COUNT_PREFIX + _counter(kind)) <= len(ring)
+        if ring:
+            reaches.append(ring[-1].at)
+    if not entries:
+        return None
+    mine = sum(1 for entry in entries.values() if _wanted(entry, categories))
+    return _Ringed(tuple(entries.values()), min(reaches, default=""), whole or mine >= matching)
+
+
+def _counter(categories: frozenset[Category]) -> str:
+    return next(iter(categories)).value if categories else TOTAL_COUNTER
 
 
 def _wanted(entry: RingEntry, categories: frozenset[Category]) -> bool:

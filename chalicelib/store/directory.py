@@ -34,14 +34,14 @@ from chalicelib.store.listing import (
     principal_name,
     who_text,
 )
-from chalicelib.store.recent_ring import ring_change, ring_write
+from chalicelib.store.recent_ring import ring_changes, ring_write
 from chalicelib.store.schema import (
     CATALOG_ENTRIES,
     CATALOG_PACKED,
     CATALOG_SEPARATOR,
     CATALOG_SHARDS,
+    CATEGORY_RINGS,
     DIRECTORY_COUNT_PREFIX,
-    RING_ATTRIBUTE,
     TOTAL_COUNTER,
     Category,
     catalog_entry,
@@ -49,6 +49,7 @@ from chalicelib.store.schema import (
     catalog_principal,
     catalog_shard,
     directory_key,
+    ring_attribute,
 )
 
 # A catalog entry's "last sign-in": any time, so no window leaves it out unread.
@@ -119,8 +120,7 @@ def directory_update(
     else:
         expression = adds
         condition = "#first <= :at AND #last >= :at"
-    change = ring_change(signin, known)
-    if change is not None:
+    for change in ring_changes(signin, known):
         ring_set, ring_condition = ring_write(change, names, values)
         sets_part, _, adds_part = expression.partition("ADD ")
         sets_part = sets_part.strip()
@@ -276,16 +276,21 @@ def transact_with_directory(
 
 
 def _directory_item(dynamodb: Any, table_name: str, signin: SignIn) -> dict[str, Any] | None:
-    """What a directory write needs of the principal's item: its span, count, ring."""
+    """What a directory write needs of the principal's item: its span, counts, rings."""
+    kinds = sorted(CATEGORY_RINGS)
+    rings_of: list[Category | None] = [None, *kinds]
+    rings = [f"#r{number}" for number in range(len(rings_of))]
+    rings += [f"#c{number}" for number in range(len(kinds))]
     found = dynamodb.get_item(
         TableName=table_name,
         Key=directory_key(signin.principal_key),
-        ProjectionExpression="pk, #first, #last, #count, #ring",
+        ProjectionExpression="pk, #first, #last, #count, " + ", ".join(rings),
         ExpressionAttributeNames={
             "#first": "first_seen",
             "#last": "last_seen",
             "#count": DIRECTORY_COUNT_PREFIX + TOTAL_COUNTER,
-            "#ring": RING_ATTRIBUTE,
+            **{f"#c{number}": DIRECTORY_COUNT_PREFIX + c.value for number, c in enumerate(kinds)},
+            **{f"#r{number}": ring_attribute(kind) for number, kind in enumerate(rings_of)},
         },
         ConsistentRead=True,
     )

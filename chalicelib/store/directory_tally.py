@@ -9,14 +9,14 @@ from chalicelib.signin.parse import SignIn
 from chalicelib.store.attributes import read_int
 from chalicelib.store.directory import describing, principal_entry
 from chalicelib.store.listing import categories_of, counter_names
-from chalicelib.store.recent_ring import ring_change
+from chalicelib.store.recent_ring import ring_changes
 from chalicelib.store.schema import (
     CATALOG_ENTRIES,
     DIRECTORY_COUNT_PREFIX,
-    RING_ATTRIBUTE,
     catalog_key,
     catalog_shard,
     directory_key,
+    ring_attribute,
 )
 
 
@@ -40,9 +40,8 @@ class DirectoryTally:
         if item is None:
             item = {**directory_key(key), "first_seen": {"N": str(at)}, "last_seen": {"N": "-1"}}
             self._items[key] = item
-        change = ring_change(signin, item)  # as the sign-in's commit reads the item
-        if change is not None:
-            item[RING_ATTRIBUTE] = {"S": change.written}
+        for change in ring_changes(signin, item):  # as the sign-in's commit reads it
+            item[ring_attribute(change.category)] = {"S": change.written}
         if at >= read_int(item, "last_seen"):
             item.update(describing(signin))
             item["last_seen"] = {"N": str(at)}

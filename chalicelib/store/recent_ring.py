@@ -25,12 +25,13 @@ from chalicelib.signin.parse import SignIn
 from chalicelib.store.attributes import read_int
 from chalicelib.store.listing import categories_of
 from chalicelib.store.schema import (
+    CATEGORY_RINGS,
     DIRECTORY_COUNT_PREFIX,
-    RING_ATTRIBUTE,
-    RING_SIZE,
     TOTAL_COUNTER,
     Category,
     base36,
+    ring_attribute,
+    ring_size,
 )
 
 # A ring that could not hold a sign-in (its key had the separator): never proves.
@@ -74,8 +75,10 @@ class RingEntry:
 
 @dataclass(frozen=True)
 class RingChange:
-    """The ring a commit writes, and the one it read (None: there was none)."""
+    """The ring a commit writes (of every sign-in, or of one category), and the one it
+    read (None: there was none)."""
 
+    category: Category | None
     read: str | None
     written: str
 
@@ -92,39 +95,55 @@ def parse_ring(text: str | None) -> tuple[RingEntry, ...] | None:
     return tuple(RingEntry.parse(part) for part in text.split(_SEPARATOR) if part)
 
 
-def ring_of(item: Mapping[str, Any] | None) -> str | None:
+def ring_of(item: Mapping[str, Any] | None, category: Category | None = None) -> str | None:
     if item is None:
         return None
-    value = item.get(RING_ATTRIBUTE, {}).get("S")
+    value = item.get(ring_attribute(category), {}).get("S")
     return value if isinstance(value, str) else None
 
 
-def ring_change(signin: SignIn, item: Mapping[str, Any] | None) -> RingChange | None:
-    """What the sign-in's commit writes to the ring of its principal's directory `item`
-    (as read; None: a new principal), or None when the ring stays as it is."""
-    read = ring_of(item)
+def ring_classes(signin: SignIn) -> list[Category | None]:
+    """The rings a sign-in belongs in: every sign-in's, and its categories' own."""
+    return [None, *sorted(categories_of(signin) & CATEGORY_RINGS.keys())]
+
+
+def ring_change(
+    signin: SignIn, item: Mapping[str, Any] | None, category: Category | None = None
+) -> RingChange | None:
+    """What the sign-in's commit writes to a ring (of every sign-in, or of `category`)
+    of its principal's directory `item` (as read; None: a new principal), or None when
+    the ring stays as it is."""
+    read = ring_of(item, category)
     at = at_key(signin)
-    signins = read_int(item, DIRECTORY_COUNT_PREFIX + TOTAL_COUNTER) if item else 0
+    counter = TOTAL_COUNTER if category is None else category.value
+    signins = read_int(item, DIRECTORY_COUNT_PREFIX + counter) if item else 0
     if _SEPARATOR in at:
-        return None if read == BROKEN else RingChange(read, BROKEN)
+        return None if read == BROKEN else RingChange(category, read, BROKEN)
     mine = RingEntry(at, categories_of(signin))
     entries = parse_ring(read)
     if entries is None:
         if read == BROKEN:
             return None
-        # No ring yet: begun only where it holds everything from its oldest on.
+        # No ring yet: begun only where it holds everything from its oldest on (the
+        # first of its kind, or the principal's newest sign-in).
         last = read_int(item, "last_seen") if item and "last_seen" in item else -1
         if signins and int(at[:10]) <= last:
             return None
-        return RingChange(None, mine.text())
+        return RingChange(category, None, mine.text())
     if any(entry.at == at for entry in entries):
         return None
     whole = signins <= len(entries)
     oldest = entries[-1].at if entries else ""
-    if (len(entries) >= RING_SIZE or not whole) and (not entries or at < oldest):
+    size = ring_size(category)
+    if (len(entries) >= size or not whole) and (not entries or at < oldest):
         return None
-    placed = sorted([*entries, mine], key=lambda entry: entry.at, reverse=True)[:RING_SIZE]
-    return RingChange(read, _SEPARATOR.join(entry.text() for entry in placed))
+    placed = sorted([*entries, mine], key=lambda entry: entry.at, reverse=True)[:size]
+    return RingChange(category, read, _SEPARATOR.join(entry.text() for entry in placed))
+
+
+def ring_changes(signin: SignIn, item: Mapping[str, Any] | None) -> list[RingChange]:
+    changes = (ring_change(signin, item, category) for category in ring_classes(signin))
+    return [change for change in changes if change is not None]
 
 
 def ring_write(
@@ -132,9 +151,10 @@ def ring_write(
 ) -> tuple[str, str]:
     """The SET clause and the condition that write `change`, their names and values
     added to `names` and `values`."""
-    names["#ring"] = RING_ATTRIBUTE
-    values[":ring"] = {"S": change.written}
+    tag = "ring" if change.category is None else f"ring_{change.category.value}"
+    names[f"#{tag}"] = ring_attribute(change.category)
+    values[f":{tag}"] = {"S": change.written}
     if change.read is None:
-        return "#ring = :ring", "attribute_not_exists(#ring)"
-    values[":ring_read"] = {"S": change.read}
-    return "#ring = :ring", "#ring = :ring_read"
+        return f"#{tag} = :{tag}", f"attribute_not_exists(#{tag})"
+    values[f":{tag}_read"] = {"S": change.read}
+    return f"#{tag} = :{tag}", f"#{tag} = :{tag}_read"

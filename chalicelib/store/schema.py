@@ -204,6 +204,19 @@ def base36(number: int) -> str:
 # reads, with one BatchGetItem, when a name part matches more names than it has calls.
 RING_ATTRIBUTE = "recent"
 RING_SIZE = 10  # the default listing's length: any one principal's is in its ring
+# And, for the categories a ring of every sign-in reaches back too little for, a ring
+# of the newest of that category only (empty for most principals). Root needs none:
+# a root principal's sign-ins are all root.
+CATEGORY_RINGS = {Category.FAILED: 4, Category.NOMFA: 4}
+
+
+def ring_attribute(category: Category | None) -> str:
+    """`recent`, or `recent_failed`: the ring of every sign-in, or of one category's."""
+    return RING_ATTRIBUTE if category is None else f"{RING_ATTRIBUTE}_{category.value}"
+
+
+def ring_size(category: Category | None) -> int:
+    return RING_SIZE if category is None else CATEGORY_RINGS[category]
 
 
 def burst_key(subject_id: str) -> dict[str, Any]:

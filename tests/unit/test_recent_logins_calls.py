@@ -38,12 +38,13 @@ from chalicelib.store.recent_ring import RingEntry, parse_ring
 from chalicelib.store.schema import (
     CATALOG_ENTRIES,
     CATALOG_SHARDS,
+    CATEGORY_RINGS,
     DIRECTORY_COUNT_PREFIX,
-    RING_ATTRIBUTE,
-    RING_SIZE,
     catalog_entry,
     catalog_key,
     catalog_shard,
+    ring_attribute,
+    ring_size,
 )
 from localdev.bulk_ledger import ledger_items
 from localdev.signins import spread
@@ -100,15 +101,18 @@ def _copies(item: dict[str, Any], copies: int) -> Iterator[dict[str, Any]]:
         counted = pk.startswith("DAY#") or name.startswith(DIRECTORY_COUNT_PREFIX)
         if counted and "N" in value and name != "expires_at":
             multiplied[name] = {"N": str(int(value["N"]) * copies)}
-    if RING_ATTRIBUTE in item:  # the newest of the copies of its newest sign-ins
-        entries = parse_ring(item[RING_ATTRIBUTE]["S"]) or ()
+    for category in (None, *CATEGORY_RINGS):  # the newest copies of its newest sign-ins
+        attribute = ring_attribute(category)
+        if attribute not in item:
+            continue
+        entries = parse_ring(item[attribute]["S"]) or ()
         copied = [
             RingEntry(entry.at + (f"-{copy:03d}" if copy else ""), entry.categories)
             for entry in entries
             for copy in range(copies)
         ]
-        newest = sorted(copied, key=lambda entry: entry.at, reverse=True)[:RING_SIZE]
-        multiplied[RING_ATTRIBUTE] = {"S": " ".join(entry.text() for entry in newest)}
+        newest = sorted(copied, key=lambda entry: entry.at, reverse=True)[: ring_size(category)]
+        multiplied[attribute] = {"S": " ".join(entry.text() for entry in newest)}
     yield multiplied
 
 
