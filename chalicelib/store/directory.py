@@ -277,21 +277,14 @@ def transact_with_directory(
 
 def _directory_item(dynamodb: Any, table_name: str, signin: SignIn) -> dict[str, Any] | None:
     """What a directory write needs of the principal's item: its span, counts, rings."""
-    kinds = sorted(CATEGORY_RINGS)
-    rings_of: list[Category | None] = [None, *kinds]
-    rings = [f"#r{number}" for number in range(len(rings_of))]
-    rings += [f"#c{number}" for number in range(len(kinds))]
+    wanted = ["pk", "first_seen", "last_seen", DIRECTORY_COUNT_PREFIX + TOTAL_COUNTER]
+    wanted += [DIRECTORY_COUNT_PREFIX + kind.value for kind in sorted(CATEGORY_RINGS)]
+    wanted += [ring_attribute(kind) for kind in (None, *sorted(CATEGORY_RINGS))]
     found = dynamodb.get_item(
         TableName=table_name,
         Key=directory_key(signin.principal_key),
-        ProjectionExpression="pk, #first, #last, #count, " + ", ".join(rings),
-        ExpressionAttributeNames={
-            "#first": "first_seen",
-            "#last": "last_seen",
-            "#count": DIRECTORY_COUNT_PREFIX + TOTAL_COUNTER,
-            **{f"#c{number}": DIRECTORY_COUNT_PREFIX + c.value for number, c in enumerate(kinds)},
-            **{f"#r{number}": ring_attribute(kind) for number, kind in enumerate(rings_of)},
-        },
+        ProjectionExpression=", ".join(f"#a{number}" for number in range(len(wanted))),
+        ExpressionAttributeNames={f"#a{number}": name for number, name in enumerate(wanted)},
         ConsistentRead=True,
     )
     item: dict[str, Any] | None = found.get("Item")
