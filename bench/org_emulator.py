@@ -1,7 +1,7 @@
 """The organization bench's DynamoDB: an HTTP server speaking DynamoDB's JSON protocol
-for the two calls `/recent-logins` makes (Query, BatchGetItem), over `OrganizationLedger`s,
-with a latency model: each call takes `--call-ms` plus `--ms-per-mb` for each MB it
-returns, or its own work's time if that is longer.
+for the calls `/recent-logins` makes (Query, BatchGetItem; GetItem of the roster), over
+`OrganizationLedger`s, with a latency model: each call takes `--call-ms` plus
+`--ms-per-mb` for each MB it returns, or its own work's time if that is longer.
 
     .venv/bin/python -m bench.org_emulator --port 5000 --sizes 1000 1000000
 
@@ -82,6 +82,13 @@ class Model:
             }
         return response
 
+    def get_item(self, request: dict[str, Any]) -> dict[str, Any]:
+        """The organization's roster, which the handler reads once a day (the bench's
+        ledger holds none: its accounts go by number), or any item the model holds."""
+        ledger = self.ledgers[request["TableName"]]
+        key = (request["Key"]["pk"]["S"], request["Key"]["sk"]["S"])
+        return {"Item": ledger.items[key]} if key in ledger.items else {}
+
     def batch_get(self, request: dict[str, Any]) -> dict[str, Any]:
         answer: dict[str, Any] = json.loads(self.batch_get_text(request))
         return answer
@@ -95,21 +102,52 @@ class Model:
         for table, asked in request["RequestItems"].items():
             texts = self._texts.setdefault(table, {})
             ledger = self.ledgers[table]
+            names = asked.get("ExpressionAttributeNames", {})
+            projected = [
+                names.get(name.strip(), name.strip())
+                for name in asked.get("ProjectionExpression", "").split(",")
+                if name.strip()
+            ]
             for position, key in enumerate(asked["Keys"]):
                 found = (key["pk"]["S"], key["sk"]["S"])
-                if found not in ledger.items:
+                text = self._item_text(ledger, found, texts, projected)
+                if text is None:
                     continue
-                if found not in texts:
-                    texts[found] = json.dumps(ledger.items[found])
-                size += len(texts[found])
+                size += len(text)
                 if size > BATCH_BYTES:
                     unprocessed[table] = {"Keys": asked["Keys"][position:]}
                     break
-                responses.setdefault(table, []).append(texts[found])
+                responses.setdefault(table, []).append(text)
         listed = ", ".join(
             f"{json.dumps(table)}: [{', '.join(items)}]" for table, items in responses.items()
         )
         return f'{{"Responses": {{{listed}}}, "UnprocessedKeys": {json.dumps(unprocessed)}}}'
+
+    @staticmethod
+    def _item_text(
+        ledger: OrganizationLedger,
+        key: tuple[str, str],
+        texts: dict[tuple[str, str], str],
+        projected: list[str],
+    ) -> str | None:
+        """An item as JSON text: a sign-in's built from its number (`EVENT#org-N`),
+        the others' serialized once (they do not change while the bench reads)."""
+        if key[0].startswith("EVENT#org-"):
+            number = int(key[0].removeprefix("EVENT#org-"))
+            if key[1] != "EVENT" or not 0 <= number < len(ledger.epochs):
+                return None
+            item = ledger.item(number)
+        elif key in ledger.items:
+            if not projected:
+                if key not in texts:
+                    texts[key] = json.dumps(ledger.items[key])
+                return texts[key]
+            item = ledger.items[key]
+        else:
+            return None
+        if projected:
+            item = {name: item[name] for name in projected if name in item}
+        return json.dumps(item)
 
 
 def handler_for(model: Model) -> type[BaseHTTPRequestHandler]:
@@ -132,6 +170,8 @@ def handler_for(model: Model) -> type[BaseHTTPRequestHandler]:
                     data = json.dumps(model.query(body)).encode()
                 elif operation == "BatchGetItem":
                     data = model.batch_get_text(body).encode()
+                elif operation == "GetItem":
+                    data = json.dumps(model.get_item(body)).encode()
                 else:
                     raise ValueError(f"{operation} is not a call /recent-logins makes")
                 status = 200

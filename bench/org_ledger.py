@@ -18,8 +18,8 @@ import json
 import random
 from array import array
 from bisect import bisect_left, bisect_right
-from collections import Counter
-from dataclasses import dataclass, replace
+from collections import Counter, deque
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -29,15 +29,29 @@ from chalicelib.settings import Settings
 from chalicelib.signin.parse import SignIn, parse_signin
 from chalicelib.store.catalog_pages import bulk_pages
 from chalicelib.store.day_tally import day_counts, hour_counts
-from chalicelib.store.directory import principal_entry
+from chalicelib.store.directory import describing, principal_entry
 from chalicelib.store.indexes import index_definitions
 from chalicelib.store.ledger import Ledger
-from chalicelib.store.listing import hourly_name, is_listed
+from chalicelib.store.listing import (
+    categories_of,
+    counter_names,
+    hourly_name,
+    in_directory,
+    is_listed,
+)
+from chalicelib.store.recent_ring import RingEntry
 from chalicelib.store.schema import (
+    CATEGORY_RINGS,
+    DIRECTORY_COUNT_PREFIX,
+    RING_ATTRIBUTE,
+    RING_SIZE,
+    Category,
     catalog_shard,
     day_counter_key,
     day_hours_key,
     day_of,
+    directory_key,
+    ring_attribute,
 )
 from localdev.signins import ACCOUNTS, USERS, Login
 
@@ -71,6 +85,16 @@ def population(seed: int = 11) -> list[Login]:
             )
     rng.shuffle(principals)
     return principals
+
+
+@dataclass
+class _Directory:
+    first: int
+    ring: deque[int]  # its newest sign-ins' numbers, oldest first
+    rings: dict[Category, deque[int]] = field(default_factory=dict)  # of a category's
+    last: int = 0
+    newest_kind: int = 0
+    counts: Counter[str] = field(default_factory=Counter)
 
 
 @dataclass
@@ -125,6 +149,8 @@ class OrganizationLedger:
         counters: dict[str, Counter[str]] = {}
         hours: dict[str, Counter[str]] = {}
         catalog: dict[int, set[str]] = {}
+        # Each principal's directory item as its commits leave it: span, counts, ring.
+        directory: dict[int, _Directory] = {}
         ledger = Ledger(None, "bench", clock=lambda: now)
         settings = Settings()
         definitions = index_definitions()
@@ -145,6 +171,17 @@ class OrganizationLedger:
                     catalog.setdefault(catalog_shard(signin.principal_key), set()).add(entry)
             kind = kind_ids[key]
             self.kind_of.append(kind)
+            if self._in_directory[kind]:
+                state = directory.get(chosen)
+                if state is None:
+                    state = directory[chosen] = _Directory(epoch, deque(maxlen=RING_SIZE))
+                state.last, state.newest_kind = epoch, kind
+                state.counts.update(self._directory_counts[kind])
+                state.ring.append(number)
+                for category in self._ring_categories[kind]:
+                    state.rings.setdefault(category, deque(maxlen=CATEGORY_RINGS[category])).append(
+                        number
+                    )
             for index, (value, _) in self.kinds[kind].partitions.items():
                 self.partitions.setdefault((index, value), array("i")).append(number)
             moment = datetime.fromtimestamp(epoch, UTC)
@@ -164,12 +201,43 @@ class OrganizationLedger:
         for shard, entries in catalog.items():
             for item in bulk_pages(shard, set(entries)):
                 self.items[item["pk"]["S"], item["sk"]["S"]] = item
+        for state in directory.values():
+            item = self._directory_item(state)
+            self.items[item["pk"]["S"], item["sk"]["S"]] = item
         self.principals = sum(len(entries) for entries in catalog.values())
         self.accounts = len({kind.account_id for kind in self.kinds})
 
     _counted: list[bool]
     _day_counts: list[dict[str, int]]
     _hour_counts: list[dict[str, int]]
+    _in_directory: list[bool]
+    _directory_counts: list[list[str]]
+    _signins: list[SignIn]
+    _ring_categories: list[list[Category]]
+
+    def _directory_item(self, state: _Directory) -> dict[str, Any]:
+        """What `DirectoryTally` leaves for the principal (its sign-ins in time order)."""
+        signin = self._signins[state.newest_kind]
+
+        def text(numbers: deque[int]) -> str:
+            return " ".join(
+                RingEntry(
+                    f"{self.epochs[number]:010d}#org-{number:07d}",
+                    categories_of(self._signins[self.kind_of[number]]),
+                ).text()
+                for number in reversed(numbers)
+            )
+
+        rings = {ring_attribute(category): {"S": text(n)} for category, n in state.rings.items()}
+        return {
+            **directory_key(signin.principal_key),
+            "first_seen": {"N": str(state.first)},
+            "last_seen": {"N": str(state.last)},
+            **describing(signin),
+            **{name: {"N": str(count)} for name, count in state.counts.items()},
+            RING_ATTRIBUTE: {"S": text(state.ring)},
+            **rings,
+        }
 
     @staticmethod
     def _signin(template: Login, success: bool, mfa: bool, now: datetime) -> SignIn:
@@ -181,6 +249,14 @@ class OrganizationLedger:
     ) -> Kind:
         if not hasattr(self, "_counted"):
             self._counted, self._day_counts, self._hour_counts = [], [], []
+            self._in_directory, self._directory_counts, self._signins = [], [], []
+            self._ring_categories = []
+        self._in_directory.append(in_directory(signin))
+        self._ring_categories.append(sorted(categories_of(signin) & CATEGORY_RINGS.keys()))
+        self._directory_counts.append(
+            [DIRECTORY_COUNT_PREFIX + name for name in counter_names(categories_of(signin))]
+        )
+        self._signins.append(signin)
         item = ledger.item_for(signin, evaluate(signin, settings))
         self._counted.append(is_listed(signin))
         self._day_counts.append(day_counts(signin, Places()))

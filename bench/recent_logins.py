@@ -70,12 +70,14 @@ COMMANDS = (
     "carol nomfa since 30d",
 )
 # What an organization adds: a person with sessions in many accounts, a member
-# account by number with a category, a name part many IAM users share.
+# account by number with a category, a name part many IAM users share, a name part of
+# ten people (a hundred principals: more names than calls), with a rare category too.
 ORGANIZATION_COMMANDS = (
     "person00042",
     "account 200000000042 failed since 90d",
     "svc-01 since 30d",
     "person0042 since 7d",
+    "person0042 failed since 90d",
 )
 MAX_CALLS = 5
 MAX_P95_MS = 300.0

@@ -20,7 +20,7 @@ from chalicelib.settings import Settings
 from chalicelib.signin.parse import SignIn, parse_signin
 from chalicelib.store.attributes import TTL_ATTRIBUTE
 from chalicelib.store.day_tally import day_counts, hour_counts
-from chalicelib.store.directory import DirectoryTally
+from chalicelib.store.directory_tally import DirectoryTally
 from chalicelib.store.ledger import Ledger
 from chalicelib.store.listing import is_listed
 from chalicelib.store.schema import day_counter_key, day_hours_key, day_of

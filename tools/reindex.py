@@ -147,6 +147,7 @@ class Reindex:
                     item.get("account_id", {}).get("S", "unknown"),
                     item.get("principal_name", {}).get("S", ""),
                     item.get("who", {}).get("S", ""),
+                    principal,
                 )
                 shards.setdefault(catalog_shard(principal), set()).add(entry)
             if "LastEvaluatedKey" not in page:

@@ -255,7 +255,7 @@ class Decider:
             # committed meanwhile makes this a lost race, decided again on a new read.
             known = lookup(directory_key(signin.principal_key))
             placement = placement_for(signin, known)
-            writes.append(directory_update(signin, self._table, placement))
+            writes.append(directory_update(signin, self._table, placement, known))
             if known is None:  # its first sign-in: the catalog learns of it
                 writes.append(catalog_update(signin, self._table))
         return Plan(

@@ -28,10 +28,18 @@ class Reader:
         response: dict[str, Any] = self.db.query(TableName=self.table, **arguments)
         return response
 
-    def batch_get(self, keys: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        # Whole items: a day's counters are a few KB, less than a projection of every
-        # hourly name would cost DynamoDB to evaluate.
+    def batch_get(
+        self, keys: list[dict[str, Any]], projection: list[str] | None = None
+    ) -> list[dict[str, Any]]:
+        # Whole items unless told: a day's counters are a few KB, less than a
+        # projection of every hourly name would cost DynamoDB to evaluate.
         found: list[dict[str, Any]] = []
+        request: dict[str, Any] = {}
+        if projection:
+            request["ProjectionExpression"] = ", ".join(f"#p{n}" for n in range(len(projection)))
+            request["ExpressionAttributeNames"] = {
+                f"#p{n}": name for n, name in enumerate(projection)
+            }
         for start in range(0, len(keys), BATCH_GET_LIMIT):
             batch = keys[start : start + BATCH_GET_LIMIT]
             # UnprocessedKeys happen under throttling; a few rounds, then give up on them.
@@ -39,7 +47,9 @@ class Reader:
                 if not batch:
                     break
                 self.calls += 1
-                response = self.db.batch_get_item(RequestItems={self.table: {"Keys": batch}})
+                response = self.db.batch_get_item(
+                    RequestItems={self.table: {"Keys": batch, **request}}
+                )
                 found.extend(response.get("Responses", {}).get(self.table, []))
                 batch = response.get("UnprocessedKeys", {}).get(self.table, {}).get("Keys", [])
         return found
@@ -49,10 +59,16 @@ class Reader:
 
 
 def window_counts(
-    reader: Reader, days: list[str], since: datetime
+    reader: Reader,
+    days: list[str],
+    since: datetime,
+    also: list[dict[str, Any]] | None = None,
+    into: list[dict[str, Any]] | None = None,
 ) -> tuple[dict[str, Counts], Counts]:
     """Counts per day, and for the window: whole days and hours from the counters, the
-    part of the hour the window starts in from one read of its sign-ins."""
+    part of the hour the window starts in from one read of its sign-ins. The items of
+    the keys `also` (the catalog's shards) come in the same read, into `into`: no call
+    more when all the keys fit in one BatchGetItem."""
     first_day = days[-1]
     since = since.astimezone(UTC)
     boundary = since.replace(minute=0, second=0, microsecond=0)
@@ -60,10 +76,15 @@ def window_counts(
     # The first day's hourly counters come in the same read.
     hours = [] if whole_first_day else list(range(boundary.hour, 24))
     keys = [day_counter_key(day) for day in days]
-    items = reader.batch_get(keys + ([] if whole_first_day else [day_hours_key(first_day)]))
+    keys += [] if whole_first_day else [day_hours_key(first_day)]
+    items = reader.batch_get(keys + (also or []))
     raw: dict[str, dict[str, int]] = {}
     first: dict[str, int] = {}
     for item in items:
+        if not item["pk"]["S"].startswith("DAY#"):
+            if into is not None:
+                into.append(item)
+            continue
         day = item["pk"]["S"].removeprefix("DAY#")
         numbers = numbers_of(item)
         if item["sk"]["S"] == HOURS_SK:

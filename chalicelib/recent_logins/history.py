@@ -7,11 +7,12 @@ Every command is answered whole in a few calls, whatever the size of the table:
 - the listing: one Query, newest first, on the index of all sign-ins or of the rarest
   category asked for;
 - an account alone is read from its own partition (of the rarest category asked for);
-- a name (WHO) first resolves through the principal catalog (one BatchGetItem of a
-  fixed number of items, whatever the number of principals): a name that matches no
-  principal costs nothing more; the others are read from their own partitions (by
-  name or account, of a category when one is asked for), newest first, no further
-  than the window, as `plan` decides.
+- a name (WHO) first resolves through the principal catalog (a fixed number of
+  items, whatever the number of principals, read with the counters): a name that
+  matches no principal costs nothing more; the others are read from their own
+  partitions (by name or account, of a category when one is asked for), newest first,
+  no further than the window, as `plan` decides; more names than calls are left, from
+  the principals' rings of newest sign-ins (`rings`) when they prove the answer.
 Listings ask only for what a reply shows (`ENTRY_ATTRIBUTES`).
 """
 
@@ -33,18 +34,21 @@ from chalicelib.recent_logins.counts import (
 from chalicelib.recent_logins.plan import (
     Partition,
     account_partition,
+    matches,
     principal_plan,
     time_partition,
 )
 from chalicelib.recent_logins.queries import Counts, Entry, History, HistoryQuery
-from chalicelib.store.catalog_pages import read_catalog
+from chalicelib.recent_logins.rings import calls_needed, from_rings
+from chalicelib.store.catalog_pages import first_page_keys, further_page_keys
 from chalicelib.store.directory import catalog_principals
 from chalicelib.store.indexes import CATEGORY_INDEXES, ENTRY_ATTRIBUTES
 from chalicelib.store.schema import Category, day_counter_key
 
-# DynamoDB calls one command may make: the counts take two, the catalog one, and the
-# listing what is left. A name that matches more partitions than that is read from the
-# index of all sign-ins instead, filtered.
+# DynamoDB calls one command may make: the counts take two (the catalog in the first
+# when the keys fit), and the listing what is left. A name part that matches more
+# partitions than that is answered from its principals' rings (two calls), or when
+# they cannot prove it, from the index of all sign-ins, filtered.
 MAX_CALLS = 5
 
 
@@ -61,7 +65,10 @@ class SigninHistory:
         now = self._clock()
         reader = Reader(self._db, self._table)
         days = days_newest_first(query.since, now)
-        per_day, window = window_counts(reader, days, query.since)
+        # The catalog, when the command resolves names through it, in the same read.
+        shards: list[dict[str, Any]] = []
+        catalog = first_page_keys() if _needs_catalog(query) else []
+        per_day, window = window_counts(reader, days, query.since, catalog, shards)
         matched = None if query.unindexed else window.of(query.categories)
         entries: list[Entry] = []
         retained = window.recorded
@@ -80,7 +87,7 @@ class SigninHistory:
             rest = reader.batch_get([day_counter_key(day) for day in older]) if older else []
             retained += sum(Counts.from_values(numbers_of(item)).recorded for item in rest)
         elif query.unindexed:
-            entries = _by_principal(reader, query, window)
+            entries = _by_principal(reader, query, window, shards)
         elif matched:
             entries = _by_time(reader, query, per_day, window)
         return History(
@@ -110,15 +117,32 @@ def _by_time(
     return list(_read(reader, partition, query.limit, start))
 
 
-def _by_principal(reader: Reader, query: HistoryQuery, window: Counts) -> list[Entry]:
-    """WHO (and perhaps an account): the catalog says which principals match; only
-    their partitions are read. One account alone needs no catalog (an OU's several do:
-    the catalog says which of them signed in)."""
-    if not query.who and len(query.account_ids) == 1:
+def _needs_catalog(query: HistoryQuery) -> bool:
+    """One account alone needs no catalog (an OU's several do: the catalog says which
+    of them signed in)."""
+    return query.unindexed and not (not query.who and len(query.account_ids) == 1)
+
+
+def _by_principal(
+    reader: Reader, query: HistoryQuery, window: Counts, shards: list[dict[str, Any]]
+) -> list[Entry]:
+    """WHO (and perhaps an account): the catalog (read with the counters) says which
+    principals match; only their partitions are read, or, when they are more than the
+    calls left, their directory items' rings of newest sign-ins (`rings`)."""
+    if not _needs_catalog(query):
         return list(_read(reader, account_partition(query, window), query.limit, query.since))
-    shards = read_catalog(reader.batch_get)
+    further = further_page_keys(shards)  # a catalog past its first pages
+    if further:
+        shards = shards + reader.batch_get(further)
     everyone, others = catalog_principals(shards, query.who, query.account_id)
     budget = MAX_CALLS - reader.calls
+    matched = [principal for principal in everyone if matches(principal, query)]
+    names = {principal.name for principal in matched}
+    if query.who and len(names) > budget and calls_needed(matched) <= budget:
+        found = from_rings(reader, query, matched)
+        if found is not None:
+            return found
+        budget = MAX_CALLS - reader.calls
     partitions = principal_plan(query, everyone, window, budget=budget, others=others)
     entries: list[Entry] = []
     for partition in sorted(partitions, key=lambda partition: -partition.newest):

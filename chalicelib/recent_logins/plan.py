@@ -63,7 +63,7 @@ def principal_plan(
     wanted = [
         principal
         for principal in everyone
-        if _matches(principal, query) and principal.last_seen >= since
+        if matches(principal, query) and principal.last_seen >= since
         if principal.count(query.categories) > 0
     ]
     if not wanted:
@@ -232,7 +232,7 @@ def _accounts_filter(wanted: list[Principal]) -> tuple[str, str, str]:
     return ("account_id", "in", " ".join(accounts))
 
 
-def _matches(principal: Principal, query: HistoryQuery) -> bool:
+def matches(principal: Principal, query: HistoryQuery) -> bool:
     if query.account_ids and principal.account_id not in query.account_ids:
         return False
     return not query.who or query.who in principal.who

@@ -48,16 +48,22 @@ def first_page_keys() -> list[dict[str, Any]]:
     return [catalog_key(shard) for shard in range(CATALOG_SHARDS)]
 
 
-def read_catalog(batch_get: BatchGet) -> list[dict[str, Any]]:
-    """Every page of the catalog: the first pages in one BatchGetItem, then the further
-    pages they count (none until the catalog outgrows its first pages)."""
-    first = batch_get(first_page_keys())
-    further = [
+def further_page_keys(first_pages: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """The keys of the further pages the first pages (as read) count: none until the
+    catalog outgrows its first pages."""
+    return [
         catalog_key(shard, page)
-        for item in first
+        for item in first_pages
         if (shard := catalog_shard_of(item)) is not None
         for page in range(1, read_int(item, CATALOG_PAGES) + 1)
     ]
+
+
+def read_catalog(batch_get: BatchGet) -> list[dict[str, Any]]:
+    """Every page of the catalog: the first pages in one BatchGetItem, then the further
+    pages they count."""
+    first = batch_get(first_page_keys())
+    further = further_page_keys(first)
     return first + (batch_get(further) if further else [])
 
 

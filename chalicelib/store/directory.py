@@ -21,13 +21,13 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import Enum
 from typing import Any
 
 from chalicelib.signin.parse import SignIn
 from chalicelib.store.attributes import bounded, read_int
-from chalicelib.store.catalog_pages import bulk_pages, catalog_entries, relieve_full_pages
+from chalicelib.store.catalog_pages import catalog_entries, relieve_full_pages
 from chalicelib.store.listing import (
     categories_of,
     counter_names,
@@ -35,15 +35,19 @@ from chalicelib.store.listing import (
     principal_name,
     who_text,
 )
+from chalicelib.store.recent_ring import ring_changes, ring_write
 from chalicelib.store.schema import (
     CATALOG_ENTRIES,
+    CATEGORY_RINGS,
     DIRECTORY_COUNT_PREFIX,
     TOTAL_COUNTER,
     Category,
     catalog_entry,
     catalog_key,
+    catalog_principal,
     catalog_shard,
     directory_key,
+    ring_attribute,
 )
 
 # A catalog entry's "last sign-in": any time, so no window leaves it out unread.
@@ -84,10 +88,15 @@ def describing(signin: SignIn) -> dict[str, dict[str, str]]:
 
 
 def directory_update(
-    signin: SignIn, table_name: str, placement: Placement = Placement.NEWEST
+    signin: SignIn,
+    table_name: str,
+    placement: Placement = Placement.NEWEST,
+    known: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """The TransactWriteItems entry that keeps one listed sign-in's principal in the
-    directory: one `Update`, conditional on `placement` being right."""
+    directory: one `Update`, conditional on `placement` being right and, when the
+    sign-in enters the principal's ring of newest sign-ins (`recent_ring`), on the
+    ring being as read in `known` (the directory item; None: none yet)."""
     at = {"N": str(_epoch(signin))}
     counts = [DIRECTORY_COUNT_PREFIX + name for name in counter_names(categories_of(signin))]
     names = {f"#c{number}": name for number, name in enumerate(counts)}
@@ -109,6 +118,13 @@ def directory_update(
     else:
         expression = adds
         condition = "#first <= :at AND #last >= :at"
+    for change in ring_changes(signin, known):
+        ring_set, ring_condition = ring_write(change, names, values)
+        sets_part, _, adds_part = expression.partition("ADD ")
+        sets_part = sets_part.strip()
+        sets_part = f"{sets_part}, {ring_set}" if sets_part else f"SET {ring_set}"
+        expression = f"{sets_part} ADD {adds_part}"
+        condition = f"({condition}) AND {ring_condition}"
     return {
         "Update": {
             "TableName": table_name,
@@ -123,7 +139,12 @@ def directory_update(
 
 def principal_entry(signin: SignIn) -> str:
     """The principal's line in the catalog (`schema.catalog_entry`)."""
-    return catalog_entry(signin.account_id or "unknown", principal_name(signin), who_text(signin))
+    return catalog_entry(
+        signin.account_id or "unknown",
+        principal_name(signin),
+        who_text(signin),
+        bounded(signin.principal_key),
+    )
 
 
 def catalog_update(signin: SignIn, table_name: str) -> dict[str, Any]:
@@ -152,7 +173,7 @@ def catalog_principals(
     names = {
         fields[1]
         for fields in (_fields(entry) for entry in entries if who in entry)
-        if who in fields[2]
+        if who in fields[2].partition("\t")[0]
     }
     # Each name's holders hold it as a substring too: with a few names, only the
     # entries that contain one are split (a substring test runs at C speed).
@@ -165,8 +186,10 @@ def catalog_principals(
     for entry in candidates:
         account, name, text = _fields(entry)
         if name in names or (account_id and account == account_id):
+            text, _, field = text.partition("\t")  # the principal's key, when catalogued
+            key = catalog_principal(text, field)
             principals.append(
-                Principal(entry, name, text, account, 0, UNKNOWN_LAST_SEEN, {}, False)
+                Principal(entry, name, text, account, 0, UNKNOWN_LAST_SEEN, {}, False, key)
             )
     return principals, len(entries) - len(principals)
 
@@ -207,17 +230,14 @@ def transact_with_directory(
     the directory does not hold yet is added to the catalog in the same transaction (a
     read first: an ADD costs a whole shard's size in write units, so only then)."""
     listed = in_directory(signin)
-    new = listed and "Item" not in dynamodb.get_item(
-        TableName=table_name,
-        Key=directory_key(signin.principal_key),
-        ProjectionExpression="pk",
-    )
-    placement = Placement.NEWEST
+    known = _directory_item(dynamodb, table_name, signin) if listed else None
+    new = listed and known is None
+    placement = placement_for(signin, known)
     failures = 0
     while True:
         entries = list(items)
         if listed:
-            entries.append(directory_update(signin, table_name, placement))
+            entries.append(directory_update(signin, table_name, placement, known))
         if new:  # last: the directory's reason stays where the placement reads it
             entries.append(catalog_update(signin, table_name))
         try:
@@ -234,8 +254,10 @@ def transact_with_directory(
                 continue  # its catalog page was full, and has room now
             directory_reason = reasons[len(items)] if len(reasons) > len(items) else {}
             if listed and directory_reason.get("Code") == "ConditionalCheckFailed":
-                # The sign-in is older than the principal's last: try where it falls.
-                placement = placement.next() or Placement.NEWEST
+                # Another sign-in of the principal was committed meanwhile: where this
+                # one falls, and its ring, on a new read.
+                known = _directory_item(dynamodb, table_name, signin)
+                placement = placement_for(signin, known)
             else:
                 # Another sign-in updated a counter or the directory item at the same
                 # moment (TransactionConflict): nothing was written, so try again.
@@ -244,38 +266,20 @@ def transact_with_directory(
             return None
 
 
-@dataclass
-class DirectoryTally:
-    """The directory items for many sign-ins at once, as the transactions would leave
-    them: for bulk writers (the bench, tests) that load a ledger with BatchWriteItem."""
-
-    _items: dict[str, dict[str, Any]] = field(default_factory=dict)
-    _catalog: dict[int, set[str]] = field(default_factory=dict)
-
-    def add(self, signin: SignIn) -> None:
-        key = signin.principal_key
-        self._catalog.setdefault(catalog_shard(key), set()).add(principal_entry(signin))
-        at = _epoch(signin)
-        item = self._items.get(key)
-        if item is None:
-            item = {**directory_key(key), "first_seen": {"N": str(at)}, "last_seen": {"N": "-1"}}
-            self._items[key] = item
-        if at >= read_int(item, "last_seen"):
-            item.update(describing(signin))
-            item["last_seen"] = {"N": str(at)}
-        if at < read_int(item, "first_seen"):
-            item["first_seen"] = {"N": str(at)}
-        for name in counter_names(categories_of(signin)):
-            count = DIRECTORY_COUNT_PREFIX + name
-            item[count] = {"N": str(read_int(item, count) + 1)}
-
-    def items(self) -> list[dict[str, Any]]:
-        catalog = [
-            page
-            for shard, entries in sorted(self._catalog.items())
-            for page in bulk_pages(shard, entries)
-        ]
-        return list(self._items.values()) + catalog
+def _directory_item(dynamodb: Any, table_name: str, signin: SignIn) -> dict[str, Any] | None:
+    """What a directory write needs of the principal's item: its span, counts, rings."""
+    wanted = ["pk", "first_seen", "last_seen", DIRECTORY_COUNT_PREFIX + TOTAL_COUNTER]
+    wanted += [DIRECTORY_COUNT_PREFIX + kind.value for kind in sorted(CATEGORY_RINGS)]
+    wanted += [ring_attribute(kind) for kind in (None, *sorted(CATEGORY_RINGS))]
+    found = dynamodb.get_item(
+        TableName=table_name,
+        Key=directory_key(signin.principal_key),
+        ProjectionExpression=", ".join(f"#a{number}" for number in range(len(wanted))),
+        ExpressionAttributeNames={f"#a{number}": name for number, name in enumerate(wanted)},
+        ConsistentRead=True,
+    )
+    item: dict[str, Any] | None = found.get("Item")
+    return item
 
 
 @dataclass(frozen=True)
@@ -292,6 +296,7 @@ class Principal:
     # False: from the catalog, which says who a principal is but not when it signed in
     # nor how often; its counts read 1 (it may have any) and its times "any time".
     known: bool = True
+    key: str = ""  # its directory item's key, when the catalog says (`directory_key`)
 
     def count(self, categories: Iterable[Category] = ()) -> int:
         """Sign-ins recorded (ever) in every one of `categories`, all for none."""

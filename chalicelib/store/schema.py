@@ -127,7 +127,7 @@ def directory_key(principal_key: str) -> dict[str, Any]:
 # added once, when its first sign-in is committed (a set ADD: a retry adds nothing), to
 # its shard's first page. The hourly packing keeps that page under
 # `catalog_pages.FIRST_PAGE_BYTES` by moving entries into further pages, so no item
-# reaches DynamoDB's 400 KB: 64 first pages (about 85,000 principals of ~120 bytes)
+# reaches DynamoDB's 400 KB: 64 first pages (about 70,000 principals of ~140 bytes)
 # are one BatchGetItem; past that, the further pages take one more per 16 MB.
 CATALOG_SHARDS = 64
 CATALOG_ENTRIES = "entries"
@@ -157,12 +157,79 @@ def catalog_shard(principal_key: str) -> int:
     return zlib.crc32(principal_key.encode()) % CATALOG_SHARDS
 
 
-def catalog_entry(account_id: str, name: str, who: str) -> str:
-    """One principal in the catalog: account, name and WHO text, tab-separated (a tab or
-    a record separator in the name or the text becomes a space, so nothing can split an
-    entry, nor a packed shard's entries)."""
-    fields = (account_id, name[:100], who[:CATALOG_WHO_CHARACTERS])
-    return "\t".join(f.replace("\t", " ").replace(CATALOG_SEPARATOR, " ") for f in fields)
+def catalog_entry(account_id: str, name: str, who: str, principal: str = "") -> str:
+    """One principal in the catalog: account, name, WHO text and the principal's key,
+    so that its directory item can be read (older entries lack it); tab-separated (a tab
+    or a record separator in a field becomes a space, so nothing can split an entry,
+    nor a packed shard's entries; a key that held one is not kept: it could not be
+    read). A key that is the WHO text's ARN is kept as where its case differs."""
+    fields = [account_id, name[:100], who[:CATALOG_WHO_CHARACTERS]]
+    fields = [f.replace("\t", " ").replace(CATALOG_SEPARATOR, " ") for f in fields]
+    if principal and "\t" not in principal and CATALOG_SEPARATOR not in principal:
+        fields.append(_key_field(principal, fields[2].partition("\n")[2]))
+    return "\t".join(fields)
+
+
+def catalog_principal(who: str, field: str) -> str:
+    """The principal's key from its catalog entry's WHO text and key field; "": none."""
+    if not field.startswith("="):
+        return field
+    key = list(who.partition("\n")[2])
+    for run in filter(None, field[1:].split(",")):
+        start, _, length = run.partition(".")
+        for position in range(int(start, 36), int(start, 36) + int(length or "1", 36)):
+            key[position] = key[position].upper()
+    return "".join(key)
+
+
+def _key_field(principal: str, arn: str) -> str:
+    """`=` and the runs (start.length, base 36) where the key is the ARN upper-cased;
+    the key itself when it is not the ARN."""
+    if principal.lower() != arn or len(principal) != len(arn) or principal.startswith("="):
+        return principal
+    runs: list[str] = []
+    position = 0
+    while position < len(principal):
+        if principal[position] == arn[position]:
+            position += 1
+            continue
+        start = position
+        while position < len(principal) and principal[position] != arn[position]:
+            position += 1
+        length = position - start
+        runs.append(base36(start) + ("" if length == 1 else "." + base36(length)))
+    if catalog_principal(f"\n{arn}", "=" + ",".join(runs)) != principal:
+        return principal  # a letter whose upper case is not one letter
+    return "=" + ",".join(runs)
+
+
+def base36(number: int) -> str:
+    digits = ""
+    while True:
+        number, digit = divmod(number, 36)
+        digits = "0123456789abcdefghijklmnopqrstuvwxyz"[digit] + digits
+        if not number:
+            return digits
+
+
+# The principal's newest sign-ins, in its directory item (`store/recent_ring.py`): up to
+# RING_SIZE `at` keys, newest first, each with its categories; what `/recent-logins`
+# reads, with one BatchGetItem, when a name part matches more names than it has calls.
+RING_ATTRIBUTE = "recent"
+RING_SIZE = 10  # the default listing's length: any one principal's is in its ring
+# And, for the categories a ring of every sign-in reaches back too little for, a ring
+# of the newest of that category only (empty for most principals). Root needs none:
+# a root principal's sign-ins are all root.
+CATEGORY_RINGS = {Category.FAILED: 4, Category.NOMFA: 4}
+
+
+def ring_attribute(category: Category | None) -> str:
+    """`recent`, or `recent_failed`: the ring of every sign-in, or of one category's."""
+    return RING_ATTRIBUTE if category is None else f"{RING_ATTRIBUTE}_{category.value}"
+
+
+def ring_size(category: Category | None) -> int:
+    return RING_SIZE if category is None else CATEGORY_RINGS[category]
 
 
 def burst_key(subject_id: str) -> dict[str, Any]:

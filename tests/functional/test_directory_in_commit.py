@@ -21,6 +21,7 @@ from chalicelib.recent_logins.command import parse_command
 from chalicelib.recent_logins.history import SigninHistory
 from chalicelib.settings import Settings
 from chalicelib.signin.parse import parse_signin
+from chalicelib.store.recent_ring import parse_ring, ring_of
 from chalicelib.store.schema import day_counter_key, day_hours_key, directory_key
 from chalicelib.store.signin_record import Claim
 from localdev.events import console_login
@@ -58,6 +59,8 @@ def test_the_commit_keeps_directory_and_day_counters_whatever_the_order(
     assert number(entry, "last_seen") == int(TIMES[2].timestamp())
     assert number(entry, "count_signins") == 3
     assert entry["display_name"]["S"] == "alice"
+    # and its ring of newest sign-ins holds all three, newest first
+    assert [ring.event_id for ring in parse_ring(ring_of(entry)) or ()] == ["a-2", "a-1", "a-0"]
 
     day = T0.date().isoformat()
     totals = item(container.dynamodb, day_counter_key(day))
@@ -99,3 +102,28 @@ def test_a_commit_placed_on_a_stale_read_is_a_lost_race_then_placed_again(
     assert number(entry, "last_seen") == int(TIMES[2].timestamp())
     assert number(entry, "count_signins") == 3
     assert number(item(dynamodb, day_counter_key(T0.date().isoformat())), "signins") == 3
+    assert [ring.event_id for ring in parse_ring(ring_of(entry)) or ()] == ["a-2", "a-1", "a-0"]
+
+
+def test_two_newest_sign_ins_on_one_read_of_the_ring_keep_both(dynamodb: Any) -> None:
+    """Each is newer than the last the read saw, so the span alone would take both; the
+    ring each writes is the one it read with its own sign-in, so the second is a lost
+    race: decided again, the ring holds both."""
+    decider = Decider(Settings(), TABLE)
+    gatherer = Gatherer(dynamodb, TABLE)
+    committer = Committer(dynamodb)
+    claim = Claim("me", 2_000_000_000.0)
+    signins = [parse_signin(alice(n, TIMES[n]), received_at=T0) for n in range(3)]
+
+    def plan(number: int, read: Any) -> Any:
+        signin = signins[number]
+        return decider.decide(signin, read, now=T0.timestamp(), claim=claim, can_update=False)
+
+    assert committer.commit(plan(0, gatherer.gather(decider.keys(signins[0]))).writes)
+    one_read = gatherer.gather(decider.keys(signins[1]))
+    assert committer.commit(plan(1, one_read).writes)
+    assert not committer.commit(plan(2, one_read).writes)
+    assert committer.commit(plan(2, gatherer.gather(decider.keys(signins[2]))).writes)
+
+    entry = item(dynamodb, directory_key(ALICE))
+    assert [ring.event_id for ring in parse_ring(ring_of(entry)) or ()] == ["a-2", "a-1", "a-0"]

@@ -6,10 +6,13 @@ is, when it was first and last seen and how many sign-ins it made, exactly; and
 from __future__ import annotations
 
 import io
+import random
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from chalicelib.judge.rules import evaluate
 from chalicelib.recent_logins.history import SigninHistory
@@ -17,14 +20,19 @@ from chalicelib.recent_logins.queries import HistoryQuery
 from chalicelib.settings import Settings
 from chalicelib.signin.parse import parse_signin
 from chalicelib.store.catalog_pages import catalog_entries, pack_catalog
-from chalicelib.store.directory import DirectoryTally, Placement, directory_update
+from chalicelib.store.directory import Placement, catalog_principals, directory_update
+from chalicelib.store.directory_tally import DirectoryTally
 from chalicelib.store.indexes import CATEGORY_ACCOUNT_ATTRIBUTES, CATEGORY_NAME_ATTRIBUTES
 from chalicelib.store.ledger import Ledger
+from chalicelib.store.recent_ring import parse_ring, ring_of
 from chalicelib.store.schema import (
+    CATALOG_ENTRIES,
     CATALOG_SEPARATOR,
     CATALOG_SHARDS,
+    RING_SIZE,
     SCHEMA_ATTRIBUTE,
     Category,
+    catalog_entry,
     catalog_key,
     day_counter_key,
     day_hours_key,
@@ -118,13 +126,22 @@ def test_steps_inside_a_signin_keep_no_directory_item(dynamodb: Any) -> None:
     assert "Item" not in dynamodb.get_item(TableName=TABLE, Key=directory_key(signin.principal_key))
 
 
-@pytest.mark.parametrize("order", [(0, 1, 2, 3), (3, 2, 1, 0), (2, 0, 3, 1)])
+# More sign-ins than a ring holds: newest first, oldest first, and shuffled.
+SIGNINS = RING_SIZE + 4
+ORDERS = [
+    tuple(range(SIGNINS)),
+    tuple(reversed(range(SIGNINS))),
+    tuple(random.Random(3).sample(range(SIGNINS), SIGNINS)),
+]
+
+
+@pytest.mark.parametrize("order", ORDERS)
 def test_the_bulk_tally_leaves_what_the_transactions_leave(
     dynamodb: Any, order: tuple[int, ...]
 ) -> None:
     logins = [
         Login(f"e-{n}", NOW - timedelta(hours=n * 5), name="alice", success=n % 2 == 0)
-        for n in range(4)
+        for n in range(SIGNINS)
     ]
     record(dynamodb, *(logins[n] for n in order))
     tally = DirectoryTally()
@@ -134,6 +151,9 @@ def test_the_bulk_tally_leaves_what_the_transactions_leave(
     [bulk, catalog] = tally.items()
 
     assert bulk == entry(dynamodb)
+    # the ring holds the newest, whatever the order they came in
+    ring = parse_ring(ring_of(bulk)) or ()
+    assert [ring_entry.event_id for ring_entry in ring] == [f"e-{n}" for n in range(RING_SIZE)]
     # and the catalog's shard holds the principal once, as its first record left it
     stored = dynamodb.get_item(TableName=TABLE, Key={"pk": catalog["pk"], "sk": catalog["sk"]})
     assert catalog_entries([stored["Item"]]) == catalog_entries([catalog])
@@ -328,3 +348,17 @@ def test_packing_the_catalog_keeps_every_principal_and_what_comes_after(dynamodb
     assert sorted(line.split("\t")[1] for lines in packed for line in lines) == [
         f"user{n:03d}" for n in range(60)
     ]
+
+
+ARNS = r"arn:aws:(iam|sts)::[0-9]{12}:(user|assumed-role)/[A-Za-z0-9_.+=@-]{1,64}"
+
+
+@given(arn=st.from_regex(ARNS, fullmatch=True), display=st.text(min_size=1, max_size=30))
+def test_a_catalog_entry_names_its_principal_s_directory_item(arn: str, display: str) -> None:
+    for key in (arn, f"111122223333/{display}"):
+        entry = catalog_entry("111122223333", display.lower(), f"{display}\n{arn}".lower(), key)
+
+        principals, _ = catalog_principals([{CATALOG_ENTRIES: {"SS": [entry]}}], "")
+
+        readable = "\t" not in key and "\x1e" not in key
+        assert [principal.key for principal in principals] == [key if readable else ""]

@@ -35,12 +35,16 @@ from chalicelib.settings import Settings
 from chalicelib.store.catalog_pages import bulk_pages, catalog_entries
 from chalicelib.store.indexes import SIGNIN_INDEX
 from chalicelib.store.provision import create_ledger_table
+from chalicelib.store.recent_ring import RingEntry, parse_ring
 from chalicelib.store.schema import (
     CATALOG_SHARDS,
+    CATEGORY_RINGS,
     DIRECTORY_COUNT_PREFIX,
     catalog_entry,
     catalog_key,
     catalog_shard,
+    ring_attribute,
+    ring_size,
 )
 from localdev.bulk_ledger import ledger_items
 from localdev.signins import spread
@@ -71,6 +75,12 @@ COMMANDS = (
     "alice account 111122223333",
     "bob failed since 24h",
     "carol root",
+    # a name part of more names than calls are left: 8 IAM users in 3 accounts
+    "user/ since 90d",
+    "user/ since 1d",
+    "user/ failed since 90d",
+    "user/ nomfa",
+    "user/ account 444455556666 since 2w",
     "nobody-at-all since 90d",
     "since 30m",
     "since 2h",
@@ -91,6 +101,18 @@ def _copies(item: dict[str, Any], copies: int) -> Iterator[dict[str, Any]]:
         counted = pk.startswith("DAY#") or name.startswith(DIRECTORY_COUNT_PREFIX)
         if counted and "N" in value and name != "expires_at":
             multiplied[name] = {"N": str(int(value["N"]) * copies)}
+    for category in (None, *CATEGORY_RINGS):  # the newest copies of its newest sign-ins
+        attribute = ring_attribute(category)
+        if attribute not in item:
+            continue
+        entries = parse_ring(item[attribute]["S"]) or ()
+        copied = [
+            RingEntry(entry.at + (f"-{copy:03d}" if copy else ""), entry.categories)
+            for entry in entries
+            for copy in range(copies)
+        ]
+        newest = sorted(copied, key=lambda entry: entry.at, reverse=True)[: ring_size(category)]
+        multiplied[attribute] = {"S": " ".join(entry.text() for entry in newest)}
     yield multiplied
 
 
@@ -233,8 +255,9 @@ def test_a_name_that_matches_nothing_reads_no_signin(
     count, entries, _ = _ask(history, calls, "nobody-at-all since 90d")
 
     assert entries == 0
-    # the counters, the window's first partial hour, the catalog: not one sign-in
-    assert calls == ["BatchGetItem", "Query", "BatchGetItem"] and count == 3
+    # the counters and the catalog (92 + 64 keys: two reads), the window's first
+    # partial hour: not one sign-in
+    assert calls == ["BatchGetItem", "BatchGetItem", "Query"] and count == 3
 
 
 def test_the_organizations_catalog_is_one_read_of_every_principal(
@@ -243,12 +266,14 @@ def test_the_organizations_catalog_is_one_read_of_every_principal(
     history, calls = histories[ORGANIZATION]
 
     # A WHO that matches a hundred-odd people of the organization (person123,
-    # person1230..., person12300...): one read finds them all, and as they have more
-    # partitions than calls are left, the window's sign-ins are read filtered.
+    # person1230..., person12300...): one read, with the day's counters, finds them
+    # all; catalogued without their keys (as before the rings), their directory items
+    # cannot be named, and as they have more partitions than calls are left, the
+    # window's sign-ins are read filtered.
     count, entries, result = _ask(history, calls, "person123 since 1d")
 
     assert entries == 0 and result.window.signins > 0
-    assert calls == ["BatchGetItem", "Query", "BatchGetItem", "Query"] and count == 4
+    assert calls == ["BatchGetItem", "Query", "Query"] and count == 3
     assert sum(map(len, _catalog(f"ledger-{ORGANIZATION}"))) == ORGANIZATION_PRINCIPALS
 
 
@@ -288,3 +313,18 @@ def test_a_name_or_an_account_with_a_category_reads_only_what_it_lists(
     listing = [(index, read) for index, read in READS if index != SIGNIN_INDEX]
     assert result.entries
     assert sum(read for _, read in listing) == len(result.entries), listing
+
+
+@pytest.mark.parametrize("size", [1_000, 100_000])
+def test_a_name_part_of_many_names_reads_their_rings_then_their_newest_signins(
+    histories: dict[int, tuple[SigninHistory, list[str]]], size: int
+) -> None:
+    history, calls = histories[size]
+
+    # 8 names, 3 calls left after the counters with the catalog and the first hour:
+    # the 24 principals' directory items, then the 10 newest of their sign-ins.
+    count, entries, _ = _ask(history, calls, "user/ since 1d")
+
+    assert entries == 10
+    assert calls == ["BatchGetItem", "Query", "BatchGetItem", "BatchGetItem"] and count == 4
+    assert READS[-1][1] <= 100  # the first hour's counts, not a page of sign-ins
