@@ -26,6 +26,7 @@ from typing import Any, TextIO
 from chalicelib.judge.places import Places
 from chalicelib.signin.parse import SignIn
 from chalicelib.store.attributes import read_int
+from chalicelib.store.catalog_entry import catalog_entry
 from chalicelib.store.day_tally import day_writes
 from chalicelib.store.directory import transact_with_directory
 from chalicelib.store.indexes import RETIRED_ATTRIBUTES
@@ -36,7 +37,6 @@ from chalicelib.store.schema import (
     DIRECTORY_SCHEMA,
     SCHEMA_ATTRIBUTE,
     SCHEMA_VERSION,
-    catalog_entry,
     catalog_key,
     catalog_shard,
 )

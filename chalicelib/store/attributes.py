@@ -96,3 +96,12 @@ def versioned_put(table: str, item: dict[str, Any], seen: int) -> Write:
     else:
         put["ConditionExpression"] = "attribute_not_exists(pk)"
     return {"Put": put}
+
+
+def base36(number: int) -> str:
+    digits = ""
+    while True:
+        number, digit = divmod(number, 36)
+        digits = "0123456789abcdefghijklmnopqrstuvwxyz"[digit] + digits
+        if not number:
+            return digits

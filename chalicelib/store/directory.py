@@ -27,6 +27,7 @@ from typing import Any
 
 from chalicelib.signin.parse import SignIn
 from chalicelib.store.attributes import bounded, read_int
+from chalicelib.store.catalog_entry import catalog_entry, catalog_principal
 from chalicelib.store.catalog_pages import catalog_entries, relieve_full_pages
 from chalicelib.store.listing import (
     categories_of,
@@ -42,9 +43,7 @@ from chalicelib.store.schema import (
     DIRECTORY_COUNT_PREFIX,
     TOTAL_COUNTER,
     Category,
-    catalog_entry,
     catalog_key,
-    catalog_principal,
     catalog_shard,
     directory_key,
     ring_attribute,

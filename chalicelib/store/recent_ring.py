@@ -22,14 +22,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from chalicelib.signin.parse import SignIn
-from chalicelib.store.attributes import read_int
+from chalicelib.store.attributes import base36, read_int
 from chalicelib.store.listing import categories_of
 from chalicelib.store.schema import (
     CATEGORY_RINGS,
     DIRECTORY_COUNT_PREFIX,
     TOTAL_COUNTER,
     Category,
-    base36,
     ring_attribute,
     ring_size,
 )

@@ -26,12 +26,12 @@ from chalicelib.recent_logins.history import SigninHistory
 from chalicelib.settings import Settings
 from chalicelib.signin.parse import parse_signin
 from chalicelib.store import catalog_pages
+from chalicelib.store.catalog_entry import catalog_entry
 from chalicelib.store.catalog_pages import catalog_entries, pack_catalog, read_catalog
 from chalicelib.store.ledger import Ledger
 from chalicelib.store.provision import create_ledger_table
 from chalicelib.store.schema import (
     CATALOG_SHARDS,
-    catalog_entry,
     catalog_key,
     catalog_shard,
     event_key,

@@ -19,6 +19,7 @@ from chalicelib.recent_logins.history import SigninHistory
 from chalicelib.recent_logins.queries import HistoryQuery
 from chalicelib.settings import Settings
 from chalicelib.signin.parse import parse_signin
+from chalicelib.store.catalog_entry import catalog_entry
 from chalicelib.store.catalog_pages import catalog_entries, pack_catalog
 from chalicelib.store.directory import Placement, catalog_principals, directory_update
 from chalicelib.store.directory_tally import DirectoryTally
@@ -32,7 +33,6 @@ from chalicelib.store.schema import (
     RING_SIZE,
     SCHEMA_ATTRIBUTE,
     Category,
-    catalog_entry,
     catalog_key,
     day_counter_key,
     day_hours_key,

@@ -32,6 +32,7 @@ from bench.emulator import partition_queries
 from chalicelib.recent_logins.command import parse_command
 from chalicelib.recent_logins.history import MAX_CALLS, SigninHistory
 from chalicelib.settings import Settings
+from chalicelib.store.catalog_entry import catalog_entry
 from chalicelib.store.catalog_pages import bulk_pages, catalog_entries
 from chalicelib.store.indexes import SIGNIN_INDEX
 from chalicelib.store.provision import create_ledger_table
@@ -40,7 +41,6 @@ from chalicelib.store.schema import (
     CATALOG_SHARDS,
     CATEGORY_RINGS,
     DIRECTORY_COUNT_PREFIX,
-    catalog_entry,
     catalog_key,
     catalog_shard,
     ring_attribute,
