@@ -164,9 +164,11 @@ class Decider:
         can_update: bool,
         note: Sequence[dict[str, Any]] = (),
         ask_user: str = "",
+        contended: bool = False,
     ) -> Plan:
         """`note` and `ask_user`: the alert's "asked <@U...>" line and whom it names
-        (a question planned for this verdict; see confirm/asking.py)."""
+        (a question planned for this verdict; see confirm/asking.py). `contended`: an
+        earlier commit of this sign-in lost a race (`directory_update`'s rings)."""
         settings = self._settings
         lookup = snapshot.get
         pairing = self._pair(signin, lookup, now)
@@ -255,7 +257,9 @@ class Decider:
             # committed meanwhile makes this a lost race, decided again on a new read.
             known = lookup(directory_key(signin.principal_key))
             placement = placement_for(signin, known)
-            writes.append(directory_update(signin, self._table, placement, known))
+            writes.append(
+                directory_update(signin, self._table, placement, known, rings=not contended)
+            )
             if known is None:  # its first sign-in: the catalog learns of it
                 writes.append(catalog_update(signin, self._table))
         return Plan(

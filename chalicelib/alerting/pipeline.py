@@ -128,7 +128,12 @@ class SigninAlerter:
             self._on_step(Step.DECIDE)
             can_update = _web_api(self._settings)
             plan = self._decider.decide(
-                signin, snapshot, now=now, claim=claim, can_update=can_update
+                signin,
+                snapshot,
+                now=now,
+                claim=claim,
+                can_update=can_update,
+                contended=round_number > 0,
             )
             question = self._ask(signin, plan.verdict) if plan.message is not None else None
             if question is not None:  # decide is pure: again, with the alert's "asked" line
@@ -140,6 +145,7 @@ class SigninAlerter:
                     can_update=can_update,
                     note=question.alert_blocks,
                     ask_user=question.user_id,
+                    contended=round_number > 0,
                 )
             if plan.claim is not None:
                 # Read the Slack secret before claiming: a broken or unreachable secret

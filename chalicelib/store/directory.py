@@ -36,7 +36,7 @@ from chalicelib.store.listing import (
     principal_name,
     who_text,
 )
-from chalicelib.store.recent_ring import ring_changes, ring_write
+from chalicelib.store.recent_ring import ring_changes, ring_classes, ring_write
 from chalicelib.store.schema import (
     CATALOG_ENTRIES,
     CATEGORY_RINGS,
@@ -91,11 +91,17 @@ def directory_update(
     table_name: str,
     placement: Placement = Placement.NEWEST,
     known: Mapping[str, Any] | None = None,
+    *,
+    rings: bool = True,
 ) -> dict[str, Any]:
     """The TransactWriteItems entry that keeps one listed sign-in's principal in the
     directory: one `Update`, conditional on `placement` being right and, when the
     sign-in enters the principal's ring of newest sign-ins (`recent_ring`), on the
-    ring being as read in `known` (the directory item; None: none yet)."""
+    ring being as read in `known` (the directory item; None: none yet). Without
+    `rings` (a commit that lost a race, so its principal's sign-ins are arriving
+    together) the rings it belongs in are dropped instead, with no condition: a storm
+    of one principal's sign-ins never loses race after race on its rings, and a ring
+    begins again at a later newest sign-in."""
     at = {"N": str(_epoch(signin))}
     counts = [DIRECTORY_COUNT_PREFIX + name for name in counter_names(categories_of(signin))]
     names = {f"#c{number}": name for number, name in enumerate(counts)}
@@ -117,7 +123,11 @@ def directory_update(
     else:
         expression = adds
         condition = "#first <= :at AND #last >= :at"
-    for change in ring_changes(signin, known):
+    if not rings:
+        dropped = {f"#r{n}": ring_attribute(c) for n, c in enumerate(ring_classes(signin))}
+        names |= dropped
+        expression += " REMOVE " + ", ".join(dropped)
+    for change in ring_changes(signin, known) if rings else []:
         ring_set, ring_condition = ring_write(change, names, values)
         sets_part, _, adds_part = expression.partition("ADD ")
         sets_part = sets_part.strip()

@@ -127,3 +127,44 @@ def test_two_newest_sign_ins_on_one_read_of_the_ring_keep_both(dynamodb: Any) ->
 
     entry = item(dynamodb, directory_key(ALICE))
     assert [ring.event_id for ring in parse_ring(ring_of(entry)) or ()] == ["a-2", "a-1", "a-0"]
+
+
+def test_a_commit_that_lost_a_race_drops_the_ring_and_a_later_newest_begins_it_again(
+    dynamodb: Any,
+) -> None:
+    """A storm of one principal's sign-ins: a commit that lost a race is decided again
+    without its ring (dropped, no condition: no race after race on it); the next newest
+    sign-in begins a ring again, and `/recent-logins` lists every sign-in throughout."""
+    decider = Decider(Settings(), TABLE)
+    gatherer = Gatherer(dynamodb, TABLE)
+    committer = Committer(dynamodb)
+    claim = Claim("me", 2_000_000_000.0)
+    times = [*TIMES, T0 + timedelta(hours=2, minutes=30)]
+    signins = [parse_signin(alice(n, times[n]), received_at=T0) for n in range(4)]
+
+    def commit(number: int, *, contended: bool = False, read: Any = None) -> bool:
+        signin = signins[number]
+        snapshot = read if read is not None else gatherer.gather(decider.keys(signin))
+        plan = decider.decide(
+            signin, snapshot, now=T0.timestamp(), claim=claim, can_update=False, contended=contended
+        )
+        return bool(committer.commit(plan.writes))
+
+    def listed() -> list[str]:
+        history = SigninHistory(dynamodb, TABLE, clock=lambda: T0 + timedelta(hours=3))
+        query = parse_command("alice since 1d", Settings()).to_query(T0 + timedelta(hours=3))
+        return [entry.event_id for entry in history.recent(query).entries]
+
+    assert commit(0)
+    one_read = gatherer.gather(decider.keys(signins[1]))
+    assert commit(1, read=one_read)
+    assert not commit(2, read=one_read)  # lost the race on the ring
+    assert commit(2, contended=True)  # decided again: the ring dropped
+    entry = item(dynamodb, directory_key(ALICE))
+    assert ring_of(entry) is None and number(entry, "count_signins") == 3
+    assert listed() == ["a-2", "a-1", "a-0"]
+
+    assert commit(3)  # the newest: a ring begins with it
+    entry = item(dynamodb, directory_key(ALICE))
+    assert [ring.event_id for ring in parse_ring(ring_of(entry)) or ()] == ["a-3"]
+    assert listed() == ["a-3", "a-2", "a-1", "a-0"]
