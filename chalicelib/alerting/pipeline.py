@@ -17,6 +17,7 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Callable, Mapping, Sequence
+from functools import partial
 from typing import Any
 
 from chalicelib import logs
@@ -126,27 +127,19 @@ class SigninAlerter:
             if recorded is not None:
                 return self._recorded(signin, SigninRecord.of(recorded), claim, deadline)
             self._on_step(Step.DECIDE)
-            can_update = _web_api(self._settings)
-            plan = self._decider.decide(
+            decide = partial(
+                self._decider.decide,
                 signin,
                 snapshot,
                 now=now,
                 claim=claim,
-                can_update=can_update,
+                can_update=_web_api(self._settings),
                 contended=round_number > 0,
             )
+            plan = decide()
             question = self._ask(signin, plan.verdict) if plan.message is not None else None
             if question is not None:  # decide is pure: again, with the alert's "asked" line
-                plan = self._decider.decide(
-                    signin,
-                    snapshot,
-                    now=now,
-                    claim=claim,
-                    can_update=can_update,
-                    note=question.alert_blocks,
-                    ask_user=question.user_id,
-                    contended=round_number > 0,
-                )
+                plan = decide(note=question.alert_blocks, ask_user=question.user_id)
             if plan.claim is not None:
                 # Read the Slack secret before claiming: a broken or unreachable secret
                 # store then fails the invocation with nothing to give back.
