@@ -23,7 +23,7 @@ typecheck: $(STAMP)
 # Every test, on every core (a test file stays on one worker: its module fixtures run
 # once); the slowest 15 are listed at the end (pyproject.toml's addopts).
 test: lint typecheck
-	$(PY) -m pytest -n auto --dist worksteal
+	$(PY) -m pytest -n auto --dist loadscope
 
 # SAM template for one stage, with the retry and dead-letter settings merged in, and
 # what the stack needs first (the env's ledger table): make package STAGE=prod-us-east-1

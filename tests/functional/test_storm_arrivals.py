@@ -50,8 +50,8 @@ def test_a_delayed_storm_keeps_its_cadence_and_its_last_never_goes_back(
     )
     timeline: list[tuple[float, dict[str, Any] | None]] = list(arrivals)
     sweeps_until = arrivals[-1][0] + 15 * 60
-    timeline += [(NOW.timestamp() + 60 * m, None) for m in range(1, 1 + int(sweeps_until // 60))]
-    timeline = [(at, event) for at, event in timeline if at <= sweeps_until]
+    minutes = int((sweeps_until - NOW.timestamp()) // 60)  # the every-minute schedule's
+    timeline += [(NOW.timestamp() + 60 * m, None) for m in range(1, 1 + minutes)]
     timeline.sort(key=lambda pair: (pair[0], pair[1] is None))
 
     with Client(app_module.app, stage_name="dev-us-east-1") as client:
