@@ -12,7 +12,6 @@ botocore's Stubber; everything else is moto's.
 from __future__ import annotations
 
 import json
-import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -30,6 +29,7 @@ from chalicelib.watchdog.checks import organization_checks, stage_checks
 from chalicelib.watchdog.findings import Check, StageIdentity, stack_set_name
 from chalicelib.watchdog.run import Watchdog
 from chalicelib.watchdog.state import WatchdogState
+from localdev.fast_forward import FastForward
 from localdev.signins import Login
 from localdev.slack_sink import SlackSink
 from tests.conftest import TABLE
@@ -46,6 +46,7 @@ TEMPLATE = json.dumps({"Resources": {"Topic": {"Type": "AWS::SNS::Topic"}}})
 class Organization:
     sink: SlackSink
     dynamodb: Any
+    clock: FastForward  # Slack's pacing waits on it, never on real time
     root: str = ""
     workloads: str = ""
     members: dict[str, str] = field(default_factory=dict)  # name -> account id
@@ -53,7 +54,8 @@ class Organization:
     stubbed: Any = None  # a Stubber-backed CloudFormation client, when set
 
     def __post_init__(self) -> None:
-        container = Container({"LEDGER_TABLE": TABLE, "SLACK_WEBHOOK_URL": self.sink.webhook_url})
+        env = {"LEDGER_TABLE": TABLE, "SLACK_WEBHOOK_URL": self.sink.webhook_url}
+        container = Container(env, clocks=self.clock.clocks())
         self.container = container
         self.sign_in(MANAGEMENT, self.now - timedelta(days=1))
         organizations = boto3.client("organizations", region_name=REGION)
@@ -83,7 +85,7 @@ class Organization:
         self.identity = identity
 
     def post(self, message: dict[str, Any]) -> None:
-        self.container.notifier().post(message, deadline=time.monotonic() + 30)
+        self.container.notifier().post(message, deadline=self.clock.monotonic() + 30)
 
     def join(self, name: str, parent: str) -> str:
         organizations = boto3.client("organizations", region_name=REGION)
@@ -152,8 +154,10 @@ class Organization:
 
 
 @pytest.fixture
-def organization(dynamodb: Any, slack_sink: SlackSink) -> Iterator[Organization]:
-    yield Organization(slack_sink, dynamodb)
+def organization(
+    dynamodb: Any, slack_sink: SlackSink, fast_forward: FastForward
+) -> Iterator[Organization]:
+    yield Organization(slack_sink, dynamodb, fast_forward)
 
 
 def test_a_healthy_organization_posts_nothing(organization: Organization) -> None:
