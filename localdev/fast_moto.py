@@ -28,6 +28,16 @@ from typing import Any
 _lock = threading.Lock()
 
 
+def put_back(table: Any, hash_key: Any, range_key: Any, old: Any) -> None:
+    """An item of moto's `table` as it was (`old`, a copy; None: there was none)."""
+    if old is None:
+        table.delete_item(hash_key, range_key)
+    elif range_key is None:
+        table.items[hash_key] = old
+    else:
+        table.items[hash_key][range_key] = old
+
+
 def _rollback_own_items() -> None:
     from moto.dynamodb import models
     from moto.dynamodb.models.dynamo_type import DynamoType
@@ -61,12 +71,7 @@ def _rollback_own_items() -> None:
             original(self, transact_items)
         except Exception:
             for table, hash_key, range_key, old in reversed(saved):
-                if old is None:
-                    table.delete_item(hash_key, range_key)
-                elif range_key is None:
-                    table.items[hash_key] = old
-                else:
-                    table.items[hash_key][range_key] = old
+                put_back(table, hash_key, range_key, old)
             raise
 
     backend.transact_write_items = transact_write_items  # type: ignore[method-assign]

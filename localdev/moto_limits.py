@@ -17,6 +17,8 @@ import json
 import threading
 from typing import Any
 
+from localdev.fast_moto import put_back
+
 # The bound moto's own put checks (DynamoDB's 400 KB, names and values as moto counts).
 ITEM_SIZE_LIMIT = 405_000
 TOO_LARGE = "Item size to update has exceeded the maximum allowed size"
@@ -57,12 +59,7 @@ def _measure_updates() -> None:
             return item
         if getattr(_in_transaction, "active", False):
             raise ValidationError(TOO_LARGE)  # the transaction puts every item back
-        if before is None:
-            table.delete_item(hash_key, range_key)
-        elif range_key is None:
-            table.items[hash_key] = saved
-        else:
-            table.items[hash_key][range_key] = saved
+        put_back(table, hash_key, range_key, saved if before is not None else None)
         raise ItemSizeToUpdateTooLarge()
 
     def transaction(self: Any, transact_items: list[dict[str, Any]]) -> None:
