@@ -23,6 +23,7 @@ from chalicelib.slack.alert_message import (
     principal_text,
     service_text,
 )
+from chalicelib.slack.answer_buttons import NOT_ME, WAS_ME, answer_buttons
 from chalicelib.slack.blocks import (
     MAX_FIELD_TEXT,
     MAX_NOTIFICATION_TEXT,
@@ -34,8 +35,6 @@ from chalicelib.slack.blocks import (
 from chalicelib.slack.time_text import signin_time_text
 from chalicelib.store.signin_record import ConfirmState
 
-WAS_ME = "signin_was_me"
-NOT_ME = "signin_not_me"
 ACTIONS = {WAS_ME: Answer.WAS_ME, NOT_ME: Answer.NOT_ME}
 # The alert's line about its question, found again by this block_id to be replaced.
 NOTE_BLOCK_ID = "signin_confirm"
@@ -90,39 +89,7 @@ def question_message(signin: SignIn, settings: Settings) -> dict[str, Any]:
                 ],
             }
         )
-    blocks.append(
-        {
-            "type": "actions",
-            "block_id": "signin_confirm_answer",
-            "elements": [
-                {
-                    "type": "button",
-                    "action_id": WAS_ME,
-                    "style": "primary",
-                    "text": {"type": "plain_text", "text": "Yes, it was me"},
-                    "value": signin.event_id,
-                },
-                {
-                    "type": "button",
-                    "action_id": NOT_ME,
-                    "style": "danger",
-                    "text": {"type": "plain_text", "text": "No, it was not me"},
-                    "value": signin.event_id,
-                    # One misclick must not page the security team.
-                    "confirm": {
-                        "title": {"type": "plain_text", "text": "Not you?"},
-                        "text": {
-                            "type": "plain_text",
-                            "text": "The security team will be alerted now.",
-                        },
-                        "confirm": {"type": "plain_text", "text": "It was not me"},
-                        "deny": {"type": "plain_text", "text": "Go back"},
-                        "style": "danger",
-                    },
-                },
-            ],
-        }
-    )
+    blocks.append(answer_buttons(signin.event_id, block_id="signin_confirm_answer"))
     text = (
         f"Was this you? An AWS console sign-in as {signin.display_name} to account "
         f"{signin.account_id} from {signin.source_ip}"

@@ -12,6 +12,7 @@ from typing import Any
 from chalicelib.home.reads import MAX_QUESTIONS, HomeData, WaitingQuestion
 from chalicelib.picture.words import message_text, text_grid
 from chalicelib.settings import Settings
+from chalicelib.slack.answer_buttons import answer_buttons
 from chalicelib.slack.blocks import MAX_SECTION_TEXT, clip, code, inert, safe, slack_date
 
 MAX_VIEW_BLOCKS = 100  # Slack's limit for a Home tab
@@ -24,9 +25,6 @@ QUERIES = (
     ("Root, 7 days", "root 7d"),
     ("Without MFA, 7 days", "nomfa 7d"),
 )
-# The "Was this you?" buttons of the DM (interface names, docs/confirm.md): the Home's
-# own copy answers through the same route.
-WAS_ME, NOT_ME = "signin_was_me", "signin_not_me"
 
 
 def _section(text: str, block_id: str | None = None) -> dict[str, Any]:
@@ -55,25 +53,7 @@ def _question(question: WaitingQuestion, settings: Settings) -> list[dict[str, A
         words += f", {safe(when, 40)}"
     return [
         _section(f":speech_balloon: Was this you? {words}"),
-        {
-            "type": "actions",
-            "elements": [
-                {
-                    "type": "button",
-                    "action_id": WAS_ME,
-                    "style": "primary",
-                    "text": {"type": "plain_text", "text": "Yes, it was me"},
-                    "value": question.event_id,
-                },
-                {
-                    "type": "button",
-                    "action_id": NOT_ME,
-                    "style": "danger",
-                    "text": {"type": "plain_text", "text": "No, it was not me"},
-                    "value": question.event_id,
-                },
-            ],
-        },
+        answer_buttons(question.event_id),
     ]
 
 

@@ -112,6 +112,14 @@ def test_the_home_tab_shows_the_week_for_whoever_opens_it(home, slack_sink, dyna
     assert "The week at a glance" in text and "8 sign-ins, 6 failed, 7 root" in text
     assert "possible brute force on root user" in text  # the open burst
     assert '"value": "h-alice"' in text  # Was this you? with its buttons
+    # the same buttons as the DM's: "No" asks once more before it pages anyone
+    [answer] = [
+        block
+        for block in published.view["blocks"]
+        if any(e.get("value") == "h-alice" for e in block.get("elements", []))
+    ]
+    no = next(e for e in answer["elements"] if e["action_id"] == "signin_not_me")
+    assert no["confirm"]["confirm"]["text"] == "It was not me"
     assert "root user" in text.split("Last root sign-in")[1]
     assert "the sign-in rule is off" in text
     assert '"value": "failed 24h"' in text
