@@ -18,7 +18,7 @@ a bulk import) calls `make_room` and tries again.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -41,9 +41,6 @@ FIRST_PAGE_BYTES = 160_000
 # A further page's entries, at most (DynamoDB's limit is 400 KB with the key).
 PAGE_BYTES = 380_000
 
-BatchGet = Callable[[list[dict[str, Any]]], list[dict[str, Any]]]
-
-
 def first_page_keys() -> list[dict[str, Any]]:
     return [catalog_key(shard) for shard in range(CATALOG_SHARDS)]
 
@@ -57,14 +54,6 @@ def further_page_keys(first_pages: Iterable[Mapping[str, Any]]) -> list[dict[str
         if (shard := catalog_shard_of(item)) is not None
         for page in range(1, read_int(item, CATALOG_PAGES) + 1)
     ]
-
-
-def read_catalog(batch_get: BatchGet) -> list[dict[str, Any]]:
-    """Every page of the catalog: the first pages in one BatchGetItem, then the further
-    pages they count."""
-    first = batch_get(first_page_keys())
-    further = further_page_keys(first)
-    return first + (batch_get(further) if further else [])
 
 
 def catalog_entries(pages: Iterable[Mapping[str, Any]]) -> list[str]:

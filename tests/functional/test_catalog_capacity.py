@@ -27,7 +27,12 @@ from chalicelib.settings import Settings
 from chalicelib.signin.parse import parse_signin
 from chalicelib.store import catalog_pages
 from chalicelib.store.catalog_entry import catalog_entry
-from chalicelib.store.catalog_pages import catalog_entries, pack_catalog, read_catalog
+from chalicelib.store.catalog_pages import (
+    catalog_entries,
+    first_page_keys,
+    further_page_keys,
+    pack_catalog,
+)
 from chalicelib.store.ledger import Ledger
 from chalicelib.store.provision import create_ledger_table
 from chalicelib.store.schema import (
@@ -77,7 +82,10 @@ def pages_of(dynamodb: Any, table: str = TABLE) -> list[dict[str, Any]]:
             found += response["Responses"][table]
         return found
 
-    return read_catalog(batch_get)
+    # As /recent-logins reads it: the first pages, then the further pages they count.
+    first = batch_get(first_page_keys())
+    further = further_page_keys(first)
+    return first + (batch_get(further) if further else [])
 
 
 def largest_page(dynamodb: Any, table: str = TABLE) -> int:
