@@ -7,8 +7,8 @@ Every command is answered whole in a few calls, whatever the size of the table:
 - the listing: one Query, newest first, on the index of all sign-ins or of the rarest
   category asked for;
 - an account alone is read from its own partition (of the rarest category asked for);
-- a name (WHO) first resolves through the principal catalog (a fixed number of
-  items, whatever the number of principals, read with the counters): a name that
+- a name (WHO) first resolves through the principal catalog (its 64 first pages read
+  with the counters; further pages only past about 70,000 principals): a name that
   matches no principal costs nothing more; the others are read from their own
   partitions (by name or account, of a category when one is asked for), newest first,
   no further than the window, as `plan` decides; more names than calls are left, from
