@@ -41,6 +41,7 @@ FIRST_PAGE_BYTES = 160_000
 # A further page's entries, at most (DynamoDB's limit is 400 KB with the key).
 PAGE_BYTES = 380_000
 
+
 def first_page_keys() -> list[dict[str, Any]]:
     return [catalog_key(shard) for shard in range(CATALOG_SHARDS)]
 
